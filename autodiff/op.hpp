@@ -1,0 +1,178 @@
+// The operations the tape records, each defined in exactly one place: its value, its local
+// partial derivatives, its name and the symbolic form of its partials. The reverse sweep, the
+// checked mode, the graph dump, the explanation and the expression parser all read this table;
+// adding a unary function is one line in AUTODIFF_UNARY_FUNCTIONS (plus its test).
+//
+// In the formulas, x is the operand, y the result, a and b the operands of a binary operation
+// and c the plain-double constant of a mixed operation (x + c, c / x, ...).
+//
+// Conventions where a derivative does not exist (documented in the README):
+//  * kinks take the subgradient of smallest magnitude, as PyTorch does: relu'(0) = 0,
+//    abs'(0) = 0, and min/max at a tie give each operand 1/2;
+//  * singular points take the one-sided limit from inside the domain, which may be infinite:
+//    sqrt'(0) = +inf, log'(0) = +inf; pow(x, c) at x = 0 has partial c * 0^(c-1) (0 for c > 1,
+//    1 for c = 1, +inf for 0 < c < 1) and 0 for c = 0; d/dc of c^x at c = 0, x > 0 is 0.
+//  * a partial that is infinite or NaN is recorded as it is; the checked mode (Tape::checked)
+//    stops there and names the operation, and a NaN gradient is never returned silently.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+#include <string_view>
+
+namespace ad {
+
+namespace detail {
+inline double sigmoid(double x) {
+  // exp of a non-positive argument never overflows: stable for any |x|.
+  if (x >= 0) return 1.0 / (1.0 + std::exp(-x));
+  const double e = std::exp(x);
+  return e / (1.0 + e);
+}
+inline double sigmoid_partial(double x) {
+  // e / (1 + e)^2 with e = exp(-|x|): accurate where y * (1 - y) would cancel (x >> 0).
+  const double e = std::exp(-std::fabs(x));
+  return e / ((1.0 + e) * (1.0 + e));
+}
+inline double sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0); }
+}  // namespace detail
+
+// X(Name, function, value of x, partial given x and y, symbolic partial)
+#define AUTODIFF_UNARY_FUNCTIONS(X)                                                           \
+  X(Exp, exp, std::exp(x), y, "exp(x)")                                                       \
+  X(Log, log, std::log(x), 1.0 / x, "1/x")                                                    \
+  X(Log1p, log1p, std::log1p(x), 1.0 / (1.0 + x), "1/(1 + x)")                                \
+  X(Expm1, expm1, std::expm1(x), y + 1.0, "exp(x)")                                           \
+  X(Sqrt, sqrt, std::sqrt(x), 0.5 / y, "1/(2·sqrt(x))")                                       \
+  X(Cbrt, cbrt, std::cbrt(x), 1.0 / (3.0 * y * y), "1/(3·cbrt(x)²)")                          \
+  X(Sin, sin, std::sin(x), std::cos(x), "cos(x)")                                             \
+  X(Cos, cos, std::cos(x), -std::sin(x), "−sin(x)")                                           \
+  X(Tan, tan, std::tan(x), 1.0 + y * y, "1 + tan(x)²")                                        \
+  X(Asin, asin, std::asin(x), 1.0 / std::sqrt(1.0 - x * x), "1/sqrt(1 − x²)")                 \
+  X(Acos, acos, std::acos(x), -1.0 / std::sqrt(1.0 - x * x), "−1/sqrt(1 − x²)")               \
+  X(Atan, atan, std::atan(x), 1.0 / (1.0 + x * x), "1/(1 + x²)")                              \
+  X(Sinh, sinh, std::sinh(x), std::cosh(x), "cosh(x)")                                        \
+  X(Cosh, cosh, std::cosh(x), std::sinh(x), "sinh(x)")                                        \
+  X(Tanh, tanh, std::tanh(x), 1.0 - y * y, "1 − tanh(x)²")                                    \
+  X(Erf, erf, std::erf(x), std::numbers::inv_sqrtpi * 2.0 * std::exp(-x * x), "2/√π·exp(−x²)") \
+  X(Sigmoid, sigmoid, detail::sigmoid(x), detail::sigmoid_partial(x), "σ(x)·(1 − σ(x))")      \
+  X(Relu, relu, x > 0 ? x : 0.0, x > 0 ? 1.0 : 0.0, "1 if x > 0, else 0")                     \
+  X(Abs, abs, std::fabs(x), detail::sign(x), "sign(x)")
+
+enum class Op : std::uint8_t {
+  Leaf,  // an input, parameter or constant: no operands
+  // unary
+  Neg,
+#define AUTODIFF_ENUM(Name, fn, value, partial, text) Name,
+  AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_ENUM)
+#undef AUTODIFF_ENUM
+  // one active operand x and a plain-double constant c
+  AddC,  // x + c
+  SubC,  // x − c
+  CSub,  // c − x
+  MulC,  // x · c
+  DivC,  // x / c
+  CDiv,  // c / x
+  PowC,  // x ^ c
+  CPow,  // c ^ x
+  MinC,  // min(x, c)
+  MaxC,  // max(x, c)
+  // two active operands a and b
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Pow,
+  Min,
+  Max,
+  // any number of operands
+  Linear,       // Σ c_i·x_i with plain-double coefficients c_i (kept as the partials): sums
+  WeightedSum,  // Σ w_i·x_i (+ b), all active: operands w_1, x_1, w_2, x_2, ..., [b]
+  Count
+};
+
+inline constexpr std::uint8_t kVariadic = 0xFF;
+
+// What every consumer of the tape needs to know about an operation.
+struct OpInfo {
+  std::string_view name;    // "exp", "mul": reports, graph labels, error messages
+  std::string_view symbol;  // infix symbol for binary and mixed operations ("*"), else empty
+  std::uint8_t arity;       // active operands, or kVariadic
+  bool has_constant;        // the mixed operations keep their constant c on the tape
+  std::array<std::string_view, 2> partial_text;  // ∂y/∂(first operand), ∂y/∂(second)
+};
+
+inline constexpr std::array<OpInfo, static_cast<std::size_t>(Op::Count)> kOps = {{
+    {"leaf", "", 0, false, {}},
+    {"neg", "-", 1, false, {"−1"}},
+#define AUTODIFF_INFO(Name, fn, value, partial, text) {#fn, "", 1, false, {text}},
+    AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_INFO)
+#undef AUTODIFF_INFO
+    {"add", "+", 1, true, {"1"}},
+    {"sub", "-", 1, true, {"1"}},
+    {"sub", "-", 1, true, {"−1"}},
+    {"mul", "*", 1, true, {"c"}},
+    {"div", "/", 1, true, {"1/c"}},
+    {"div", "/", 1, true, {"−c/x²"}},
+    {"pow", "^", 1, true, {"c·x^(c−1)"}},
+    {"pow", "^", 1, true, {"c^x·ln(c)"}},
+    {"min", "", 1, true, {"1 if x < c, 0 if x > c, ½ at a tie"}},
+    {"max", "", 1, true, {"1 if x > c, 0 if x < c, ½ at a tie"}},
+    {"add", "+", 2, false, {"1", "1"}},
+    {"sub", "-", 2, false, {"1", "−1"}},
+    {"mul", "*", 2, false, {"b", "a"}},
+    {"div", "/", 2, false, {"1/b", "−a/b²"}},
+    {"pow", "^", 2, false, {"b·a^(b−1)", "a^b·ln(a)"}},
+    {"min", "", 2, false, {"1 if a < b, 0 if a > b, ½ at a tie", "1 if b < a, 0 if b > a, ½ at a tie"}},
+    {"max", "", 2, false, {"1 if a > b, 0 if a < b, ½ at a tie", "1 if b > a, 0 if b < a, ½ at a tie"}},
+    {"linear", "", kVariadic, false, {"c_i"}},
+    {"weighted_sum", "", kVariadic, false, {"x_i", "w_i"}},
+}};
+
+constexpr const OpInfo& info(Op op) { return kOps[static_cast<std::size_t>(op)]; }
+
+// The operand counts alone, packed for the reverse sweep's inner loop.
+inline constexpr auto kArity = [] {
+  std::array<std::uint8_t, kOps.size()> arity{};
+  for (std::size_t i = 0; i < kOps.size(); ++i) arity[i] = kOps[i].arity;
+  return arity;
+}();
+
+// Value and partial of each unary function, for the recorder and for anyone (the expression
+// parser, a forward-mode check) that needs them without recording.
+struct UnaryRule {
+  double (*value)(double x);
+  double (*partial)(double x, double y);
+};
+
+constexpr UnaryRule unary_rule(Op op) {
+  switch (op) {
+#define AUTODIFF_RULE(Name, fn, value_expr, partial_expr, text) \
+  case Op::Name:                                                \
+    return {[](double x) { return value_expr; },                \
+            []([[maybe_unused]] double x, [[maybe_unused]] double y) { return partial_expr; }};
+    AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_RULE)
+#undef AUTODIFF_RULE
+    default:
+      return {nullptr, nullptr};
+  }
+}
+
+// Partials of the power function, with the conventions above at base 0.
+inline double pow_partial_base(double a, double b) {
+  return b == 0 ? 0.0 : b * std::pow(a, b - 1.0);
+}
+inline double pow_partial_exponent(double a, double y, double b) {
+  return (a == 0 && b > 0) ? 0.0 : y * std::log(a);
+}
+// Partial of min/max with respect to the operand that is compared with `other`.
+inline double min_partial(double self, double other) {
+  return self < other ? 1.0 : (self > other ? 0.0 : 0.5);
+}
+inline double max_partial(double self, double other) {
+  return self > other ? 1.0 : (self < other ? 0.0 : 0.5);
+}
+
+}  // namespace ad
