@@ -40,25 +40,25 @@ inline double sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0); }
 }  // namespace detail
 
 // X(Name, function, value of x, partial given x and y, symbolic partial)
-#define AUTODIFF_UNARY_FUNCTIONS(X)                                                           \
-  X(Exp, exp, std::exp(x), y, "exp(x)")                                                       \
-  X(Log, log, std::log(x), 1.0 / x, "1/x")                                                    \
-  X(Log1p, log1p, std::log1p(x), 1.0 / (1.0 + x), "1/(1 + x)")                                \
-  X(Expm1, expm1, std::expm1(x), y + 1.0, "exp(x)")                                           \
-  X(Sqrt, sqrt, std::sqrt(x), 0.5 / y, "1/(2·sqrt(x))")                                       \
-  X(Cbrt, cbrt, std::cbrt(x), 1.0 / (3.0 * y * y), "1/(3·cbrt(x)²)")                          \
-  X(Sin, sin, std::sin(x), std::cos(x), "cos(x)")                                             \
-  X(Cos, cos, std::cos(x), -std::sin(x), "−sin(x)")                                           \
-  X(Tan, tan, std::tan(x), 1.0 + y * y, "1 + tan(x)²")                                        \
-  X(Asin, asin, std::asin(x), 1.0 / std::sqrt(1.0 - x * x), "1/sqrt(1 − x²)")                 \
-  X(Acos, acos, std::acos(x), -1.0 / std::sqrt(1.0 - x * x), "−1/sqrt(1 − x²)")               \
-  X(Atan, atan, std::atan(x), 1.0 / (1.0 + x * x), "1/(1 + x²)")                              \
-  X(Sinh, sinh, std::sinh(x), std::cosh(x), "cosh(x)")                                        \
-  X(Cosh, cosh, std::cosh(x), std::sinh(x), "sinh(x)")                                        \
-  X(Tanh, tanh, std::tanh(x), 1.0 - y * y, "1 − tanh(x)²")                                    \
+#define AUTODIFF_UNARY_FUNCTIONS(X)                                                            \
+  X(Exp, exp, std::exp(x), y, "exp(x)")                                                        \
+  X(Log, log, std::log(x), 1.0 / x, "1/x")                                                     \
+  X(Log1p, log1p, std::log1p(x), 1.0 / (1.0 + x), "1/(1 + x)")                                 \
+  X(Expm1, expm1, std::expm1(x), y + 1.0, "exp(x)")                                            \
+  X(Sqrt, sqrt, std::sqrt(x), 0.5 / y, "1/(2·sqrt(x))")                                        \
+  X(Cbrt, cbrt, std::cbrt(x), 1.0 / (3.0 * y * y), "1/(3·cbrt(x)²)")                           \
+  X(Sin, sin, std::sin(x), std::cos(x), "cos(x)")                                              \
+  X(Cos, cos, std::cos(x), -std::sin(x), "−sin(x)")                                            \
+  X(Tan, tan, std::tan(x), 1.0 + y * y, "1 + tan(x)²")                                         \
+  X(Asin, asin, std::asin(x), 1.0 / std::sqrt(1.0 - x * x), "1/sqrt(1 − x²)")                  \
+  X(Acos, acos, std::acos(x), -1.0 / std::sqrt(1.0 - x * x), "−1/sqrt(1 − x²)")                \
+  X(Atan, atan, std::atan(x), 1.0 / (1.0 + x * x), "1/(1 + x²)")                               \
+  X(Sinh, sinh, std::sinh(x), std::cosh(x), "cosh(x)")                                         \
+  X(Cosh, cosh, std::cosh(x), std::sinh(x), "sinh(x)")                                         \
+  X(Tanh, tanh, std::tanh(x), 1.0 - y * y, "1 − tanh(x)²")                                     \
   X(Erf, erf, std::erf(x), std::numbers::inv_sqrtpi * 2.0 * std::exp(-x * x), "2/√π·exp(−x²)") \
-  X(Sigmoid, sigmoid, detail::sigmoid(x), detail::sigmoid_partial(x), "σ(x)·(1 − σ(x))")      \
-  X(Relu, relu, x > 0 ? x : 0.0, x > 0 ? 1.0 : 0.0, "1 if x > 0, else 0")                     \
+  X(Sigmoid, sigmoid, detail::sigmoid(x), detail::sigmoid_partial(x), "σ(x)·(1 − σ(x))")       \
+  X(Relu, relu, x > 0 ? x : 0.0, x > 0 ? 1.0 : 0.0, "1 if x > 0, else 0")                      \
   X(Abs, abs, std::fabs(x), detail::sign(x), "sign(x)")
 
 enum class Op : std::uint8_t {
@@ -110,7 +110,7 @@ inline constexpr std::array<OpInfo, static_cast<std::size_t>(Op::Count)> kOps = 
 #define AUTODIFF_INFO(Name, fn, value, partial, text) {#fn, "", 1, false, {text}},
     AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_INFO)
 #undef AUTODIFF_INFO
-    {"add", "+", 1, true, {"1"}},
+        {"add", "+", 1, true, {"1"}},
     {"sub", "-", 1, true, {"1"}},
     {"sub", "-", 1, true, {"−1"}},
     {"mul", "*", 1, true, {"c"}},
@@ -125,8 +125,16 @@ inline constexpr std::array<OpInfo, static_cast<std::size_t>(Op::Count)> kOps = 
     {"mul", "*", 2, false, {"b", "a"}},
     {"div", "/", 2, false, {"1/b", "−a/b²"}},
     {"pow", "^", 2, false, {"b·a^(b−1)", "a^b·ln(a)"}},
-    {"min", "", 2, false, {"1 if a < b, 0 if a > b, ½ at a tie", "1 if b < a, 0 if b > a, ½ at a tie"}},
-    {"max", "", 2, false, {"1 if a > b, 0 if a < b, ½ at a tie", "1 if b > a, 0 if b < a, ½ at a tie"}},
+    {"min",
+     "",
+     2,
+     false,
+     {"1 if a < b, 0 if a > b, ½ at a tie", "1 if b < a, 0 if b > a, ½ at a tie"}},
+    {"max",
+     "",
+     2,
+     false,
+     {"1 if a > b, 0 if a < b, ½ at a tie", "1 if b > a, 0 if b < a, ½ at a tie"}},
     {"linear", "", kVariadic, false, {"c_i"}},
     {"weighted_sum", "", kVariadic, false, {"x_i", "w_i"}},
 }};

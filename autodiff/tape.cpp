@@ -74,6 +74,7 @@ void Tape::clear() {
   operand_pos_ = 0;
   op_begin_ = 0;
   adjoint_.clear();
+  earlier_.clear();
   constants_.clear();
   names_.clear();
   name_chars_.clear();
@@ -128,8 +129,8 @@ void Tape::throw_mismatch(const Var& v) const {
     throw TapeMismatch(
         "a Var that was never recorded (default-constructed) was used in an operation");
   const std::uint32_t block = v.epoch() / kEpochBlock;
-  const bool mine = std::find(epoch_blocks_.begin(), epoch_blocks_.end(), block) !=
-                    epoch_blocks_.end();
+  const bool mine =
+      std::find(epoch_blocks_.begin(), epoch_blocks_.end(), block) != epoch_blocks_.end();
   if (mine && v.epoch() < epoch_)
     throw TapeMismatch("node #" + std::to_string(v.index()) + " (value " + number(v.value()) +
                        ") was recorded before its tape was cleared; clear() invalidates every "
@@ -176,10 +177,16 @@ void Tape::check_node(std::uint32_t index) const {
 
 void Tape::backward(const Var& output, Backward mode) {
   check(output);
-  if (mode == Backward::Replace)
-    adjoint_.assign(size_, 0.0);
-  else
-    adjoint_.resize(size_, 0.0);
+  if (mode == Backward::Accumulate) {
+    // Sweep this output alone, then add the earlier gradients: sweeping on top of them would
+    // pass the earlier adjoints of intermediate nodes on a second time.
+    std::swap(adjoint_, earlier_);
+    backward(output, Backward::Replace);
+    const std::size_t n = std::min(earlier_.size(), adjoint_.size());
+    for (std::size_t i = 0; i < n; ++i) adjoint_[i] += earlier_[i];
+    return;
+  }
+  adjoint_.assign(size_, 0.0);
   double* adjoint = adjoint_.data();
   const std::size_t last = output.index();
   adjoint[last] += 1.0;
@@ -244,8 +251,9 @@ std::size_t Tape::bytes_reserved() const {
   std::size_t bytes = node_chunks_.size() * sizeof(NodeChunk);
   for (const auto& c : operand_chunks_)
     bytes += c->capacity * (sizeof(double) + sizeof(std::uint32_t));
-  return bytes + adjoint_.capacity() * sizeof(double) + constants_.capacity() * sizeof(double) +
-         names_.capacity() * sizeof(Name) + name_chars_.capacity();
+  return bytes + (adjoint_.capacity() + earlier_.capacity()) * sizeof(double) +
+         constants_.capacity() * sizeof(double) + names_.capacity() * sizeof(Name) +
+         name_chars_.capacity();
 }
 
 std::string_view Tape::name(std::uint32_t index) const {
@@ -281,8 +289,8 @@ std::vector<Tape::Position> Tape::positions() const {
   std::uint32_t chunk = operand_index_;
   std::uint32_t p = operand_pos_;
   for (std::size_t i = size_; i-- > 0;) {
-    std::uint32_t n = kArity[static_cast<std::size_t>(
-        node_chunks_[i / kNodeChunk]->op[i % kNodeChunk])];
+    std::uint32_t n =
+        kArity[static_cast<std::size_t>(node_chunks_[i / kNodeChunk]->op[i % kNodeChunk])];
     if (n != 0) {
       while (p == 0) p = operand_chunks_[--chunk]->used;
       if (n == kVariadic) n = operand_chunks_[chunk]->index[--p];
@@ -394,9 +402,7 @@ Var weighted_sum_impl(std::span<const Var> w, std::span<const Var> x, const Var*
 
 }  // namespace
 
-Var linear(std::span<const double> c, std::span<const Var> x) {
-  return linear_impl(c, x, nullptr);
-}
+Var linear(std::span<const double> c, std::span<const Var> x) { return linear_impl(c, x, nullptr); }
 Var linear(std::span<const double> c, std::span<const Var> x, const Var& bias) {
   return linear_impl(c, x, &bias);
 }

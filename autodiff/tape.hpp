@@ -75,7 +75,7 @@ struct NodeView {
   std::uint32_t index;
   Op op;
   double value;
-  double adjoint;  // NaN before the first backward() and for nodes recorded after it
+  double adjoint;   // NaN before the first backward() and for nodes recorded after it
   double constant;  // c of a mixed operation (x + c, ...), NaN otherwise
   std::span<const std::uint32_t> operands;
   std::span<const double> partials;
@@ -119,10 +119,10 @@ class Tape {
   double gradient(const Var& x) const;
 
   // Size and memory.
-  std::size_t size() const { return size_; }           // nodes recorded
-  std::size_t operand_count() const;                   // operands recorded
-  std::size_t bytes_used() const;                      // recorded data, adjoints included
-  std::size_t bytes_reserved() const;                  // memory held, used or not
+  std::size_t size() const { return size_; }  // nodes recorded
+  std::size_t operand_count() const;          // operands recorded
+  std::size_t bytes_used() const;             // recorded data, adjoints included
+  std::size_t bytes_reserved() const;         // memory held, used or not
   std::uint32_t epoch() const { return epoch_; }
 
   // Reading the tape.
@@ -215,7 +215,8 @@ class Tape {
   std::uint32_t operand_pos_ = 0;
   std::uint32_t op_begin_ = 0;  // first operand slot of the node being recorded
   // Everything else.
-  std::vector<double> adjoint_;  // sized by backward(); empty before it
+  std::vector<double> adjoint_;    // sized by backward(); empty before it
+  std::vector<double> earlier_;    // the gradients being accumulated onto (Backward::Accumulate)
   std::vector<double> constants_;  // c of each mixed operation, in recording order
   std::vector<Name> names_;        // sorted by node; a renamed node keeps its last name
   std::string name_chars_;

@@ -14,6 +14,8 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <set>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -25,12 +27,19 @@ namespace reference {
 // formulas (not from the engine's table).
 inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 inline double relu(double x) { return x > 0 ? x : 0.0; }
-using std::abs, std::acos, std::asin, std::atan, std::cbrt, std::cos, std::cosh, std::erf,
-    std::exp, std::expm1, std::log, std::log1p, std::max, std::min, std::pow, std::sin,
-    std::sinh, std::sqrt, std::tan, std::tanh;
+using std::abs, std::acos, std::asin, std::atan, std::cbrt, std::cos, std::cosh, std::erf, std::exp,
+    std::expm1, std::log, std::log1p, std::max, std::min, std::pow, std::sin, std::sinh, std::sqrt,
+    std::tan, std::tanh;
 }  // namespace reference
 
 namespace testing_support {
+
+// Every operation the checks below have seen on a tape, so a test can demand that each entry
+// of the operation table is covered.
+inline std::set<ad::Op>& covered_operations() {
+  static std::set<ad::Op> ops;
+  return ops;
+}
 
 struct Difference {
   double estimate;
@@ -65,14 +74,22 @@ void expect_gradient(const F& f, const std::vector<std::array<double, N>>& point
   for (const auto& point : points) {
     ad::Tape tape;
     std::array<ad::Var, N> x;
-    for (std::size_t i = 0; i < N; ++i) x[i] = ad::Var(point[i], "x" + std::to_string(i));
+    for (std::size_t i = 0; i < N; ++i) {
+      std::ostringstream name;
+      name << 'x' << i;
+      x[i] = ad::Var(point[i], name.str());
+    }
     const ad::Var y = std::apply(f, x);
+    for (const ad::NodeView& node : tape.nodes()) covered_operations().insert(node.op);
     const double expected = std::apply(f, point);
-    std::string where = "at (";
-    for (std::size_t i = 0; i < N; ++i) where += (i ? ", " : "") + std::to_string(point[i]);
-    where += ")";
-    EXPECT_NEAR(y.value(), expected, 4 * std::numeric_limits<double>::epsilon() *
-                                         std::max(1.0, std::abs(expected)))
+    std::ostringstream at;
+    at.precision(17);
+    at << "at (";
+    for (std::size_t i = 0; i < N; ++i) at << (i ? ", " : "") << point[i];
+    at << ")";
+    const std::string where = at.str();
+    EXPECT_NEAR(y.value(), expected,
+                4 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::abs(expected)))
         << where;
     tape.backward(y);
     for (std::size_t i = 0; i < N; ++i) {

@@ -1,0 +1,138 @@
+// Misuse and non-finite values: each gets an error that says what and where.
+#include "autodiff/error.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "autodiff/var.hpp"
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Runs f, expects an exception of type E whose message contains every fragment.
+template <class E, class F>
+void expect_error(F f, std::initializer_list<std::string> fragments) {
+  try {
+    f();
+    ADD_FAILURE() << "no exception";
+  } catch (const E& e) {
+    const std::string message = e.what();
+    for (const auto& fragment : fragments)
+      EXPECT_NE(message.find(fragment), std::string::npos)
+          << "message: " << message << "\nlacks: " << fragment;
+  }
+}
+
+TEST(Error, NoActiveTape) {
+  expect_error<ad::NoActiveTape>([] { ad::Var x(1.0, "x"); }, {"no tape is active"});
+}
+
+TEST(Error, DefaultConstructedVar) {
+  ad::Tape tape;
+  ad::Var x(1.0, "x");
+  ad::Var never;
+  expect_error<ad::TapeMismatch>([&] { (void)(x + never); }, {"never recorded"});
+}
+
+TEST(Error, UseAfterClear) {
+  ad::Tape tape;
+  ad::Var x(1.5, "x");
+  tape.clear();
+  ad::Var y(2.0, "y");
+  expect_error<ad::TapeMismatch>([&] { (void)(x * y); },
+                                 {"node #0", "before its tape was cleared"});
+  expect_error<ad::TapeMismatch>([&] { (void)sin(x); }, {"cleared"});
+  expect_error<ad::TapeMismatch>([&] { (void)x.grad(); }, {"cleared"});
+  expect_error<ad::TapeMismatch>([&] { tape.backward(x); }, {"cleared"});
+}
+
+TEST(Error, UseAfterClearIsCaughtAcrossManyClears) {
+  ad::Tape tape;
+  ad::Var x(1.5, "x");
+  for (int k = 0; k < 5000; ++k) tape.clear();  // several epoch blocks
+  ad::Var y(2.0, "y");
+  expect_error<ad::TapeMismatch>([&] { (void)(x + y); }, {"cleared"});
+}
+
+TEST(Error, TwoTapesDoNotMix) {
+  ad::Tape outer;
+  ad::Var x(1.0, "x");
+  ad::Tape inner;
+  ad::Var y(2.0, "y");
+  expect_error<ad::TapeMismatch>([&] { (void)(x + y); }, {"another tape"});
+  expect_error<ad::TapeMismatch>([&] { inner.backward(x); }, {"another tape"});
+}
+
+TEST(Error, GradientBeforeBackward) {
+  ad::Tape tape;
+  ad::Var x(1.0, "x");
+  expect_error<ad::Error>([&] { (void)x.grad(); }, {"no gradient for x"});
+  ad::Var y = x * 2.0;
+  tape.backward(y);
+  ad::Var later = y + 1.0;
+  expect_error<ad::Error>([&] { (void)later.grad(); }, {"recorded after the last backward"});
+}
+
+TEST(Error, NaNGradientIsNeverReturnedSilently) {
+  ad::Tape tape;  // unchecked
+  ad::Var x(-1.0, "x");
+  ad::Var y = sqrt(x);  // NaN value and partial
+  tape.backward(y);
+  expect_error<ad::NonFinite>([&] { (void)x.grad(); },
+                              {"gradient with respect to x is NaN", "checked"});
+}
+
+TEST(Error, CheckedModeStopsAtLogOfZero) {
+  ad::Tape tape({.checked = true});
+  ad::Var x(0.0, "x");
+  expect_error<ad::NonFinite>([&] { (void)log(x); }, {"log", "node #1", "-inf", "x = 0"});
+}
+
+TEST(Error, CheckedModeStopsAtZeroOverZero) {
+  ad::Tape tape({.checked = true});
+  ad::Var a(0.0, "a"), b(0.0, "b");
+  expect_error<ad::NonFinite>([&] { (void)(a / b); }, {"div", "nan", "a = 0", "b = 0"});
+  expect_error<ad::NonFinite>([&] { (void)(a / 0.0); }, {"div", "nan", "c = 0"});
+}
+
+TEST(Error, CheckedModeStopsAtAnInfinitePartial) {
+  ad::Tape tape({.checked = true});
+  ad::Var x(0.0, "x");
+  expect_error<ad::NonFinite>([&] { (void)sqrt(x); },
+                              {"sqrt", "local partial ∂/∂x = inf", "does not exist"});
+}
+
+TEST(Error, CheckedModeStopsAtANonexistentDerivative) {
+  // (−2)^y has no derivative in y: it is not defined for non-integer y.
+  ad::Tape tape({.checked = true});
+  ad::Var base(-2.0, "base"), y(2.0, "y");
+  expect_error<ad::NonFinite>([&] { (void)pow(base, y); }, {"pow", "∂/∂y", "base = -2"});
+}
+
+TEST(Error, CheckedModeStopsAtANaNInput) {
+  ad::Tape tape({.checked = true});
+  expect_error<ad::NonFinite>([&] { ad::Var x(kNaN, "x"); }, {"input x is nan"});
+}
+
+TEST(Error, CheckedModeLetsFiniteWorkThrough) {
+  ad::Tape tape({.checked = true});
+  ad::Var x(0.5, "x");
+  ad::Var y = log(x) * sqrt(x) + pow(x, 0.5);
+  tape.backward(y);
+  // d/dx [ln x·√x + √x] = √x/x + ln x/(2√x) + 1/(2√x)
+  const double s = std::sqrt(0.5);
+  EXPECT_DOUBLE_EQ(x.grad(), s / 0.5 + std::log(0.5) / (2 * s) + 1 / (2 * s));
+}
+
+TEST(Error, SumLengthsMustMatch) {
+  ad::Tape tape;
+  std::array<ad::Var, 2> w = {ad::Var(1.0), ad::Var(2.0)};
+  std::array<ad::Var, 1> x = {ad::Var(3.0)};
+  expect_error<ad::Error>([&] { (void)ad::weighted_sum(w, x); }, {"weighted_sum", "2", "1"});
+}
+
+}  // namespace

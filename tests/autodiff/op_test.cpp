@@ -1,0 +1,240 @@
+// Every operation of the table, checked against finite differences at points spread over its
+// domain (negative, near zero, large), and the documented conventions where a derivative does
+// not exist, checked against the one-sided limits they are defined by.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "support/gradient_check.hpp"
+
+using testing_support::expect_gradient;
+using testing_support::positive;
+using testing_support::real_line;
+using testing_support::unit_interval;
+using namespace reference;  // double versions for the finite differences; Var ones via ADL
+
+namespace {
+
+using P1 = std::vector<std::array<double, 1>>;
+using P2 = std::vector<std::array<double, 2>>;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+TEST(Op, Exponentials) {
+  expect_gradient([](auto x) { return exp(x); },
+                  P1{{-31.7}, {-4.2}, {-1e-3}, {0.29}, {3.8}, {27.4}});
+  expect_gradient([](auto x) { return expm1(x); }, real_line());
+  expect_gradient([](auto x) { return log(x); }, positive());
+  expect_gradient([](auto x) { return log1p(x); }, P1{{-0.9}, {-1e-3}, {2e-3}, {0.5}, {40.0}});
+  expect_gradient([](auto x) { return sqrt(x); }, positive());
+  expect_gradient([](auto x) { return cbrt(x); }, P1{{-27.5}, {-0.3}, {0.2}, {1.0}, {8.1}});
+}
+
+TEST(Op, Trigonometric) {
+  expect_gradient([](auto x) { return sin(x); }, real_line());
+  expect_gradient([](auto x) { return cos(x); }, real_line());
+  expect_gradient([](auto x) { return tan(x); }, P1{{-1.3}, {-0.37}, {0.0}, {0.29}, {1.1}, {4.0}});
+  expect_gradient([](auto x) { return asin(x); }, unit_interval(), 1e-4);
+  expect_gradient([](auto x) { return acos(x); }, unit_interval(), 1e-4);
+  expect_gradient([](auto x) { return atan(x); }, real_line());
+}
+
+TEST(Op, Hyperbolic) {
+  expect_gradient([](auto x) { return sinh(x); }, P1{{-4.2}, {-1e-3}, {0.29}, {3.8}, {20.0}});
+  expect_gradient([](auto x) { return cosh(x); }, P1{{-4.2}, {-1e-3}, {0.29}, {3.8}, {20.0}});
+  expect_gradient([](auto x) { return tanh(x); }, real_line());
+  expect_gradient([](auto x) { return erf(x); }, real_line());
+}
+
+TEST(Op, Activations) {
+  expect_gradient([](auto x) { return sigmoid(x); }, real_line());
+  // Away from the kink at 0 (the stencil stays on one side of it).
+  expect_gradient([](auto x) { return relu(x); }, P1{{-3.1}, {-0.2}, {0.25}, {7.5}}, 1e-2);
+  expect_gradient([](auto x) { return abs(x); }, P1{{-3.1}, {-0.2}, {0.25}, {7.5}}, 1e-2);
+}
+
+TEST(Op, Arithmetic) {
+  const std::vector<std::array<double, 2>> points = {
+      {-3.5, 0.7}, {0.2, -1.9}, {1e-3, 4.0}, {12.0, -0.03}, {-250.0, 31.0}};
+  expect_gradient([](auto a, auto b) { return a + b; }, points);
+  expect_gradient([](auto a, auto b) { return a - b; }, points);
+  expect_gradient([](auto a, auto b) { return a * b; }, points);
+  expect_gradient([](auto a, auto b) { return a / b; }, points, 1e-5);
+  expect_gradient([](auto a) { return -a; }, real_line());
+  expect_gradient([](auto a) { return +a; }, real_line());
+}
+
+TEST(Op, MixedWithConstants) {
+  const auto points = real_line();
+  expect_gradient([](auto x) { return x + 2.5; }, points);
+  expect_gradient([](auto x) { return 2.5 + x; }, points);
+  expect_gradient([](auto x) { return x - 2.5; }, points);
+  expect_gradient([](auto x) { return 2.5 - x; }, points);
+  expect_gradient([](auto x) { return x * -1.75; }, points);
+  expect_gradient([](auto x) { return -1.75 * x; }, points);
+  expect_gradient([](auto x) { return x / 0.3; }, points);
+  expect_gradient([](auto x) { return 0.3 / x; }, points, 1e-4);
+}
+
+TEST(Op, CompoundAssignment) {
+  expect_gradient(
+      [](auto x, auto y) {
+        auto z = x;
+        z += y;
+        z *= x;
+        z -= 0.5;
+        z /= y;
+        z += 3.0;
+        z *= 1.5;
+        z -= x;
+        z /= 2.0;
+        return z;
+      },
+      P2{{0.7, 1.3}, {-2.0, 0.4}, {5.0, -3.0}}, 1e-4);
+}
+
+TEST(Op, Power) {
+  const std::vector<std::array<double, 2>> points = {
+      {0.3, 2.5}, {1.7, -1.2}, {4.0, 0.5}, {0.05, 3.0}, {25.0, 1.1}};
+  expect_gradient([](auto a, auto b) { return pow(a, b); }, points);
+  expect_gradient([](auto x) { return pow(x, 3.0); }, real_line());
+  expect_gradient([](auto x) { return pow(x, -0.5); }, positive());
+  expect_gradient([](auto x) { return pow(2.5, x); }, real_line());
+}
+
+TEST(Op, MinMaxAwayFromTies) {
+  const std::vector<std::array<double, 2>> points = {{-1.0, 2.0}, {3.0, -0.5}, {0.1, 0.2}};
+  expect_gradient([](auto a, auto b) { return min(a, b); }, points, 1e-3);
+  expect_gradient([](auto a, auto b) { return max(a, b); }, points, 1e-3);
+  expect_gradient([](auto x) { return min(x, 0.5); }, P1{{-2.0}, {1.5}}, 1e-2);
+  expect_gradient([](auto x) { return max(x, 0.5); }, P1{{-2.0}, {1.5}}, 1e-2);
+  expect_gradient([](auto x) { return min(0.5, x); }, P1{{-2.0}, {1.5}}, 1e-2);
+  expect_gradient([](auto x) { return max(0.5, x); }, P1{{-2.0}, {1.5}}, 1e-2);
+}
+
+// The fused sums: their gradients against finite differences of the same sums written out.
+template <class T>
+T weighted(const T& w1, const T& w2, const T& x1, const T& x2, const T& b) {
+  if constexpr (std::is_same_v<T, double>) {
+    return w1 * x1 + w2 * x2 + b;
+  } else {
+    const std::array<ad::Var, 2> w = {w1, w2}, x = {x1, x2};
+    return ad::weighted_sum(w, x, b);
+  }
+}
+
+TEST(Op, Sums) {
+  expect_gradient(
+      [](auto w1, auto w2, auto x1, auto x2, auto b) { return weighted(w1, w2, x1, x2, b); },
+      std::vector<std::array<double, 5>>{{0.15, 0.2, 0.05, 0.1, 0.35},
+                                         {-2.0, 3.5, 0.7, -1.1, 0.0}});
+  expect_gradient(
+      [](auto a, auto b, auto c) {
+        if constexpr (std::is_same_v<decltype(a), double>) {
+          return (0.5 * a + -2.0 * b + 4.0 * c) * (a + b + c) + (3.0 * a - c + b);
+        } else {
+          const std::array<ad::Var, 3> x = {a, b, c};
+          const std::array<double, 3> k = {0.5, -2.0, 4.0};
+          const std::array<double, 2> k2 = {3.0, -1.0};
+          const std::array<ad::Var, 2> x2 = {a, c};
+          return ad::linear(k, x) * ad::sum(x) + ad::linear(k2, x2, b);
+        }
+      },
+      std::vector<std::array<double, 3>>{{1.0, 2.0, 3.0}, {-0.4, 0.9, -7.0}});
+  // Without the bias.
+  expect_gradient(
+      [](auto w, auto x) {
+        if constexpr (std::is_same_v<decltype(w), double>) {
+          return w * x;
+        } else {
+          const std::array<ad::Var, 1> ws = {w}, xs = {x};
+          return ad::weighted_sum(ws, xs);
+        }
+      },
+      std::vector<std::array<double, 2>>{{0.3, -2.0}});
+}
+
+// Conventions at kinks: the subgradient of smallest magnitude (as PyTorch).
+TEST(Op, KinksTakeTheSmallestSubgradient) {
+  ad::Tape tape;
+  ad::Var x(0.0, "x"), y(0.0, "y");
+  ad::Var r = relu(x);
+  tape.backward(r);
+  EXPECT_EQ(x.grad(), 0.0);  // one-sided derivatives 0 and 1: subgradient set [0, 1]
+  ad::Var a = abs(x);
+  tape.backward(a);
+  EXPECT_EQ(x.grad(), 0.0);  // [−1, 1]
+  ad::Var m = max(x, y);
+  tape.backward(m);
+  EXPECT_EQ(x.grad(), 0.5);  // convex hull of (1, 0) and (0, 1): smallest is (½, ½)
+  EXPECT_EQ(y.grad(), 0.5);
+  ad::Var n = min(x, y);
+  tape.backward(n);
+  EXPECT_EQ(x.grad(), 0.5);
+  EXPECT_EQ(y.grad(), 0.5);
+  ad::Var mc = max(x, 0.0);
+  tape.backward(mc);
+  EXPECT_EQ(x.grad(), 0.5);
+}
+
+// Singular points: the one-sided limit from inside the domain, which may be infinite.
+TEST(Op, SingularPointsTakeTheOneSidedLimit) {
+  ad::Tape tape;
+  ad::Var zero(0.0, "zero");
+  const auto gradient = [&](const ad::Var& y) {
+    tape.backward(y);
+    return zero.grad();
+  };
+  EXPECT_EQ(gradient(sqrt(zero)), kInf);  // lim 1/(2√h) as h → 0+
+  EXPECT_EQ(gradient(log(zero)), kInf);   // lim 1/h
+  EXPECT_EQ(gradient(pow(zero, 2.0)), 0.0);
+  EXPECT_EQ(gradient(pow(zero, 1.0)), 1.0);
+  EXPECT_EQ(gradient(pow(zero, 0.5)), kInf);
+  EXPECT_EQ(gradient(pow(zero, 0.0)), 0.0);  // x^0 = 1 everywhere
+  // d/dy 0^y for y > 0 is 0 (0^y ≡ 0 there), and d/dx of c^x at c = 0 likewise.
+  ad::Var y(2.0, "y");
+  tape.backward(pow(zero, y));
+  EXPECT_EQ(y.grad(), 0.0);
+  EXPECT_EQ(zero.grad(), 0.0);
+  tape.backward(pow(0.0, y));
+  EXPECT_EQ(y.grad(), 0.0);
+}
+
+// The sigmoid stays accurate where y·(1 − y) would cancel: compare with e^−x/(1 + e^−x)².
+TEST(Op, SigmoidIsStableForLargeArguments) {
+  for (const double x : {-800.0, -40.0, 0.0, 40.0, 800.0}) {
+    ad::Tape tape;
+    ad::Var v(x, "x");
+    ad::Var s = sigmoid(v);
+    tape.backward(s);
+    const double e = std::exp(-std::abs(x));
+    EXPECT_DOUBLE_EQ(s.value(), x >= 0 ? 1 / (1 + e) : e / (1 + e)) << x;
+    EXPECT_DOUBLE_EQ(v.grad(), e / ((1 + e) * (1 + e))) << x;
+    EXPECT_TRUE(std::isfinite(v.grad()));
+  }
+}
+
+TEST(Op, ComparisonsUseValuesAndRecordNothing) {
+  ad::Tape tape;
+  ad::Var a(1.0), b(2.0);
+  const std::size_t nodes = tape.size();
+  EXPECT_TRUE(a < b);
+  EXPECT_TRUE(b > a);
+  EXPECT_TRUE(a <= 1.0);
+  EXPECT_TRUE(a == 1.0);
+  EXPECT_TRUE(a != b);
+  EXPECT_TRUE(2.0 > a);
+  EXPECT_FALSE(a >= b);
+  EXPECT_EQ(tape.size(), nodes);
+}
+
+// Runs last in this file: a new table entry without a test fails here.
+TEST(Op, ZZEveryOperationIsCovered) {
+  for (std::size_t i = 0; i < static_cast<std::size_t>(ad::Op::Count); ++i) {
+    const auto op = static_cast<ad::Op>(i);
+    EXPECT_TRUE(testing_support::covered_operations().count(op))
+        << "no gradient check covers " << ad::info(op).name << " (op " << i << ")";
+  }
+}
+
+}  // namespace

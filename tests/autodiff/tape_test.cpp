@@ -1,0 +1,212 @@
+// The tape's sweep: shared sub-expressions, several outputs, repeated backward, a very long
+// chain, threads, names and memory. Each expected gradient is derived by hand in the test.
+#include "autodiff/tape.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <latch>
+#include <thread>
+
+#include "autodiff/var.hpp"
+
+namespace {
+
+TEST(Tape, ReusedNodeContributionsAddUp) {
+  ad::Tape tape;
+  ad::Var x(3.0, "x");
+  ad::Var y = x * x + x;  // dy/dx = 2x + 1
+  tape.backward(y);
+  EXPECT_EQ(x.grad(), 7.0);
+}
+
+TEST(Tape, DiamondsAddUp) {
+  // x → a = sin x, b = x² → c = a·b → d = c + a: dd/dx = (b + 1)·cos x + a·2x.
+  ad::Tape tape;
+  const double v = 0.7;
+  ad::Var x(v, "x");
+  ad::Var a = sin(x), b = x * x;
+  ad::Var d = a * b + a;
+  tape.backward(d);
+  EXPECT_DOUBLE_EQ(x.grad(), (v * v + 1) * std::cos(v) + std::sin(v) * 2 * v);
+}
+
+TEST(Tape, SharedBiasCollectsFromEveryNeuron) {
+  // Two neurons share a bias b: E = ½(σ(w1 + b) − t1)² + ½(σ(w2 + b) − t2)².
+  // dE/db = Σ (o_k − t_k)·o_k·(1 − o_k), the delta rule summed over the neurons.
+  ad::Tape tape;
+  ad::Var w1(0.3, "w1"), w2(-0.8, "w2"), b(0.35, "b");
+  ad::Var o1 = sigmoid(w1 + b), o2 = sigmoid(w2 + b);
+  ad::Var e = 0.5 * pow(o1 - 0.01, 2.0) + 0.5 * pow(o2 - 0.99, 2.0);
+  tape.backward(e);
+  const auto s = [](double z) { return 1 / (1 + std::exp(-z)); };
+  const double p1 = s(0.65), p2 = s(-0.45);
+  EXPECT_NEAR(b.grad(), (p1 - 0.01) * p1 * (1 - p1) + (p2 - 0.99) * p2 * (1 - p2), 1e-15);
+}
+
+TEST(Tape, SeveralOutputsFromOneRecording) {
+  ad::Tape tape;
+  ad::Var x(2.0, "x"), y(5.0, "y");
+  ad::Var e1 = x * y, e2 = x + 3.0 * y;
+  ad::Var total = e1 + e2;
+  const std::size_t recorded = tape.size();
+  tape.backward(e1);
+  EXPECT_EQ(x.grad(), 5.0);
+  EXPECT_EQ(y.grad(), 2.0);
+  tape.backward(e2);
+  EXPECT_EQ(x.grad(), 1.0);
+  EXPECT_EQ(y.grad(), 3.0);
+  tape.backward(total);
+  EXPECT_EQ(x.grad(), 6.0);
+  EXPECT_EQ(y.grad(), 5.0);
+  EXPECT_EQ(tape.size(), recorded);  // nothing recorded again
+}
+
+TEST(Tape, BackwardTwiceReplacesUnlessAskedToAccumulate) {
+  ad::Tape tape;
+  ad::Var x(3.0, "x");
+  ad::Var y = x * x;
+  tape.backward(y);
+  tape.backward(y);
+  EXPECT_EQ(x.grad(), 6.0);
+  tape.backward(y, ad::Backward::Accumulate);
+  EXPECT_EQ(x.grad(), 12.0);
+  // Accumulating an output recorded earlier than another does not re-send the later one.
+  ad::Var z = 10.0 * x;
+  tape.backward(z);
+  tape.backward(y, ad::Backward::Accumulate);
+  EXPECT_EQ(x.grad(), 16.0);
+}
+
+TEST(Tape, GradientOfIntermediateNodes) {
+  ad::Tape tape;
+  ad::Var x(0.5, "x");
+  ad::Var u = exp(x);
+  ad::Var y = u * u;  // dy/du = 2u
+  tape.backward(y);
+  EXPECT_DOUBLE_EQ(u.grad(), 2 * std::exp(0.5));
+  EXPECT_DOUBLE_EQ(x.grad(), 2 * std::exp(1.0));
+}
+
+// 10^7 operations in a chain: the sweep is a loop, so no stack is at risk. The reference is
+// the chain rule written out in plain doubles: dx_N/dx_0 = Π (1 + 1e-6·cos x_k).
+TEST(Tape, TenMillionOperationChain) {
+  constexpr int kLinks = 3'333'334;  // three operations each
+  ad::Tape tape;
+  ad::Var x0(0.5, "x0");
+  ad::Var x = x0;
+  for (int k = 0; k < kLinks; ++k) x = x + 1e-6 * sin(x);
+  EXPECT_GE(tape.size(), 10'000'000u);
+  tape.backward(x);
+  double v = 0.5, derivative = 1.0;
+  for (int k = 0; k < kLinks; ++k) {
+    derivative *= 1 + 1e-6 * std::cos(v);
+    v = v + 1e-6 * std::sin(v);
+  }
+  EXPECT_EQ(x.value(), v);
+  EXPECT_NEAR(x0.grad(), derivative, 1e-12 * derivative);
+}
+
+TEST(Tape, ThreadsRecordIndependently) {
+  std::latch both_recording(2);
+  double g1 = 0, g2 = 0;
+  const auto work = [&](double start, double& out) {
+    ad::Tape tape;  // each thread's own tape
+    ad::Var x(start, "x");
+    ad::Var y = x;
+    both_recording.arrive_and_wait();  // the two recordings overlap in time
+    for (int k = 0; k < 100'000; ++k) y = y * 0.999999 + 1e-7 * x;
+    tape.backward(y);
+    out = x.grad();
+  };
+  std::thread a(work, 1.0, std::ref(g1)), b(work, 2.0, std::ref(g2));
+  a.join();
+  b.join();
+  // y_{k+1} = r·y_k + c·x is linear in x: dy_N/dx = r^N + c·(1 − r^N)/(1 − r), for any start.
+  const double r = 0.999999, c = 1e-7, rn = std::pow(r, 100'000);
+  const double expected = rn + c * (1 - rn) / (1 - r);
+  EXPECT_NEAR(g1, expected, 1e-9);
+  EXPECT_NEAR(g2, expected, 1e-9);
+}
+
+TEST(Tape, NamesLabelNodes) {
+  ad::Tape tape;
+  ad::Var w(0.4, "w5");
+  ad::Var out = ad::named(sigmoid(w * 2.0), "out_o1");
+  ad::Var unnamed = out + 1.0;
+  EXPECT_EQ(tape.name(w.index()), "w5");
+  EXPECT_EQ(tape.label(out.index()), "out_o1");
+  EXPECT_EQ(tape.label(unnamed.index()), "add#" + std::to_string(unnamed.index()));
+  ad::named(out, "renamed");
+  EXPECT_EQ(tape.label(out.index()), "renamed");
+}
+
+TEST(Tape, NodesExposeOperandsAndPartials) {
+  ad::Tape tape;
+  ad::Var a(3.0, "a"), b(4.0, "b");
+  ad::Var y = a * b;
+  ad::Var z = y - 0.25;
+  tape.backward(z);
+  const auto nodes = tape.nodes();
+  ASSERT_EQ(nodes.size(), 4u);
+  EXPECT_EQ(nodes[2].op, ad::Op::Mul);
+  ASSERT_EQ(nodes[2].operands.size(), 2u);
+  EXPECT_EQ(nodes[2].operands[0], a.index());
+  EXPECT_EQ(nodes[2].partials[0], 4.0);  // ∂(ab)/∂a = b
+  EXPECT_EQ(nodes[2].partials[1], 3.0);
+  EXPECT_EQ(nodes[3].op, ad::Op::SubC);
+  EXPECT_EQ(nodes[3].constant, 0.25);
+  EXPECT_EQ(nodes[0].adjoint, 4.0);
+}
+
+// Memory: a binary operation costs its op byte, value, adjoint and two (partial, index) pairs.
+TEST(Tape, BytesPerBinaryOperation) {
+  ad::Tape tape;
+  ad::Var a(1.0), b(2.0);
+  const std::size_t before = tape.bytes_used();
+  ad::Var c = a * b;
+  EXPECT_EQ(tape.bytes_used() - before, 1 + 8 + 8 + 2 * (8 + 4));
+  sin(c);
+  EXPECT_EQ(tape.bytes_used() - before, 41u + 1 + 8 + 8 + 12);
+  EXPECT_EQ(tape.size(), 4u);
+  EXPECT_EQ(tape.operand_count(), 3u);
+}
+
+TEST(Tape, ClearKeepsMemoryForReuse) {
+  ad::Tape tape;
+  for (int k = 0; k < 200'000; ++k) ad::Var(1.0) * 2.0;
+  const std::size_t reserved = tape.bytes_reserved();
+  tape.clear();
+  EXPECT_EQ(tape.size(), 0u);
+  EXPECT_EQ(tape.bytes_used(), 0u);
+  for (int k = 0; k < 200'000; ++k) ad::Var(1.0) * 2.0;
+  EXPECT_EQ(tape.bytes_reserved(), reserved);
+}
+
+TEST(Tape, NestedTapesRestoreTheOuterOne) {
+  ad::Tape outer;
+  ad::Var x(2.0, "x");
+  {
+    ad::Tape inner;
+    EXPECT_EQ(&ad::Tape::active(), &inner);
+    ad::Var y(3.0, "y");
+    ad::Var z = y * y;
+    inner.backward(z);
+    EXPECT_EQ(y.grad(), 6.0);
+  }
+  EXPECT_EQ(&ad::Tape::active(), &outer);
+  ad::Var w = x * x * x;
+  outer.backward(w);
+  EXPECT_EQ(x.grad(), 12.0);
+}
+
+TEST(Tape, TapesEndedOutOfOrderStayConsistent) {
+  auto first = std::make_unique<ad::Tape>();
+  auto second = std::make_unique<ad::Tape>();
+  first.reset();  // not the active one: unlinked, the second stays active
+  EXPECT_EQ(&ad::Tape::active(), second.get());
+  second.reset();
+  EXPECT_THROW(ad::Tape::active(), ad::NoActiveTape);
+}
+
+}  // namespace
