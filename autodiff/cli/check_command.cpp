@@ -1,0 +1,344 @@
+// autodiff check EXPR -d x=FORMULA ... --at x=1,y=2 ...: verifies derivatives worked out by hand
+// against the engine's gradient and a central finite difference computed on doubles (never the
+// engine), at every point; when a formula disagrees it shows the value of each term and factor
+// the user wrote beside the engine's quantities, so the wrong step can be found.
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+
+#include "autodiff/cli/command.hpp"
+
+namespace {
+
+using namespace autodiff_cli;
+namespace ex = ad::expression;
+using nlohmann::json;
+
+struct CheckOptions {
+  std::string expression;
+  std::vector<std::string> derivatives;  // "x=2*x*sin(y)"
+  std::vector<std::string> points;       // "x=1,y=2"
+  double tolerance = 1e-6;
+  bool json = false;
+  int precision = 17;
+};
+
+// |a − b| relative to the larger magnitude (0 when both are 0).
+double relative_error(double a, double b) {
+  const double scale = std::max(std::abs(a), std::abs(b));
+  return scale == 0 ? 0.0 : std::abs(a - b) / scale;
+}
+
+// The documented agreement rule: |a − b| ≤ T·max(1, |a|, |b|) + the finite difference's own
+// error estimate when one side is a finite difference.
+bool agree(double a, double b, double tolerance, double allowance = 0.0) {
+  return std::abs(a - b) <= tolerance * std::max({1.0, std::abs(a), std::abs(b)}) + allowance;
+}
+
+// A variable whose formula names a variable the expression lacks is a usage error, with the
+// closest name and a caret.
+void require_known_variables(const ex::Expression& formula, const ex::Node& node,
+                             const std::vector<std::string>& variables, const std::string& what) {
+  if (node.kind == ex::Node::Kind::Variable &&
+      std::find(variables.begin(), variables.end(), node.name) == variables.end()) {
+    std::string message = "'" + node.name + "' is not a variable of the expression";
+    if (const auto close = ex::closest_name(node.name, variables))
+      message += " (did you mean '" + *close + "'?)";
+    fail(kUsage,
+         "in " + what + ": " +
+             ex::UnknownVariable(message, formula.source(), node.begin, node.end - node.begin)
+                 .what());
+  }
+  for (const ex::Node& operand : node.operands)
+    require_known_variables(formula, operand, variables, what);
+}
+
+// The top-level terms of a sum (with their signs) and the factors of a product (a divisor
+// counts as a factor 1/b), as the user wrote them.
+struct Part {
+  const ex::Node* node;
+  bool negated_or_inverted;
+};
+void split(const ex::Node& node, ad::Op plus, ad::Op minus, bool flipped, std::vector<Part>& out) {
+  if (node.kind == ex::Node::Kind::Operation && (node.op == plus || node.op == minus)) {
+    split(node.operands[0], plus, minus, flipped, out);
+    split(node.operands[1], plus, minus, node.op == minus ? !flipped : flipped, out);
+  } else {
+    out.push_back({&node, flipped});
+  }
+}
+
+// A quantity of the engine's derivation at a point: a sub-expression's value, its derivative
+// with respect to the variable, or the derivative of the whole expression with respect to it.
+struct Quantity {
+  std::string label;
+  double value;
+};
+
+struct Engine {
+  double value;
+  std::map<std::string, double> gradient;
+  // Per variable, the quantities of the derivation (for the diagnosis of a wrong formula).
+  std::map<std::string, std::vector<Quantity>> quantities;
+  std::vector<std::string> subexpressions;
+};
+
+Engine run_engine(const ex::Expression& expression, const std::vector<std::string>& names,
+                  const ex::Values& point, int precision) {
+  ad::Tape tape(ad::Tape::Options{.checked = true});
+  ex::Variables variables;
+  for (const std::string& name : names) variables.emplace(name, ad::Var(point.at(name), name));
+  std::map<const ex::Node*, ad::Var> recorded;
+  Engine engine;
+  try {
+    const ad::Var f = ex::record(expression, variables, &recorded);
+    engine.value = f.value();
+    tape.backward(f);
+    for (const std::string& name : names) engine.gradient[name] = tape.gradient(variables.at(name));
+    // ∂f/∂N for each sub-expression N, from the same sweep.
+    std::map<std::string, double> outer;
+    std::vector<std::pair<std::string, ad::Var>> nodes;  // unique by text
+    for (const auto& [node, var] : recorded) {
+      const std::string text(expression.text(*node));
+      if (std::none_of(nodes.begin(), nodes.end(), [&](const auto& n) { return n.first == text; }))
+        nodes.emplace_back(text, var);
+    }
+    std::sort(nodes.begin(), nodes.end(),
+              [](const auto& a, const auto& b) { return a.second.index() < b.second.index(); });
+    for (const auto& [text, var] : nodes) outer[text] = tape.gradient(var);
+    for (const auto& [text, var] : nodes) {
+      engine.subexpressions.push_back(text);
+      tape.backward(var);
+      for (const std::string& name : names) {
+        auto& q = engine.quantities[name];
+        q.push_back({"value of " + text, var.value()});
+        q.push_back({"d(" + text + ")/d" + name, tape.gradient(variables.at(name))});
+        q.push_back({"df/d(" + text + ")", outer[text]});
+      }
+    }
+  } catch (const ad::Error& e) {  // DomainError, NonFinite
+    fail(kNumeric, "at " + describe(point, precision) + ": " + e.what());
+  }
+  return engine;
+}
+
+void run_check(const CheckOptions& options) {
+  const ex::Expression expression = parse_or_fail(options.expression, "the expression");
+  const std::vector<std::string> names = expression.variables();
+  if (names.empty()) fail(kUsage, "the expression has no variables: nothing to check");
+  if (!(options.tolerance > 0)) fail(kUsage, "--tolerance must be positive");
+
+  std::map<std::string, ex::Expression> manual;
+  for (const std::string& d : options.derivatives) {
+    const auto equals = d.find('=');
+    if (equals == std::string::npos)
+      fail(kUsage, "-d " + d + ": expected VARIABLE=FORMULA, e.g. -d x='2*x'");
+    std::string name = d.substr(0, equals);
+    name.erase(0, name.find_first_not_of(' '));
+    name.erase(name.find_last_not_of(' ') + 1);
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      std::string message = "-d " + d + ": '" + name + "' is not a variable of the expression";
+      if (const auto close = ex::closest_name(name, names))
+        message += " (did you mean '" + *close + "'?)";
+      fail(kUsage, message);
+    }
+    if (manual.contains(name)) fail(kUsage, "-d: the derivative for '" + name + "' given twice");
+    const std::string what = "the derivative for " + name;
+    ex::Expression formula = parse_or_fail(d.substr(equals + 1), what);
+    require_known_variables(formula, formula.root(), names, what);
+    manual.emplace(name, std::move(formula));
+  }
+  if (manual.empty())
+    fail(kUsage, "give the derivative you worked out for at least one variable, e.g. -d " +
+                     names.front() + "='...'");
+  if (options.points.empty())
+    fail(kUsage, "give at least one point with --at, e.g. --at " + names.front() + "=1");
+
+  const int p = options.precision;
+  bool all_agree = true;
+  json report = {{"expression", options.expression},
+                 {"tolerance", options.tolerance},
+                 {"checks", json::array()}};
+  std::ostringstream text;
+  text << "checking the derivatives of " << options.expression << " (tolerance "
+       << format(options.tolerance, 3) << ")\n";
+  std::size_t checked = 0, agreeing = 0;
+
+  for (const std::string& at : options.points) {
+    const ex::Values point = parse_point(at, "--at");
+    require_variables(point, names, "--at");
+    const Engine engine = run_engine(expression, names, point, p);
+    text << "\nat " << describe(point, p) << ": f = " << format(engine.value, p) << '\n';
+
+    for (const std::string& name : names) {
+      const double g = engine.gradient.at(name);
+      const auto fd = ex::finite_difference(expression, point, name);
+      const auto formula = manual.find(name);
+      std::optional<double> mine;
+      if (formula != manual.end()) {
+        try {
+          mine = ex::evaluate(formula->second, point);
+        } catch (const ex::ExpressionError& e) {
+          fail(kNumeric,
+               "the derivative for " + name + " at " + describe(point, p) + ": " + e.what());
+        }
+      }
+      // Every pair of the available values must agree.
+      const bool engine_fd = !fd || agree(g, fd->estimate, options.tolerance, fd->error);
+      const bool mine_engine = !mine || agree(*mine, g, options.tolerance);
+      const bool mine_fd = !mine || !fd || agree(*mine, fd->estimate, options.tolerance, fd->error);
+      const bool ok = engine_fd && mine_engine && mine_fd;
+      all_agree = all_agree && ok;
+      ++checked;
+      agreeing += ok ? 1 : 0;
+
+      json row = {{"variable", name},
+                  {"at", point},
+                  {"engine", g},
+                  {"manual", mine ? json(*mine) : json(nullptr)},
+                  {"formula", mine ? json(formula->second.source()) : json(nullptr)},
+                  {"finite_difference", fd ? json(fd->estimate) : json(nullptr)},
+                  {"finite_difference_error", fd ? json(fd->error) : json(nullptr)},
+                  {"agree", ok}};
+      json& rel = row["relative_error"] = json::object();
+      if (mine) rel["manual_engine"] = relative_error(*mine, g);
+      if (mine && fd) rel["manual_finite_difference"] = relative_error(*mine, fd->estimate);
+      if (fd) rel["engine_finite_difference"] = relative_error(g, fd->estimate);
+
+      text << "  d/d" << name << ": " << (ok ? "agree" : "DISAGREE") << '\n';
+      const auto value_line = [&](const std::string& label, const std::string& value,
+                                  const std::string& note) {
+        text << "    " << label << std::string(19 - label.size(), ' ') << value << note << '\n';
+      };
+      value_line("engine", format(g, p), "");
+      if (mine) value_line("yours", format(*mine, p), "   = " + formula->second.source());
+      if (fd)
+        value_line("finite difference", format(fd->estimate, p),
+                   "   (± " + format(fd->error, 2) + ")");
+      else
+        value_line("finite difference", "n/a", "   (every step leaves a function's domain)");
+      std::string errors;
+      if (mine) errors += "yours vs engine " + format(rel["manual_engine"].get<double>(), 3);
+      if (mine && fd)
+        errors += ", yours vs finite difference " +
+                  format(rel["manual_finite_difference"].get<double>(), 3);
+      if (fd)
+        errors += (errors.empty() ? "" : ", ") + std::string("engine vs finite difference ") +
+                  format(rel["engine_finite_difference"].get<double>(), 3);
+      value_line("relative error", errors, "");
+      if (!engine_fd)
+        text << "    the engine and the finite difference disagree: is the point at a kink or "
+                "a discontinuity?\n";
+
+      if (mine && !(mine_engine && mine_fd)) {
+        // Show where: every term and factor the user wrote, with its value, beside the
+        // engine's quantities that have the same value.
+        const auto& quantities = engine.quantities.at(name);
+        const auto matches = [&](double v) {
+          json found = json::array();
+          // 0 and ±1 equal too many quantities to point at any.
+          if (v == 0 || std::abs(v) == 1) return found;
+          for (const Quantity& q : quantities)
+            if (found.size() < 3 && relative_error(v, q.value) <= 1e-9) found.push_back(q.label);
+          return found;
+        };
+        const ex::Expression& f = formula->second;
+        std::vector<Part> terms;
+        split(f.root(), ad::Op::Add, ad::Op::Sub, false, terms);
+        text << "    your formula term by term (the terms should add up to the engine's "
+             << format(g, p) << "):\n";
+        json terms_json = json::array();
+        for (const Part& term : terms) {
+          const double tv =
+              ex::evaluate(f, *term.node, point) * (term.negated_or_inverted ? -1 : 1);
+          std::vector<Part> factors;
+          split(*term.node, ad::Op::Mul, ad::Op::Div, false, factors);
+          const std::string term_text =
+              (term.negated_or_inverted ? "-" : "") + std::string(f.text(*term.node));
+          text << "      term " << term_text << " = " << format(tv, p) << '\n';
+          json factors_json = json::array();
+          for (const Part& factor : factors) {
+            double v = ex::evaluate(f, *factor.node, point);
+            if (factor.negated_or_inverted) v = 1 / v;
+            const std::string factor_text =
+                (factor.negated_or_inverted ? "1/" : "") + std::string(f.text(*factor.node));
+            const json same = factor.node->depends_on_variables() ? matches(v) : json::array();
+            std::string note;
+            for (const auto& label : same)
+              note += (note.empty() ? "   same as " : ", ") + label.get<std::string>();
+            if (factors.size() > 1)
+              text << "        factor " << factor_text << " = " << format(v, p) << note << '\n';
+            factors_json.push_back({{"text", factor_text}, {"value", v}, {"same_as", same}});
+          }
+          terms_json.push_back({{"text", term_text},
+                                {"value", tv},
+                                {"factors", factors_json},
+                                {"same_as", matches(tv)}});
+        }
+        row["terms"] = terms_json;
+        text << "    the engine's quantities at this point, for comparison:\n";
+        text << "      "
+             << "sub-expression" << std::string(16, ' ') << "value" << std::string(20, ' ') << "d/d"
+             << name << std::string(21 - std::min<std::size_t>(21, name.size()), ' ')
+             << "df/d(sub-expression)\n";
+        json quantities_json = json::array();
+        for (std::size_t i = 0; i < engine.subexpressions.size(); ++i) {
+          const std::string& s = engine.subexpressions[i];
+          const double value = quantities[3 * i].value, inner = quantities[3 * i + 1].value,
+                       outer = quantities[3 * i + 2].value;
+          const auto column = [](std::string x, std::size_t w) {
+            return x + std::string(x.size() < w ? w - x.size() : 1, ' ');
+          };
+          text << "      " << column(s, 30) << column(format(value, p), 25)
+               << column(format(inner, p), 24) << format(outer, p) << '\n';
+          quantities_json.push_back({{"subexpression", s},
+                                     {"value", value},
+                                     {"derivative", inner},
+                                     {"outer_derivative", outer}});
+        }
+        row["engine_quantities"] = quantities_json;
+      }
+      report["checks"].push_back(row);
+    }
+  }
+  report["agree"] = all_agree;
+  text << '\n' << agreeing << " of " << checked << " checks agree\n";
+  if (options.json)
+    std::cout << report.dump(2) << '\n';
+  else
+    std::cout << text.str();
+  if (!all_agree) throw CLI::RuntimeError(kDisagree);
+}
+
+}  // namespace
+
+void add_check_command(CLI::App& app) {
+  auto options = std::make_shared<CheckOptions>();
+  CLI::App* check = app.add_subcommand(
+      "check",
+      "Check derivatives worked out by hand against the engine's gradient and a central finite "
+      "difference, at one or more points.\nExample: autodiff check 'x^2*sin(y)' -d "
+      "x='2*x*sin(y)' -d y='x^2*cos(y)' --at x=1,y=2 --at x=-0.5,y=3");
+  check->add_option("expression", options->expression, "the expression, e.g. 'x^2*sin(y)'")
+      ->required();
+  check
+      ->add_option("-d,--derivative", options->derivatives,
+                   "VARIABLE=FORMULA: your derivative with respect to VARIABLE, a formula in "
+                   "the same language or a number; once per variable")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  check->add_option("--at", options->points, "a point, e.g. x=1,y=2; repeat for more points")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  check
+      ->add_option("--tolerance", options->tolerance,
+                   "two values agree when |a - b| <= T*max(1, |a|, |b|) (plus the finite "
+                   "difference's own error estimate when one of them is the finite difference)")
+      ->capture_default_str();
+  check->add_flag("--json", options->json, "print the report as JSON");
+  check->add_option("--precision", options->precision, "significant digits (default 17)")
+      ->check(CLI::Range(1, 17));
+  check->callback([options] { run_check(*options); });
+}

@@ -1,0 +1,52 @@
+// What the subcommands of the `autodiff` program share: the exit statuses, error reporting,
+// number formatting and the --at points.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "autodiff/expression/expression.hpp"
+
+namespace autodiff_cli {
+
+// The program's exit statuses (also in --help and the README).
+enum ExitStatus : int {
+  kOk = 0,
+  kDisagree = 1,  // check: a derivative disagrees
+  kUsage = 2,     // a bad command line, expression, point or input file
+  kNumeric = 3,   // a value or derivative is not finite: outside a function's domain
+  kFile = 4,      // a file cannot be read or written
+};
+
+inline constexpr const char* kExitStatusHelp =
+    "Exit status: 0 ok; 1 check found a derivative that disagrees; 2 usage error (bad option, "
+    "expression, point or input file); 3 numeric error (a value or derivative is not finite, "
+    "e.g. log of a negative, 0/0); 4 a file cannot be read or written.";
+
+// Prints "autodiff: <message>" on stderr and ends the subcommand with `status`.
+[[noreturn]] void fail(int status, const std::string& message);
+
+// x with `precision` significant digits (17 round-trips every double).
+std::string format(double x, int precision);
+
+// "x=1.5,y=-2" -> {x: 1.5, y: -2}. A value may be any expression without variables (1/3,
+// 2^-10, -sqrt(2)). Ends the subcommand with kUsage on a malformed point.
+ad::expression::Values parse_point(const std::string& text, const std::string& option);
+
+// Ends the subcommand with kUsage unless `point` gives a value to each of `variables` and to
+// nothing else, naming the missing or unknown variable.
+void require_variables(const ad::expression::Values& point,
+                       const std::vector<std::string>& variables, const std::string& option);
+
+// Parses an expression; a syntax error ends the subcommand with kUsage.
+ad::expression::Expression parse_or_fail(const std::string& text, const std::string& what);
+
+// "x = 1.5, y = -2"
+std::string describe(const ad::expression::Values& point, int precision);
+
+}  // namespace autodiff_cli
+
+void add_grad_command(CLI::App& app);
+void add_check_command(CLI::App& app);
+void add_net_command(CLI::App& app);

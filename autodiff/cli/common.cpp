@@ -1,0 +1,96 @@
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "autodiff/cli/command.hpp"
+
+namespace autodiff_cli {
+
+using ad::expression::Expression;
+using ad::expression::Values;
+
+void fail(int status, const std::string& message) {
+  std::cerr << "autodiff: " << message << '\n';
+  throw CLI::RuntimeError(status);
+}
+
+std::string format(double x, int precision) {
+  if (std::isnan(x)) return "nan";
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*g", precision, x);
+  return buffer;
+}
+
+Expression parse_or_fail(const std::string& text, const std::string& what) {
+  try {
+    return Expression::parse(text);
+  } catch (const ad::expression::ExpressionError& e) {
+    fail(kUsage, "in " + what + ": " + e.what());
+  }
+}
+
+Values parse_point(const std::string& text, const std::string& option) {
+  Values point;
+  // Split at the commas outside parentheses, so a value may be pow(2, -3).
+  std::vector<std::string> parts(1);
+  int depth = 0;
+  for (char c : text) {
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if (c == ',' && depth == 0)
+      parts.emplace_back();
+    else
+      parts.back() += c;
+  }
+  for (const std::string& part : parts) {
+    const auto equals = part.find('=');
+    const auto trim = [](std::string s) {
+      s.erase(0, s.find_first_not_of(" \t"));
+      s.erase(s.find_last_not_of(" \t") + 1);
+      return s;
+    };
+    const std::string name = trim(part.substr(0, equals));
+    if (equals == std::string::npos || name.empty())
+      fail(kUsage, option + " " + text + ": expected NAME=VALUE, found '" + part + "'");
+    if (point.contains(name)) fail(kUsage, option + " " + text + ": '" + name + "' given twice");
+    const std::string value = trim(part.substr(equals + 1));
+    if (value.empty()) fail(kUsage, option + " " + text + ": no value for '" + name + "'");
+    const Expression e = parse_or_fail(value, "the value of " + name + " in " + option);
+    if (const auto vars = e.variables(); !vars.empty())
+      fail(kUsage, option + " " + text + ": the value of '" + name +
+                       "' must be a number, not an expression of '" + vars.front() + "'");
+    try {
+      point[name] = ad::expression::evaluate(e, {});
+    } catch (const ad::expression::ExpressionError& error) {
+      fail(kNumeric, "in the value of " + name + " in " + option + ": " + error.what());
+    }
+  }
+  return point;
+}
+
+void require_variables(const Values& point, const std::vector<std::string>& variables,
+                       const std::string& option) {
+  for (const auto& [name, value] : point) {
+    if (std::find(variables.begin(), variables.end(), name) != variables.end()) continue;
+    std::string message = option + ": '" + name + "' is not a variable of the expression";
+    if (const auto close = ad::expression::closest_name(name, variables))
+      message += " (did you mean '" + *close + "'?)";
+    else if (variables.empty())
+      message += ", which has none";
+    fail(kUsage, message);
+  }
+  for (const std::string& name : variables)
+    if (!point.contains(name))
+      fail(kUsage, "no value for the variable '" + name + "': give it with " + option + " " + name +
+                       "=VALUE");
+}
+
+std::string describe(const Values& point, int precision) {
+  std::string text;
+  for (const auto& [name, value] : point)
+    text += (text.empty() ? "" : ", ") + name + " = " + format(value, precision);
+  return text;
+}
+
+}  // namespace autodiff_cli

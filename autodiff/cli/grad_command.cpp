@@ -1,0 +1,77 @@
+// autodiff grad EXPR --at x=1.5,y=-2: the value and the gradient, recorded on a checked tape.
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "autodiff/cli/command.hpp"
+
+namespace {
+
+using namespace autodiff_cli;
+namespace ex = ad::expression;
+
+struct GradOptions {
+  std::string expression;
+  std::string at;
+  bool json = false;
+  int precision = 17;
+};
+
+void run_grad(const GradOptions& options) {
+  const ex::Expression expression = parse_or_fail(options.expression, "the expression");
+  const std::vector<std::string> names = expression.variables();
+  const ex::Values point = options.at.empty() ? ex::Values{} : parse_point(options.at, "--at");
+  require_variables(point, names, "--at");
+
+  // Checked mode: the first NaN or infinity stops the recording at its operation.
+  ad::Tape tape(ad::Tape::Options{.checked = true});
+  ex::Variables variables;
+  for (const std::string& name : names) variables.emplace(name, ad::Var(point.at(name), name));
+  ad::Var y;
+  std::vector<double> gradient;
+  try {
+    y = ex::record(expression, variables);
+    tape.backward(y);
+    for (const std::string& name : names) gradient.push_back(tape.gradient(variables.at(name)));
+  } catch (const ex::DomainError& e) {
+    fail(kNumeric, std::string("at ") + describe(point, options.precision) + ": " + e.what());
+  } catch (const ad::NonFinite& e) {
+    fail(kNumeric, std::string("at ") + describe(point, options.precision) + ": " + e.what());
+  }
+
+  if (options.json) {
+    nlohmann::json out;
+    out["value"] = y.value();
+    out["gradient"] = nlohmann::json::object();
+    for (std::size_t i = 0; i < names.size(); ++i) out["gradient"][names[i]] = gradient[i];
+    std::cout << out.dump(2) << '\n';
+    return;
+  }
+  std::size_t width = 5;  // "value"
+  for (const std::string& name : names) width = std::max(width, name.size() + 3);
+  const auto line = [&](const std::string& label, double x) {
+    std::cout << label << std::string(width - label.size(), ' ') << " = "
+              << format(x, options.precision) << '\n';
+  };
+  line("value", y.value());
+  for (std::size_t i = 0; i < names.size(); ++i) line("d/d" + names[i], gradient[i]);
+}
+
+}  // namespace
+
+void add_grad_command(CLI::App& app) {
+  auto options = std::make_shared<GradOptions>();
+  CLI::App* grad = app.add_subcommand(
+      "grad", "Print the value of an expression and its gradient with respect to every variable.");
+  grad->add_option("expression", options->expression,
+                   "the expression, e.g. 'x^2*sin(y)' (quote it; start it with a space or put "
+                   "-- before it if it begins with '-')")
+      ->required();
+  grad->add_option("--at", options->at,
+                   "the point, e.g. x=1.5,y=-2 (a value may be a constant expression: x=1/3)");
+  grad->add_flag("--json", options->json,
+                 "print {\"value\": number, \"gradient\": {variable: number}}");
+  grad->add_option("--precision", options->precision, "significant digits (default 17)")
+      ->check(CLI::Range(1, 17));
+  grad->callback([options] { run_grad(*options); });
+}

@@ -1,0 +1,243 @@
+// Evaluation of a parsed expression: on doubles, on the tape, and by finite differences.
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "autodiff/expression/expression.hpp"
+
+namespace ad::expression {
+
+namespace {
+
+std::string number(double x) {
+  if (std::isnan(x)) return "nan";  // not "-nan": the sign of a NaN means nothing here
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.17g", x);
+  return buffer;
+}
+
+// "log(-2)", "1 / 0": the operation as it was applied, for messages.
+std::string application(Op op, const std::vector<double>& operands) {
+  const OpInfo& info = ad::info(op);
+  if (op == Op::Neg) return "-(" + number(operands[0]) + ")";
+  if (!info.symbol.empty() && operands.size() == 2) {
+    const auto operand = [](double x) { return x < 0 ? "(" + number(x) + ")" : number(x); };
+    return operand(operands[0]) + " " + std::string(info.symbol) + " " + operand(operands[1]);
+  }
+  std::string text = std::string(info.name) + "(";
+  for (std::size_t i = 0; i < operands.size(); ++i)
+    text += (i > 0 ? ", " : "") + number(operands[i]);
+  return text + ")";
+}
+
+[[noreturn]] void throw_not_finite(const Expression& expression, const Node& node,
+                                   const std::vector<double>& operands, double result) {
+  std::string reason;
+  if (node.op == Op::Div && operands[1] == 0)
+    reason = "division by zero";
+  else if (std::isnan(result))
+    reason = "outside the domain of " + std::string(info(node.op).name);
+  else
+    reason = "the result is not a finite number";
+  throw DomainError(application(node.op, operands) + " = " + number(result) + ": " + reason,
+                    expression.source(), node.begin, node.end - node.begin);
+}
+
+double operate(Op op, const std::vector<double>& x) {
+  switch (op) {
+    case Op::Neg:
+      return -x[0];
+    case Op::Add:
+      return x[0] + x[1];
+    case Op::Sub:
+      return x[0] - x[1];
+    case Op::Mul:
+      return x[0] * x[1];
+    case Op::Div:
+      return x[0] / x[1];
+    case Op::Pow:
+      return std::pow(x[0], x[1]);
+    case Op::Min:
+      return x[0] <= x[1] ? x[0] : x[1];
+    case Op::Max:
+      return x[0] >= x[1] ? x[0] : x[1];
+    default:
+      return unary_rule(op).value(x[0]);
+  }
+}
+
+ad::Var operate(Op op, const ad::Var& x) {
+  switch (op) {
+    case Op::Neg:
+      return -x;
+#define AUTODIFF_CALL(Name, fn, value, partial, text) \
+  case Op::Name:                                      \
+    return ad::fn(x);
+      AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_CALL)
+#undef AUTODIFF_CALL
+    default:
+      throw ad::Error("expression: " + std::string(info(op).name) + " is not unary");
+  }
+}
+
+// A binary operation where either side may be a constant (a double) or active (a Var); the
+// mixed overloads keep the constant on the tape, as the engine records x^2 or 2*x.
+template <class A, class B>
+ad::Var operate(Op op, const A& a, const B& b) {
+  switch (op) {
+    case Op::Add:
+      return a + b;
+    case Op::Sub:
+      return a - b;
+    case Op::Mul:
+      return a * b;
+    case Op::Div:
+      return a / b;
+    case Op::Pow:
+      return ad::pow(a, b);
+    case Op::Min:
+      return ad::min(a, b);
+    case Op::Max:
+      return ad::max(a, b);
+    default:
+      throw ad::Error("expression: " + std::string(info(op).name) + " is not binary");
+  }
+}
+
+struct Operand {
+  bool active;
+  double value;
+  ad::Var var;
+};
+
+class Recorder {
+ public:
+  Recorder(const Expression& expression, const Variables& variables,
+           std::map<const Node*, ad::Var>* recorded)
+      : expression_(expression), variables_(variables), recorded_(recorded) {}
+
+  Operand record(const Node& node) {
+    if (!node.depends_on_variables()) {
+      const double c = evaluate(expression_, node, {});
+      return {false, c, {}};
+    }
+    ad::Var result;
+    if (node.kind == Node::Kind::Variable) {
+      const auto found = variables_.find(node.name);
+      if (found == variables_.end()) throw_unknown(node);
+      result = found->second;
+    } else {
+      std::vector<Operand> operands;
+      for (const Node& operand : node.operands) operands.push_back(record(operand));
+      try {
+        result = combine(node.op, operands);
+      } catch (const ad::NonFinite& e) {
+        throw_non_finite(node, operands, e);
+      }
+    }
+    if (recorded_ != nullptr) recorded_->insert_or_assign(&node, result);
+    return {true, result.value(), result};
+  }
+
+ private:
+  static ad::Var combine(Op op, const std::vector<Operand>& x) {
+    if (x.size() == 1) return operate(op, x[0].var);
+    if (x[0].active && x[1].active) return operate(op, x[0].var, x[1].var);
+    if (x[0].active) return operate(op, x[0].var, x[1].value);
+    return operate(op, x[0].value, x[1].var);
+  }
+
+  [[noreturn]] void throw_unknown(const Node& node) const {
+    std::vector<std::string> names;
+    for (const auto& [name, var] : variables_) names.push_back(name);
+    std::string message = "unknown variable '" + node.name + "'";
+    if (const auto suggestion = closest_name(node.name, names))
+      message += " (did you mean '" + *suggestion + "'?)";
+    throw UnknownVariable(message, expression_.source(), node.begin, node.end - node.begin);
+  }
+
+  // The checked tape stopped at this node: say which operation, at which operand values.
+  [[noreturn]] void throw_non_finite(const Node& node, const std::vector<Operand>& operands,
+                                     const ad::NonFinite& e) const {
+    std::vector<double> values;
+    for (const Operand& o : operands) values.push_back(o.value);
+    const double result = operate(node.op, values);
+    if (!std::isfinite(result)) throw_not_finite(expression_, node, values, result);
+    // The engine names the partial that is not finite: "... the local partial ∂/∂x = inf (...".
+    std::string detail = e.what();
+    const auto from = detail.find("local partial ");
+    const auto to = detail.find(" (", from);
+    detail = from == std::string::npos || to == std::string::npos
+                 ? ": " + detail
+                 : " (" + detail.substr(from + 14, to - from - 14) + ")";
+    if (const auto sign = detail.find("-nan"); sign != std::string::npos) detail.erase(sign, 1);
+    throw DomainError(application(node.op, values) + " = " + number(result) +
+                          " has no finite derivative there" + detail,
+                      expression_.source(), node.begin, node.end - node.begin);
+  }
+
+  const Expression& expression_;
+  const Variables& variables_;
+  std::map<const Node*, ad::Var>* recorded_;
+};
+
+}  // namespace
+
+double evaluate(const Expression& expression, const Node& node, const Values& values) {
+  switch (node.kind) {
+    case Node::Kind::Number:
+      return node.number;
+    case Node::Kind::Variable: {
+      const auto found = values.find(node.name);
+      if (found == values.end()) {
+        std::vector<std::string> names;
+        for (const auto& [name, value] : values) names.push_back(name);
+        std::string message = "unknown variable '" + node.name + "'";
+        if (const auto suggestion = closest_name(node.name, names))
+          message += " (did you mean '" + *suggestion + "'?)";
+        throw UnknownVariable(message, expression.source(), node.begin, node.end - node.begin);
+      }
+      return found->second;
+    }
+    case Node::Kind::Operation:
+      break;
+  }
+  std::vector<double> operands;
+  for (const Node& operand : node.operands)
+    operands.push_back(evaluate(expression, operand, values));
+  const double result = operate(node.op, operands);
+  if (!std::isfinite(result)) throw_not_finite(expression, node, operands, result);
+  return result;
+}
+
+ad::Var record(const Expression& expression, const Variables& variables,
+               std::map<const Node*, ad::Var>* recorded) {
+  const Operand root = Recorder(expression, variables, recorded).record(expression.root());
+  return root.active ? root.var : ad::Var(root.value);
+}
+
+std::optional<FiniteDifference> finite_difference(const Expression& expression,
+                                                  const Values& values,
+                                                  const std::string& variable) {
+  Values at = values;
+  const double x = values.at(variable);
+  const double fx = std::abs(evaluate(expression, values));
+  const auto f = [&](double dx) {
+    at[variable] = x + dx;
+    return evaluate(expression, at);
+  };
+  const double scale = std::max(1.0, std::abs(x));
+  for (double h = 1e-3 * scale; h >= 1e-9 * scale; h /= 10) {
+    try {
+      const double d1 = (f(h) - f(-h)) / (2 * h);
+      const double d2 = (f(h / 2) - f(-h / 2)) / h;
+      const double rounding = 64 * std::numeric_limits<double>::epsilon() * (fx + 1) / h;
+      return FiniteDifference{(4 * d2 - d1) / 3, std::abs(d2 - d1) + rounding, h};
+    } catch (const DomainError&) {
+      // The stencil left the domain (sqrt near 0, log near 0): try a smaller step.
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace ad::expression

@@ -1,0 +1,134 @@
+// The expression language of the `autodiff` program: numbers, variables, + - * / ^, unary
+// minus, parentheses and the engine's functions by name.
+//
+//   expression := term (('+' | '-') term)*
+//   term       := unary (('*' | '/') unary)*
+//   unary      := ('-' | '+') unary | power
+//   power      := primary ('^' unary)?          right-associative: 2^3^2 = 2^(3^2)
+//   primary    := number | variable | function '(' expression (',' expression)? ')'
+//               | '(' expression ')'
+//
+// So -x^2 = -(x^2), 2^-1 = 0.5 and x-y-z = (x-y)-z, as in mathematics. The functions are every
+// unary function of the engine's table (op.hpp), read from it, plus pow, min and max of two
+// arguments. A parsed expression is a small tree that is evaluated either on doubles (for
+// finite differences, without the engine) or on ad::Var (recorded on the active tape).
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "autodiff/error.hpp"
+#include "autodiff/var.hpp"
+
+namespace ad::expression {
+
+// An error at a place in an expression. what() holds the message, the column, the expression
+// and a caret under the place:
+//   unknown function 'sinn' (did you mean 'sin'?) at column 5
+//     x + sinn(y)
+//         ^~~~
+class ExpressionError : public ad::Error {
+ public:
+  // offset and length are in bytes of source; the column shown counts characters.
+  ExpressionError(std::string message, std::string_view source, std::size_t offset,
+                  std::size_t length = 1);
+  const std::string& message() const { return message_; }
+  std::size_t column() const { return column_; }  // 1-based, in characters
+
+ private:
+  std::string message_;
+  std::size_t column_;
+};
+
+// The text is not an expression, or names an unknown function, or calls one with the wrong
+// number of arguments.
+struct SyntaxError : ExpressionError {
+  using ExpressionError::ExpressionError;
+};
+// A variable with no value.
+struct UnknownVariable : ExpressionError {
+  using ExpressionError::ExpressionError;
+};
+// A value or derivative that is not a finite number: log of a negative, 0/0, sqrt'(0).
+struct DomainError : ExpressionError {
+  using ExpressionError::ExpressionError;
+};
+
+// One node of the tree: a number, a variable, or an operation of the engine's table on its
+// operands (Neg, the unary functions, Add, Sub, Mul, Div, Pow, Min, Max).
+struct Node {
+  enum class Kind { Number, Variable, Operation };
+  Kind kind = Kind::Number;
+  double number = 0.0;  // Number
+  std::string name;     // Variable
+  Op op = Op::Leaf;     // Operation
+  std::vector<Node> operands;
+  std::size_t begin = 0;  // bytes [begin, end) of the source this node was parsed from
+  std::size_t end = 0;
+  bool depends_on_variables() const;
+};
+
+class Expression {
+ public:
+  // Throws SyntaxError.
+  static Expression parse(std::string source);
+
+  const std::string& source() const { return source_; }
+  const Node& root() const { return root_; }
+  // The source text of a node (with its parentheses, if it was written in some).
+  std::string_view text(const Node& node) const;
+  // Its variables, in order of first appearance.
+  std::vector<std::string> variables() const;
+
+ private:
+  std::string source_;
+  Node root_;
+};
+
+using Values = std::map<std::string, double, std::less<>>;
+using Variables = std::map<std::string, ad::Var, std::less<>>;
+
+// The value on doubles, without the engine. Throws UnknownVariable for a variable not in
+// `values`, DomainError where a result is NaN or infinite.
+double evaluate(const Expression& expression, const Node& node, const Values& values);
+inline double evaluate(const Expression& expression, const Values& values) {
+  return evaluate(expression, expression.root(), values);
+}
+
+// Records the expression on the active tape. A sub-expression without variables is computed
+// on doubles and enters as a constant, so x^2 records pow(x, 2.0) and 2*x records x·2. With a
+// checked tape (Tape::Options{.checked = true}), a non-finite value or local partial throws
+// DomainError at the operation. `recorded`, if given, receives the Var of every node that
+// depends on a variable.
+ad::Var record(const Expression& expression, const Variables& variables,
+               std::map<const Node*, ad::Var>* recorded = nullptr);
+
+// Central finite difference of the expression with respect to one variable, on doubles:
+// steps h and h/2 combined by Richardson extrapolation (error O(h^4)), h = 1e-3·max(1, |x|),
+// shrunk tenfold (down to 1e-9·max(1, |x|)) while the stencil leaves a function's domain.
+struct FiniteDifference {
+  double estimate;
+  double error;  // |D(h/2) − D(h)| plus the rounding error 64·ε·(|f| + 1)/h
+  double step;
+};
+// std::nullopt when no step keeps the stencil inside the domain.
+std::optional<FiniteDifference> finite_difference(const Expression& expression,
+                                                  const Values& values,
+                                                  const std::string& variable);
+
+// The known names, for messages and help: the functions with their number of arguments.
+struct Function {
+  std::string_view name;
+  Op op;
+  int arity;
+};
+const std::vector<Function>& functions();
+// The candidate closest to `name` by edit distance, if it is close enough to be a likely typo.
+std::optional<std::string> closest_name(std::string_view name,
+                                        const std::vector<std::string>& candidates);
+
+}  // namespace ad::expression

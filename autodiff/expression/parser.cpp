@@ -1,0 +1,406 @@
+// A recursive-descent parser for the grammar in expression.hpp. Every error names what was
+// expected and what was found, at a column.
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <set>
+#include <utility>
+
+#include "autodiff/expression/expression.hpp"
+
+namespace ad::expression {
+
+namespace {
+
+// Characters, not bytes, so the caret lines up under UTF-8 text.
+std::size_t characters(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+std::string format_error(const std::string& message, std::string_view source, std::size_t offset,
+                         std::size_t length) {
+  offset = std::min(offset, source.size());
+  length = std::max<std::size_t>(1, std::min(length, source.size() - offset));
+  const std::size_t column = characters(source.substr(0, offset)) + 1;
+  const std::size_t width = std::max<std::size_t>(1, characters(source.substr(offset, length)));
+  return message + " at column " + std::to_string(column) + "\n  " + std::string(source) + "\n  " +
+         std::string(column - 1, ' ') + "^" + std::string(width - 1, '~');
+}
+
+std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+enum class Token { Number, Name, Plus, Minus, Star, Slash, Caret, Open, Close, Comma, End };
+
+struct Lexeme {
+  Token token;
+  std::size_t begin, end;  // bytes
+  double number = 0.0;
+};
+
+class Parser {
+ public:
+  explicit Parser(std::string_view source) : source_(source) { advance(); }
+
+  Node parse() {
+    if (current_.token == Token::End) fail("expected an expression, found nothing", current_);
+    Node root = expression();
+    if (current_.token == Token::Close) fail("unmatched ')'", current_);
+    if (current_.token != Token::End) {
+      std::string message =
+          "expected an operator or the end of the expression, found " + describe(current_);
+      if (current_.token == Token::Number || current_.token == Token::Name ||
+          current_.token == Token::Open)
+        message += " (write * for a product: '2*x', not '2x')";
+      fail(message, current_);
+    }
+    return root;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& message, const Lexeme& at) const {
+    throw SyntaxError(message, source_, at.begin, at.end - at.begin);
+  }
+  [[noreturn]] void fail(const std::string& message, std::size_t begin, std::size_t end) const {
+    throw SyntaxError(message, source_, begin, end - begin);
+  }
+
+  std::string describe(const Lexeme& l) const {
+    if (l.token == Token::End) return "the end of the expression";
+    return quoted(source_.substr(l.begin, l.end - l.begin));
+  }
+
+  // ---- Lexer ----
+
+  void advance() { current_ = lex(); }
+
+  Lexeme lex() {
+    while (pos_ < source_.size() && std::isspace(static_cast<unsigned char>(source_[pos_]))) ++pos_;
+    const std::size_t begin = pos_;
+    if (pos_ == source_.size()) return {Token::End, begin, begin};
+    const char c = source_[pos_];
+    if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') return number();
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      while (pos_ < source_.size() &&
+             (std::isalnum(static_cast<unsigned char>(source_[pos_])) || source_[pos_] == '_'))
+        ++pos_;
+      return {Token::Name, begin, pos_};
+    }
+    // The typographic minus and multiplication signs, as printed in the tutorials.
+    for (auto [spelling, token] :
+         {std::pair{"\u2212", Token::Minus}, {"\u00D7", Token::Star}, {"\u00B7", Token::Star}}) {
+      if (source_.substr(pos_).starts_with(spelling)) {
+        pos_ += std::string_view(spelling).size();
+        return {token, begin, pos_};
+      }
+    }
+    ++pos_;
+    switch (c) {
+      case '+':
+        return {Token::Plus, begin, pos_};
+      case '-':
+        return {Token::Minus, begin, pos_};
+      case '*':
+        if (pos_ < source_.size() && source_[pos_] == '*')
+          fail("'**' is not an operator; write '^' for a power", begin, pos_ + 1);
+        return {Token::Star, begin, pos_};
+      case '/':
+        return {Token::Slash, begin, pos_};
+      case '^':
+        return {Token::Caret, begin, pos_};
+      case '(':
+        return {Token::Open, begin, pos_};
+      case ')':
+        return {Token::Close, begin, pos_};
+      case ',':
+        return {Token::Comma, begin, pos_};
+      default:
+        break;
+    }
+    // Report the whole UTF-8 character.
+    while (pos_ < source_.size() && (source_[pos_] & 0xC0) == 0x80) ++pos_;
+    fail("unexpected character " + quoted(source_.substr(begin, pos_ - begin)), begin, pos_);
+  }
+
+  // digits [. digits] | . digits, then an optional exponent e[+-]digits.
+  Lexeme number() {
+    const std::size_t begin = pos_;
+    const auto digits = [&] {
+      const std::size_t start = pos_;
+      while (pos_ < source_.size() && std::isdigit(static_cast<unsigned char>(source_[pos_])))
+        ++pos_;
+      return pos_ - start;
+    };
+    std::size_t mantissa = digits();
+    if (pos_ < source_.size() && source_[pos_] == '.') {
+      ++pos_;
+      mantissa += digits();
+    }
+    if (mantissa == 0) fail("'.' is not a number; write '0.5' or '.5'", begin, pos_);
+    if (pos_ < source_.size() && (source_[pos_] == 'e' || source_[pos_] == 'E')) {
+      ++pos_;
+      if (pos_ < source_.size() && (source_[pos_] == '+' || source_[pos_] == '-')) ++pos_;
+      if (digits() == 0)
+        fail("the exponent of " + quoted(source_.substr(begin, pos_ - begin)) + " has no digits",
+             begin, pos_);
+    }
+    if (pos_ < source_.size() && source_[pos_] == '.')
+      fail("a number has one decimal point at most", begin, pos_ + 1);
+    double value = 0.0;
+    const auto [end, error] = std::from_chars(source_.data() + begin, source_.data() + pos_, value);
+    if (error == std::errc::result_out_of_range)
+      fail("the number " + quoted(source_.substr(begin, pos_ - begin)) +
+               " is out of the range of a double",
+           begin, pos_);
+    if (error != std::errc() || end != source_.data() + pos_)
+      fail("malformed number " + quoted(source_.substr(begin, pos_ - begin)), begin, pos_);
+    Lexeme l{Token::Number, begin, pos_};
+    l.number = value;
+    return l;
+  }
+
+  // ---- Grammar ----
+
+  static Node operation(Op op, std::vector<Node> operands, std::size_t begin, std::size_t end) {
+    Node n;
+    n.kind = Node::Kind::Operation;
+    n.op = op;
+    n.operands = std::move(operands);
+    n.begin = begin;
+    n.end = end;
+    return n;
+  }
+
+  static Node binary(Op op, Node a, Node b) {
+    const std::size_t begin = a.begin, end = b.end;
+    std::vector<Node> operands;
+    operands.push_back(std::move(a));
+    operands.push_back(std::move(b));
+    return operation(op, std::move(operands), begin, end);
+  }
+
+  Node expression() {
+    Node left = term();
+    while (current_.token == Token::Plus || current_.token == Token::Minus) {
+      const Op op = current_.token == Token::Plus ? Op::Add : Op::Sub;
+      advance();
+      left = binary(op, std::move(left), term());
+    }
+    return left;
+  }
+
+  Node term() {
+    Node left = unary();
+    while (current_.token == Token::Star || current_.token == Token::Slash) {
+      const Op op = current_.token == Token::Star ? Op::Mul : Op::Div;
+      advance();
+      left = binary(op, std::move(left), unary());
+    }
+    return left;
+  }
+
+  Node unary() {
+    if (current_.token == Token::Minus || current_.token == Token::Plus) {
+      const Lexeme sign = current_;
+      advance();
+      Node operand = unary();
+      if (sign.token == Token::Plus) {
+        operand.begin = sign.begin;
+        return operand;
+      }
+      const std::size_t end = operand.end;
+      std::vector<Node> operands;
+      operands.push_back(std::move(operand));
+      return operation(Op::Neg, std::move(operands), sign.begin, end);
+    }
+    return power();
+  }
+
+  Node power() {
+    Node base = primary();
+    if (current_.token != Token::Caret) return base;
+    advance();
+    return binary(Op::Pow, std::move(base), unary());
+  }
+
+  Node primary() {
+    const Lexeme at = current_;
+    switch (at.token) {
+      case Token::Number: {
+        advance();
+        Node n;
+        n.number = at.number;
+        n.begin = at.begin;
+        n.end = at.end;
+        return n;
+      }
+      case Token::Name:
+        advance();
+        if (current_.token == Token::Open) return call(at);
+        return variable(at);
+      case Token::Open: {
+        advance();
+        Node inner = expression();
+        if (current_.token != Token::Close)
+          fail("expected ')' to close the '(' at column " +
+                   std::to_string(characters(source_.substr(0, at.begin)) + 1) + ", found " +
+                   describe(current_),
+               current_);
+        inner.begin = at.begin;
+        inner.end = current_.end;
+        advance();
+        return inner;
+      }
+      default:
+        fail("expected a number, a variable, a function or '(', found " + describe(at), at);
+    }
+  }
+
+  Node variable(const Lexeme& at) {
+    const std::string_view name = source_.substr(at.begin, at.end - at.begin);
+    for (const Function& f : functions())
+      if (f.name == name)
+        fail(quoted(name) + " is a function; write " + std::string(name) +
+                 (f.arity == 1 ? "(x)" : "(x, y)"),
+             at);
+    Node n;
+    n.kind = Node::Kind::Variable;
+    n.name = std::string(name);
+    n.begin = at.begin;
+    n.end = at.end;
+    return n;
+  }
+
+  Node call(const Lexeme& name_at) {
+    const std::string_view name = source_.substr(name_at.begin, name_at.end - name_at.begin);
+    const auto& table = functions();
+    const auto function =
+        std::find_if(table.begin(), table.end(), [&](const Function& f) { return f.name == name; });
+    if (function == table.end()) {
+      std::vector<std::string> names;
+      for (const Function& f : table) names.emplace_back(f.name);
+      const auto suggestion = closest_name(name, names);
+      std::string message = "unknown function " + quoted(name);
+      if (suggestion) {
+        message += " (did you mean " + quoted(*suggestion) + "?)";
+      } else {
+        message += "; the functions are";
+        for (const auto& n : names) message += " " + n;
+      }
+      fail(message, name_at);
+    }
+    advance();  // '('
+    std::vector<Node> arguments;
+    if (current_.token != Token::Close) {
+      arguments.push_back(expression());
+      while (current_.token == Token::Comma) {
+        advance();
+        arguments.push_back(expression());
+      }
+    }
+    if (current_.token != Token::Close)
+      fail("expected ',' or ')' in the arguments of " + std::string(name) + ", found " +
+               describe(current_),
+           current_);
+    const std::size_t end = current_.end;
+    advance();
+    if (static_cast<int>(arguments.size()) != function->arity)
+      fail(std::string(name) + " takes " + std::to_string(function->arity) + " argument" +
+               (function->arity == 1 ? "" : "s") + ", not " + std::to_string(arguments.size()),
+           name_at.begin, end);
+    return operation(function->op, std::move(arguments), name_at.begin, end);
+  }
+
+  std::string_view source_;
+  std::size_t pos_ = 0;
+  Lexeme current_{Token::End, 0, 0};
+};
+
+void collect_variables(const Node& node, std::vector<std::string>& out) {
+  if (node.kind == Node::Kind::Variable &&
+      std::find(out.begin(), out.end(), node.name) == out.end())
+    out.push_back(node.name);
+  for (const Node& operand : node.operands) collect_variables(operand, out);
+}
+
+}  // namespace
+
+ExpressionError::ExpressionError(std::string message, std::string_view source, std::size_t offset,
+                                 std::size_t length)
+    : ad::Error(format_error(message, source, offset, length)),
+      message_(std::move(message)),
+      column_(characters(source.substr(0, std::min(offset, source.size()))) + 1) {}
+
+bool Node::depends_on_variables() const {
+  if (kind == Kind::Variable) return true;
+  return std::any_of(operands.begin(), operands.end(),
+                     [](const Node& n) { return n.depends_on_variables(); });
+}
+
+Expression Expression::parse(std::string source) {
+  Expression e;
+  e.source_ = std::move(source);
+  e.root_ = Parser(e.source_).parse();
+  return e;
+}
+
+std::string_view Expression::text(const Node& node) const {
+  return std::string_view(source_).substr(node.begin, node.end - node.begin);
+}
+
+std::vector<std::string> Expression::variables() const {
+  std::vector<std::string> names;
+  collect_variables(root_, names);
+  return names;
+}
+
+const std::vector<Function>& functions() {
+  static const std::vector<Function> table = [] {
+    std::vector<Function> t;
+    // Every unary function of the engine's table: a new entry there is parsable at once.
+    for (std::size_t i = 0; i < kOps.size(); ++i) {
+      const Op op = static_cast<Op>(i);
+      if (unary_rule(op).value != nullptr) t.push_back({kOps[i].name, op, 1});
+    }
+    t.push_back({"pow", Op::Pow, 2});
+    t.push_back({"min", Op::Min, 2});
+    t.push_back({"max", Op::Max, 2});
+    return t;
+  }();
+  return table;
+}
+
+std::optional<std::string> closest_name(std::string_view name,
+                                        const std::vector<std::string>& candidates) {
+  // Levenshtein distance, one row at a time.
+  const auto distance = [](std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diagonal = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        const std::size_t substitution = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
+        diagonal = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, substitution});
+      }
+    }
+    return row[b.size()];
+  };
+  std::optional<std::string> best;
+  std::size_t best_distance = 0;
+  for (const auto& candidate : candidates) {
+    const std::size_t d = distance(name, candidate);
+    if (!best || d < best_distance) {
+      best = candidate;
+      best_distance = d;
+    }
+  }
+  // A typo changes a character or two; beyond that (or half the name, or all of it: 'z' for
+  // 'x') it is another name.
+  const std::size_t limit = std::min<std::size_t>(2, std::max<std::size_t>(1, name.size() / 2));
+  if (best && best_distance <= limit && best_distance < name.size()) return best;
+  return std::nullopt;
+}
+
+}  // namespace ad::expression
