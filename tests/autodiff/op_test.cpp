@@ -20,7 +20,20 @@ using P1 = std::vector<std::array<double, 1>>;
 using P2 = std::vector<std::array<double, 2>>;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-TEST(Op, Exponentials) {
+// Each gradient check is a function, run by its own test and again by the coverage test at the
+// end (CTest runs every test in a process of its own, so coverage cannot be collected across
+// tests).
+std::vector<void (*)()>& all_checks() {
+  static std::vector<void (*)()> checks;
+  return checks;
+}
+#define OP_CHECK(Name)                                                               \
+  void Name();                                                                       \
+  [[maybe_unused]] const bool Name##_listed = (all_checks().push_back(&Name), true); \
+  TEST(Op, Name) { Name(); }                                                         \
+  void Name()
+
+OP_CHECK(Exponentials) {
   expect_gradient([](auto x) { return exp(x); },
                   P1{{-31.7}, {-4.2}, {-1e-3}, {0.29}, {3.8}, {27.4}});
   expect_gradient([](auto x) { return expm1(x); }, real_line());
@@ -30,7 +43,7 @@ TEST(Op, Exponentials) {
   expect_gradient([](auto x) { return cbrt(x); }, P1{{-27.5}, {-0.3}, {0.2}, {1.0}, {8.1}});
 }
 
-TEST(Op, Trigonometric) {
+OP_CHECK(Trigonometric) {
   expect_gradient([](auto x) { return sin(x); }, real_line());
   expect_gradient([](auto x) { return cos(x); }, real_line());
   expect_gradient([](auto x) { return tan(x); }, P1{{-1.3}, {-0.37}, {0.0}, {0.29}, {1.1}, {4.0}});
@@ -39,21 +52,21 @@ TEST(Op, Trigonometric) {
   expect_gradient([](auto x) { return atan(x); }, real_line());
 }
 
-TEST(Op, Hyperbolic) {
+OP_CHECK(Hyperbolic) {
   expect_gradient([](auto x) { return sinh(x); }, P1{{-4.2}, {-1e-3}, {0.29}, {3.8}, {20.0}});
   expect_gradient([](auto x) { return cosh(x); }, P1{{-4.2}, {-1e-3}, {0.29}, {3.8}, {20.0}});
   expect_gradient([](auto x) { return tanh(x); }, real_line());
   expect_gradient([](auto x) { return erf(x); }, real_line());
 }
 
-TEST(Op, Activations) {
+OP_CHECK(Activations) {
   expect_gradient([](auto x) { return sigmoid(x); }, real_line());
   // Away from the kink at 0 (the stencil stays on one side of it).
   expect_gradient([](auto x) { return relu(x); }, P1{{-3.1}, {-0.2}, {0.25}, {7.5}}, 1e-2);
   expect_gradient([](auto x) { return abs(x); }, P1{{-3.1}, {-0.2}, {0.25}, {7.5}}, 1e-2);
 }
 
-TEST(Op, Arithmetic) {
+OP_CHECK(Arithmetic) {
   const std::vector<std::array<double, 2>> points = {
       {-3.5, 0.7}, {0.2, -1.9}, {1e-3, 4.0}, {12.0, -0.03}, {-250.0, 31.0}};
   expect_gradient([](auto a, auto b) { return a + b; }, points);
@@ -64,7 +77,7 @@ TEST(Op, Arithmetic) {
   expect_gradient([](auto a) { return +a; }, real_line());
 }
 
-TEST(Op, MixedWithConstants) {
+OP_CHECK(MixedWithConstants) {
   const auto points = real_line();
   expect_gradient([](auto x) { return x + 2.5; }, points);
   expect_gradient([](auto x) { return 2.5 + x; }, points);
@@ -76,7 +89,7 @@ TEST(Op, MixedWithConstants) {
   expect_gradient([](auto x) { return 0.3 / x; }, points, 1e-4);
 }
 
-TEST(Op, CompoundAssignment) {
+OP_CHECK(CompoundAssignment) {
   expect_gradient(
       [](auto x, auto y) {
         auto z = x;
@@ -93,7 +106,7 @@ TEST(Op, CompoundAssignment) {
       P2{{0.7, 1.3}, {-2.0, 0.4}, {5.0, -3.0}}, 1e-4);
 }
 
-TEST(Op, Power) {
+OP_CHECK(Power) {
   const std::vector<std::array<double, 2>> points = {
       {0.3, 2.5}, {1.7, -1.2}, {4.0, 0.5}, {0.05, 3.0}, {25.0, 1.1}};
   expect_gradient([](auto a, auto b) { return pow(a, b); }, points);
@@ -102,7 +115,7 @@ TEST(Op, Power) {
   expect_gradient([](auto x) { return pow(2.5, x); }, real_line());
 }
 
-TEST(Op, MinMaxAwayFromTies) {
+OP_CHECK(MinMaxAwayFromTies) {
   const std::vector<std::array<double, 2>> points = {{-1.0, 2.0}, {3.0, -0.5}, {0.1, 0.2}};
   expect_gradient([](auto a, auto b) { return min(a, b); }, points, 1e-3);
   expect_gradient([](auto a, auto b) { return max(a, b); }, points, 1e-3);
@@ -123,7 +136,7 @@ T weighted(const T& w1, const T& w2, const T& x1, const T& x2, const T& b) {
   }
 }
 
-TEST(Op, Sums) {
+OP_CHECK(Sums) {
   expect_gradient(
       [](auto w1, auto w2, auto x1, auto x2, auto b) { return weighted(w1, w2, x1, x2, b); },
       std::vector<std::array<double, 5>>{{0.15, 0.2, 0.05, 0.1, 0.35},
@@ -228,8 +241,9 @@ TEST(Op, ComparisonsUseValuesAndRecordNothing) {
   EXPECT_EQ(tape.size(), nodes);
 }
 
-// Runs last in this file: a new table entry without a test fails here.
-TEST(Op, ZZEveryOperationIsCovered) {
+// A new table entry without a gradient check fails here.
+TEST(Op, EveryOperationIsCovered) {
+  for (auto check : all_checks()) check();
   for (std::size_t i = 0; i < static_cast<std::size_t>(ad::Op::Count); ++i) {
     const auto op = static_cast<ad::Op>(i);
     EXPECT_TRUE(testing_support::covered_operations().count(op))
