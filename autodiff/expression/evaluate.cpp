@@ -226,17 +226,22 @@ std::optional<FiniteDifference> finite_difference(const Expression& expression,
     at[variable] = x + dx;
     return evaluate(expression, at);
   };
+  // The step with the smallest error estimate wins: a large step has truncation error (large
+  // near a singularity, as for sqrt(x) at small x), a small one rounding error.
   const double scale = std::max(1.0, std::abs(x));
+  std::optional<FiniteDifference> best;
   for (double h = 1e-3 * scale; h >= 1e-9 * scale; h /= 10) {
     try {
       const double d1 = (f(h) - f(-h)) / (2 * h);
       const double d2 = (f(h / 2) - f(-h / 2)) / h;
       const double rounding = 64 * std::numeric_limits<double>::epsilon() * (fx + 1) / h;
-      return FiniteDifference{(4 * d2 - d1) / 3, std::abs(d2 - d1) + rounding, h};
+      const FiniteDifference d{(4 * d2 - d1) / 3, std::abs(d2 - d1) + rounding, h};
+      if (!best || d.error < best->error) best = d;
     } catch (const DomainError&) {
-      // The stencil left the domain (sqrt near 0, log near 0): try a smaller step.
+      // The stencil left the domain (sqrt or log near 0): try a smaller step.
     }
   }
+  if (best) return best;
   return std::nullopt;
 }
 

@@ -108,8 +108,9 @@ ad::Var record(const Expression& expression, const Variables& variables,
                std::map<const Node*, ad::Var>* recorded = nullptr);
 
 // Central finite difference of the expression with respect to one variable, on doubles:
-// steps h and h/2 combined by Richardson extrapolation (error O(h^4)), h = 1e-3·max(1, |x|),
-// shrunk tenfold (down to 1e-9·max(1, |x|)) while the stencil leaves a function's domain.
+// steps h and h/2 combined by Richardson extrapolation (error O(h^4)), for h = 1e-3, 1e-4, ...,
+// 1e-9 times max(1, |x|); the step whose stencil stays in the domain with the smallest error
+// estimate is taken.
 struct FiniteDifference {
   double estimate;
   double error;  // |D(h/2) − D(h)| plus the rounding error 64·ε·(|f| + 1)/h
