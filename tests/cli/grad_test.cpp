@@ -1,0 +1,135 @@
+// `autodiff grad`, run end to end: values and gradients against closed forms, the JSON output
+// parsed with nlohmann-json, the digits printed, exit statuses and error messages with carets.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "cli/run_cli.hpp"
+
+using cli_test::expect_close;
+using cli_test::run;
+using cli_test::value_after;
+
+namespace {
+
+TEST(Grad, PrintsValueAndGradientWithSeventeenDigits) {
+  const double x = 1.5, y = -2;
+  const auto r = run("grad 'x^2*sin(y)' --at x=1.5,y=-2");
+  ASSERT_EQ(r.status, 0) << r.err;
+  expect_close(value_after(r.out, "value"), x * x * std::sin(y));
+  expect_close(value_after(r.out, "d/dx"), 2 * x * std::sin(y));
+  expect_close(value_after(r.out, "d/dy"), x * x * std::cos(y));
+  // 17 significant digits: enough to read back the same double.
+  EXPECT_NE(r.out.find("value = -2.0459192103577837\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(Grad, PrecisionOption) {
+  const auto r = run("grad 'x^2*sin(y)' --at x=1.5,y=-2 --precision 5");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("value = -2.0459\n"), std::string::npos) << r.out;
+  EXPECT_NEAR(value_after(r.out, "d/dy"), 1.5 * 1.5 * std::cos(-2.0), 1e-4);
+}
+
+TEST(Grad, JsonForScripts) {
+  const double x = 0.7, y = 2.5, z = -1.25;
+  const auto r =
+      run("grad 'exp(-x/y) + log1p(x*y)*tanh(z) - sqrt(y)^3' --at x=0.7,y=2.5,z=-1.25 "
+          "--json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  expect_close(j.at("value").get<double>(),
+               std::exp(-x / y) + std::log1p(x * y) * std::tanh(z) - std::pow(std::sqrt(y), 3));
+  const auto& g = j.at("gradient");
+  EXPECT_EQ(g.size(), 3u);
+  const double t = std::tanh(z);
+  expect_close(g.at("x").get<double>(), -std::exp(-x / y) / y + y / (1 + x * y) * t, 16);
+  expect_close(g.at("y").get<double>(),
+               std::exp(-x / y) * x / (y * y) + x / (1 + x * y) * t - 1.5 * std::sqrt(y), 16);
+  expect_close(g.at("z").get<double>(), std::log1p(x * y) * (1 - t * t), 16);
+}
+
+TEST(Grad, ConstantsAndLeadingMinus) {
+  auto r = run("grad '2^3^2 - 12'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(value_after(r.out, "value"), 500.0);
+  // An expression that begins with '-' comes after "--"; a value may be a constant expression.
+  r = run("grad --at x=1/3 -- '-x^2'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  expect_close(value_after(r.out, "value"), -(1.0 / 3) * (1.0 / 3));
+  expect_close(value_after(r.out, "d/dx"), -2.0 / 3);
+}
+
+TEST(Grad, SyntaxErrorHasItsColumnAndCaret) {
+  const auto r = run("grad 'x*(y+1' --at x=1,y=2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "autodiff: in the expression: expected ')' to close the '(' at column 3, found the "
+            "end of the expression at column 7\n  x*(y+1\n        ^\n");
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(Grad, UnknownFunctionNamesTheClosest) {
+  const auto r = run("grad 'x*sinn(y)' --at x=1,y=2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "autodiff: in the expression: unknown function 'sinn' (did you mean 'sin'?) at "
+            "column 3\n  x*sinn(y)\n    ^~~~\n");
+}
+
+TEST(Grad, MissingOrUnknownPointValuesAreNamed) {
+  auto r = run("grad 'rate*time' --at rate=2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "autodiff: no value for the variable 'time': give it with --at time=VALUE\n");
+  r = run("grad 'rate*time' --at rate=2,tme=3");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "autodiff: --at: 'tme' is not a variable of the expression (did you mean 'time'?)\n");
+  r = run("grad 'x' --at x");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "autodiff: --at x: expected NAME=VALUE, found 'x'\n");
+  r = run("grad 'x' --at x=abc");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "autodiff: --at x=abc: the value of 'x' must be a number, not an expression "
+            "of 'abc'\n");
+}
+
+TEST(Grad, PointOutsideTheDomainNamesTheOperation) {
+  auto r = run("grad '1 + log(x - 3)' --at x=1");
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.err,
+            "autodiff: at x = 1: log(-2) = nan: outside the domain of log at column 5\n"
+            "  1 + log(x - 3)\n      ^~~~~~~~~~\n");
+  r = run("grad '(x - y)/(x - y)' --at x=2,y=2");
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("0 / 0 = nan: division by zero at column 1"), std::string::npos) << r.err;
+  r = run("grad 'sqrt(x)' --at x=0");
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("sqrt(0) = 0 has no finite derivative there (∂/∂x = inf)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(Program, UsageErrorsAndHelp) {
+  auto r = run("");
+  EXPECT_EQ(r.status, 2);
+  r = run("grad");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("expression is required"), std::string::npos) << r.err;
+  r = run("grad 'x' --at x=1 --bogus");
+  EXPECT_EQ(r.status, 2);
+  r = run("frobnicate");
+  EXPECT_EQ(r.status, 2);
+  for (const std::string sub : {"", "grad ", "check "}) {
+    r = run(sub + "--help");
+    EXPECT_EQ(r.status, 0) << sub;
+    EXPECT_NE(r.out.find("Exit status: 0 ok; 1 check found"), std::string::npos) << sub << r.out;
+  }
+  EXPECT_NE(run("grad --help").out.find("--precision"), std::string::npos);
+  EXPECT_NE(run("check --help").out.find("--tolerance"), std::string::npos);
+}
+
+}  // namespace
