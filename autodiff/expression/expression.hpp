@@ -109,11 +109,13 @@ ad::Var record(const Expression& expression, const Variables& variables,
 
 // Central finite difference of the expression with respect to one variable, on doubles:
 // steps h and h/2 combined by Richardson extrapolation (error O(h^4)), for h = 1e-3, 1e-4, ...,
-// 1e-9 times max(1, |x|); the step whose stencil stays in the domain with the smallest error
-// estimate is taken.
+// 1e-9 times max(1, |x|); of the steps whose stencil stays in the domain, the one with the
+// smallest error estimate is taken.
 struct FiniteDifference {
   double estimate;
-  double error;  // |D(h/2) − D(h)| plus the rounding error 64·ε·(|f| + 1)/h
+  // An estimate of |estimate − exact|: the smaller of |D(h/2) − D(h)| and the change of the
+  // extrapolated estimate from h to h/10, plus the rounding error 64·ε·(|f| + 1)/h.
+  double error;
   double step;
 };
 // std::nullopt when no step keeps the stencil inside the domain.
