@@ -57,11 +57,11 @@ void require_known_variables(const ex::Expression& formula, const ex::Node& node
     require_known_variables(formula, operand, variables, what);
 }
 
-// The top-level terms of a sum (with their signs) and the factors of a product (a divisor
-// counts as a factor 1/b), as the user wrote them.
+// The top-level terms of a sum (a subtracted term counts as -t) or the factors of a product (a
+// divisor counts as a factor 1/b), as the user wrote them.
 struct Part {
   const ex::Node* node;
-  bool negated_or_inverted;
+  bool flipped;  // a term after '-', a factor after '/'
 };
 void split(const ex::Node& node, ad::Op plus, ad::Op minus, bool flipped, std::vector<Part>& out) {
   if (node.kind == ex::Node::Kind::Operation && (node.op == plus || node.op == minus)) {
@@ -72,19 +72,19 @@ void split(const ex::Node& node, ad::Op plus, ad::Op minus, bool flipped, std::v
   }
 }
 
-// A quantity of the engine's derivation at a point: a sub-expression's value, its derivative
-// with respect to the variable, or the derivative of the whole expression with respect to it.
-struct Quantity {
-  std::string label;
+// The engine's account of a sub-expression N of f at a point: its value, its derivative with
+// respect to each variable and ∂f/∂N. A correct hand derivation is built from these numbers.
+struct SubExpression {
+  std::string text;
   double value;
+  std::map<std::string, double> derivative;  // ∂N/∂variable
+  double outer;                              // ∂f/∂N
 };
 
 struct Engine {
   double value;
   std::map<std::string, double> gradient;
-  // Per variable, the quantities of the derivation (for the diagnosis of a wrong formula).
-  std::map<std::string, std::vector<Quantity>> quantities;
-  std::vector<std::string> subexpressions;
+  std::vector<SubExpression> parts;  // in recording order: inner ones first
 };
 
 Engine run_engine(const ex::Expression& expression, const std::vector<std::string>& names,
@@ -97,33 +97,101 @@ Engine run_engine(const ex::Expression& expression, const std::vector<std::strin
   try {
     const ad::Var f = ex::record(expression, variables, &recorded);
     engine.value = f.value();
-    tape.backward(f);
-    for (const std::string& name : names) engine.gradient[name] = tape.gradient(variables.at(name));
-    // ∂f/∂N for each sub-expression N, from the same sweep.
-    std::map<std::string, double> outer;
-    std::vector<std::pair<std::string, ad::Var>> nodes;  // unique by text
+    // The sub-expressions, once per text (x may occur many times), in recording order.
+    std::vector<std::pair<std::string, ad::Var>> nodes;
     for (const auto& [node, var] : recorded) {
-      const std::string text(expression.text(*node));
+      std::string text(expression.text(*node));
       if (std::none_of(nodes.begin(), nodes.end(), [&](const auto& n) { return n.first == text; }))
-        nodes.emplace_back(text, var);
+        nodes.emplace_back(std::move(text), var);
     }
     std::sort(nodes.begin(), nodes.end(),
               [](const auto& a, const auto& b) { return a.second.index() < b.second.index(); });
-    for (const auto& [text, var] : nodes) outer[text] = tape.gradient(var);
-    for (const auto& [text, var] : nodes) {
-      engine.subexpressions.push_back(text);
-      tape.backward(var);
-      for (const std::string& name : names) {
-        auto& q = engine.quantities[name];
-        q.push_back({"value of " + text, var.value()});
-        q.push_back({"d(" + text + ")/d" + name, tape.gradient(variables.at(name))});
-        q.push_back({"df/d(" + text + ")", outer[text]});
-      }
+    // One sweep from f gives the gradient and every ∂f/∂N; one sweep from each N its ∂N/∂x.
+    tape.backward(f);
+    for (const std::string& name : names) engine.gradient[name] = tape.gradient(variables.at(name));
+    for (const auto& [text, var] : nodes)
+      engine.parts.push_back({text, var.value(), {}, tape.gradient(var)});
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      tape.backward(nodes[i].second);
+      for (const std::string& name : names)
+        engine.parts[i].derivative[name] = tape.gradient(variables.at(name));
     }
   } catch (const ad::Error& e) {  // DomainError, NonFinite
     fail(kNumeric, "at " + describe(point, precision) + ": " + e.what());
   }
   return engine;
+}
+
+// Shows where a formula for ∂f/∂name goes wrong: the value of every term and factor the user
+// wrote, each beside the engine's quantities that have the same value, then the table of the
+// engine's quantities. Returns the same as JSON: {"terms": [...], "engine_quantities": [...]}.
+json diagnose(const ex::Expression& formula, const Engine& engine, const std::string& name,
+              const ex::Values& point, int p, std::ostream& text) {
+  const auto same_as = [&](double v) {
+    json found = json::array();
+    // 0 and ±1 equal too many quantities to point at any.
+    if (v == 0 || std::abs(v) == 1) return found;
+    const auto match = [&](double q, const std::string& label) {
+      if (found.size() < 3 && relative_error(v, q) <= 1e-9) found.push_back(label);
+    };
+    for (const SubExpression& part : engine.parts) {
+      match(part.value, "value of " + part.text);
+      if (part.text != name) match(part.derivative.at(name), "d(" + part.text + ")/d" + name);
+      match(part.outer, "df/d(" + part.text + ")");
+    }
+    return found;
+  };
+  const auto notes = [](const json& labels) {
+    std::string note;
+    for (const auto& label : labels)
+      note += (note.empty() ? "   same as " : ", ") + label.get<std::string>();
+    return note;
+  };
+
+  json result = {{"terms", json::array()}, {"engine_quantities", json::array()}};
+  std::vector<Part> terms;
+  split(formula.root(), ad::Op::Add, ad::Op::Sub, false, terms);
+  text << "    your formula term by term (the terms should add up to the engine's "
+       << format(engine.gradient.at(name), p) << "):\n";
+  for (const Part& term : terms) {
+    const double value = ex::evaluate(formula, *term.node, point) * (term.flipped ? -1 : 1);
+    const std::string term_text = (term.flipped ? "-" : "") + std::string(formula.text(*term.node));
+    const json term_same = term.node->depends_on_variables() ? same_as(value) : json::array();
+    text << "      term " << term_text << " = " << format(value, p) << notes(term_same) << '\n';
+    std::vector<Part> factors;
+    split(*term.node, ad::Op::Mul, ad::Op::Div, false, factors);
+    json factors_json = json::array();
+    for (const Part& factor : factors) {
+      double v = ex::evaluate(formula, *factor.node, point);
+      if (factor.flipped) v = 1 / v;
+      const std::string factor_text =
+          (factor.flipped ? "1/" : "") + std::string(formula.text(*factor.node));
+      const json factor_same = factor.node->depends_on_variables() ? same_as(v) : json::array();
+      if (factors.size() > 1)
+        text << "        factor " << factor_text << " = " << format(v, p) << notes(factor_same)
+             << '\n';
+      factors_json.push_back({{"text", factor_text}, {"value", v}, {"same_as", factor_same}});
+    }
+    result["terms"].push_back(
+        {{"text", term_text}, {"value", value}, {"factors", factors_json}, {"same_as", term_same}});
+  }
+
+  const auto column = [](const std::string& x, std::size_t width) {
+    return x + std::string(x.size() < width ? width - x.size() : 1, ' ');
+  };
+  text << "    the engine's quantities at this point, for comparison:\n      "
+       << column("sub-expression N", 30) << column("value of N", 25) << column("dN/d" + name, 25)
+       << "df/dN\n";
+  for (const SubExpression& part : engine.parts) {
+    const double derivative = part.derivative.at(name);
+    text << "      " << column(part.text, 30) << column(format(part.value, p), 25)
+         << column(format(derivative, p), 25) << format(part.outer, p) << '\n';
+    result["engine_quantities"].push_back({{"subexpression", part.text},
+                                           {"value", part.value},
+                                           {"derivative", derivative},
+                                           {"outer_derivative", part.outer}});
+  }
+  return result;
 }
 
 void run_check(const CheckOptions& options) {
@@ -235,72 +303,9 @@ void run_check(const CheckOptions& options) {
                 "a discontinuity?\n";
 
       if (mine && !(mine_engine && mine_fd)) {
-        // Show where: every term and factor the user wrote, with its value, beside the
-        // engine's quantities that have the same value.
-        const auto& quantities = engine.quantities.at(name);
-        const auto matches = [&](double v) {
-          json found = json::array();
-          // 0 and ±1 equal too many quantities to point at any.
-          if (v == 0 || std::abs(v) == 1) return found;
-          for (const Quantity& q : quantities)
-            if (found.size() < 3 && relative_error(v, q.value) <= 1e-9) found.push_back(q.label);
-          return found;
-        };
-        const ex::Expression& f = formula->second;
-        std::vector<Part> terms;
-        split(f.root(), ad::Op::Add, ad::Op::Sub, false, terms);
-        text << "    your formula term by term (the terms should add up to the engine's "
-             << format(g, p) << "):\n";
-        json terms_json = json::array();
-        for (const Part& term : terms) {
-          const double tv =
-              ex::evaluate(f, *term.node, point) * (term.negated_or_inverted ? -1 : 1);
-          std::vector<Part> factors;
-          split(*term.node, ad::Op::Mul, ad::Op::Div, false, factors);
-          const std::string term_text =
-              (term.negated_or_inverted ? "-" : "") + std::string(f.text(*term.node));
-          text << "      term " << term_text << " = " << format(tv, p) << '\n';
-          json factors_json = json::array();
-          for (const Part& factor : factors) {
-            double v = ex::evaluate(f, *factor.node, point);
-            if (factor.negated_or_inverted) v = 1 / v;
-            const std::string factor_text =
-                (factor.negated_or_inverted ? "1/" : "") + std::string(f.text(*factor.node));
-            const json same = factor.node->depends_on_variables() ? matches(v) : json::array();
-            std::string note;
-            for (const auto& label : same)
-              note += (note.empty() ? "   same as " : ", ") + label.get<std::string>();
-            if (factors.size() > 1)
-              text << "        factor " << factor_text << " = " << format(v, p) << note << '\n';
-            factors_json.push_back({{"text", factor_text}, {"value", v}, {"same_as", same}});
-          }
-          terms_json.push_back({{"text", term_text},
-                                {"value", tv},
-                                {"factors", factors_json},
-                                {"same_as", matches(tv)}});
-        }
-        row["terms"] = terms_json;
-        text << "    the engine's quantities at this point, for comparison:\n";
-        text << "      "
-             << "sub-expression" << std::string(16, ' ') << "value" << std::string(20, ' ') << "d/d"
-             << name << std::string(21 - std::min<std::size_t>(21, name.size()), ' ')
-             << "df/d(sub-expression)\n";
-        json quantities_json = json::array();
-        for (std::size_t i = 0; i < engine.subexpressions.size(); ++i) {
-          const std::string& s = engine.subexpressions[i];
-          const double value = quantities[3 * i].value, inner = quantities[3 * i + 1].value,
-                       outer = quantities[3 * i + 2].value;
-          const auto column = [](std::string x, std::size_t w) {
-            return x + std::string(x.size() < w ? w - x.size() : 1, ' ');
-          };
-          text << "      " << column(s, 30) << column(format(value, p), 25)
-               << column(format(inner, p), 24) << format(outer, p) << '\n';
-          quantities_json.push_back({{"subexpression", s},
-                                     {"value", value},
-                                     {"derivative", inner},
-                                     {"outer_derivative", outer}});
-        }
-        row["engine_quantities"] = quantities_json;
+        const json where = diagnose(formula->second, engine, name, point, p, text);
+        row["terms"] = where["terms"];
+        row["engine_quantities"] = where["engine_quantities"];
       }
       report["checks"].push_back(row);
     }
