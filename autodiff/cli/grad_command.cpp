@@ -4,6 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "autodiff/cli/command.hpp"
+#ifdef AUTODIFF_CLI_GRAPH
+#include "autodiff/graph/graph.hpp"
+#endif
 
 namespace {
 
@@ -15,6 +18,8 @@ struct GradOptions {
   std::string at;
   bool json = false;
   int precision = 17;
+  std::string dot;      // --dot FILE
+  std::string explain;  // --explain VARIABLE
 };
 
 void run_grad(const GradOptions& options) {
@@ -27,10 +32,17 @@ void run_grad(const GradOptions& options) {
   ad::Tape tape(ad::Tape::Options{.checked = true});
   ex::Variables variables;
   for (const std::string& name : names) variables.emplace(name, ad::Var(point.at(name), name));
+  if (!options.explain.empty() && !variables.contains(options.explain)) {
+    std::string message = "--explain " + options.explain + ": not a variable of the expression";
+    if (const auto close = ex::closest_name(options.explain, names))
+      message += " (did you mean '" + *close + "'?)";
+    fail(kUsage, message);
+  }
   ad::Var y;
   std::vector<double> gradient;
+  std::map<const ex::Node*, ad::Var> recorded;
   try {
-    y = ex::record(expression, variables);
+    y = ex::record(expression, variables, &recorded);
     tape.backward(y);
     for (const std::string& name : names) gradient.push_back(tape.gradient(variables.at(name)));
   } catch (const ex::DomainError& e) {
@@ -39,11 +51,30 @@ void run_grad(const GradOptions& options) {
     fail(kNumeric, std::string("at ") + describe(point, options.precision) + ": " + e.what());
   }
 
+  // The graph and the derivation speak of the sub-expressions as the user wrote them.
+  for (const auto& [node, var] : recorded)
+    if (node->kind == ex::Node::Kind::Operation) tape.set_name(var, expression.text(*node));
+  std::string explanation;
+#ifdef AUTODIFF_CLI_GRAPH
+  if (!options.dot.empty()) {
+    ad::graph::DotOptions dot;
+    dot.outputs = {y};
+    dot.title = options.expression;
+    std::string message;
+    if (!ad::graph::write_graph(options.dot, tape, dot, &message))
+      fail(kFile, "--dot " + options.dot + ": " + message);
+    if (!message.empty()) std::cerr << "autodiff: --dot " << options.dot << ": " << message << '\n';
+  }
+  if (!options.explain.empty())
+    explanation = ad::graph::explain(tape, y, variables.at(options.explain));
+#endif
+
   if (options.json) {
     nlohmann::json out;
     out["value"] = y.value();
     out["gradient"] = nlohmann::json::object();
     for (std::size_t i = 0; i < names.size(); ++i) out["gradient"][names[i]] = gradient[i];
+    if (!options.explain.empty()) out["explanation"] = explanation;
     std::cout << out.dump(2) << '\n';
     return;
   }
@@ -55,6 +86,7 @@ void run_grad(const GradOptions& options) {
   };
   line("value", y.value());
   for (std::size_t i = 0; i < names.size(); ++i) line("d/d" + names[i], gradient[i]);
+  if (!options.explain.empty()) std::cout << '\n' << explanation;
 }
 
 }  // namespace
@@ -73,5 +105,13 @@ void add_grad_command(CLI::App& app) {
                  "print {\"value\": number, \"gradient\": {variable: number}}");
   grad->add_option("--precision", options->precision, "significant digits (default 17)")
       ->check(CLI::Range(1, 17));
+#ifdef AUTODIFF_CLI_GRAPH
+  grad->add_option("--dot", options->dot,
+                   "write the computation graph to FILE as Graphviz DOT (rendered to SVG when "
+                   "FILE ends in .svg and Graphviz's dot is installed)");
+  grad->add_option("--explain", options->explain,
+                   "print the chain rule for d/dVARIABLE step by step: every path from the "
+                   "expression to VARIABLE, each local partial, each product and their sum");
+#endif
   grad->callback([options] { run_grad(*options); });
 }

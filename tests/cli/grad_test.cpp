@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "cli/run_cli.hpp"
@@ -112,6 +114,69 @@ TEST(Grad, PointOutsideTheDomainNamesTheOperation) {
       << r.err;
   EXPECT_EQ(r.out, "");
 }
+
+#ifdef AUTODIFF_CLI_GRAPH
+// "−0.416147": how the graph writes a number (6 significant digits, typographic minus).
+std::string graph_number(double x) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6g", std::abs(x));
+  return (x < 0 ? "\u2212" : "") + std::string(buffer);
+}
+
+TEST(Grad, DotWritesTheGraphWithValuesGradientsAndPartials) {
+  const double x = 1.5, y = -2;
+  const std::string path = testing::TempDir() + "grad_test_graph.dot";
+  const auto r = run("grad 'x^2*sin(y)' --at x=1.5,y=-2 --dot " + path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string dot = cli_test::slurp(path);
+  std::remove(path.c_str());
+  EXPECT_TRUE(dot.starts_with("digraph")) << dot;
+  // The variables with their values and gradients; sub-expressions named as written.
+  EXPECT_NE(dot.find("x\\nvalue: 1.5\\ngrad: " + graph_number(2 * x * std::sin(y))),
+            std::string::npos)
+      << dot;
+  EXPECT_NE(dot.find("sin(y)"), std::string::npos) << dot;
+  // Four edges, each labelled with its local partial: ∂sin(y)/∂y = cos(y), ∂x²/∂x = 2x.
+  std::size_t edges = 0;
+  for (auto at = dot.find("->"); at != std::string::npos; at = dot.find("->", at + 2)) ++edges;
+  EXPECT_EQ(edges, 4u);
+  EXPECT_NE(dot.find("[label=\"" + graph_number(std::cos(y)) + "\"]"), std::string::npos) << dot;
+  EXPECT_NE(dot.find("[label=\"" + graph_number(2 * x) + "\"]"), std::string::npos) << dot;
+}
+
+TEST(Grad, DotToSvgWhenGraphvizIsInstalled) {
+  if (std::system("command -v dot >/dev/null 2>&1") != 0) GTEST_SKIP() << "no Graphviz dot";
+  const std::string path = testing::TempDir() + "grad_test_graph.svg";
+  const auto r = run("grad 'exp(x)*y' --at x=0,y=2 --dot " + path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string svg = cli_test::slurp(path);
+  std::remove(path.c_str());
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+}
+
+TEST(Grad, DotToAnUnwritablePathIsAFileError) {
+  const auto r = run("grad 'x' --at x=1 --dot /nonexistent-directory/g.dot");
+  EXPECT_EQ(r.status, 4);
+  EXPECT_NE(r.err.find("--dot /nonexistent-directory/g.dot: "), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(Grad, ExplainSumsThePathsToTheGradient) {
+  // f = x·y + x: two paths from f to x, with products y and 1.
+  const auto r = run("grad 'x*y + x' --at x=3,y=0.25 --explain x");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("2 paths"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("sum over all paths: 1.25000"), std::string::npos) << r.out;
+  const auto j =
+      nlohmann::json::parse(run("grad 'x*y + x' --at x=3,y=0.25 --explain x --json").out);
+  EXPECT_NE(j.at("explanation").get<std::string>().find("sum over all paths: 1.25000"),
+            std::string::npos);
+  const auto bad = run("grad 'x*y + x' --at x=3,y=0.25 --explain xx");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_EQ(bad.err,
+            "autodiff: --explain xx: not a variable of the expression (did you mean 'x'?)\n");
+}
+#endif
 
 TEST(Program, UsageErrorsAndHelp) {
   auto r = run("");
