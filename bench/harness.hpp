@@ -1,0 +1,175 @@
+// What every workload program shares: the command line, timing (median of repetitions), peak
+// memory, the count of operator new calls in steady state, the agreement check against the
+// hand-coded gradient, and one JSON line per run on stdout.
+//
+// Include this header in exactly one file per program: it replaces the global operator new to
+// count allocations.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "bench/workloads.hpp"
+
+namespace bench {
+inline std::atomic<long> allocations{0};
+}
+
+void* operator new(std::size_t size) {
+  bench::allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return operator new(size); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace bench {
+
+struct Options {
+  std::string workload;  // w1, w2, w3
+  std::string impl;
+  bool quick = false;  // tiny sizes, for CI: checks agreement, times nothing meaningful
+  int reps = 5;
+  W1 w1;
+  W2 w2;
+  W3 w3;
+};
+
+[[noreturn]] inline void usage(const char* program, const std::string& why) {
+  std::fprintf(stderr, "%s: %s\nusage: %s --workload w1|w2|w3 --impl NAME [--quick] [--reps N]\n",
+               program, why.c_str(), program);
+  std::exit(2);
+}
+
+inline Options parse(int argc, char** argv) {
+  Options o;
+  for (int k = 1; k < argc; ++k) {
+    const std::string a = argv[k];
+    auto value = [&]() -> std::string {
+      if (k + 1 >= argc) usage(argv[0], a + " needs a value");
+      return argv[++k];
+    };
+    if (a == "--workload")
+      o.workload = value();
+    else if (a == "--impl")
+      o.impl = value();
+    else if (a == "--quick")
+      o.quick = true;
+    else if (a == "--reps")
+      o.reps = std::max(1, std::atoi(value().c_str()));
+    else
+      usage(argv[0], "unknown argument " + a);
+  }
+  if (o.workload != "w1" && o.workload != "w2" && o.workload != "w3")
+    usage(argv[0], "--workload must be w1, w2 or w3");
+  if (o.quick) {
+    o.w1.steps = 100;
+    o.w2.batch = 2;
+    o.w3.links = 10'000;
+    o.reps = 1;
+  }
+  return o;
+}
+
+inline const char* workload_name(const std::string& w) {
+  return w == "w1" ? "W1 tutorial-train" : w == "w2" ? "W2 mlp" : "W3 chain";
+}
+
+// One run of a workload: its result, how many units it did, and the bytes per tape node (<0:
+// not applicable).
+struct Outcome {
+  double result = 0;
+  double units = 1;
+  double bytes_per_node = -1;
+};
+
+// Peak resident set of this process (VmHWM), in MiB.
+inline double peak_rss_mb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
+  return -1;
+}
+
+// The hand-coded result, checked itself against the published figure (W1, full size) or the
+// continuous limit (W3).
+inline double reference(const Options& o) {
+  if (o.workload == "w1") {
+    const double e = w1_hand(o.w1);
+    if (o.w1.steps == 10000 && std::fabs(e - W1::published) > 1e-12 * W1::published) {
+      std::fprintf(stderr, "FAIL: hand-coded W1 gives %.17g, the published figure is %.17g\n", e,
+                   W1::published);
+      std::exit(1);
+    }
+    return e;
+  }
+  if (o.workload == "w2") return W2Hand().run(o.w2);
+  const double d = W3Hand().run(o.w3), limit = W3Hand::limit(o.w3);
+  if (std::fabs(d - limit) > 1e-5 * std::fabs(limit)) {
+    std::fprintf(stderr, "FAIL: hand-coded W3 gives %.17g, its continuous limit is %.17g\n", d,
+                 limit);
+    std::exit(1);
+  }
+  return d;
+}
+
+// Time `reps` runs after one warm-up run (which grows the tapes), check the result, print the
+// JSON line. `require_no_allocation`: fail if a timed run called operator new.
+template <class Run>
+int measure(const Options& o, Run&& run, bool require_no_allocation) {
+  Outcome outcome = run();  // warm-up: tapes and workspaces reach their size
+  std::vector<double> ns;
+  ns.reserve(static_cast<std::size_t>(o.reps));  // so the only allocations counted are the run's
+  const long before = allocations.load();
+  for (int r = 0; r < o.reps; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    outcome = run();
+    const auto stop = std::chrono::steady_clock::now();
+    ns.push_back(std::chrono::duration<double, std::nano>(stop - start).count() / outcome.units);
+  }
+  const double allocs_per_unit =
+      static_cast<double>(allocations.load() - before) / (outcome.units * o.reps);
+  const double rss = peak_rss_mb();
+  std::sort(ns.begin(), ns.end());
+  const double median = ns[ns.size() / 2];
+
+  const double expected = reference(o);
+  const double tolerance = (o.workload == "w3" ? 1e-8 : 1e-9) * std::fabs(expected);
+  if (!(std::fabs(outcome.result - expected) <= tolerance)) {
+    std::fprintf(stderr, "FAIL: %s on %s gives %.17g, hand-coded gives %.17g\n", o.impl.c_str(),
+                 workload_name(o.workload), outcome.result, expected);
+    return 1;
+  }
+  // Per unit, not zero: the engine keeps the list of epoch blocks its tape used (one block per
+  // 1024 clear() calls, in a std::vector), which grows log2(steps / 1024) times over a run. That
+  // is not per operation; anything per operation or per step shows up as >= 1 per unit.
+  if (require_no_allocation && allocs_per_unit >= 1e-3) {
+    std::fprintf(stderr, "FAIL: %s on %s called operator new %.3g times per unit in steady state\n",
+                 o.impl.c_str(), workload_name(o.workload), allocs_per_unit);
+    return 1;
+  }
+  std::printf(
+      "{\"impl\": \"%s\", \"workload\": \"%s\", \"ns_per_unit\": %.6g, \"bytes_per_node\": %.4g, "
+      "\"peak_rss_mb\": %.1f, \"result\": %.17g, \"allocs_per_unit\": %.3g, \"reps\": %d, "
+      "\"ns_all\": [",
+      o.impl.c_str(), workload_name(o.workload), median, outcome.bytes_per_node, rss,
+      outcome.result, allocs_per_unit, o.reps);
+  for (std::size_t k = 0; k < ns.size(); ++k) std::printf("%s%.6g", k ? ", " : "", ns[k]);
+  std::printf("]}\n");
+  return 0;
+}
+
+}  // namespace bench
