@@ -329,21 +329,26 @@ void add_check_command(CLI::App& app) {
       "difference, at one or more points.\nExample: autodiff check 'x^2*sin(y)' -d "
       "x='2*x*sin(y)' -d y='x^2*cos(y)' --at x=1,y=2 --at x=-0.5,y=3");
   check->add_option("expression", options->expression, "the expression, e.g. 'x^2*sin(y)'")
-      ->required();
+      ->required()
+      ->type_name("EXPR");
   check
       ->add_option("-d,--derivative", options->derivatives,
                    "VARIABLE=FORMULA: your derivative with respect to VARIABLE, a formula in "
                    "the same language or a number; once per variable")
+      ->type_name("VARIABLE=FORMULA")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   check->add_option("--at", options->points, "a point, e.g. x=1,y=2; repeat for more points")
+      ->type_name("POINT")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   check
       ->add_option("--tolerance", options->tolerance,
                    "two values agree when |a - b| <= T*max(1, |a|, |b|) (plus the finite "
                    "difference's own error estimate when one of them is the finite difference)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("T");
   check->add_flag("--json", options->json, "print the report as JSON");
   check->add_option("--precision", options->precision, "significant digits (default 17)")
+      ->type_name("N")
       ->check(CLI::Range(1, 17));
   check->callback([options] { run_check(*options); });
 }

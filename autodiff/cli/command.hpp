@@ -24,6 +24,9 @@ inline constexpr const char* kExitStatusHelp =
     "expression, point or input file); 3 numeric error (a value or derivative is not finite, "
     "e.g. log of a negative, 0/0); 4 a file cannot be read or written.";
 
+// The expression language in a paragraph, with the functions read from the engine's table.
+std::string expression_help();
+
 // Prints "autodiff: <message>" on stderr and ends the subcommand with `status`.
 [[noreturn]] void fail(int status, const std::string& message);
 

@@ -10,6 +10,17 @@ namespace autodiff_cli {
 using ad::expression::Expression;
 using ad::expression::Values;
 
+std::string expression_help() {
+  std::string functions;
+  for (const auto& f : ad::expression::functions())
+    functions +=
+        (functions.empty() ? "" : " ") + std::string(f.name) + (f.arity == 2 ? "(a,b)" : "");
+  return "Expressions: numbers (2, 1.5, .5, 1e-3, 2.5E+4), variables (names such as x, w1, "
+         "rate), + - * / ^, unary minus, parentheses and functions. -x^2 = -(x^2), 2^3^2 = "
+         "2^(3^2), x-y-z = (x-y)-z. Functions: " +
+         functions + ".";
+}
+
 void fail(int status, const std::string& message) {
   std::cerr << "autodiff: " << message << '\n';
   throw CLI::RuntimeError(status);

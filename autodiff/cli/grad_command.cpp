@@ -98,20 +98,25 @@ void add_grad_command(CLI::App& app) {
   grad->add_option("expression", options->expression,
                    "the expression, e.g. 'x^2*sin(y)' (quote it; start it with a space or put "
                    "-- before it if it begins with '-')")
-      ->required();
+      ->required()
+      ->type_name("EXPR");
   grad->add_option("--at", options->at,
-                   "the point, e.g. x=1.5,y=-2 (a value may be a constant expression: x=1/3)");
+                   "the point, e.g. x=1.5,y=-2 (a value may be a constant expression: x=1/3)")
+      ->type_name("POINT");
   grad->add_flag("--json", options->json,
                  "print {\"value\": number, \"gradient\": {variable: number}}");
   grad->add_option("--precision", options->precision, "significant digits (default 17)")
+      ->type_name("N")
       ->check(CLI::Range(1, 17));
 #ifdef AUTODIFF_CLI_GRAPH
   grad->add_option("--dot", options->dot,
                    "write the computation graph to FILE as Graphviz DOT (rendered to SVG when "
-                   "FILE ends in .svg and Graphviz's dot is installed)");
+                   "FILE ends in .svg and Graphviz's dot is installed)")
+      ->type_name("FILE");
   grad->add_option("--explain", options->explain,
                    "print the chain rule for d/dVARIABLE step by step: every path from the "
-                   "expression to VARIABLE, each local partial, each product and their sum");
+                   "expression to VARIABLE, each local partial, each product and their sum")
+      ->type_name("VARIABLE");
 #endif
   grad->callback([options] { run_grad(*options); });
 }

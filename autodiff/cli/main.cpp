@@ -7,8 +7,10 @@
 int main(int argc, char** argv) {
   CLI::App app{
       "autodiff: gradients of expressions and networks by reverse-mode automatic "
-      "differentiation.\nRun 'autodiff SUBCOMMAND --help' for each subcommand."};
-  app.footer(autodiff_cli::kExitStatusHelp);
+      "differentiation.\nRun 'autodiff SUBCOMMAND --help' for each subcommand.",
+      "autodiff"};
+  // Set before the subcommands are added: each copies it.
+  app.footer(autodiff_cli::expression_help() + "\n\n" + autodiff_cli::kExitStatusHelp);
   app.require_subcommand(1);
   add_grad_command(app);
   add_check_command(app);
