@@ -1,4 +1,5 @@
 // autodiff grad EXPR --at x=1.5,y=-2: the value and the gradient, recorded on a checked tape.
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -51,9 +52,19 @@ void run_grad(const GradOptions& options) {
     fail(kNumeric, std::string("at ") + describe(point, options.precision) + ": " + e.what());
   }
 
-  // The graph and the derivation speak of the sub-expressions as the user wrote them.
-  for (const auto& [node, var] : recorded)
-    if (node->kind == ex::Node::Kind::Operation) tape.set_name(var, expression.text(*node));
+  // The graph and the derivation speak of the sub-expressions as the user wrote them, in
+  // parentheses where an operator shows, so that ∂(x*y + x)/∂(x*y) reads right.
+  for (const auto& [node, var] : recorded) {
+    if (node->kind != ex::Node::Kind::Operation) continue;
+    const std::string text(expression.text(*node));
+    int depth = 0;
+    bool operator_outside = false;
+    for (char c : text) {
+      depth += c == '(' ? 1 : (c == ')' ? -1 : 0);
+      operator_outside = operator_outside || (depth == 0 && std::strchr("+-*/^ ", c) != nullptr);
+    }
+    tape.set_name(var, operator_outside ? "(" + text + ")" : text);
+  }
   std::string explanation;
 #ifdef AUTODIFF_CLI_GRAPH
   if (!options.dot.empty()) {
