@@ -1,0 +1,252 @@
+#include <algorithm>
+#include <boost/graph/breadth_first_search.hpp>
+#include <boost/graph/graphviz.hpp>
+#include <boost/graph/reverse_graph.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "autodiff/graph/format.hpp"
+#include "autodiff/graph/graph.hpp"
+
+namespace ad::graph {
+
+namespace {
+
+constexpr std::size_t kUnreached = std::numeric_limits<std::size_t>::max();
+
+// What is drawn: a vertex per kept tape node (and one summary vertex), an edge per operand.
+struct Shown {
+  std::string label, shape, fill, style, cluster;
+};
+struct ShownEdge {
+  std::string label;
+};
+using ShownGraph =
+    boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, Shown, ShownEdge>;
+
+// DOT string literal: quotes and backslashes escaped, lines joined with \n.
+std::string quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char ch : text) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    if (ch == '\n')
+      out += "\\n";
+    else
+      out += ch;
+  }
+  return out + "\"";
+}
+
+// Distance (in edges, against the flow) from the nearest source to every node, by one
+// multi-source breadth-first search on the reversed graph; kUnreached if none reaches it.
+std::vector<std::size_t> distances_from(const TapeGraph& g,
+                                        const std::vector<std::uint32_t>& sources) {
+  const auto reversed = boost::make_reverse_graph(g);
+  std::vector<std::size_t> distance(boost::num_vertices(g), kUnreached);
+  for (std::uint32_t s : sources) distance[s] = 0;
+  std::vector<boost::default_color_type> color(boost::num_vertices(g));
+  boost::queue<TapeGraph::vertex_descriptor> queue;
+  boost::breadth_first_search(
+      reversed, sources.begin(), sources.end(), queue,
+      boost::make_bfs_visitor(boost::record_distances(distance.data(), boost::on_tree_edge())),
+      color.data());
+  return distance;
+}
+
+Role resolve(Role role, const NodeView& node, bool is_output) {
+  if (role != Role::Auto) return role;
+  if (node.op == Op::Leaf) return node.name.empty() ? Role::Constant : Role::Input;
+  return is_output ? Role::Output : Role::Hidden;
+}
+
+void style(Shown& v, Role role) {
+  switch (role) {
+    case Role::Input:
+      v.shape = "box", v.fill = "#cfe2f3", v.style = "filled";
+      break;
+    case Role::Parameter:
+      v.shape = "box", v.fill = "#ffe599", v.style = "filled,rounded";
+      break;
+    case Role::Constant:
+      v.shape = "box", v.fill = "#eeeeee", v.style = "filled,dashed";
+      break;
+    case Role::Output:
+      v.shape = "doubleoctagon", v.fill = "#f4cccc", v.style = "filled";
+      break;
+    default:
+      v.shape = "ellipse", v.fill = "#ffffff", v.style = "filled";
+      break;
+  }
+}
+
+std::string node_label(const Tape& tape, const NodeView& node, const Annotation* note,
+                       int precision) {
+  std::string first;
+  if (node.op == Op::Leaf)
+    first = node.name.empty() ? "constant" : std::string(node.name);
+  else
+    first =
+        (node.name.empty() ? "" : std::string(node.name) + " = ") + operation_text(node, precision);
+  (void)tape;
+  std::string label =
+      first + "\nvalue: " + detail::significant(node.value, precision) +
+      "\ngrad: " + (std::isnan(node.adjoint) ? "—" : detail::significant(node.adjoint, precision));
+  if (note != nullptr && !note->note.empty()) label += "\n" + note->note;
+  return label;
+}
+
+}  // namespace
+
+Dot make_dot(const Tape& tape, const DotOptions& options) {
+  const std::vector<NodeView> nodes = tape.nodes();
+  const TapeGraph g = make_graph(nodes);
+  const std::size_t n = nodes.size();
+
+  std::vector<std::uint32_t> outputs;
+  for (const Var& v : options.outputs) {
+    tape.check(v);
+    outputs.push_back(v.index());
+  }
+  // Keep what reaches an output; with no outputs given, everything, measured from the sinks.
+  std::vector<std::uint32_t> sources = outputs;
+  if (sources.empty())
+    for (std::uint32_t v = 0; v < n; ++v)
+      if (boost::out_degree(v, g) == 0) sources.push_back(v);
+  const std::vector<std::size_t> distance = distances_from(g, sources);
+  std::vector<std::uint32_t> kept;
+  for (std::uint32_t v = 0; v < n; ++v)
+    if (distance[v] != kUnreached) kept.push_back(v);
+
+  Dot dot;
+  std::vector<bool> keep(n, false);
+  if (kept.size() > std::max<std::size_t>(options.max_nodes, 1)) {
+    // Nearest the outputs first; at equal distance the later node (nearer in recording order).
+    std::stable_sort(kept.begin(), kept.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return distance[a] != distance[b] ? distance[a] < distance[b] : a > b;
+    });
+    const std::size_t shown = std::max<std::size_t>(options.max_nodes, 2) - 1;
+    dot.collapsed = kept.size() - shown;
+    kept.resize(shown);
+    std::sort(kept.begin(), kept.end());
+    dot.warning = "the graph has " + std::to_string(shown + dot.collapsed) +
+                  " nodes; showing the " + std::to_string(shown) +
+                  " nearest the outputs, the other " + std::to_string(dot.collapsed) +
+                  " are collapsed into one node (raise DotOptions::max_nodes to see them)";
+  }
+  for (std::uint32_t v : kept) keep[v] = true;
+  dot.shown = kept.size();
+
+  ShownGraph shown(kept.size() + (dot.collapsed > 0 ? 1 : 0));
+  std::vector<std::size_t> vertex_of(n, kUnreached);
+  for (std::size_t k = 0; k < kept.size(); ++k) vertex_of[kept[k]] = k;
+  for (std::size_t k = 0; k < kept.size(); ++k) {
+    const NodeView& node = nodes[kept[k]];
+    const auto found = options.annotations.find(node.index);
+    const Annotation* note = found == options.annotations.end() ? nullptr : &found->second;
+    const bool is_output = std::find(outputs.begin(), outputs.end(), node.index) != outputs.end();
+    Shown& v = shown[k];
+    v.label = node_label(tape, node, note, options.precision);
+    style(v, resolve(note ? note->role : Role::Auto, node, is_output));
+    if (note) v.cluster = note->cluster;
+  }
+  const std::size_t summary = kept.size();
+  if (dot.collapsed > 0) {
+    shown[summary].label = std::to_string(dot.collapsed) + " more nodes\n(collapsed)";
+    shown[summary].shape = "box3d";
+    shown[summary].fill = "#d9d9d9";
+    shown[summary].style = "filled";
+  }
+  std::vector<bool> summary_feeds(kept.size(), false);
+  for (std::uint32_t target : kept) {
+    for (const auto e : boost::make_iterator_range(boost::in_edges(target, g))) {
+      const std::uint32_t source = static_cast<std::uint32_t>(boost::source(e, g));
+      if (keep[source]) {
+        boost::add_edge(vertex_of[source], vertex_of[target],
+                        ShownEdge{detail::significant(g[e].partial, options.precision)}, shown);
+      } else if (distance[source] != kUnreached && !summary_feeds[vertex_of[target]]) {
+        summary_feeds[vertex_of[target]] = true;  // one edge from the summary per user
+        boost::add_edge(summary, vertex_of[target], ShownEdge{"…"}, shown);
+      }
+    }
+  }
+
+  std::string graph_label = options.title;
+  if (!dot.warning.empty()) graph_label += (graph_label.empty() ? "" : "\n") + dot.warning;
+  auto graph_writer = [&](std::ostream& out) {
+    out << "rankdir=LR;\nnode [fontname=\"Helvetica\"];\nedge [fontname=\"Helvetica\", "
+           "fontsize=10];\n";
+    if (!graph_label.empty()) out << "label=" << quoted(graph_label) << ";\nlabelloc=t;\n";
+    // Clusters list their members by vertex id; write_graphviz then writes the attributes.
+    std::map<std::string, std::vector<std::size_t>> clusters;
+    std::vector<std::string> order;
+    for (std::size_t k = 0; k < kept.size(); ++k) {
+      const std::string& name = shown[k].cluster;
+      if (name.empty()) continue;
+      if (!clusters.contains(name)) order.push_back(name);
+      clusters[name].push_back(k);
+    }
+    for (std::size_t c = 0; c < order.size(); ++c) {
+      out << "subgraph cluster_" << c << " {\nlabel=" << quoted(order[c])
+          << ";\nstyle=rounded;\ncolor=gray;\n";
+      for (std::size_t k : clusters[order[c]]) out << k << ";\n";
+      out << "}\n";
+    }
+  };
+  auto vertex_writer = [&](std::ostream& out, ShownGraph::vertex_descriptor v) {
+    const Shown& s = shown[v];
+    out << "[label=" << quoted(s.label) << ", shape=" << s.shape << ", style=" << quoted(s.style)
+        << ", fillcolor=" << quoted(s.fill) << "]";
+  };
+  auto edge_writer = [&](std::ostream& out, ShownGraph::edge_descriptor e) {
+    out << "[label=" << quoted(shown[e].label) << "]";
+  };
+  std::ostringstream out;
+  boost::write_graphviz(out, shown, vertex_writer, edge_writer, graph_writer);
+  dot.text = out.str();
+  return dot;
+}
+
+std::string to_dot(const Tape& tape, const DotOptions& options) {
+  return make_dot(tape, options).text;
+}
+
+bool write_graph(const std::string& path, const Tape& tape, const DotOptions& options,
+                 std::string* message) {
+  auto fail = [&](std::string why) {
+    if (message) *message = std::move(why);
+    return false;
+  };
+  const Dot dot = make_dot(tape, options);
+  if (message) *message = dot.warning;
+  const bool svg = path.size() >= 4 && path.compare(path.size() - 4, 4, ".svg") == 0;
+  const std::string dot_path = svg ? path + ".dot" : path;
+  {
+    std::ofstream file(dot_path, std::ios::binary);
+    if (!file) return fail("cannot open " + dot_path + " for writing");
+    file << dot.text;
+    if (!file.flush()) return fail("cannot write " + dot_path);
+  }
+  if (!svg) return true;
+  auto shell_quoted = [](const std::string& s) {
+    std::string out = "'";
+    for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+    return out + "'";
+  };
+  if (std::system("command -v dot >/dev/null 2>&1") != 0) {
+    std::remove(dot_path.c_str());
+    return fail("cannot render " + path +
+                ": Graphviz's dot is not installed (write a .dot file "
+                "instead, or install graphviz)");
+  }
+  const std::string command =
+      "dot -Tsvg -o " + shell_quoted(path) + " " + shell_quoted(dot_path) + " 2>&1";
+  const int status = std::system(command.c_str());
+  std::remove(dot_path.c_str());
+  if (status != 0) return fail("dot -Tsvg failed for " + path);
+  return true;
+}
+
+}  // namespace ad::graph

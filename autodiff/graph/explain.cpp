@@ -1,0 +1,302 @@
+#include <algorithm>
+#include <boost/graph/topological_sort.hpp>
+#include <iterator>
+#include <limits>
+
+#include "autodiff/graph/format.hpp"
+#include "autodiff/graph/graph.hpp"
+
+namespace ad::graph {
+
+namespace {
+
+constexpr std::size_t kMany = std::numeric_limits<std::size_t>::max();
+
+std::size_t saturating_add(std::size_t a, std::size_t b) { return a > kMany - b ? kMany : a + b; }
+
+// The paths from output down to leaf, enumerated (at most max_paths) and counted (all).
+Explanation find_paths(const Tape& tape, const std::vector<NodeView>& nodes, const TapeGraph& g,
+                       const Var& output, const Var& leaf, const PathOptions& options) {
+  tape.check(output);
+  tape.check(leaf);
+  const std::uint32_t top = output.index(), bottom = leaf.index();
+
+  // paths[v]: the number of paths from v down to the leaf, by dynamic programming over a
+  // topological order (operands before the nodes that use them). Exact; saturates at SIZE_MAX.
+  std::vector<TapeGraph::vertex_descriptor> order;
+  boost::topological_sort(g, std::back_inserter(order));  // users first: reverse it
+  std::vector<std::size_t> paths(nodes.size(), 0);
+  paths[bottom] = 1;
+  for (auto v = order.rbegin(); v != order.rend(); ++v)
+    for (const auto e : boost::make_iterator_range(boost::in_edges(*v, g)))
+      paths[*v] = saturating_add(paths[*v], paths[boost::source(e, g)]);
+
+  Explanation result{{}, false, paths[top], 0.0, 0.0};
+  // Depth-first enumeration, iterative so a deep tape cannot overflow the stack. Boost's
+  // depth_first_search visits each vertex once, so it cannot list paths; only branches with
+  // paths[v] > 0 are entered, so every branch taken ends at the leaf.
+  struct Frame {
+    std::uint32_t vertex;
+    TapeGraph::in_edge_iterator next, end;
+  };
+  std::vector<Frame> stack;
+  std::vector<Factor> factors;
+  auto enter = [&](std::uint32_t v) {
+    const auto [begin, end] = boost::in_edges(v, g);
+    stack.push_back({v, begin, end});
+  };
+  if (paths[top] > 0) enter(top);
+  while (!stack.empty() && result.paths.size() < options.max_paths) {
+    Frame& frame = stack.back();
+    if (frame.vertex == bottom) {
+      Path path{{top}, factors, 1.0};
+      for (const Factor& f : factors) path.nodes.push_back(f.to);
+      for (const Factor& f : factors) path.product *= f.value;
+      result.paths.push_back(std::move(path));
+    }
+    while (frame.vertex != bottom && frame.next != frame.end &&
+           paths[boost::source(*frame.next, g)] == 0)
+      ++frame.next;
+    if (frame.vertex == bottom || frame.next == frame.end) {
+      stack.pop_back();
+      if (!factors.empty() && !stack.empty()) factors.pop_back();
+      continue;
+    }
+    const auto e = *frame.next++;
+    const auto operand = static_cast<std::uint32_t>(boost::source(e, g));
+    factors.push_back({frame.vertex, operand,
+                       symbolic_partial(tape, nodes, frame.vertex, g[e].slot), g[e].partial});
+    enter(operand);
+  }
+  result.capped = result.paths.size() < result.total_paths;
+
+  for (Path& path : result.paths) {
+    result.path_sum += path.product;  // the products are kept as recorded, before any merge
+    if (options.merge_unnamed) {
+      std::vector<Factor> merged;
+      for (Factor& f : path.factors) {
+        if (!merged.empty() && nodes[merged.back().to].name.empty() && merged.back().to != bottom) {
+          Factor& last = merged.back();
+          if (last.symbolic == "1")
+            last.symbolic = f.symbolic;
+          else if (f.symbolic != "1")
+            last.symbolic += " · " + f.symbolic;
+          last.value *= f.value;
+          last.to = f.to;
+        } else {
+          merged.push_back(std::move(f));
+        }
+      }
+      path.factors = std::move(merged);
+    }
+    if (options.drop_unit && path.factors.size() > 1)
+      std::erase_if(path.factors, [](const Factor& f) { return f.value == 1.0; });
+  }
+  return result;
+}
+
+// The reverse accumulation on the graph copy, for a tape that cannot be swept (const).
+double sweep_copy(const std::vector<NodeView>& nodes, std::uint32_t top, std::uint32_t bottom) {
+  std::vector<double> adjoint(top + 1, 0.0);
+  adjoint[top] = 1.0;
+  for (std::uint32_t v = top + 1; v-- > 0;)
+    for (std::size_t k = 0; k < nodes[v].operands.size(); ++k)
+      adjoint[nodes[v].operands[k]] += adjoint[v] * nodes[v].partials[k];
+  return bottom <= top ? adjoint[bottom] : 0.0;
+}
+
+// ---- Printing ----
+
+struct Writer {
+  const Tape& tape;
+  const std::vector<NodeView>& nodes;
+  const ExplainOptions& options;
+  bool markdown() const { return options.format == Format::Markdown; }
+
+  std::string number(double v) const { return detail::decimals(v, options.precision); }
+  std::string math_number(double v) const {
+    std::string s = number(v);
+    if (s.rfind("−", 0) == 0) s = "-" + s.substr(std::string("−").size());
+    const auto e = s.find('e');
+    if (e != std::string::npos)
+      s = s.substr(0, e) + " \\times 10^{" + std::to_string(std::stoi(s.substr(e + 1))) + "}";
+    return s;
+  }
+
+  // A name in LaTeX: w5 -> w_{5}, out_h1 -> \mathrm{out}_{h1}, anything else in \text{}.
+  static std::string latex_name(const std::string& name) {
+    const auto underscore = name.find('_');
+    std::size_t digits = name.size();
+    while (digits > 0 && std::isdigit(static_cast<unsigned char>(name[digits - 1]))) --digits;
+    auto plain = [](const std::string& s) {
+      return std::all_of(s.begin(), s.end(),
+                         [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)); });
+    };
+    if (underscore != std::string::npos && underscore > 0 && plain(name.substr(0, underscore)) &&
+        plain(name.substr(underscore + 1)))
+      return (underscore == 1 ? name.substr(0, 1)
+                              : "\\mathrm{" + name.substr(0, underscore) + "}") +
+             "_{" + name.substr(underscore + 1) + "}";
+    if (digits > 0 && digits < name.size() && plain(name))
+      return (digits == 1 ? name.substr(0, 1) : "\\mathrm{" + name.substr(0, digits) + "}") + "_{" +
+             name.substr(digits) + "}";
+    if (plain(name)) return name.size() == 1 ? name : "\\mathrm{" + name + "}";
+    std::string escaped;
+    for (char ch : name) {
+      if (ch == '#' || ch == '_' || ch == '%' || ch == '&' || ch == '$') escaped += '\\';
+      escaped += ch;
+    }
+    return "\\text{" + escaped + "}";
+  }
+
+  // The symbolic forms in LaTeX: node names as above, the Unicode operators as commands.
+  std::string latex_formula(const std::string& text) const {
+    static const std::pair<std::string, std::string> kSymbols[] = {
+        {"·", " \\cdot "},      {"−", "-"},         {"σ", "\\sigma"}, {"²", "^2"},
+        {"√π", "\\sqrt{\\pi}"}, {"½", "\\tfrac12"}, {"∞", "\\infty"}, {"≠", "\\ne "}};
+    std::string out;
+    for (std::size_t i = 0; i < text.size();) {
+      bool matched = false;
+      for (const auto& [from, to] : kSymbols)
+        if (text.compare(i, from.size(), from) == 0) {
+          out += to;
+          i += from.size();
+          matched = true;
+          break;
+        }
+      if (matched) continue;
+      if (std::isalpha(static_cast<unsigned char>(text[i])) || text[i] == '_') {
+        std::size_t j = i;
+        while (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) ||
+                                   text[j] == '_' || text[j] == '#'))
+          ++j;
+        const std::string word = text.substr(i, j - i);
+        static const std::string kFunctions[] = {"exp",  "log",  "sin", "cos", "tan", "sinh",
+                                                 "cosh", "tanh", "ln",  "min", "max", "sqrt"};
+        const bool function =
+            std::find(std::begin(kFunctions), std::end(kFunctions), word) != std::end(kFunctions);
+        out += function ? "\\" + word
+               : (word == "if" || word == "else" || word == "sign" || word == "at" || word == "a" ||
+                  word == "tie")
+                   ? "\\text{ " + word + " }"
+                   : latex_name(word);
+        i = j;
+        continue;
+      }
+      out += text[i++];
+    }
+    return out;
+  }
+
+  std::string name(std::uint32_t v) const { return node_text(tape, nodes, v); }
+  std::string partial(std::uint32_t from, std::uint32_t to) const {
+    if (!markdown()) return "∂" + name(from) + "/∂" + name(to);
+    return "\\frac{\\partial " + latex_formula(name(from)) + "}{\\partial " +
+           latex_formula(name(to)) + "}";
+  }
+
+  std::string write(const Explanation& x, std::uint32_t top, std::uint32_t bottom) const {
+    std::string out;
+    const std::string whole = partial(top, bottom);
+    const std::string count = x.total_paths == kMany ? "more than " + std::to_string(kMany)
+                                                     : std::to_string(x.total_paths);
+    const std::string paths_word = x.total_paths == 1 ? " path" : " paths";
+    if (markdown())
+      out += "### $" + whole + "$\n\n" + count + paths_word + " from $" + latex_formula(name(top)) +
+             "$ to $" + latex_formula(name(bottom)) + "$" +
+             (x.capped ? "; the first " + std::to_string(x.paths.size()) + " are shown" : "") +
+             ".\n\n";
+    else
+      out += whole + ": " + count + paths_word + " from " + name(top) + " to " + name(bottom) +
+             (x.capped ? "; the first " + std::to_string(x.paths.size()) + " are shown" : "") +
+             "\n\n";
+    for (std::size_t p = 0; p < x.paths.size(); ++p) {
+      const Path& path = x.paths[p];
+      // With folding, the route names the named nodes only, like the folded factors.
+      std::string route, chain, numbers;
+      for (std::uint32_t v : path.nodes)
+        if (!options.merge_unnamed || v == top || v == bottom || !nodes[v].name.empty())
+          route += (route.empty() ? "" : " → ") + name(v);
+      for (const Factor& f : path.factors) {
+        chain += (chain.empty() ? "" : markdown() ? " \\cdot " : " · ") + partial(f.from, f.to);
+        numbers += (numbers.empty() ? ""
+                    : markdown()    ? " \\times "
+                                    : " × ") +
+                   (markdown() ? math_number(f.value) : number(f.value));
+      }
+      if (path.factors.empty()) chain = numbers = markdown() ? "1" : "1";
+      if (markdown()) {
+        out += "**Path " + std::to_string(p + 1) + "**: " + route + "\n\n";
+        for (const Factor& f : path.factors)
+          out += "- $" + partial(f.from, f.to) + " = " + latex_formula(f.symbolic) + " = " +
+                 math_number(f.value) + "$\n";
+        out += "\n$$" + chain + " = " + numbers + " = " + math_number(path.product) + "$$\n\n";
+      } else {
+        out += "path " + std::to_string(p + 1) + ": " + route + "\n";
+        for (const Factor& f : path.factors)
+          out += "  " + partial(f.from, f.to) + " = " + f.symbolic + " = " + number(f.value) + "\n";
+        out += "  product: " + numbers + " = " + number(path.product) + "\n\n";
+      }
+    }
+    const std::string sum_label = x.capped ? "sum over the paths shown" : "sum over all paths";
+    if (markdown()) {
+      out += sum_label + ": $" + whole + " = " + math_number(x.path_sum) + "$\n\n";
+      out += "gradient from the reverse sweep: $" + math_number(x.gradient) + "$\n";
+    } else {
+      out += sum_label + ": " + number(x.path_sum) + "\n";
+      out += "gradient from the reverse sweep: " + number(x.gradient) + "\n";
+    }
+    if (x.capped)
+      out += "(capped: " + count + " paths in all, " + std::to_string(x.paths.size()) +
+             " shown; raise max_paths to list more. The sweep's gradient covers every path.)\n";
+    return out;
+  }
+};
+
+PathOptions path_options(const ExplainOptions& options) {
+  return {options.max_paths, options.merge_unnamed, options.drop_unit};
+}
+
+}  // namespace
+
+Explanation explain_paths(const Tape& tape, const Var& output, const Var& leaf,
+                          const PathOptions& options) {
+  const std::vector<NodeView> nodes = tape.nodes();
+  Explanation x = find_paths(tape, nodes, make_graph(nodes), output, leaf, options);
+  x.gradient = sweep_copy(nodes, output.index(), leaf.index());
+  return x;
+}
+
+Explanation explain_paths(Tape& tape, const Var& output, const Var& leaf,
+                          const PathOptions& options) {
+  tape.check(output);
+  tape.check(leaf);
+  tape.backward(output);
+  const std::vector<NodeView> nodes = tape.nodes();
+  Explanation x = find_paths(tape, nodes, make_graph(nodes), output, leaf, options);
+  x.gradient = tape.gradient(leaf);
+  return x;
+}
+
+Explanation explain_paths(Tape& tape, const Var& output, const Var& leaf, std::size_t max_paths) {
+  return explain_paths(tape, output, leaf, PathOptions{.max_paths = max_paths});
+}
+Explanation explain_paths(const Tape& tape, const Var& output, const Var& leaf,
+                          std::size_t max_paths) {
+  return explain_paths(tape, output, leaf, PathOptions{.max_paths = max_paths});
+}
+
+std::string explain(Tape& tape, const Var& output, const Var& leaf, const ExplainOptions& options) {
+  const Explanation x = explain_paths(tape, output, leaf, path_options(options));
+  const std::vector<NodeView> nodes = tape.nodes();
+  return Writer{tape, nodes, options}.write(x, output.index(), leaf.index());
+}
+
+std::string explain(const Tape& tape, const Var& output, const Var& leaf,
+                    const ExplainOptions& options) {
+  const Explanation x = explain_paths(tape, output, leaf, path_options(options));
+  const std::vector<NodeView> nodes = tape.nodes();
+  return Writer{tape, nodes, options}.write(x, output.index(), leaf.index());
+}
+
+}  // namespace ad::graph

@@ -1,0 +1,149 @@
+// The recorded tape seen as a graph: Graphviz output of any expression or network, and the
+// chain rule on it explained path by path, the way the backpropagation tutorials write it.
+//
+// Why a copy and not an adaptor: the tape stores no per-node operand offsets (that keeps a
+// node near 40 bytes), so it cannot answer out_edges(v) or in_edges(v) without an index built
+// by walking it. Adapting it to Boost.Graph's concepts would mean building that index anyway;
+// we build a boost::adjacency_list from tape.nodes() instead, a copy of a graph whose size is
+// what one displays or explains, and let Boost.Graph's algorithms (breadth_first_search,
+// topological_sort, write_graphviz) work on it.
+#pragma once
+
+#include <boost/graph/adjacency_list.hpp>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "autodiff/tape.hpp"
+
+namespace ad::graph {
+
+// ---- The graph ----
+
+// An edge runs from an operand to the node that uses it (the direction values flow), and
+// carries the local partial ∂node/∂operand and the operand slot it fills.
+struct EdgeData {
+  double partial = 0.0;
+  std::uint32_t slot = 0;
+};
+// Vertex i is tape node i. A node that uses the same operand twice (x·x) has two edges.
+using TapeGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS,
+                                        boost::no_property, EdgeData>;
+
+TapeGraph make_graph(const std::vector<NodeView>& nodes);
+
+// ---- Graphviz ----
+
+// Auto: a named leaf is an Input, an unnamed leaf a Constant, a node listed in
+// DotOptions::outputs an Output, anything else Hidden.
+enum class Role { Auto, Input, Parameter, Constant, Hidden, Output };
+
+struct Annotation {
+  Role role = Role::Auto;
+  std::string cluster;  // nodes with the same cluster are drawn in one box: "hidden layer"
+  std::string note;     // one more label line: "after update: 0.35891"
+};
+
+struct DotOptions {
+  // Non-empty: keep only the nodes from which one of these can be reached.
+  std::vector<ad::Var> outputs;
+  std::unordered_map<std::uint32_t, Annotation> annotations;  // by node index
+  // More nodes than this: keep the max_nodes − 1 nearest the outputs (or, with no outputs, the
+  // nodes nothing uses), collapse the rest into one summary node, and warn.
+  std::size_t max_nodes = 300;
+  std::string title;
+  int precision = 6;  // significant digits in labels
+};
+
+struct Dot {
+  std::string text;           // the DOT
+  std::string warning;        // empty unless nodes were collapsed (also in the graph's label)
+  std::size_t shown = 0;      // tape nodes drawn
+  std::size_t collapsed = 0;  // tape nodes folded into the summary node
+};
+
+Dot make_dot(const ad::Tape& tape, const DotOptions& options = {});
+std::string to_dot(const ad::Tape& tape, const DotOptions& options = {});
+
+// Writes the DOT to path; a path ending in .svg is rendered with `dot -Tsvg` instead, which
+// fails (false, with the reason in message) when Graphviz is not installed. The collapse
+// warning, if any, is put in message too.
+bool write_graph(const std::string& path, const ad::Tape& tape, const DotOptions& options,
+                 std::string* message = nullptr);
+
+// ---- Explain ----
+
+// One local partial ∂from/∂to on a path: its symbolic form in the names of the nodes
+// ("out_h1·(1 − out_h1)") and its value.
+struct Factor {
+  std::uint32_t from, to;
+  std::string symbolic;
+  double value;
+};
+struct Path {
+  std::vector<std::uint32_t> nodes;  // the route as recorded, output first, leaf last
+  std::vector<Factor> factors;       // from the output down to the leaf
+  double product;
+};
+struct Explanation {
+  std::vector<Path> paths;  // at most max_paths of them
+  bool capped;              // true when total_paths > paths.size()
+  std::size_t total_paths;  // exact, saturating at SIZE_MAX
+  double path_sum;          // Σ products over the listed paths (all of them unless capped)
+  double gradient;          // d(output)/d(leaf) from the reverse sweep
+};
+
+struct PathOptions {
+  std::size_t max_paths = 64;
+  // Fold steps through unnamed intermediate nodes into one factor between named nodes, so
+  // E1 = 0.5·(out_o1 − target_o1)² gives the single factor ∂E1/∂out_o1 = out_o1 − target_o1
+  // the tutorials print instead of ∂E1/∂pow · ∂pow/∂sub · ∂sub/∂out_o1.
+  bool merge_unnamed = false;
+  // Leave out factors that are exactly 1 (∂E/∂E1 when E = E1 + E2), as the tutorials do.
+  bool drop_unit = false;
+};
+
+// With a mutable tape the gradient comes from the engine: tape.backward(output) is run, so the
+// tape's gradients are afterwards those of output. A const tape is not swept; the same reverse
+// accumulation is done on the graph copy instead.
+Explanation explain_paths(ad::Tape& tape, const ad::Var& output, const ad::Var& leaf,
+                          const PathOptions& options);
+Explanation explain_paths(const ad::Tape& tape, const ad::Var& output, const ad::Var& leaf,
+                          const PathOptions& options);
+Explanation explain_paths(ad::Tape& tape, const ad::Var& output, const ad::Var& leaf,
+                          std::size_t max_paths = 64);
+Explanation explain_paths(const ad::Tape& tape, const ad::Var& output, const ad::Var& leaf,
+                          std::size_t max_paths = 64);
+
+enum class Format { Text, Markdown };  // Markdown: the formulas in LaTeX math ($...$)
+struct ExplainOptions {
+  Format format = Format::Text;
+  std::size_t max_paths = 64;
+  int precision = 5;  // decimals
+  bool merge_unnamed = false;
+  bool drop_unit = false;
+};
+
+// The derivation of d(output)/d(leaf): every path from output to leaf, each local partial with
+// its symbolic form and its number, each path's product, the sum over paths, and the gradient
+// of the reverse sweep beside it; says when the paths were capped.
+std::string explain(ad::Tape& tape, const ad::Var& output, const ad::Var& leaf,
+                    const ExplainOptions& options = {});
+std::string explain(const ad::Tape& tape, const ad::Var& output, const ad::Var& leaf,
+                    const ExplainOptions& options = {});
+
+// ---- Shared by the two outputs (and usable by reports) ----
+
+// "sigmoid", "×", "x − 0.01", "Σ w·x + b": what a node computes, c written out.
+std::string operation_text(const NodeView& node, int precision);
+// The node as a short formula in the names of named nodes: "(out_o1 − target_o1)" for an
+// unnamed difference, its name for a named node, tape.label(i) when the formula is too long.
+std::string node_text(const ad::Tape& tape, const std::vector<NodeView>& nodes,
+                      std::uint32_t index);
+// Symbolic ∂node/∂(operand in slot), from the op table's partial_text with x, y, a, b, c
+// replaced by the actual nodes' texts.
+std::string symbolic_partial(const ad::Tape& tape, const std::vector<NodeView>& nodes,
+                             std::uint32_t index, std::uint32_t slot);
+
+}  // namespace ad::graph
