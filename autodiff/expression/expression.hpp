@@ -69,8 +69,12 @@ struct Node {
   std::vector<Node> operands;
   std::size_t begin = 0;  // bytes [begin, end) of the source this node was parsed from
   std::size_t end = 0;
+  std::size_t height = 1;  // of the tree under this node: the parser bounds it (kMaxHeight)
   bool depends_on_variables() const;
 };
+
+// Evaluation recurses over the tree: a deeper expression is a SyntaxError, not a stack overflow.
+inline constexpr std::size_t kMaxHeight = 1000;
 
 class Expression {
  public:

@@ -161,17 +161,21 @@ class Parser {
 
   // ---- Grammar ----
 
-  static Node operation(Op op, std::vector<Node> operands, std::size_t begin, std::size_t end) {
+  Node operation(Op op, std::vector<Node> operands, std::size_t begin, std::size_t end) const {
     Node n;
     n.kind = Node::Kind::Operation;
     n.op = op;
+    for (const Node& operand : operands) n.height = std::max(n.height, operand.height + 1);
+    if (n.height > kMaxHeight)
+      fail("the expression nests more than " + std::to_string(kMaxHeight) + " operations deep",
+           begin, end);
     n.operands = std::move(operands);
     n.begin = begin;
     n.end = end;
     return n;
   }
 
-  static Node binary(Op op, Node a, Node b) {
+  Node binary(Op op, Node a, Node b) const {
     const std::size_t begin = a.begin, end = b.end;
     std::vector<Node> operands;
     operands.push_back(std::move(a));
@@ -179,7 +183,19 @@ class Parser {
     return operation(op, std::move(operands), begin, end);
   }
 
+  // Parentheses, arguments and signs recurse; bound that before the stack is.
+  struct Nesting {
+    explicit Nesting(const Parser& p) : parser(p) {
+      if (++parser.nesting_ > kMaxHeight)
+        parser.fail("the expression nests more than " + std::to_string(kMaxHeight) + " deep",
+                    parser.current_);
+    }
+    ~Nesting() { --parser.nesting_; }
+    const Parser& parser;
+  };
+
   Node expression() {
+    const Nesting nesting(*this);
     Node left = term();
     while (current_.token == Token::Plus || current_.token == Token::Minus) {
       const Op op = current_.token == Token::Plus ? Op::Add : Op::Sub;
@@ -200,6 +216,7 @@ class Parser {
   }
 
   Node unary() {
+    const Nesting nesting(*this);
     if (current_.token == Token::Minus || current_.token == Token::Plus) {
       const Lexeme sign = current_;
       advance();
@@ -314,6 +331,7 @@ class Parser {
   std::string_view source_;
   std::size_t pos_ = 0;
   Lexeme current_{Token::End, 0, 0};
+  mutable std::size_t nesting_ = 0;
 };
 
 void collect_variables(const Node& node, std::vector<std::string>& out) {

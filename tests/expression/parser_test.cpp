@@ -168,6 +168,28 @@ TEST(Errors, EachWithItsColumnAndCaret) {
                6, "     ^");
 }
 
+TEST(Errors, TooDeepIsAnErrorNotAStackOverflow) {
+  const auto error_of = [](const std::string& text) -> std::string {
+    try {
+      ex::Expression::parse(text);
+    } catch (const ex::SyntaxError& e) {
+      return e.message();
+    }
+    return "no error";
+  };
+  const std::size_t n = 100000;
+  EXPECT_EQ(error_of(std::string(n, '(') + "x" + std::string(n, ')')),
+            "the expression nests more than 1000 deep");
+  EXPECT_EQ(error_of(std::string(n, '-') + "x"), "the expression nests more than 1000 deep");
+  std::string sum = "x";
+  for (std::size_t i = 0; i < 2000; ++i) sum += "+x";
+  EXPECT_EQ(error_of(sum), "the expression nests more than 1000 operations deep");
+  // Below the bound, the whole chain evaluates: 1 + 999 x at x = 2.
+  std::string long_sum = "1";
+  for (std::size_t i = 0; i < 999; ++i) long_sum += "+x";
+  EXPECT_DOUBLE_EQ(ex::evaluate(ex::Expression::parse(long_sum), {{"x", 2}}), 1999.0);
+}
+
 TEST(Errors, ClosestNameIsATypoNotAnyName) {
   const std::vector<std::string> names{"x", "y", "rate", "sigmoid"};
   EXPECT_EQ(ex::closest_name("rte", names), "rate");
