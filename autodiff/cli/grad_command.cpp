@@ -46,10 +46,8 @@ void run_grad(const GradOptions& options) {
     y = ex::record(expression, variables, &recorded);
     tape.backward(y);
     for (const std::string& name : names) gradient.push_back(tape.gradient(variables.at(name)));
-  } catch (const ex::DomainError& e) {
-    fail(kNumeric, std::string("at ") + describe(point, options.precision) + ": " + e.what());
-  } catch (const ad::NonFinite& e) {
-    fail(kNumeric, std::string("at ") + describe(point, options.precision) + ": " + e.what());
+  } catch (const ad::Error& e) {  // DomainError from the recording, NonFinite from the sweep
+    fail(kNumeric, "at " + describe(point, options.precision) + ": " + e.what());
   }
 
   // The graph and the derivation speak of the sub-expressions as the user wrote them, in
@@ -61,7 +59,9 @@ void run_grad(const GradOptions& options) {
     bool operator_outside = false;
     for (char c : text) {
       depth += c == '(' ? 1 : (c == ')' ? -1 : 0);
-      operator_outside = operator_outside || (depth == 0 && std::strchr("+-*/^ ", c) != nullptr);
+      const bool is_operator =
+          (c != '\0' && std::strchr("+-*/^ ", c) != nullptr) || (c & 0x80) != 0;  // − × · in UTF-8
+      operator_outside = operator_outside || (depth == 0 && is_operator);
     }
     tape.set_name(var, operator_outside ? "(" + text + ")" : text);
   }
