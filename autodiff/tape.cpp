@@ -104,7 +104,7 @@ void Tape::next_operand_chunk(std::uint32_t n) {
   operand_pos_ = 0;
 }
 
-std::uint32_t Tape::leaf(double value, std::string_view name) {
+std::uint32_t Tape::named_leaf(double value, std::string_view name) {
   const std::uint32_t i = push(Op::Leaf, value, 0);
   if (!name.empty()) {
     names_.push_back({i, static_cast<std::uint32_t>(name_chars_.size()),
@@ -372,7 +372,12 @@ Var linear_impl(std::span<const double> c, std::span<const Var> x, const Var* bi
   }
   const std::uint32_t n = count(x.size() + (bias != nullptr));
   return record_sum(Op::Linear, value, n, [&](Tape& t) {
-    for (std::uint32_t k = 0; k < x.size(); ++k) t.operand(k, x[k].index(), c[k]);
+    std::uint32_t* index = t.operand_indices();
+    double* partial = t.operand_partials();
+    for (std::size_t k = 0; k < x.size(); ++k) {
+      index[k] = x[k].index();
+      partial[k] = c[k];
+    }
     if (bias != nullptr) t.operand(n - 1, bias->index(), 1.0);
   });
 }
@@ -392,9 +397,13 @@ Var weighted_sum_impl(std::span<const Var> w, std::span<const Var> x, const Var*
   }
   const std::uint32_t n = count(2 * x.size() + (bias != nullptr));
   return record_sum(Op::WeightedSum, value, n, [&](Tape& t) {
-    for (std::uint32_t k = 0; k < x.size(); ++k) {
-      t.operand(2 * k, w[k].index(), x[k].value());
-      t.operand(2 * k + 1, x[k].index(), w[k].value());
+    std::uint32_t* index = t.operand_indices();
+    double* partial = t.operand_partials();
+    for (std::size_t k = 0; k < x.size(); ++k) {
+      index[2 * k] = w[k].index();
+      partial[2 * k] = x[k].value();
+      index[2 * k + 1] = x[k].index();
+      partial[2 * k + 1] = w[k].value();
     }
     if (bias != nullptr) t.operand(n - 1, bias->index(), 1.0);
   });

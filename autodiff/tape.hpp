@@ -167,7 +167,16 @@ class Tape {
       check_node(index);
     return Var::from_node(value, index, epoch_);
   }
-  std::uint32_t leaf(double value, std::string_view name);
+  // A leaf; the unnamed, unchecked case (every constant a user writes) stays inline.
+  std::uint32_t leaf(double value, std::string_view name) {
+    if (!name.empty() || checked_) [[unlikely]]
+      return named_leaf(value, name);
+    return push(Op::Leaf, value, 0);
+  }
+  // The operand slots of the node just pushed, for recorders that fill many at once (the
+  // sums): one pointer each, so the loop does not reload the chunk per slot.
+  std::uint32_t* operand_indices() { return operand_chunk_->index.get() + op_begin_; }
+  double* operand_partials() { return operand_chunk_->partial.get() + op_begin_; }
 
  private:
   static constexpr std::uint32_t kNodeChunk = 1u << 16;
@@ -192,6 +201,7 @@ class Tape {
   void next_node_chunk();
   void next_operand_chunk(std::uint32_t n);
   void check_node(std::uint32_t index) const;
+  std::uint32_t named_leaf(double value, std::string_view name);
   [[noreturn]] void throw_mismatch(const Var& v) const;
   [[noreturn]] static void throw_no_active_tape();
   std::uint32_t next_epoch();
