@@ -1,0 +1,28 @@
+// The independent references for a network's gradients, on plain doubles (no engine):
+//  * the delta rule both tutorials derive by hand: at an output δ = ∂E/∂out · f'(net) (for
+//    half-SSE and a sigmoid, (out − target)·out·(1 − out)); at a hidden neuron
+//    δ = (Σ δ_next · w) · f'(net); ∂E/∂w = δ · (the weight's source output), ∂E/∂b = Σ δ of the
+//    neurons the bias feeds. Any layered network, any supported activation and loss, batches
+//    (the mean of the samples' gradients).
+//  * central finite differences (Richardson-extrapolated) of the plain forward pass.
+#pragma once
+
+#include <vector>
+
+#include "nn/network.hpp"
+
+namespace nn {
+
+// ∂loss/∂p for every parameter (weights, then biases), by the delta rule.
+std::vector<double> delta_rule_gradients(const Network& network);
+
+// ∂loss/∂p for every parameter, by finite differences of nn::loss().
+std::vector<double> finite_difference_gradients(const Network& network);
+
+// Gradient descent that updates each layer's incoming weights as soon as that layer's δ is
+// known, from the output layer back, so the hidden layers' δ use the *updated* outgoing
+// weights. Not the algorithm the tutorials describe; kept because it is what reproduces
+// Mazur's published figures after training (see the cross-check report).
+void train_layer_by_layer(Network& network, int steps);
+
+}  // namespace nn

@@ -1,0 +1,347 @@
+#include "nn/network_file.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "nn/report.hpp"
+
+namespace nn {
+namespace {
+
+using json = nlohmann::ordered_json;  // keeps the file's order of inputs and targets
+
+struct Reader {
+  const std::string& file;
+  [[noreturn]] void fail(const std::string& place, const std::string& problem) const {
+    throw FileError(file, place.empty() ? "/" : place, problem);
+  }
+  const json& need(const json& j, const std::string& place, const char* key) const {
+    if (!j.contains(key)) fail(place + "/" + key, std::string("missing \"") + key + "\"");
+    return j.at(key);
+  }
+  double number(const json& j, const std::string& place) const {
+    if (!j.is_number()) fail(place, "expected a number, found " + j.dump());
+    double v = j.get<double>();
+    if (!std::isfinite(v)) fail(place, "not a finite number");
+    return v;
+  }
+  std::string text(const json& j, const std::string& place) const {
+    if (!j.is_string()) fail(place, "expected a string, found " + j.dump());
+    return j.get<std::string>();
+  }
+  const json& array(const json& j, const std::string& place) const {
+    if (!j.is_array()) fail(place, "expected an array, found " + j.dump());
+    return j;
+  }
+  const json& object(const json& j, const std::string& place) const {
+    if (!j.is_object()) fail(place, "expected an object, found " + j.dump());
+    return j;
+  }
+  void only(const json& j, const std::string& place,
+            std::initializer_list<const char*> keys) const {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      bool known = false;
+      for (const char* k : keys) known |= it.key() == k;
+      if (!known) fail(place + "/" + it.key(), "unknown key \"" + it.key() + "\"");
+    }
+  }
+};
+
+std::string idx(const std::string& place, std::size_t i) { return place + "/" + std::to_string(i); }
+
+// Values by name (an object naming each) or by position (an array), in the order of `names`.
+std::vector<double> values(const Reader& r, const json& j, const std::string& place,
+                           const std::vector<std::string>& names, const char* what) {
+  std::vector<double> v;
+  if (j.is_array()) {
+    if (j.size() != names.size())
+      r.fail(place, "expected " + std::to_string(names.size()) + " " + what + ", found " +
+                        std::to_string(j.size()));
+    for (std::size_t i = 0; i < j.size(); ++i) v.push_back(r.number(j[i], idx(place, i)));
+    return v;
+  }
+  r.object(j, place);
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    bool known = false;
+    for (const auto& n : names) known |= n == it.key();
+    if (!known)
+      r.fail(place + "/" + it.key(), std::string("no ") +
+                                         (what[0] == 'i' ? "input" : "output neuron") +
+                                         " named \"" + it.key() + "\"");
+  }
+  for (const auto& n : names) {
+    if (!j.contains(n))
+      r.fail(place + "/" + n, std::string("missing ") + (what[0] == 'i' ? "input" : "target") +
+                                  " for \"" + n + "\"");
+    v.push_back(r.number(j.at(n), place + "/" + n));
+  }
+  return v;
+}
+
+// A deterministic uniform draw in [-a, a) from a standard-specified generator.
+double uniform(std::mt19937_64& g, double a) {
+  return (static_cast<double>(g() >> 11) * 0x1.0p-53 * 2.0 - 1.0) * a;
+}
+
+void read_short_form(const Reader& r, const json& j, Network& n) {
+  const json& sizes = r.array(j.at("sizes"), "/sizes");
+  if (sizes.size() < 2) r.fail("/sizes", "give at least the inputs and the outputs");
+  std::vector<std::size_t> size;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    if (!sizes[i].is_number_integer() || sizes[i].get<long>() < 1)
+      r.fail(idx("/sizes", i), "expected a positive integer");
+    size.push_back(sizes[i].get<std::size_t>());
+  }
+  std::vector<Activation> acts;
+  if (j.contains("activation") && j.at("activation").is_array()) {
+    const json& a = j.at("activation");
+    if (a.size() != size.size() - 1)
+      r.fail("/activation",
+             "expected one activation per layer (" + std::to_string(size.size() - 1) + ")");
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      auto act = parse_activation(r.text(a[i], idx("/activation", i)));
+      if (!act) r.fail(idx("/activation", i), "unknown activation (sigmoid, tanh, relu, identity)");
+      acts.push_back(*act);
+    }
+  } else {
+    std::string name =
+        j.contains("activation") ? r.text(j.at("activation"), "/activation") : "sigmoid";
+    auto act = parse_activation(name);
+    if (!act)
+      r.fail("/activation", "unknown activation \"" + name + "\" (sigmoid, tanh, relu, identity)");
+    acts.assign(size.size() - 1, *act);
+  }
+  std::string bias = j.contains("bias") ? r.text(j.at("bias"), "/bias") : "per_neuron";
+  if (bias != "per_neuron" && bias != "per_layer" && bias != "none")
+    r.fail("/bias", "expected \"per_neuron\", \"per_layer\" or \"none\"");
+  std::uint64_t seed = 1;
+  if (j.contains("seed")) {
+    if (!j.at("seed").is_number_unsigned()) r.fail("/seed", "expected a non-negative integer");
+    seed = j.at("seed").get<std::uint64_t>();
+  }
+  std::mt19937_64 g(seed);
+  for (std::size_t i = 0; i < size[0]; ++i) n.inputs.push_back("i" + std::to_string(i + 1));
+  std::vector<std::string> previous = n.inputs;
+  for (std::size_t l = 1; l < size.size(); ++l) {
+    const bool last = l + 1 == size.size();
+    Layer layer;
+    layer.name = last ? "output" : "hidden " + std::to_string(l);
+    layer.activation = acts[l - 1];
+    for (std::size_t k = 0; k < size[l]; ++k)
+      layer.neurons.push_back(last ? "o" + std::to_string(k + 1)
+                                   : (size.size() == 3
+                                          ? "h" + std::to_string(k + 1)
+                                          : "h" + std::to_string(l) + "_" + std::to_string(k + 1)));
+    // Uniform in ±1/√fan_in (LeCun), so every activation starts in its sensitive range.
+    const double a = 1.0 / std::sqrt(static_cast<double>(previous.size()));
+    for (const auto& to : layer.neurons)
+      for (const auto& from : previous)
+        n.weights.push_back({"w_" + from + "_" + to, from, to, uniform(g, a)});
+    if (bias == "per_layer")
+      n.biases.push_back({"b" + std::to_string(l), layer.neurons, uniform(g, a)});
+    if (bias == "per_neuron")
+      for (const auto& to : layer.neurons) n.biases.push_back({"b_" + to, {to}, uniform(g, a)});
+    previous = layer.neurons;
+    n.layers.push_back(std::move(layer));
+  }
+}
+
+void read_long_form(const Reader& r, const json& j, Network& n) {
+  const json& layers = r.array(r.need(j, "", "layers"), "/layers");
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    std::string place = idx("/layers", l);
+    r.object(layers[l], place);
+    r.only(layers[l], place, {"name", "neurons", "activation"});
+    Layer layer;
+    layer.name = layers[l].contains("name") ? r.text(layers[l].at("name"), place + "/name")
+                 : l + 1 == layers.size()   ? "output"
+                                            : "hidden " + std::to_string(l + 1);
+    const json& neurons = r.array(r.need(layers[l], place, "neurons"), place + "/neurons");
+    for (std::size_t k = 0; k < neurons.size(); ++k)
+      layer.neurons.push_back(r.text(neurons[k], idx(place + "/neurons", k)));
+    std::string act = layers[l].contains("activation")
+                          ? r.text(layers[l].at("activation"), place + "/activation")
+                          : "sigmoid";
+    auto a = parse_activation(act);
+    if (!a)
+      r.fail(place + "/activation",
+             "unknown activation \"" + act + "\" (sigmoid, tanh, relu, identity)");
+    layer.activation = *a;
+    n.layers.push_back(std::move(layer));
+  }
+  const json& weights = r.array(r.need(j, "", "weights"), "/weights");
+  for (std::size_t w = 0; w < weights.size(); ++w) {
+    std::string place = idx("/weights", w);
+    r.object(weights[w], place);
+    r.only(weights[w], place, {"name", "from", "to", "value"});
+    n.weights.push_back({r.text(r.need(weights[w], place, "name"), place + "/name"),
+                         r.text(r.need(weights[w], place, "from"), place + "/from"),
+                         r.text(r.need(weights[w], place, "to"), place + "/to"),
+                         r.number(r.need(weights[w], place, "value"), place + "/value")});
+  }
+  if (j.contains("biases")) {
+    const json& biases = r.array(j.at("biases"), "/biases");
+    for (std::size_t b = 0; b < biases.size(); ++b) {
+      std::string place = idx("/biases", b);
+      r.object(biases[b], place);
+      r.only(biases[b], place, {"name", "to", "value"});
+      Bias bias{r.text(r.need(biases[b], place, "name"), place + "/name"),
+                {},
+                r.number(r.need(biases[b], place, "value"), place + "/value")};
+      const json& to = r.need(biases[b], place, "to");
+      if (to.is_string())
+        bias.to.push_back(to.get<std::string>());
+      else
+        for (std::size_t k = 0; k < r.array(to, place + "/to").size(); ++k)
+          bias.to.push_back(r.text(to[k], idx(place + "/to", k)));
+      n.biases.push_back(std::move(bias));
+    }
+  }
+}
+
+Network read(const Reader& r, const json& j) {
+  r.object(j, "");
+  r.only(j, "",
+         {"name", "description", "inputs", "targets", "samples", "layers", "weights", "biases",
+          "loss", "learning_rate", "train", "sizes", "activation", "bias", "seed", "published"});
+  Network n;
+  if (j.contains("name")) n.name = r.text(j.at("name"), "/name");
+  const bool short_form = j.contains("sizes");
+  if (short_form) {
+    for (const char* key : {"layers", "weights", "biases"})
+      if (j.contains(key))
+        r.fail(std::string("/") + key,
+               "give either \"sizes\" (short form) or layers, weights and biases");
+    read_short_form(r, j, n);
+  } else {
+    for (const char* key : {"activation", "bias", "seed"})
+      if (j.contains(key))
+        r.fail(std::string("/") + key, "only the short form (with \"sizes\") takes this key");
+    // Input names: the keys of "inputs" (one sample) or the strings of "inputs" (with samples).
+    const json& inputs = r.need(j, "", "inputs");
+    if (inputs.is_object())
+      for (auto it = inputs.begin(); it != inputs.end(); ++it) n.inputs.push_back(it.key());
+    else
+      for (std::size_t i = 0; i < r.array(inputs, "/inputs").size(); ++i)
+        n.inputs.push_back(r.text(inputs[i], idx("/inputs", i)));
+    read_long_form(r, j, n);
+  }
+  if (n.layers.empty()) r.fail("/layers", "the network has no layers");
+  const std::vector<std::string>& outputs = n.layers.back().neurons;
+  if (j.contains("samples")) {
+    if (j.contains("targets") || (j.contains("inputs") && j.at("inputs").is_object()))
+      r.fail("/samples",
+             "give either \"samples\" or one sample's \"inputs\" and \"targets\" objects");
+    const json& samples = r.array(j.at("samples"), "/samples");
+    if (samples.empty()) r.fail("/samples", "no sample");
+    for (std::size_t s = 0; s < samples.size(); ++s) {
+      std::string place = idx("/samples", s);
+      r.object(samples[s], place);
+      r.only(samples[s], place, {"inputs", "targets"});
+      n.samples.push_back(
+          {values(r, r.need(samples[s], place, "inputs"), place + "/inputs", n.inputs, "inputs"),
+           values(r, r.need(samples[s], place, "targets"), place + "/targets", outputs,
+                  "targets")});
+    }
+  } else {
+    if (short_form && !j.contains("inputs"))
+      r.fail("/samples", "missing \"samples\" (or \"inputs\" and \"targets\")");
+    n.samples.push_back({values(r, r.need(j, "", "inputs"), "/inputs", n.inputs, "inputs"),
+                         values(r, r.need(j, "", "targets"), "/targets", outputs, "targets")});
+  }
+  if (j.contains("loss")) {
+    auto l = parse_loss(r.text(j.at("loss"), "/loss"));
+    if (!l) r.fail("/loss", "unknown loss (half_sse, mse, binary_cross_entropy)");
+    n.loss = *l;
+  }
+  if (j.contains("learning_rate"))
+    n.learning_rate = r.number(j.at("learning_rate"), "/learning_rate");
+  if (!j.contains("train") || j.at("train") == "weights") {
+    for (const auto& w : n.weights) n.train.push_back(w.name);
+  } else if (j.at("train") == "all") {
+    for (std::size_t p = 0; p < n.parameter_count(); ++p) n.train.emplace_back(n.parameter_name(p));
+  } else {
+    const json& train = j.at("train");
+    if (!train.is_array())
+      r.fail("/train", "expected \"weights\", \"all\" or a list of parameter names");
+    for (std::size_t k = 0; k < train.size(); ++k)
+      n.train.push_back(r.text(train[k], idx("/train", k)));
+  }
+  if (j.contains("published")) {
+    const json& p = r.object(j.at("published"), "/published");
+    r.only(p, "/published", {"source", "rounding", "figures"});
+    PublishedFigures pub;
+    if (p.contains("source")) pub.source = r.text(p.at("source"), "/published/source");
+    std::string rounding =
+        p.contains("rounding") ? r.text(p.at("rounding"), "/published/rounding") : "round";
+    if (rounding != "round" && rounding != "truncate")
+      r.fail("/published/rounding", "expected \"round\" or \"truncate\"");
+    pub.rounding = rounding == "round" ? Rounding::Round : Rounding::Truncate;
+    const json& figures = r.array(r.need(p, "/published", "figures"), "/published/figures");
+    for (std::size_t f = 0; f < figures.size(); ++f) {
+      std::string place = idx("/published/figures", f);
+      r.object(figures[f], place);
+      r.only(figures[f], place, {"label", "printed", "quantity"});
+      Figure fig{r.text(r.need(figures[f], place, "label"), place + "/label"),
+                 r.text(r.need(figures[f], place, "printed"), place + "/printed"),
+                 r.text(r.need(figures[f], place, "quantity"), place + "/quantity")};
+      char* end = nullptr;
+      std::strtod(fig.printed.c_str(), &end);
+      if (fig.printed.empty() || *end != '\0')
+        r.fail(place + "/printed", "not a number: \"" + fig.printed + "\"");
+      pub.figures.push_back(std::move(fig));
+    }
+    n.published = std::move(pub);
+  }
+  return n;
+}
+
+}  // namespace
+
+NetworkFile parse_network_file(std::string_view text, const std::string& file) {
+  Reader r{file};
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // Turn the byte offset into line:column.
+    std::size_t line = 1, column = 1;
+    for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+      if (text[i] == '\n')
+        ++line, column = 1;
+      else
+        ++column;
+    }
+    std::string what = e.what();
+    auto colon = what.rfind(": ");
+    throw FileError(
+        file, "line " + std::to_string(line) + ", column " + std::to_string(column),
+        "invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+  }
+  NetworkFile result{file, read(r, j)};
+  try {
+    compile(result.network);
+    if (result.network.published && result.network.samples.size() != 1)
+      throw Error("/published", "published figures need a network with one sample");
+    if (result.network.published)
+      for (std::size_t f = 0; f < result.network.published->figures.size(); ++f)
+        check_quantity(result.network, result.network.published->figures[f].quantity,
+                       "/published/figures/" + std::to_string(f) + "/quantity");
+  } catch (const Error& e) {
+    throw FileError(file, e.place, e.problem);
+  }
+  return result;
+}
+
+NetworkFile load_network_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw FileError(path, "/", "cannot open the file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_network_file(text.str(), path);
+}
+
+}  // namespace nn

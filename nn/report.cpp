@@ -1,0 +1,373 @@
+#include "nn/report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "nn/delta_rule.hpp"
+
+namespace nn {
+namespace {
+
+struct Quantity {
+  enum Kind { Value, Derivative, Updated, After } kind;
+  std::string of, wrt;
+  int steps = 0;
+};
+
+std::vector<std::string> words(const std::string& s) {
+  std::istringstream in(s);
+  std::vector<std::string> w;
+  for (std::string x; in >> x;) w.push_back(x);
+  return w;
+}
+
+std::optional<Quantity> parse(const std::string& q) {
+  auto w = words(q);
+  if (w.size() == 1) return Quantity{Quantity::Value, w[0], "", 0};
+  if (w.size() == 2 && w[0] == "new") return Quantity{Quantity::Updated, w[1], "", 1};
+  if (w.size() == 5 && w[0] == "d" && w[2] == "/" && w[3] == "d")
+    return Quantity{Quantity::Derivative, w[1], w[4], 0};
+  if (w.size() == 3 && w[1] == "after") {
+    char* end = nullptr;
+    long n = std::strtol(w[2].c_str(), &end, 10);
+    if (*end == '\0' && n >= 1 && n <= 10'000'000)
+      return Quantity{Quantity::After, w[0], "", static_cast<int>(n)};
+  }
+  return std::nullopt;
+}
+
+int decimals_of(const std::string& printed) {
+  auto dot = printed.find('.');
+  return dot == std::string::npos ? 0 : static_cast<int>(printed.size() - dot - 1);
+}
+
+double relative(double a, double b) {
+  double scale = std::max(std::abs(a), std::abs(b));
+  return scale == 0 ? 0.0 : std::abs(a - b) / scale;
+}
+
+std::string fmt(double v, int precision = 12) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+  return buf;
+}
+
+}  // namespace
+
+std::string as_printed(double exact, int decimals, Rounding rounding) {
+  char buf[64];
+  if (rounding == Rounding::Round) {
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, exact);
+    return buf;
+  }
+  // Truncate toward zero: print more digits than needed (exactly, rounded at 17 significant
+  // places) and cut the string, so 0.41000000000000003 gives 0.41 and not 0.40999.
+  std::snprintf(buf, sizeof buf, "%.*f", decimals + 6, exact);
+  std::string s = buf;
+  s.resize(s.size() - 6);
+  if (decimals == 0) s.pop_back();
+  if (s.find_first_not_of("-0.") == std::string::npos && s[0] == '-') s.erase(0, 1);
+  return s;
+}
+
+void check_quantity(const Network& n, const std::string& quantity, const std::string& place) {
+  auto q = parse(quantity);
+  if (!q)
+    throw Error(place, "unknown quantity \"" + quantity +
+                           "\" (a node, \"d A / d B\", \"new w1\" or \"A after N\")");
+  auto names = node_names(n);
+  auto known = [&](const std::string& s) {
+    return std::find(names.begin(), names.end(), s) != names.end();
+  };
+  if (!known(q->of)) throw Error(place, "no node named \"" + q->of + "\"");
+  if (q->kind == Quantity::Derivative && !known(q->wrt))
+    throw Error(place, "no node named \"" + q->wrt + "\"");
+  if (q->kind == Quantity::Updated) {
+    bool parameter = false;
+    for (std::size_t p = 0; p < n.parameter_count(); ++p) parameter |= n.parameter_name(p) == q->of;
+    if (!parameter) throw Error(place, "\"" + q->of + "\" is not a parameter");
+  }
+}
+
+std::vector<FigureCheck> check_figures(const Network& n) {
+  std::vector<FigureCheck> checks;
+  if (!n.published) return checks;
+  ad::Tape tape;
+  Trainer first(n);
+  first.evaluate();
+  Trainer once(n);
+  once.step();
+  std::map<int, std::map<std::string, double>> after;  // steps -> node -> value
+  for (const auto& f : n.published->figures) {
+    auto q = parse(f.quantity);
+    if (q && q->kind == Quantity::After) after[q->steps][q->of] = 0;
+  }
+  for (auto& [steps, nodes] : after) {
+    Trainer t(n);
+    t.train(steps);
+    t.evaluate();
+    for (auto& [name, value] : nodes) value = t.node(name).value();
+  }
+  first.evaluate();
+  for (std::size_t i = 0; i < n.published->figures.size(); ++i) {
+    const Figure& f = n.published->figures[i];
+    check_quantity(n, f.quantity, "/published/figures/" + std::to_string(i) + "/quantity");
+    Quantity q = *parse(f.quantity);
+    FigureCheck c;
+    c.figure = f;
+    c.decimals = decimals_of(f.printed);
+    switch (q.kind) {
+      case Quantity::Value:
+        c.exact = first.node(q.of).value();
+        break;
+      case Quantity::Derivative:
+        tape.backward(first.node(q.of));
+        c.exact = tape.gradient(first.node(q.wrt));
+        break;
+      case Quantity::Updated: {
+        for (std::size_t p = 0; p < n.parameter_count(); ++p)
+          if (n.parameter_name(p) == q.of) c.exact = once.network().parameter(p);
+        break;
+      }
+      case Quantity::After:
+        c.exact = after[q.steps][q.of];
+        break;
+    }
+    const double printed = std::strtod(f.printed.c_str(), nullptr);
+    c.difference = printed - c.exact;
+    c.agrees = std::abs(c.difference) <= std::pow(10.0, -c.decimals) * (1 + 1e-9);
+    c.exact_as_printed = as_printed(c.exact, c.decimals, n.published->rounding);
+    c.printed_as_tutorial_would = c.exact_as_printed == f.printed;
+    checks.push_back(c);
+  }
+  return checks;
+}
+
+CrossCheck cross_check(const Network& n) {
+  CrossCheck report;
+  report.network = n.name;
+  std::vector<double> engine;
+  {
+    ad::Tape tape;
+    Trainer t(n);
+    t.evaluate();
+    engine = t.gradients();
+  }
+  const std::vector<double> delta = delta_rule_gradients(n);
+  const std::vector<double> fd = finite_difference_gradients(n);
+  report.figures = check_figures(n);
+  for (const auto& f : report.figures) report.discrepancies += !f.agrees;
+  Topology topology = compile(n);
+  const std::string loss_name = n.samples.size() == 1 ? "E_total" : "E_mean";
+  for (std::size_t p = 0; p < n.parameter_count(); ++p) {
+    ParameterCheck c;
+    c.name = n.parameter_name(p);
+    c.bias = n.is_bias(p);
+    c.trained =
+        std::find(topology.trained.begin(), topology.trained.end(), p) != topology.trained.end();
+    c.engine = engine[p];
+    c.delta_rule = delta[p];
+    c.finite_difference = fd[p];
+    for (const auto& f : report.figures)
+      if (words(f.figure.quantity) == std::vector<std::string>{"d", loss_name, "/", "d", c.name})
+        c.published = f;
+    c.largest_relative_difference =
+        std::max({relative(c.engine, c.delta_rule), relative(c.engine, c.finite_difference),
+                  relative(c.delta_rule, c.finite_difference)});
+    // The delta rule sums the same products in another order: a few ulps. Finite differences
+    // carry truncation and rounding error: 1e-7 relative, or 1e-10 absolute for tiny gradients.
+    const double scale = std::max({std::abs(c.engine), std::abs(c.delta_rule)});
+    const bool exact_agree = std::abs(c.engine - c.delta_rule) <= 1e-12 * scale + 1e-15;
+    const bool fd_agree = std::abs(c.engine - c.finite_difference) <= 1e-7 * scale + 1e-10;
+    c.agree = exact_agree && fd_agree && (!c.published || c.published->agrees);
+    report.gradients_agree = report.gradients_agree && exact_agree && fd_agree;
+    if (!exact_agree)
+      c.verdict = "ENGINE AND DELTA RULE DISAGREE";
+    else if (!fd_agree)
+      c.verdict = "FINITE DIFFERENCE DISAGREES";
+    else if (c.published && !c.published->agrees)
+      c.verdict = "agree; the published figure differs";
+    else if (c.published)
+      c.verdict = "agree, and with the published figure";
+    else
+      c.verdict = "agree";
+    report.parameters.push_back(c);
+  }
+  return report;
+}
+
+std::string to_text(const CrossCheck& r) {
+  std::ostringstream out;
+  char line[512];
+  out << "Cross-check of the gradients" << (r.network.empty() ? "" : " of " + r.network) << "\n"
+      << "  engine: reverse sweep of the tape; delta rule: the tutorials' hand formulas on plain\n"
+      << "  doubles; finite diff.: central differences of the loss; figure: as the tutorial "
+         "prints\n"
+      << "  it; rel. diff.: the largest relative difference among the first three.\n";
+  std::snprintf(line, sizeof line, "  %-10s %-19s %-19s %-19s %-9s %-9s %s\n", "parameter",
+                "engine", "delta rule", "finite diff.", "figure", "rel.diff.", "verdict");
+  out << line;
+  for (const auto& p : r.parameters) {
+    std::snprintf(line, sizeof line, "  %-10s %-19s %-19s %-19s %-9s %-9.1e %s%s\n", p.name.c_str(),
+                  fmt(p.engine, 13).c_str(), fmt(p.delta_rule, 13).c_str(),
+                  fmt(p.finite_difference, 13).c_str(),
+                  p.published ? p.published->figure.printed.c_str() : "-",
+                  p.largest_relative_difference, p.verdict.c_str(),
+                  p.trained ? "" : " (not trained)");
+    out << line;
+  }
+  out << (r.gradients_agree ? "  All gradients agree.\n" : "  SOME GRADIENTS DISAGREE.\n");
+  if (!r.figures.empty()) {
+    out << "\nThe tutorial's printed figures against the exact values (a figure printed with k\n"
+        << "decimals agrees when it is within one unit of its k-th decimal)\n";
+    std::snprintf(line, sizeof line, "  %-26s %-14s %-22s %-14s %s\n", "figure", "printed", "exact",
+                  "exact, as", "verdict");
+    out << line;
+    std::snprintf(line, sizeof line, "  %-26s %-14s %-22s %-14s %s\n", "", "", "", "printed", "");
+    out << line;
+    for (const auto& f : r.figures) {
+      std::snprintf(line, sizeof line, "  %-26s %-14s %-22s %-14s %s\n", f.figure.label.c_str(),
+                    f.figure.printed.c_str(), fmt(f.exact, 15).c_str(), f.exact_as_printed.c_str(),
+                    f.agrees ? "agrees" : "DISCREPANCY");
+      out << line;
+    }
+    out << "  " << r.figures.size() - r.discrepancies << " of " << r.figures.size()
+        << " figures agree; " << r.discrepancies << " discrepanc"
+        << (r.discrepancies == 1 ? "y" : "ies") << ".\n";
+  }
+  return out.str();
+}
+
+nlohmann::json to_json(const CrossCheck& r) {
+  nlohmann::json j;
+  j["network"] = r.network;
+  j["gradients_agree"] = r.gradients_agree;
+  j["discrepancies"] = r.discrepancies;
+  j["parameters"] = nlohmann::json::array();
+  for (const auto& p : r.parameters) {
+    nlohmann::json e{{"name", p.name},
+                     {"bias", p.bias},
+                     {"trained", p.trained},
+                     {"engine", p.engine},
+                     {"delta_rule", p.delta_rule},
+                     {"finite_difference", p.finite_difference},
+                     {"largest_relative_difference", p.largest_relative_difference},
+                     {"agree", p.agree},
+                     {"verdict", p.verdict}};
+    if (p.published) e["published"] = p.published->figure.printed;
+    j["parameters"].push_back(e);
+  }
+  j["figures"] = nlohmann::json::array();
+  for (const auto& f : r.figures)
+    j["figures"].push_back({{"label", f.figure.label},
+                            {"quantity", f.figure.quantity},
+                            {"printed", f.figure.printed},
+                            {"exact", f.exact},
+                            {"difference", f.difference},
+                            {"agrees", f.agrees},
+                            {"exact_as_printed", f.exact_as_printed}});
+  return j;
+}
+
+StepResult run(const NetworkFile& file, int steps) {
+  const Network& n = file.network;
+  StepResult r;
+  r.network = n.name.empty() ? file.path : n.name;
+  r.steps = steps;
+  r.output_names = n.outputs();
+  ad::Tape tape;
+  {
+    Trainer t(n);
+    r.loss = t.step();
+    r.outputs = t.outputs();
+    if (n.samples.size() == 1)
+      for (const auto& name : node_names(n)) r.node_values.emplace_back(name, t.node(name).value());
+    for (std::size_t p = 0; p < n.parameter_count(); ++p) {
+      std::string name(n.parameter_name(p));
+      r.parameters_before.emplace_back(name, n.parameter(p));
+      r.gradients.emplace_back(name, t.gradients()[p]);
+      r.parameters_after.emplace_back(name, t.network().parameter(p));
+    }
+  }
+  if (steps >= 1) {
+    Trainer t(n);
+    t.train(steps);
+    r.loss_after = t.evaluate();
+    r.outputs_after = t.outputs();
+  }
+  r.check = cross_check(n);
+  return r;
+}
+
+nlohmann::json to_json(const StepResult& r) {
+  auto outputs = [&](const std::vector<std::vector<double>>& o) {
+    nlohmann::json j = nlohmann::json::object();
+    for (std::size_t k = 0; k < r.output_names.size(); ++k) {
+      if (o.size() == 1) {
+        j[r.output_names[k]] = o[0][k];
+      } else {
+        j[r.output_names[k]] = nlohmann::json::array();
+        for (const auto& sample : o) j[r.output_names[k]].push_back(sample[k]);
+      }
+    }
+    return j;
+  };
+  nlohmann::json j;
+  j["loss"] = r.loss;
+  j["outputs"] = outputs(r.outputs);
+  j["gradients"] = nlohmann::json::object();
+  for (const auto& [name, g] : r.gradients) j["gradients"][name] = g;
+  j["parameters_after"] = nlohmann::json::object();
+  for (const auto& [name, v] : r.parameters_after) j["parameters_after"][name] = v;
+  if (r.loss_after) {
+    j["loss_after"] = *r.loss_after;
+    j["outputs_after"] = outputs(r.outputs_after);
+  }
+  return j;
+}
+
+void print_report(std::ostream& out, const NetworkFile& file, const StepResult& r) {
+  const Network& n = file.network;
+  out << "Network " << r.network << " (" << file.path << "): " << n.inputs.size() << " inputs";
+  for (const auto& layer : n.layers)
+    out << ", " << layer.neurons.size() << " " << to_string(layer.activation);
+  out << "; loss " << to_string(n.loss) << ", learning rate " << fmt(n.learning_rate) << ", "
+      << n.samples.size() << " sample" << (n.samples.size() == 1 ? "" : "s") << "\n\n";
+  if (!r.node_values.empty()) {
+    out << "Forward pass (net_X: weighted sum into neuron X; out_X: its activation; E1, E2, ...:\n"
+        << "each output's error; E_total: the loss)\n";
+    for (const auto& [name, v] : r.node_values) {
+      if (name.rfind("net_", 0) == 0 || name.rfind("out_", 0) == 0 || name[0] == 'E')
+        out << "  " << name << std::string(name.size() < 10 ? 10 - name.size() : 1, ' ') << "= "
+            << fmt(v, 15) << "\n";
+    }
+  } else {
+    out << "Forward pass, per sample (outputs):\n";
+    for (std::size_t s = 0; s < r.outputs.size(); ++s) {
+      out << "  sample " << s + 1 << ":";
+      for (std::size_t k = 0; k < r.output_names.size(); ++k)
+        out << " " << r.output_names[k] << " = " << fmt(r.outputs[s][k], 10);
+      out << "\n";
+    }
+  }
+  out << "  loss = " << fmt(r.loss, 15) << "\n\n";
+  out << to_text(r.check) << "\n";
+  out << "After one gradient step (parameter: before -> after; gradients all taken at the old "
+         "values)\n";
+  for (std::size_t p = 0; p < r.parameters_after.size(); ++p)
+    out << "  " << r.parameters_after[p].first << ": " << fmt(r.parameters_before[p].second)
+        << " -> " << fmt(r.parameters_after[p].second, 15) << "\n";
+  if (r.loss_after) {
+    out << "\nAfter " << r.steps << " gradient step" << (r.steps == 1 ? "" : "s")
+        << ": loss = " << fmt(*r.loss_after, 12) << "\n";
+    for (std::size_t s = 0; s < r.outputs_after.size(); ++s)
+      for (std::size_t k = 0; k < r.output_names.size(); ++k)
+        out << "  " << (r.outputs_after.size() > 1 ? "sample " + std::to_string(s + 1) + " " : "")
+            << r.output_names[k] << " = " << fmt(r.outputs_after[s][k], 12) << "\n";
+  }
+}
+
+}  // namespace nn
