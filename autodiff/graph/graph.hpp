@@ -41,18 +41,20 @@ enum class Role { Auto, Input, Parameter, Constant, Hidden, Output };
 
 struct Annotation {
   Role role = Role::Auto;
-  std::string cluster;  // nodes with the same cluster are drawn in one box: "hidden layer"
-  std::string note;     // one more label line: "after update: 0.35891"
+  std::string cluster{};  // nodes with the same cluster are drawn in one box: "hidden layer"
+  std::string note{};     // one more label line: "after update: 0.35891"
 };
 
+// Members have default initializers so designated initializers ({.outputs = {E}}) may name
+// any subset without -Wmissing-field-initializers.
 struct DotOptions {
   // Non-empty: keep only the nodes from which one of these can be reached.
-  std::vector<ad::Var> outputs;
-  std::unordered_map<std::uint32_t, Annotation> annotations;  // by node index
+  std::vector<ad::Var> outputs{};
+  std::unordered_map<std::uint32_t, Annotation> annotations{};  // by node index
   // More nodes than this: keep the max_nodes − 1 nearest the outputs (or, with no outputs, the
   // nodes nothing uses), collapse the rest into one summary node, and warn.
   std::size_t max_nodes = 300;
-  std::string title;
+  std::string title{};
   int precision = 6;  // significant digits in labels
 };
 
