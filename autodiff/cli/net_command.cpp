@@ -1,0 +1,139 @@
+// autodiff net FILE: runs a network file (nn/): forward values, errors, every gradient checked
+// against the delta rule and finite differences, one update, optionally N training steps, the
+// graph (--dot) and the chain rule for one parameter (--explain).
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "autodiff/cli/command.hpp"
+#include "autodiff/graph/graph.hpp"
+#include "nn/report.hpp"
+
+namespace {
+
+using namespace autodiff_cli;
+
+struct NetOptions {
+  std::string file;
+  bool json = false;
+  int steps = 0;
+  std::string dot;      // --dot FILE
+  std::string explain;  // --explain PARAMETER
+};
+
+ad::graph::Role role(nn::NodeRole r) {
+  switch (r) {
+    case nn::NodeRole::Input:
+      return ad::graph::Role::Input;
+    case nn::NodeRole::Parameter:
+      return ad::graph::Role::Parameter;
+    case nn::NodeRole::Hidden:
+      return ad::graph::Role::Hidden;
+    case nn::NodeRole::Output:
+      return ad::graph::Role::Output;
+  }
+  return ad::graph::Role::Auto;
+}
+
+// Records the network's first forward pass and writes its graph and/or explains a parameter.
+void graph_outputs(const NetOptions& options, const nn::NetworkFile& file,
+                   const nn::StepResult& result, std::string& explanation) {
+  const nn::Network& network = file.network;
+  std::size_t explained = network.parameter_count();
+  if (!options.explain.empty()) {
+    std::vector<std::string> names;
+    for (std::size_t p = 0; p < network.parameter_count(); ++p) {
+      names.emplace_back(network.parameter_name(p));
+      if (names.back() == options.explain) explained = p;
+    }
+    if (explained == network.parameter_count()) {
+      std::string message = "--explain " + options.explain + ": not a parameter of " + file.path;
+      if (const auto close = ad::expression::closest_name(options.explain, names))
+        message += " (did you mean '" + *close + "'?)";
+      fail(kUsage, message);
+    }
+  }
+  ad::Tape tape;
+  nn::Trainer trainer(network);
+  trainer.evaluate();
+  if (!options.dot.empty()) {
+    ad::graph::DotOptions dot;
+    dot.outputs = {trainer.loss_var()};
+    dot.title = network.name.empty() ? file.path : network.name;
+    for (const auto& [index, info] : trainer.node_info())
+      dot.annotations[index] = {role(info.role), info.cluster, ""};
+    // Each parameter also shows its value after the update.
+    for (std::size_t p = 0; p < network.parameter_count(); ++p)
+      for (const auto& [name, value] : result.parameters_after)
+        if (name == network.parameter_name(p))
+          dot.annotations[trainer.parameter_vars()[p].index()].note =
+              "after update: " + format(value, 6);
+    std::string message;
+    if (!ad::graph::write_graph(options.dot, trainer.tape(), dot, &message))
+      fail(kFile, "--dot " + options.dot + ": " + message);
+    if (!message.empty()) std::cerr << "autodiff: --dot " << options.dot << ": " << message << '\n';
+  }
+  if (explained < network.parameter_count()) {
+    ad::graph::ExplainOptions explain;
+    explain.merge_unnamed = true;  // the factors the tutorials print, between named nodes
+    explain.drop_unit = true;
+    explanation = ad::graph::explain(trainer.tape(), trainer.loss_var(),
+                                     trainer.parameter_vars()[explained], explain);
+  }
+}
+
+void run_net(const NetOptions& options) {
+  nn::NetworkFile file;
+  try {
+    file = nn::load_network_file(options.file);
+  } catch (const nn::FileError& e) {
+    fail(e.problem == "cannot open the file" ? kFile : kUsage, e.what());
+  }
+  nn::StepResult result;
+  std::string explanation;
+  try {
+    result = nn::run(file, options.steps);
+    graph_outputs(options, file, result, explanation);
+  } catch (const nn::Error& e) {
+    fail(kUsage, file.path + ": " + e.what());
+  } catch (const ad::Error& e) {
+    fail(kNumeric, file.path + ": " + e.what());
+  }
+  if (options.json) {
+    nlohmann::json out = nn::to_json(result);
+    if (!options.explain.empty()) out["explanation"] = explanation;
+    std::cout << out.dump(2) << '\n';
+  } else {
+    nn::print_report(std::cout, file, result);
+    if (!explanation.empty()) std::cout << '\n' << explanation;
+  }
+  if (!result.check.gradients_agree) throw CLI::RuntimeError(kDisagree);
+}
+
+}  // namespace
+
+void add_net_command(CLI::App& app) {
+  auto options = std::make_shared<NetOptions>();
+  CLI::App* net = app.add_subcommand(
+      "net",
+      "Run a network file: forward values, errors, every gradient cross-checked (engine, delta "
+      "rule, finite differences, published figures), one update, and optionally N training "
+      "steps.\nExample: autodiff net examples/tutorial1.json --steps 10000");
+  net->add_option("file", options->file, "the network file (JSON), e.g. examples/tutorial1.json")
+      ->required()
+      ->type_name("FILE");
+  net->add_flag("--json", options->json,
+                "print {\"loss\", \"outputs\", \"gradients\", \"parameters_after\"} (and with "
+                "--steps, \"loss_after\" and \"outputs_after\")");
+  net->add_option("--steps", options->steps, "train N gradient steps and report the loss after")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("N");
+  net->add_option("--dot", options->dot,
+                  "write the network's computation graph to FILE as Graphviz DOT (SVG when FILE "
+                  "ends in .svg and dot is installed)")
+      ->type_name("FILE");
+  net->add_option("--explain", options->explain,
+                  "print the chain rule for dE/dPARAMETER path by path, as the tutorials do")
+      ->type_name("PARAMETER");
+  net->callback([options] { run_net(*options); });
+}

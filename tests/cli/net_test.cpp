@@ -1,0 +1,113 @@
+// `autodiff net FILE`, run end to end on a small network written here, against the closed form
+// of its loss, gradients and updates: h = tanh(a·x), o = σ(b·h + c), E = ½(t − o)².
+#ifdef AUTODIFF_CLI_NET
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli/run_cli.hpp"
+
+using cli_test::run;
+using nlohmann::json;
+
+namespace {
+
+constexpr double x = 0.8, t = 0.3, a0 = 0.5, b0 = -1.2, c = 0.2, rate = 0.1;
+
+std::string write_network(const std::string& name, const std::string& weights_from = "x") {
+  const std::string path = testing::TempDir() + name;
+  std::ofstream(path) << R"({
+  "name": "closed form",
+  "inputs": {"x": 0.8},
+  "targets": {"o": 0.3},
+  "layers": [{"name": "hidden", "neurons": ["h"], "activation": "tanh"},
+             {"name": "output", "neurons": ["o"], "activation": "sigmoid"}],
+  "weights": [{"name": "a", "from": ")"
+                      << weights_from << R"(", "to": "h", "value": 0.5},
+              {"name": "b", "from": "h", "to": "o", "value": -1.2}],
+  "biases": [{"name": "c", "to": ["o"], "value": 0.2}],
+  "loss": "half_sse", "learning_rate": 0.1, "train": ["a", "b"]
+})";
+  return path;
+}
+
+struct Closed {
+  double loss, o, da, db, dc;
+};
+Closed closed_form(double a, double b) {
+  const double h = std::tanh(a * x);
+  const double o = 1 / (1 + std::exp(-(b * h + c)));
+  const double delta = (o - t) * o * (1 - o);  // dE/d(net_o)
+  return {0.5 * (t - o) * (t - o), o, delta * b * (1 - h * h) * x, delta * h, delta};
+}
+
+void expect_close(double actual, double expected) {
+  EXPECT_NEAR(actual, expected, 1e-14 * std::max(1.0, std::abs(expected)));
+}
+
+TEST(Net, JsonAgainstTheClosedForm) {
+  const std::string file = write_network("net_test_closed.json");
+  const auto r = run("net " + file + " --json --steps 3");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  const json j = json::parse(r.out);
+  const Closed first = closed_form(a0, b0);
+  expect_close(j.at("loss").get<double>(), first.loss);
+  expect_close(j.at("outputs").at("o").get<double>(), first.o);
+  expect_close(j.at("gradients").at("a").get<double>(), first.da);
+  expect_close(j.at("gradients").at("b").get<double>(), first.db);
+  expect_close(j.at("gradients").at("c").get<double>(), first.dc);  // untrained, still given
+  expect_close(j.at("parameters_after").at("a").get<double>(), a0 - rate * first.da);
+  expect_close(j.at("parameters_after").at("b").get<double>(), b0 - rate * first.db);
+  expect_close(j.at("parameters_after").at("c").get<double>(), c);
+  // Three steps of gradient descent, by the closed form.
+  double a = a0, b = b0;
+  for (int step = 0; step < 3; ++step) {
+    const Closed g = closed_form(a, b);
+    a -= rate * g.da;
+    b -= rate * g.db;
+  }
+  expect_close(j.at("loss_after").get<double>(), closed_form(a, b).loss);
+  expect_close(j.at("outputs_after").at("o").get<double>(), closed_form(a, b).o);
+  std::remove(file.c_str());
+}
+
+TEST(Net, TextReportExplainAndDot) {
+  const std::string file = write_network("net_test_text.json");
+  const std::string dot = testing::TempDir() + "net_test.dot";
+  const auto r = run("net " + file + " --explain b --dot " + dot);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("All gradients agree"), std::string::npos) << r.out;
+  // The paths from E to b add up to the gradient.
+  char sum[64];
+  std::snprintf(sum, sizeof sum, "sum over all paths: %.5f", closed_form(a0, b0).db);
+  std::string expected(sum);
+  if (expected.find('-') != std::string::npos) expected.replace(expected.find('-'), 1, "\u2212");
+  EXPECT_NE(r.out.find(expected), std::string::npos) << expected << "\n" << r.out;
+  const std::string graph = cli_test::slurp(dot);
+  EXPECT_TRUE(graph.starts_with("digraph")) << graph;
+  EXPECT_NE(graph.find("after update: "), std::string::npos) << graph;
+  std::remove(dot.c_str());
+  std::remove(file.c_str());
+}
+
+TEST(Net, BadFilesAreNamedWithThePlace) {
+  const std::string file = write_network("net_test_bad.json", "nowhere");
+  auto r = run("net " + file);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(file + ": /weights/0/from: "), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");  // nothing half-run
+  std::remove(file.c_str());
+  r = run("net /nonexistent-directory/network.json");
+  EXPECT_EQ(r.status, 4);
+  EXPECT_EQ(r.err, "autodiff: /nonexistent-directory/network.json: /: cannot open the file\n");
+  const std::string good = write_network("net_test_explain.json");
+  r = run("net " + good + " --explain bb");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "autodiff: --explain bb: not a parameter of " + good + " (did you mean 'b'?)\n");
+  std::remove(good.c_str());
+}
+
+}  // namespace
+#endif
