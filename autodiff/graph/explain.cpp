@@ -189,8 +189,15 @@ struct Writer {
   }
 
   std::string name(std::uint32_t v) const { return node_text(tape, nodes, v); }
+  // A formula after ∂ is parenthesized: ∂(out_o1 − target_o1)/∂out_o1.
+  std::string operand(std::uint32_t v) const {
+    const std::string text = name(v);
+    const bool formula = nodes[v].name.empty() && nodes[v].op != Op::Leaf &&
+                         text.find_first_of(" ^/") != std::string::npos;
+    return formula ? "(" + text + ")" : text;
+  }
   std::string partial(std::uint32_t from, std::uint32_t to) const {
-    if (!markdown()) return "∂" + name(from) + "/∂" + name(to);
+    if (!markdown()) return "∂" + operand(from) + "/∂" + operand(to);
     return "\\frac{\\partial " + latex_formula(name(from)) + "}{\\partial " +
            latex_formula(name(to)) + "}";
   }
