@@ -1,0 +1,157 @@
+// Every error of the network file names the file, the place (a JSON pointer) and the problem,
+// and is raised before anything runs.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "nn/network_file.hpp"
+
+namespace {
+
+// A valid 2-2-1 network; each test breaks one thing.
+nlohmann::ordered_json valid() {
+  return nlohmann::ordered_json::parse(R"({
+    "inputs": {"i1": 0.05, "i2": 0.10}, "targets": {"o1": 0.01},
+    "layers": [{"neurons": ["h1", "h2"], "activation": "tanh"}, {"neurons": ["o1"]}],
+    "weights": [{"name": "w1", "from": "i1", "to": "h1", "value": 0.15},
+                {"name": "w2", "from": "i2", "to": "h2", "value": 0.2},
+                {"name": "w3", "from": "h1", "to": "o1", "value": 0.4},
+                {"name": "w4", "from": "h2", "to": "o1", "value": 0.45}],
+    "biases": [{"name": "b1", "to": ["h1", "h2"], "value": 0.35}, {"name": "b2", "to": "o1", "value": 0.6}],
+    "loss": "half_sse", "learning_rate": 0.5, "train": ["w1", "w2", "w3", "w4"]})");
+}
+
+void expect_error(const nlohmann::ordered_json& j, const std::string& place,
+                  const std::string& problem) {
+  try {
+    nn::parse_network_file(j.dump(), "net.json");
+    ADD_FAILURE() << "no error for " << place;
+  } catch (const nn::FileError& e) {
+    EXPECT_EQ(e.file, "net.json");
+    EXPECT_EQ(e.place, place);
+    EXPECT_NE(e.problem.find(problem), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()), "net.json: " + place + ": " + e.problem);
+  }
+}
+
+TEST(NetworkFile, ValidFileLoads) {
+  const nn::NetworkFile f = nn::parse_network_file(valid().dump(), "net.json");
+  EXPECT_EQ(f.network.parameter_count(), 6u);
+  EXPECT_EQ(f.network.inputs, (std::vector<std::string>{"i1", "i2"}));
+}
+
+TEST(NetworkFile, UnknownNeuronInAWeight) {
+  auto j = valid();
+  j["weights"][3]["from"] = "h9";
+  expect_error(j, "/weights/3/from", "unknown neuron \"h9\"");
+}
+
+TEST(NetworkFile, DuplicateName) {
+  auto j = valid();
+  j["weights"][2]["name"] = "w1";
+  expect_error(j, "/weights/2/name", "duplicate name \"w1\"");
+  j = valid();
+  j["biases"][0]["name"] = "h1";
+  expect_error(j, "/biases/0/name", "duplicate name \"h1\"");
+}
+
+TEST(NetworkFile, Cycle) {
+  auto j = valid();
+  j["weights"].push_back({{"name", "w5"}, {"from", "o1"}, {"to", "h1"}, {"value", 0.1}});
+  expect_error(j, "/weights/4", "makes a cycle");
+}
+
+TEST(NetworkFile, MissingTarget) {
+  auto j = valid();
+  j["targets"].erase("o1");
+  expect_error(j, "/targets/o1", "missing target for \"o1\"");
+}
+
+TEST(NetworkFile, NonNumber) {
+  auto j = valid();
+  j["weights"][1]["value"] = "0.2";
+  expect_error(j, "/weights/1/value", "expected a number");
+  j = valid();
+  j["inputs"]["i2"] = nullptr;
+  expect_error(j, "/inputs/i2", "expected a number");
+}
+
+TEST(NetworkFile, TrainEntryThatDoesNotExist) {
+  auto j = valid();
+  j["train"].push_back("w9");
+  expect_error(j, "/train/4", "no parameter named \"w9\"");
+}
+
+TEST(NetworkFile, OtherMistakes) {
+  auto j = valid();
+  j["layers"][0]["activation"] = "softplus";
+  expect_error(j, "/layers/0/activation", "unknown activation");
+  j = valid();
+  j["loss"] = "hinge";
+  expect_error(j, "/loss", "unknown loss");
+  j = valid();
+  j["wieghts"] = j["weights"];
+  expect_error(j, "/wieghts", "unknown key");
+  j = valid();
+  j["biases"][1]["to"] = "h1";
+  expect_error(j, "/biases/1/to/0", "already has a bias");
+  j = valid();
+  j["published"] = {{"figures", {{{"label", "x"}, {"printed", "0.5"}, {"quantity", "out_h7"}}}}};
+  expect_error(j, "/published/figures/0/quantity", "no node named \"out_h7\"");
+}
+
+TEST(NetworkFile, SyntaxErrorGivesLineAndColumn) {
+  try {
+    nn::parse_network_file("{\n  \"inputs\": {\"i1\": 0.05,}\n}", "bad.json");
+    ADD_FAILURE();
+  } catch (const nn::FileError& e) {
+    EXPECT_EQ(e.file, "bad.json");
+    EXPECT_EQ(e.place.rfind("line 2", 0), 0u) << e.place;
+    EXPECT_NE(e.problem.find("invalid JSON"), std::string::npos);
+  }
+}
+
+TEST(NetworkFile, MissingFile) {
+  EXPECT_THROW(nn::load_network_file("/nonexistent/net.json"), nn::FileError);
+}
+
+TEST(NetworkFile, NothingIsHalfRun) {
+  // The error in the train list comes after a valid network: the loader must still refuse the
+  // whole file, so no caller gets a network to run.
+  auto j = valid();
+  j["train"] = {"w1", "nope"};
+  bool loaded = false;
+  try {
+    nn::parse_network_file(j.dump(), "net.json");
+    loaded = true;
+  } catch (const nn::FileError&) {
+  }
+  EXPECT_FALSE(loaded);
+}
+
+TEST(NetworkFile, ShortFormIsSeededAndDeterministic) {
+  const std::string text = R"({"sizes": [2, 3, 1], "seed": 5, "bias": "per_layer",
+    "samples": [{"inputs": [0, 1], "targets": [1]}, {"inputs": [1, 1], "targets": [0]}]})";
+  const nn::Network a = nn::parse_network_file(text, "s.json").network;
+  const nn::Network b = nn::parse_network_file(text, "s.json").network;
+  EXPECT_EQ(a.parameters(), b.parameters());
+  EXPECT_EQ(a.weights.size(), 9u);
+  EXPECT_EQ(a.biases.size(), 2u);
+  EXPECT_EQ(a.samples.size(), 2u);
+  for (const auto& w : a.weights) EXPECT_LE(std::abs(w.value), 1.0);
+  const nn::Network c = nn::parse_network_file(R"({"sizes": [2, 3, 1], "seed": 6,
+    "samples": [{"inputs": [0, 1], "targets": [1]}]})",
+                                               "s.json")
+                            .network;
+  EXPECT_NE(a.weights[0].value, c.weights[0].value);
+  try {
+    nn::parse_network_file(R"({"sizes": [2, 1], "inputs": [1, 2, 3], "targets": [1]})", "s.json");
+    ADD_FAILURE();
+  } catch (const nn::FileError& e) {
+    EXPECT_EQ(e.place, "/inputs");
+    EXPECT_NE(e.problem.find("expected 2 inputs"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace

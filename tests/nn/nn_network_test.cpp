@@ -1,0 +1,245 @@
+// Networks on the engine against three independent references: the delta rule on plain doubles,
+// finite differences of a plain-double forward pass, and the tutorials' printed figures.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "nn/delta_rule.hpp"
+#include "nn/report.hpp"
+
+namespace {
+
+std::string example(const std::string& name) {
+  return std::string(AUTODIFF_SOURCE_DIR) + "/examples/" + name + ".json";
+}
+
+nn::Network load(const std::string& name) { return nn::load_network_file(example(name)).network; }
+
+void expect_gradients_agree(const nn::Network& network) {
+  ad::Tape tape;
+  nn::Trainer trainer(network);
+  trainer.evaluate();
+  const auto delta = nn::delta_rule_gradients(network);
+  const auto fd = nn::finite_difference_gradients(network);
+  ASSERT_EQ(trainer.gradients().size(), network.parameter_count());
+  for (std::size_t p = 0; p < network.parameter_count(); ++p) {
+    const double g = trainer.gradients()[p];
+    SCOPED_TRACE(std::string(network.parameter_name(p)));
+    EXPECT_NEAR(g, delta[p], 1e-13 * std::max(1.0, std::abs(g)));
+    EXPECT_NEAR(g, fd[p], 1e-8 * std::max(1.0, std::abs(g)));
+  }
+  // The plain forward pass gives the same loss.
+  EXPECT_NEAR(trainer.loss(), nn::loss(network, nn::compile(network), network.parameters()), 1e-15);
+}
+
+TEST(Gradients, EngineDeltaRuleAndFiniteDifferencesAgreeOnEveryExample) {
+  for (const char* name : {"tutorial1", "tutorial2", "deep", "batch"}) {
+    SCOPED_TRACE(name);
+    const nn::Network network = load(name);
+    expect_gradients_agree(network);
+    const nn::CrossCheck report = nn::cross_check(network);
+    EXPECT_TRUE(report.gradients_agree);
+    EXPECT_EQ(report.parameters.size(), network.parameter_count());
+  }
+}
+
+TEST(Gradients, DeepNetworkHasThreeHiddenLayersMixedActivationsAndPerNeuronBiases) {
+  const nn::Network deep = load("deep");
+  ASSERT_EQ(deep.layers.size(), 4u);
+  EXPECT_EQ(deep.layers[0].activation, nn::Activation::Tanh);
+  EXPECT_EQ(deep.layers[2].activation, nn::Activation::Relu);
+  std::size_t neurons = 0;
+  for (const auto& layer : deep.layers) neurons += layer.neurons.size();
+  EXPECT_EQ(deep.biases.size(), neurons);
+  // Every loss and activation, on the deep network.
+  for (nn::Loss loss : {nn::Loss::HalfSse, nn::Loss::Mse, nn::Loss::BinaryCrossEntropy})
+    for (nn::Activation a :
+         {nn::Activation::Sigmoid, nn::Activation::Tanh, nn::Activation::Identity}) {
+      nn::Network variant = deep;
+      variant.loss = loss;
+      variant.layers[1].activation = a;
+      SCOPED_TRACE(std::string(nn::to_string(loss)) + " " + std::string(nn::to_string(a)));
+      expect_gradients_agree(variant);
+    }
+}
+
+TEST(Batch, LossAndGradientsAreTheMeanOverTheSamples) {
+  const nn::Network batch = load("batch");
+  ASSERT_EQ(batch.samples.size(), 4u);
+  ad::Tape tape;
+  nn::Trainer whole(batch);
+  whole.evaluate();
+  const std::vector<double> batch_gradients = whole.gradients();
+  const double batch_loss = whole.loss();
+  double loss = 0;
+  std::vector<double> mean(batch.parameter_count(), 0.0);
+  for (const auto& sample : batch.samples) {
+    nn::Network one = batch;
+    one.samples = {sample};
+    // Reference: the delta rule and the plain loss of each sample alone.
+    const auto g = nn::delta_rule_gradients(one);
+    for (std::size_t p = 0; p < g.size(); ++p) mean[p] += g[p] / 4;
+    loss += nn::loss(one, nn::compile(one), one.parameters()) / 4;
+  }
+  EXPECT_NEAR(batch_loss, loss, 1e-15);
+  for (std::size_t p = 0; p < mean.size(); ++p) EXPECT_NEAR(batch_gradients[p], mean[p], 1e-14);
+  // Training on the batch lowers its loss (XOR).
+  nn::Trainer trainer(batch);
+  trainer.train(2000);
+  EXPECT_LT(trainer.evaluate(), 0.1 * batch_loss);
+}
+
+TEST(Training, AllGradientsAreTakenAtTheOldWeightsThenAllUpdated) {
+  const nn::Network mazur = load("tutorial2");
+  const auto g = nn::delta_rule_gradients(mazur);
+  ad::Tape tape;
+  nn::Trainer trainer(mazur);
+  trainer.step();
+  for (std::size_t p = 0; p < mazur.parameter_count(); ++p) {
+    const double expected = mazur.is_bias(p) ? mazur.parameter(p) : mazur.parameter(p) - 0.5 * g[p];
+    EXPECT_NEAR(trainer.network().parameter(p), expected, 1e-15) << mazur.parameter_name(p);
+  }
+}
+
+TEST(Training, TheTapeStopsGrowingAfterTheFirstStep) {
+  ad::Tape tape;
+  nn::Trainer trainer(load("tutorial2"));
+  trainer.train(2);
+  const std::size_t reserved = tape.bytes_reserved(), nodes = tape.size();
+  trainer.train(100);
+  EXPECT_EQ(tape.bytes_reserved(), reserved);
+  EXPECT_EQ(tape.size(), nodes);
+}
+
+TEST(Recording, NodesAreNamedLikeTheTutorialsAndNetInputsAreOneWeightedSum) {
+  ad::Tape tape;
+  nn::Trainer trainer(load("tutorial2"));
+  trainer.evaluate();
+  // Mazur: net_h1 = w1·i1 + w2·i2 + b1 = 0.15·0.05 + 0.2·0.1 + 0.35.
+  EXPECT_DOUBLE_EQ(trainer.node("net_h1").value(), 0.3775);
+  EXPECT_EQ(tape.node(trainer.node("net_h1").index()).op, ad::Op::WeightedSum);
+  EXPECT_EQ(tape.label(trainer.node("E_total").index()), "E_total");
+  EXPECT_EQ(tape.label(trainer.node("out_o2").index()), "out_o2");
+  const auto info = trainer.node_info();
+  EXPECT_EQ(info.at(trainer.node("w5").index()).role, nn::NodeRole::Parameter);
+  EXPECT_EQ(info.at(trainer.node("i1").index()).role, nn::NodeRole::Input);
+  EXPECT_EQ(info.at(trainer.node("out_h1").index()).cluster, "hidden");
+  EXPECT_EQ(info.at(trainer.node("out_o1").index()).role, nn::NodeRole::Output);
+  EXPECT_THROW(trainer.node("net_h9"), nn::Error);
+}
+
+// ---- Published figures ----
+
+TEST(Lamsal, EveryPrintedFigureAgreesAtItsPrintedPrecisionAndIsTruncated) {
+  const nn::Network lamsal = load("tutorial1");
+  const auto checks = nn::check_figures(lamsal);
+  ASSERT_EQ(checks.size(), 35u);
+  for (const auto& c : checks) {
+    SCOPED_TRACE(c.figure.label);
+    EXPECT_TRUE(c.agrees) << c.figure.printed << " vs " << c.exact;
+    EXPECT_LE(std::abs(c.difference), std::pow(10.0, -c.decimals));
+    // Truncated, not rounded: the exact value truncated is the printed text.
+    EXPECT_TRUE(c.printed_as_tutorial_would) << c.exact_as_printed;
+  }
+  // Two of its equations do not hold for the printed operands, only for the unrounded ones:
+  // 0.1 − 0.6·0.00110 = 0.09934 (printed 0.09933) and 0.5 − 0.6·0.08020 = 0.45188 (printed
+  // 0.45187). The tutorial computed with full precision and truncated what it printed.
+  EXPECT_NEAR(0.1 - 0.6 * 0.00110, 0.09934, 1e-12);
+  EXPECT_NEAR(0.5 - 0.6 * 0.08020, 0.45188, 1e-12);
+}
+
+TEST(Mazur, FiguresBeforeTrainingAgree) {
+  const auto checks = nn::check_figures(load("tutorial2"));
+  ASSERT_EQ(checks.size(), 6u);
+  EXPECT_EQ(checks[0].figure.printed, "0.75136507");
+  EXPECT_TRUE(checks[0].agrees);
+  EXPECT_NEAR(checks[0].exact, 0.7513650695523157, 1e-15);  // plain Python floats
+  EXPECT_TRUE(checks[1].agrees);
+  EXPECT_NEAR(checks[1].exact, 0.2983711087600027, 1e-15);
+  for (int k : {0, 1}) EXPECT_TRUE(checks[k].printed_as_tutorial_would);
+}
+
+TEST(Mazur, FiguresAfterTrainingAreTheTutorialsDiscrepancies) {
+  const auto checks = nn::check_figures(load("tutorial2"));
+  ASSERT_EQ(checks.size(), 6u);
+  // The exact values (all gradients at the old weights, as the tutorial's text says), also
+  // computed independently with plain Python floats: 0.29102777369359933 after one update;
+  // after 10,000: E = 3.510187782978859e-05, o1 = 0.01591362044355068, o2 = 0.9840642735146238.
+  const double exact[] = {0.29102777369359933, 3.510187782978859e-05, 0.01591362044355068,
+                          0.9840642735146238};
+  const char* printed[] = {"0.291027924", "0.0000351085", "0.015912196", "0.984065734"};
+  for (int k = 0; k < 4; ++k) {
+    const auto& c = checks[2 + k];
+    SCOPED_TRACE(c.figure.label);
+    EXPECT_EQ(c.figure.printed, printed[k]);
+    EXPECT_NEAR(c.exact, exact[k], 1e-12);
+    // Discrepancy: the printed figure is more than one unit of its last decimal away.
+    EXPECT_FALSE(c.agrees);
+    EXPECT_GT(std::abs(c.difference), std::pow(10.0, -c.decimals));
+  }
+}
+
+TEST(Mazur, WhatTheTutorialDidToGetItsTrainingFigures) {
+  const nn::Network mazur = load("tutorial2");
+  const nn::Topology topology = nn::compile(mazur);
+  // Its error after one update and its outputs after 10,000 come from updating w5..w8 first and
+  // using the updated values for the hidden deltas (not what its text describes).
+  nn::Network variant = mazur;
+  nn::train_layer_by_layer(variant, 1);
+  EXPECT_NEAR(nn::loss(variant, topology, variant.parameters()), 0.291027924, 0.5e-9);
+  nn::train_layer_by_layer(variant, 9999);
+  const nn::Forward f = nn::forward(variant, topology, variant.parameters(), variant.samples[0]);
+  EXPECT_NEAR(f.out[topology.outputs[0]], 0.015912196, 0.5e-9);
+  EXPECT_NEAR(f.out[topology.outputs[1]], 0.984065734, 0.5e-9);
+  // Its error after 10,000 is the exact algorithm's error after 9,999 updates (the loss
+  // computed in the 10,000th step before its update), rounded to 10 decimals.
+  ad::Tape tape;
+  nn::Trainer trainer(mazur);
+  trainer.train(9999);
+  EXPECT_NEAR(trainer.evaluate(), 0.0000351085, 0.5e-10);
+}
+
+TEST(Figures, TruncatingAndRounding) {
+  EXPECT_EQ(nn::as_printed(0.6010878788, 5, nn::Rounding::Truncate), "0.60108");
+  EXPECT_EQ(nn::as_printed(0.41000000000000003, 2, nn::Rounding::Truncate), "0.41");
+  EXPECT_EQ(nn::as_printed(-0.0176065, 5, nn::Rounding::Truncate), "-0.01760");
+  EXPECT_EQ(nn::as_printed(0.2983711087, 9, nn::Rounding::Round), "0.298371109");
+}
+
+// ---- The command line's functions ----
+
+TEST(Run, JsonHasTheKeysScriptsNeed) {
+  const nn::NetworkFile file = nn::load_network_file(example("tutorial2"));
+  const nn::StepResult one = nn::run(file);
+  const nlohmann::json j = nn::to_json(one);
+  EXPECT_EQ(j.size(), 4u);
+  EXPECT_NEAR(j.at("loss").get<double>(), 0.2983711087600027, 1e-15);
+  EXPECT_NEAR(j.at("outputs").at("o1").get<double>(), 0.7513650695523157, 1e-15);
+  EXPECT_EQ(j.at("gradients").size(), 10u);  // biases included, though not trained
+  EXPECT_TRUE(j.at("gradients").contains("b1"));
+  EXPECT_DOUBLE_EQ(j.at("parameters_after").at("b1").get<double>(), 0.35);
+  EXPECT_NEAR(j.at("parameters_after").at("w5").get<double>(), 0.4 - 0.5 * 0.08216704056423077,
+              1e-15);
+  const nlohmann::json trained = nn::to_json(nn::run(file, 1));
+  EXPECT_NEAR(trained.at("loss_after").get<double>(), 0.29102777369359933, 1e-15);
+  EXPECT_TRUE(trained.at("outputs_after").contains("o2"));
+}
+
+TEST(Run, BatchOutputsArePerSample) {
+  const nlohmann::json j = nn::to_json(nn::run(nn::load_network_file(example("batch"))));
+  ASSERT_TRUE(j.at("outputs").at("o1").is_array());
+  EXPECT_EQ(j.at("outputs").at("o1").size(), 4u);
+}
+
+TEST(Run, ReportNamesEverySection) {
+  const nn::NetworkFile file = nn::load_network_file(example("tutorial1"));
+  std::ostringstream out;
+  nn::print_report(out, file, nn::run(file, 1));
+  const std::string text = out.str();
+  for (const char* part : {"Forward pass", "net_h1", "E_total", "Cross-check", "b2", "new_w1",
+                           "After one gradient step", "After 1 gradient step"})
+    EXPECT_NE(text.find(part), std::string::npos) << part;
+}
+
+}  // namespace
