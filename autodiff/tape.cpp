@@ -53,14 +53,32 @@ Tape::~Tape() {
 
 std::uint32_t Tape::next_epoch() {
   if (epoch_ != 0 && (epoch_ + 1) % kEpochBlock != 0) return epoch_ + 1;
-  std::uint32_t block = next_block.fetch_add(1);
-  if (block == 0 || block >= std::numeric_limits<std::uint32_t>::max() / kEpochBlock) {
+  // The next block of the current range, if any.
+  if (epoch_range_count_ > 0) {
+    const EpochRange& last = epoch_ranges_[(epoch_range_count_ - 1) % kEpochRanges];
+    const std::uint32_t next = epoch_ / kEpochBlock + 1;
+    if (next < last.first_block + last.blocks) return next * kEpochBlock;
+  }
+  // Else claim a new range, twice as long as the last (up to kMaxRangeBlocks): a tape cleared n
+  // times holds O(log n) ranges, in a fixed array, so clear() never allocates. A tape cleared
+  // more than ~10^8 times overwrites its oldest ranges, which only changes which of the two
+  // TapeMismatch messages a Var that old gets.
+  constexpr std::uint32_t kMaxRangeBlocks = 4096;
+  const std::uint32_t want =
+      epoch_range_count_ == 0
+          ? 1
+          : std::min(2 * epoch_ranges_[(epoch_range_count_ - 1) % kEpochRanges].blocks,
+                     kMaxRangeBlocks);
+  std::uint32_t block = next_block.fetch_add(want);
+  constexpr std::uint32_t kBlocks = std::numeric_limits<std::uint32_t>::max() / kEpochBlock;
+  if (block == 0 || block > kBlocks - want) {
     // After ~4 million blocks the numbering wraps; a stale Var could then go unnoticed only if
     // it survived four million tapes or four billion clears.
-    next_block = 2;
+    next_block = 1 + want;
     block = 1;
   }
-  epoch_blocks_.push_back(block);
+  epoch_ranges_[epoch_range_count_ % kEpochRanges] = {block, want};
+  ++epoch_range_count_;
   return block * kEpochBlock;
 }
 
@@ -130,7 +148,9 @@ void Tape::throw_mismatch(const Var& v) const {
         "a Var that was never recorded (default-constructed) was used in an operation");
   const std::uint32_t block = v.epoch() / kEpochBlock;
   const bool mine =
-      std::find(epoch_blocks_.begin(), epoch_blocks_.end(), block) != epoch_blocks_.end();
+      std::any_of(epoch_ranges_.begin(), epoch_ranges_.end(), [&](const EpochRange& r) {
+        return r.blocks != 0 && block >= r.first_block && block - r.first_block < r.blocks;
+      });
   if (mine && v.epoch() < epoch_)
     throw TapeMismatch("node #" + std::to_string(v.index()) + " (value " + number(v.value()) +
                        ") was recorded before its tape was cleared; clear() invalidates every "

@@ -16,6 +16,7 @@
 // foreign memory. That check is one compare per operand.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -232,8 +233,15 @@ class Tape {
   std::string name_chars_;
   bool checked_ = false;
   std::uint32_t epoch_ = 0;
-  std::vector<std::uint32_t> epoch_blocks_;  // this tape's epochs: see next_epoch()
-  Tape* previous_ = nullptr;                 // the tape active before this one
+  // This tape's epochs: blocks claimed in contiguous ranges of doubling length, kept in a ring
+  // of fixed size, so that clear() never allocates (see next_epoch()).
+  struct EpochRange {
+    std::uint32_t first_block = 0, blocks = 0;
+  };
+  static constexpr std::uint32_t kEpochRanges = 40;
+  std::array<EpochRange, kEpochRanges> epoch_ranges_{};
+  std::uint32_t epoch_range_count_ = 0;
+  Tape* previous_ = nullptr;  // the tape active before this one
 };
 
 inline Var::Var(double value) : value_(value) {
