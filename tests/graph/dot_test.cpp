@@ -194,6 +194,16 @@ TEST(Dot, LargeGraphsKeepTheNodesNearestTheOutputAndWarn) {
   EXPECT_TRUE(ad::graph::make_dot(tape, {.outputs = {n.E}}).warning.empty());
 }
 
+TEST(Dot, OutputsFromAnotherRecordingAreRejected) {
+  ad::Tape tape;
+  const ad::Var old = ad::Var(1.0, "old") * 2.0;
+  tape.clear();
+  const ad::Var x(1.0, "x");
+  EXPECT_THROW(ad::graph::to_dot(tape, {.outputs = {old}}), ad::TapeMismatch);
+  EXPECT_THROW(ad::graph::to_dot(tape, {.outputs = {ad::Var()}}), ad::TapeMismatch);
+  EXPECT_EQ(boost::num_vertices(parse(ad::graph::to_dot(tape, {.outputs = {x}}))), 1u);
+}
+
 TEST(Dot, WriteGraphWritesDotAndRendersSvg) {
   ad::Tape tape;
   const auto n = tutorials::record(tutorials::kLamsal);

@@ -2,6 +2,7 @@
 // the engine's gradient and finite differences, and its path cap against exact path counts.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -212,13 +213,29 @@ std::vector<T> run(const std::vector<Step>& program, std::vector<T> values) {
       case 7:
         y = s.c - cos(b);
         break;
-      default: {
+      case 8:
         if constexpr (std::is_same_v<T, double>) {
           y = 1.0 / (1.0 + std::exp(-a));
         } else {
           y = ad::sigmoid(a);
         }
-      }
+        break;
+      case 9:  // one fused node, each value used twice: a·b + b·a + a
+        if constexpr (std::is_same_v<T, double>) {
+          y = a * b + b * a + a;
+        } else {
+          const std::array<ad::Var, 2> w{a, b}, x{b, a};
+          y = ad::weighted_sum(w, x, a);
+        }
+        break;
+      default:  // c·a − 2·b
+        if constexpr (std::is_same_v<T, double>) {
+          y = s.c * a - 2.0 * b;
+        } else {
+          const std::array<double, 2> coefficients{s.c, -2.0};
+          const std::array<ad::Var, 2> x{a, b};
+          y = ad::linear(coefficients, x);
+        }
     }
     values.push_back(y);
   }
@@ -227,7 +244,7 @@ std::vector<T> run(const std::vector<Step>& program, std::vector<T> values) {
 
 TEST(ExplainRandom, PathSumsEqualTheSweepAndFiniteDifferences) {
   std::mt19937 random(20261123);
-  std::uniform_int_distribution<int> op(0, 8);
+  std::uniform_int_distribution<int> op(0, 10);
   std::uniform_real_distribution<double> uniform(-1.0, 1.0);
   for (int trial = 0; trial < 60; ++trial) {
     const std::vector<double> inputs = {uniform(random), uniform(random), uniform(random)};
