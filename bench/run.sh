@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the benchmarks (Release, the project's flags: -O2, no -march) and run every
+# Build the benchmarks (Release: CMake's -O3 -DNDEBUG, no -march) and run every
 # implementation on every workload, each workload in its own process (so its peak RSS is its
 # own), REPS timed repetitions after one warm-up; print the table and write JSON lines.
 #   bench/run.sh [OUT.jsonl]        (env: REPS=5, BUILD=build-bench, QUICK=1 for tiny sizes)
