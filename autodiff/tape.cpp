@@ -103,21 +103,25 @@ void Tape::next_node_chunk() {
   if (size_ > std::numeric_limits<std::uint32_t>::max() - kNodeChunk) [[unlikely]]
     throw Error("tape is full: " + std::to_string(size_) +
                 " nodes recorded without clear(); node indices are 32 bits");
+  // Allocate before moving on, so that a std::bad_alloc leaves the tape as it was (the next
+  // operation throws again or succeeds, and clear() makes it usable).
+  if (node_index_ + 1 == node_chunks_.size()) node_chunks_.push_back(std::make_unique<NodeChunk>());
   ++node_index_;
-  if (node_index_ == node_chunks_.size()) node_chunks_.push_back(std::make_unique<NodeChunk>());
   node_chunk_ = node_chunks_[node_index_].get();
   node_pos_ = 0;
 }
 
 void Tape::next_operand_chunk(std::uint32_t n) {
-  operand_chunk_->used = operand_pos_;
-  ++operand_index_;
+  // As in next_node_chunk(): allocate first, then change the state, for std::bad_alloc.
+  const std::uint32_t next = operand_index_ + 1;
   const std::uint32_t capacity = std::max(n, kOperandChunk);
-  if (operand_index_ == operand_chunks_.size()) {
+  if (next == operand_chunks_.size()) {
     operand_chunks_.push_back(std::make_unique<OperandChunk>(capacity));
-  } else if (operand_chunks_[operand_index_]->capacity < n) {
-    operand_chunks_[operand_index_] = std::make_unique<OperandChunk>(capacity);
+  } else if (operand_chunks_[next]->capacity < n) {
+    operand_chunks_[next] = std::make_unique<OperandChunk>(capacity);
   }
+  operand_chunk_->used = operand_pos_;
+  operand_index_ = next;
   operand_chunk_ = operand_chunks_[operand_index_].get();
   operand_pos_ = 0;
 }
