@@ -13,14 +13,15 @@ namespace autodiff_cli {
 // The program's exit statuses (also in --help and the README).
 enum ExitStatus : int {
   kOk = 0,
-  kDisagree = 1,  // check: a derivative disagrees
+  kDisagree = 1,  // check: a derivative disagrees; net: the gradients' cross-check fails
   kUsage = 2,     // a bad command line, expression, point or input file
   kNumeric = 3,   // a value or derivative is not finite: outside a function's domain
   kFile = 4,      // a file cannot be read or written
 };
 
 inline constexpr const char* kExitStatusHelp =
-    "Exit status: 0 ok; 1 check found a derivative that disagrees; 2 usage error (bad option, "
+    "Exit status: 0 ok; 1 a derivative disagrees (check, or net's cross-check); 2 usage "
+    "error (bad option, "
     "expression, point or input file); 3 numeric error (a value or derivative is not finite, "
     "e.g. log of a negative, 0/0); 4 a file cannot be read or written.";
 

@@ -109,5 +109,12 @@ TEST(Net, BadFilesAreNamedWithThePlace) {
   std::remove(good.c_str());
 }
 
+TEST(Net, Help) {
+  const auto r = run("net --help");
+  EXPECT_EQ(r.status, 0);
+  for (const char* option : {"--json", "--steps", "--dot", "--explain", "Exit status"})
+    EXPECT_NE(r.out.find(option), std::string::npos) << option << "\n" << r.out;
+}
+
 }  // namespace
 #endif
