@@ -253,24 +253,25 @@ double Trainer::evaluate() {
   ad::Tape& tape = ad::Tape::active();
   tape_ = &tape;
   tape.clear();
-  named_.clear();
-  info_.clear();
+  ranges_.clear();
   const Network& n = network_;
   const bool batch = n.samples.size() > 1;
+  // `cluster` must outlive the recording: a layer's name or one of the constants below.
+  static const std::string parameters = "parameters", inputs = "inputs", error = "error";
   auto mark = [&](std::size_t from, NodeRole role, const std::string& cluster) {
-    for (std::size_t i = from; i < tape.size(); ++i)
-      info_[static_cast<std::uint32_t>(i)] = {role, cluster};
+    if (from < tape.size()) ranges_.push_back({from, tape.size(), role, &cluster});
   };
   auto keep = [&](const ad::Var& v, const std::string& name) {
-    named_.insert_or_assign(name, ad::named(v, name));
+    remember(name, ad::named(v, name));
     return v;
   };
   parameter_vars_.clear();
   for (std::size_t p = 0; p < n.parameter_count(); ++p) {
     std::size_t start = tape.size();
     parameter_vars_.emplace_back(n.parameter(p), n.parameter_name(p));
-    named_.insert_or_assign(std::string(n.parameter_name(p)), parameter_vars_.back());
-    mark(start, NodeRole::Parameter, "parameters");
+    remember(n.weights.size() > p ? n.weights[p].name : n.biases[p - n.weights.size()].name,
+             parameter_vars_.back());
+    mark(start, NodeRole::Parameter, parameters);
   }
   totals_.clear();
   for (std::size_t s = 0; s < n.samples.size(); ++s) {
@@ -278,9 +279,9 @@ double Trainer::evaluate() {
     std::size_t start = tape.size();
     for (std::size_t i = 0; i < topology_.input_count; ++i) {
       unit_vars_[i] = ad::Var(sample.inputs[i], input_names_[s][i]);
-      named_.insert_or_assign(input_names_[s][i], unit_vars_[i]);
+      remember(input_names_[s][i], unit_vars_[i]);
     }
-    mark(start, NodeRole::Input, "inputs");
+    mark(start, NodeRole::Input, inputs);
     const std::size_t last_layer = n.layers.size() - 1;
     for (const auto& neuron : topology_.neurons) {
       start = tape.size();
@@ -299,7 +300,7 @@ double Trainer::evaluate() {
       if (neuron.activation != Activation::Identity)
         keep(out, out_names_[s][neuron.unit]);
       else
-        named_.insert_or_assign(out_names_[s][neuron.unit], out);
+        remember(out_names_[s][neuron.unit], out);
       unit_vars_[neuron.unit] = out;
       mark(start, neuron.layer == last_layer ? NodeRole::Output : NodeRole::Hidden,
            n.layers[neuron.layer].name);
@@ -332,12 +333,12 @@ double Trainer::evaluate() {
     ad::Var total = ad::sum(terms_);
     if (n.loss != Loss::HalfSse) total = total / static_cast<double>(m);
     totals_.push_back(keep(total, total_names_[s]));
-    mark(start, NodeRole::Output, "error");
+    mark(start, NodeRole::Output, error);
   }
   if (batch) {
     std::size_t start = tape.size();
-    loss_ = keep(ad::sum(totals_) / static_cast<double>(totals_.size()), "E_mean");
-    mark(start, NodeRole::Output, "error");
+    loss_ = keep(ad::sum(totals_) / static_cast<double>(totals_.size()), mean_name_);
+    mark(start, NodeRole::Output, error);
   } else {
     loss_ = totals_.front();
   }
@@ -368,13 +369,29 @@ std::vector<std::vector<double>> Trainer::outputs() const {
 }
 
 ad::Var Trainer::node(std::string_view name) const {
-  auto it = named_.find(std::string(name));
-  if (it == named_.end())
+  auto it = slot_.find(std::string(name));
+  if (it == slot_.end())
     throw Error("/", "no node named \"" + std::string(name) + "\" in the recording");
-  return it->second;
+  return slots_[it->second];
 }
 
-std::unordered_map<std::uint32_t, NodeInfo> Trainer::node_info() const { return info_; }
+std::unordered_map<std::uint32_t, NodeInfo> Trainer::node_info() const {
+  std::unordered_map<std::uint32_t, NodeInfo> info;
+  for (const Range& r : ranges_)
+    for (std::size_t i = r.begin; i < r.end; ++i)
+      info[static_cast<std::uint32_t>(i)] = {r.role, *r.cluster};
+  return info;
+}
+
+void Trainer::remember(const std::string& name, const ad::Var& v) {
+  auto it = slot_.find(name);
+  if (it == slot_.end()) {
+    slot_.emplace(name, slots_.size());
+    slots_.push_back(v);
+  } else {
+    slots_[it->second] = v;
+  }
+}
 
 // ---- Plain doubles ----
 

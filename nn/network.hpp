@@ -167,7 +167,8 @@ class Trainer {
   std::unordered_map<std::uint32_t, NodeInfo> node_info() const;
 
  private:
-  void record_names();
+  void remember(const std::string& name, const ad::Var& v);
+  const std::string mean_name_ = "E_mean";
   Network network_;
   Topology topology_;
   ad::Tape* tape_ = nullptr;
@@ -179,8 +180,16 @@ class Trainer {
   // Node names per sample, built once: [sample][unit] for net_ and out_, [sample][output] for E.
   std::vector<std::vector<std::string>> net_names_, out_names_, error_names_, input_names_;
   std::vector<std::string> total_names_;
-  std::unordered_map<std::string, ad::Var> named_;
-  std::unordered_map<std::uint32_t, NodeInfo> info_;
+  // Named nodes: name -> slot, filled on the first recording; later ones only overwrite slots,
+  // so a step allocates nothing.
+  std::unordered_map<std::string, std::size_t> slot_;
+  std::vector<ad::Var> slots_;
+  struct Range {
+    std::size_t begin, end;
+    NodeRole role;
+    const std::string* cluster;
+  };
+  std::vector<Range> ranges_;
 };
 
 // ---- Plain doubles (no engine): the references ----
