@@ -122,7 +122,8 @@ struct FiniteDifference {
   double error;
   double step;
 };
-// std::nullopt when no step keeps the stencil inside the domain.
+// std::nullopt when no step keeps the stencil inside the domain; DomainError (or
+// UnknownVariable) when the expression cannot be evaluated at the point itself.
 std::optional<FiniteDifference> finite_difference(const Expression& expression,
                                                   const Values& values,
                                                   const std::string& variable);
