@@ -404,12 +404,21 @@ void check_gradient(const Dag& dag, bool checked_tape) {
 
 // Runs a property with RapidCheck's configuration (RC_PARAMS), but with `cases` cases unless
 // RC_PARAMS sets max_success itself. The seed is printed on failure.
+// Under AddressSanitizer every tape's first chunks (2 MB) are mapped and poisoned afresh, which
+// makes a case about 50 times dearer: run a tenth of the cases there.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kCaseDivisor = 10;
+#else
+constexpr int kCaseDivisor = 1;
+#endif
+
+// Returns the number of cases asked for.
 template <class Property>
-void check_property(const char* name, int cases, Property property) {
+int check_property(const char* name, int cases, Property property) {
   rc::detail::TestParams params = rc::detail::configuration().testParams;
   const char* env = std::getenv("RC_PARAMS");
   if (env == nullptr || std::string(env).find("max_success") == std::string::npos)
-    params.maxSuccess = cases;
+    params.maxSuccess = cases / kCaseDivisor;
   rc::detail::TestMetadata metadata;
   metadata.id = name;
   metadata.description = name;
@@ -417,9 +426,10 @@ void check_property(const char* name, int cases, Property property) {
   if (!result.template is<rc::detail::SuccessResult>()) {
     std::ostringstream message;
     rc::detail::printResultMessage(result, message);
-    FAIL() << message.str() << "\nReproduce with: RC_PARAMS=\"seed=" << params.seed
-           << "\" and --gtest_filter=*" << name << "*";
+    ADD_FAILURE() << message.str() << "\nReproduce with: RC_PARAMS=\"seed=" << params.seed
+                  << "\" and --gtest_filter=*" << name << "*";
   }
+  return params.maxSuccess;
 }
 
 TEST(GradientProperty, SmallExpressionsAgreeWithFiniteDifferencesAndForwardMode) {
@@ -441,7 +451,11 @@ TEST(GradientProperty, DeepSharedDagsAgreeWithFiniteDifferencesAndForwardMode) {
 // The generator must reach every entry of the engine's table, so that a new operation is
 // tested as soon as it is added (and an unhandled one fails in apply_op()).
 TEST(GradientProperty, EveryOperationOfTheTableIsGenerated) {
-  check_property("EveryOperation", 2000, [] { check_gradient(generate(8), false); });
+  const int cases =
+      check_property("EveryOperation", 2000, [] { check_gradient(generate(8), false); });
+  // The rarest operations (weighted_sum, two-Var pow and max) come up a few times per thousand
+  // nodes: with the reduced counts of the sanitizer and valgrind runs, coverage is not expected.
+  if (cases < 2000) GTEST_SKIP() << "coverage is checked with the full 2000 cases only";
   for (std::size_t k = 0; k < kOpCount; ++k)
     EXPECT_TRUE(recorded_operations().contains(static_cast<Op>(k)))
         << "no generated expression recorded '" << ad::info(static_cast<Op>(k)).name << "'";
