@@ -7,11 +7,9 @@
 #include <iostream>
 #include <string>
 
+#include "autodiff/graph/graph.hpp"
 #include "nn/delta_rule.hpp"
 #include "nn/report.hpp"
-#ifdef AUTODIFF_HAVE_GRAPH
-#include "autodiff/graph/graph.hpp"
-#endif
 
 namespace {
 
@@ -23,7 +21,6 @@ void heading(const std::string& title) {
 }
 
 void write_graph(const nn::Network& network, const std::string& stem) {
-#ifdef AUTODIFF_HAVE_GRAPH
   ad::Tape tape;
   nn::Trainer trainer(network);
   trainer.evaluate();
@@ -57,10 +54,6 @@ void write_graph(const nn::Network& network, const std::string& stem) {
   } else {
     std::cout << "Could not write the graph: " << message << "\n";
   }
-#else
-  (void)network;
-  (void)stem;
-#endif
 }
 
 void tutorial(const std::string& path, const std::string& stem, const std::string& title,

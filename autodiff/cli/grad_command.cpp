@@ -5,9 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autodiff/cli/command.hpp"
-#ifdef AUTODIFF_CLI_GRAPH
 #include "autodiff/graph/graph.hpp"
-#endif
 
 namespace {
 
@@ -66,7 +64,6 @@ void run_grad(const GradOptions& options) {
     tape.set_name(var, operator_outside ? "(" + text + ")" : text);
   }
   std::string explanation;
-#ifdef AUTODIFF_CLI_GRAPH
   if (!options.dot.empty()) {
     ad::graph::DotOptions dot;
     dot.outputs = {y};
@@ -78,7 +75,6 @@ void run_grad(const GradOptions& options) {
   }
   if (!options.explain.empty())
     explanation = ad::graph::explain(tape, y, variables.at(options.explain));
-#endif
 
   if (options.json) {
     nlohmann::json out;
@@ -119,7 +115,6 @@ void add_grad_command(CLI::App& app) {
   grad->add_option("--precision", options->precision, "significant digits (default 17)")
       ->type_name("N")
       ->check(CLI::Range(1, 17));
-#ifdef AUTODIFF_CLI_GRAPH
   grad->add_option("--dot", options->dot,
                    "write the computation graph to FILE as Graphviz DOT (rendered to SVG when "
                    "FILE ends in .svg and Graphviz's dot is installed)")
@@ -128,6 +123,5 @@ void add_grad_command(CLI::App& app) {
                    "print the chain rule for d/dVARIABLE step by step: every path from the "
                    "expression to VARIABLE, each local partial, each product and their sum")
       ->type_name("VARIABLE");
-#endif
   grad->callback([options] { run_grad(*options); });
 }

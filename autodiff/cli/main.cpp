@@ -14,9 +14,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   add_grad_command(app);
   add_check_command(app);
-#ifdef AUTODIFF_CLI_NET
   add_net_command(app);
-#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

@@ -115,7 +115,6 @@ TEST(Grad, PointOutsideTheDomainNamesTheOperation) {
   EXPECT_EQ(r.out, "");
 }
 
-#ifdef AUTODIFF_CLI_GRAPH
 // "−0.416147": how the graph writes a number (6 significant digits, typographic minus).
 std::string graph_number(double x) {
   char buffer[32];
@@ -176,7 +175,6 @@ TEST(Grad, ExplainSumsThePathsToTheGradient) {
   EXPECT_EQ(bad.err,
             "autodiff: --explain xx: not a variable of the expression (did you mean 'x'?)\n");
 }
-#endif
 
 TEST(Program, UsageErrorsAndHelp) {
   auto r = run("");

@@ -1,6 +1,5 @@
 // `autodiff net FILE`, run end to end on a small network written here, against the closed form
 // of its loss, gradients and updates: h = tanh(a·x), o = σ(b·h + c), E = ½(t − o)².
-#ifdef AUTODIFF_CLI_NET
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -117,4 +116,3 @@ TEST(Net, Help) {
 }
 
 }  // namespace
-#endif
