@@ -86,6 +86,10 @@ double uniform(std::mt19937_64& g, double a) {
   return (static_cast<double>(g() >> 11) * 0x1.0p-53 * 2.0 - 1.0) * a;
 }
 
+// Limits of the short form, whose few numbers can ask for more than any machine holds.
+constexpr long kMaxLayerSize = 100'000;
+constexpr std::size_t kMaxWeights = 10'000'000;
+
 void read_short_form(const Reader& r, const json& j, Network& n) {
   const json& sizes = r.array(j.at("sizes"), "/sizes");
   if (sizes.size() < 2) r.fail("/sizes", "give at least the inputs and the outputs");
@@ -93,8 +97,18 @@ void read_short_form(const Reader& r, const json& j, Network& n) {
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     if (!sizes[i].is_number_integer() || sizes[i].get<long>() < 1)
       r.fail(idx("/sizes", i), "expected a positive integer");
+    if (sizes[i].get<long>() > kMaxLayerSize)
+      r.fail(idx("/sizes", i), "a layer of " + std::to_string(sizes[i].get<long>()) +
+                                   " neurons is more than this program handles (" +
+                                   std::to_string(kMaxLayerSize) + ")");
     size.push_back(sizes[i].get<std::size_t>());
   }
+  // Named scalar parameters cost ~100 bytes each: refuse what would not fit, before building.
+  std::size_t weights = 0;
+  for (std::size_t i = 0; i + 1 < size.size(); ++i) weights += size[i] * size[i + 1];
+  if (weights > kMaxWeights)
+    r.fail("/sizes", "these sizes make " + std::to_string(weights) + " weights; the limit is " +
+                         std::to_string(kMaxWeights));
   std::vector<Activation> acts;
   if (j.contains("activation") && j.at("activation").is_array()) {
     const json& a = j.at("activation");
@@ -320,6 +334,13 @@ NetworkFile parse_network_file(std::string_view text, const std::string& file) {
     throw FileError(
         file, "line " + std::to_string(line) + ", column " + std::to_string(column),
         "invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+  } catch (const json::exception& e) {
+    // The parser's other refusals (a number beyond a double's range: 1e318) carry no offset.
+    std::string what = e.what();
+    auto bracket = what.find("] ");
+    throw FileError(
+        file, "(the document)",
+        "invalid JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2)));
   }
   NetworkFile result{file, read(r, j)};
   try {
