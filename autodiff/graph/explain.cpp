@@ -95,16 +95,6 @@ Explanation find_paths(const Tape& tape, const std::vector<NodeView>& nodes, con
   return result;
 }
 
-// The reverse accumulation on the graph copy, for a tape that cannot be swept (const).
-double sweep_copy(const std::vector<NodeView>& nodes, std::uint32_t top, std::uint32_t bottom) {
-  std::vector<double> adjoint(top + 1, 0.0);
-  adjoint[top] = 1.0;
-  for (std::uint32_t v = top + 1; v-- > 0;)
-    for (std::size_t k = 0; k < nodes[v].operands.size(); ++k)
-      adjoint[nodes[v].operands[k]] += adjoint[v] * nodes[v].partials[k];
-  return bottom <= top ? adjoint[bottom] : 0.0;
-}
-
 // ---- Printing ----
 
 struct Writer {
@@ -266,14 +256,6 @@ PathOptions path_options(const ExplainOptions& options) {
 
 }  // namespace
 
-Explanation explain_paths(const Tape& tape, const Var& output, const Var& leaf,
-                          const PathOptions& options) {
-  const std::vector<NodeView> nodes = tape.nodes();
-  Explanation x = find_paths(tape, nodes, make_graph(nodes), output, leaf, options);
-  x.gradient = sweep_copy(nodes, output.index(), leaf.index());
-  return x;
-}
-
 Explanation explain_paths(Tape& tape, const Var& output, const Var& leaf,
                           const PathOptions& options) {
   tape.check(output);
@@ -288,19 +270,8 @@ Explanation explain_paths(Tape& tape, const Var& output, const Var& leaf,
 Explanation explain_paths(Tape& tape, const Var& output, const Var& leaf, std::size_t max_paths) {
   return explain_paths(tape, output, leaf, PathOptions{.max_paths = max_paths});
 }
-Explanation explain_paths(const Tape& tape, const Var& output, const Var& leaf,
-                          std::size_t max_paths) {
-  return explain_paths(tape, output, leaf, PathOptions{.max_paths = max_paths});
-}
 
 std::string explain(Tape& tape, const Var& output, const Var& leaf, const ExplainOptions& options) {
-  const Explanation x = explain_paths(tape, output, leaf, path_options(options));
-  const std::vector<NodeView> nodes = tape.nodes();
-  return Writer{tape, nodes, options}.write(x, output.index(), leaf.index());
-}
-
-std::string explain(const Tape& tape, const Var& output, const Var& leaf,
-                    const ExplainOptions& options) {
   const Explanation x = explain_paths(tape, output, leaf, path_options(options));
   const std::vector<NodeView> nodes = tape.nodes();
   return Writer{tape, nodes, options}.write(x, output.index(), leaf.index());

@@ -106,16 +106,11 @@ struct PathOptions {
   bool drop_unit = false;
 };
 
-// With a mutable tape the gradient comes from the engine: tape.backward(output) is run, so the
-// tape's gradients are afterwards those of output. A const tape is not swept; the same reverse
-// accumulation is done on the graph copy instead.
+// The gradient comes from the engine: tape.backward(output) is run, so the tape's gradients
+// are afterwards those of output.
 Explanation explain_paths(ad::Tape& tape, const ad::Var& output, const ad::Var& leaf,
                           const PathOptions& options);
-Explanation explain_paths(const ad::Tape& tape, const ad::Var& output, const ad::Var& leaf,
-                          const PathOptions& options);
 Explanation explain_paths(ad::Tape& tape, const ad::Var& output, const ad::Var& leaf,
-                          std::size_t max_paths = 64);
-Explanation explain_paths(const ad::Tape& tape, const ad::Var& output, const ad::Var& leaf,
                           std::size_t max_paths = 64);
 
 enum class Format { Text, Markdown };  // Markdown: the formulas in LaTeX math ($...$)
@@ -131,8 +126,6 @@ struct ExplainOptions {
 // its symbolic form and its number, each path's product, the sum over paths, and the gradient
 // of the reverse sweep beside it; says when the paths were capped.
 std::string explain(ad::Tape& tape, const ad::Var& output, const ad::Var& leaf,
-                    const ExplainOptions& options = {});
-std::string explain(const ad::Tape& tape, const ad::Var& output, const ad::Var& leaf,
                     const ExplainOptions& options = {});
 
 // ---- Shared by the two outputs (and usable by reports) ----

@@ -348,17 +348,6 @@ TEST(ExplainEdges, LeafOffEveryPathHasNoPathsAndZeroGradient) {
   EXPECT_EQ(square.path_sum, 2.0);
 }
 
-TEST(ExplainEdges, ConstTapeSweepsTheCopy) {
-  ad::Tape tape;
-  const ad::Var x(0.7, "x");
-  const ad::Var y = ad::named(ad::exp(x) * x, "y");
-  const ad::Tape& view = tape;
-  const Explanation e = ad::graph::explain_paths(view, y, x);
-  EXPECT_NEAR(e.gradient, std::exp(0.7) * 1.7, 1e-14);
-  EXPECT_NEAR(e.path_sum, std::exp(0.7) * 1.7, 1e-14);
-  EXPECT_EQ(e.paths[0].factors[1].symbolic, "exp(x)");
-}
-
 TEST(ExplainEdges, VarsFromAnotherRecordingAreRejected) {
   ad::Tape tape;
   const ad::Var old(1.0, "old");
