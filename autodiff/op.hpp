@@ -19,53 +19,47 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <numbers>
 #include <string_view>
 
 namespace ad {
 
 namespace detail {
-inline double sigmoid(double x) {
-  // exp of a non-positive argument never overflows: stable for any |x|.
-  if (x >= 0) return 1.0 / (1.0 + std::exp(-x));
-  const double e = std::exp(x);
-  return e / (1.0 + e);
-}
-inline double sigmoid_partial(double x) {
-  // e / (1 + e)^2 with e = exp(-|x|): accurate where y * (1 - y) would cancel (x >> 0).
-  const double e = std::exp(-std::fabs(x));
-  return e / ((1.0 + e) * (1.0 + e));
-}
 inline double sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0); }
 }  // namespace detail
 
-// X(Name, function, value of x, partial given x and y, symbolic partial)
-#define AUTODIFF_UNARY_FUNCTIONS(X)                                                            \
-  X(Exp, exp, std::exp(x), y, "exp(x)")                                                        \
-  X(Log, log, std::log(x), 1.0 / x, "1/x")                                                     \
-  X(Log1p, log1p, std::log1p(x), 1.0 / (1.0 + x), "1/(1 + x)")                                 \
-  X(Expm1, expm1, std::expm1(x), y + 1.0, "exp(x)")                                            \
-  X(Sqrt, sqrt, std::sqrt(x), 0.5 / y, "1/(2·sqrt(x))")                                        \
-  X(Cbrt, cbrt, std::cbrt(x), 1.0 / (3.0 * y * y), "1/(3·cbrt(x)²)")                           \
-  X(Sin, sin, std::sin(x), std::cos(x), "cos(x)")                                              \
-  X(Cos, cos, std::cos(x), -std::sin(x), "−sin(x)")                                            \
-  X(Tan, tan, std::tan(x), 1.0 + y * y, "1 + tan(x)²")                                         \
-  X(Asin, asin, std::asin(x), 1.0 / std::sqrt(1.0 - x * x), "1/sqrt(1 − x²)")                  \
-  X(Acos, acos, std::acos(x), -1.0 / std::sqrt(1.0 - x * x), "−1/sqrt(1 − x²)")                \
-  X(Atan, atan, std::atan(x), 1.0 / (1.0 + x * x), "1/(1 + x²)")                               \
-  X(Sinh, sinh, std::sinh(x), std::cosh(x), "cosh(x)")                                         \
-  X(Cosh, cosh, std::cosh(x), std::sinh(x), "sinh(x)")                                         \
-  X(Tanh, tanh, std::tanh(x), 1.0 - y * y, "1 − tanh(x)²")                                     \
-  X(Erf, erf, std::erf(x), std::numbers::inv_sqrtpi * 2.0 * std::exp(-x * x), "2/√π·exp(−x²)") \
-  X(Sigmoid, sigmoid, detail::sigmoid(x), detail::sigmoid_partial(x), "σ(x)·(1 − σ(x))")       \
-  X(Relu, relu, x > 0 ? x : 0.0, x > 0 ? 1.0 : 0.0, "1 if x > 0, else 0")                      \
-  X(Abs, abs, std::fabs(x), detail::sign(x), "sign(x)")
+// X(Name, function, t, value, partial, symbolic partial): the value is an expression in x and t,
+// the partial in x, y (the value) and t, where t is an intermediate both share, computed once (the
+// sigmoid's e^−|x|; 0 where none is needed). The sigmoid is written so that it is accurate for
+// any x: e^−|x| never overflows, and where y·(1 − y) would cancel (x ≫ 0) its partial is y²·e^−x.
+#define AUTODIFF_UNARY_FUNCTIONS(X)                                                               \
+  X(Exp, exp, 0, std::exp(x), y, "exp(x)")                                                        \
+  X(Log, log, 0, std::log(x), 1.0 / x, "1/x")                                                     \
+  X(Log1p, log1p, 0, std::log1p(x), 1.0 / (1.0 + x), "1/(1 + x)")                                 \
+  X(Expm1, expm1, 0, std::expm1(x), y + 1.0, "exp(x)")                                            \
+  X(Sqrt, sqrt, 0, std::sqrt(x), 0.5 / y, "1/(2·sqrt(x))")                                        \
+  X(Cbrt, cbrt, 0, std::cbrt(x), 1.0 / (3.0 * y * y), "1/(3·cbrt(x)²)")                           \
+  X(Sin, sin, 0, std::sin(x), std::cos(x), "cos(x)")                                              \
+  X(Cos, cos, 0, std::cos(x), -std::sin(x), "−sin(x)")                                            \
+  X(Tan, tan, 0, std::tan(x), 1.0 + y * y, "1 + tan(x)²")                                         \
+  X(Asin, asin, 0, std::asin(x), 1.0 / std::sqrt(1.0 - x * x), "1/sqrt(1 − x²)")                  \
+  X(Acos, acos, 0, std::acos(x), -1.0 / std::sqrt(1.0 - x * x), "−1/sqrt(1 − x²)")                \
+  X(Atan, atan, 0, std::atan(x), 1.0 / (1.0 + x * x), "1/(1 + x²)")                               \
+  X(Sinh, sinh, 0, std::sinh(x), std::cosh(x), "cosh(x)")                                         \
+  X(Cosh, cosh, 0, std::cosh(x), std::sinh(x), "sinh(x)")                                         \
+  X(Tanh, tanh, 0, std::tanh(x), 1.0 - y * y, "1 − tanh(x)²")                                     \
+  X(Erf, erf, 0, std::erf(x), std::numbers::inv_sqrtpi * 2.0 * std::exp(-x * x), "2/√π·exp(−x²)") \
+  X(Sigmoid, sigmoid, std::exp(-std::fabs(x)), x >= 0 ? 1.0 / (1.0 + t) : t / (1.0 + t),          \
+    x >= 0 ? y * y * t : y * (1.0 - y), "σ(x)·(1 − σ(x))")                                        \
+  X(Relu, relu, 0, x > 0 ? x : 0.0, x > 0 ? 1.0 : 0.0, "1 if x > 0, else 0")                      \
+  X(Abs, abs, 0, std::fabs(x), detail::sign(x), "sign(x)")
 
 enum class Op : std::uint8_t {
   Leaf,  // an input, parameter or constant: no operands
   // unary
   Neg,
-#define AUTODIFF_ENUM(Name, fn, value, partial, text) Name,
+#define AUTODIFF_ENUM(Name, fn, t, value, partial, text) Name,
   AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_ENUM)
 #undef AUTODIFF_ENUM
   // one active operand x and a plain-double constant c
@@ -107,7 +101,7 @@ struct OpInfo {
 inline constexpr std::array<OpInfo, static_cast<std::size_t>(Op::Count)> kOps = {{
     {"leaf", "", 0, false, {}},
     {"neg", "-", 1, false, {"−1"}},
-#define AUTODIFF_INFO(Name, fn, value, partial, text) {#fn, "", 1, false, {text}},
+#define AUTODIFF_INFO(Name, fn, t, value, partial, text) {#fn, "", 1, false, {text}},
     AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_INFO)
 #undef AUTODIFF_INFO
         {"add", "+", 1, true, {"1"}},
@@ -141,13 +135,6 @@ inline constexpr std::array<OpInfo, static_cast<std::size_t>(Op::Count)> kOps = 
 
 constexpr const OpInfo& info(Op op) { return kOps[static_cast<std::size_t>(op)]; }
 
-// The operand counts alone, packed for the reverse sweep's inner loop.
-inline constexpr auto kArity = [] {
-  std::array<std::uint8_t, kOps.size()> arity{};
-  for (std::size_t i = 0; i < kOps.size(); ++i) arity[i] = kOps[i].arity;
-  return arity;
-}();
-
 // Value and partial of each unary function, for the recorder and for anyone (the expression
 // parser, a forward-mode check) that needs them without recording.
 struct UnaryRule {
@@ -157,16 +144,24 @@ struct UnaryRule {
 
 constexpr UnaryRule unary_rule(Op op) {
   switch (op) {
-#define AUTODIFF_RULE(Name, fn, value_expr, partial_expr, text) \
-  case Op::Name:                                                \
-    return {[](double x) { return value_expr; },                \
-            []([[maybe_unused]] double x, [[maybe_unused]] double y) { return partial_expr; }};
+#define AUTODIFF_RULE(Name, fn, t_expr, value_expr, partial_expr, text) \
+  case Op::Name:                                                        \
+    return {[](double x) {                                              \
+              [[maybe_unused]] const double t = t_expr;                 \
+              return value_expr;                                        \
+            },                                                          \
+            []([[maybe_unused]] double x, [[maybe_unused]] double y) {  \
+              [[maybe_unused]] const double t = t_expr;                 \
+              return partial_expr;                                      \
+            }};
     AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_RULE)
 #undef AUTODIFF_RULE
     default:
       return {nullptr, nullptr};
   }
 }
+
+constexpr bool is_unary_function(Op op) { return op > Op::Neg && op < Op::AddC; }
 
 // Partials of the power function, with the conventions above at base 0.
 inline double pow_partial_base(double a, double b) {
@@ -181,6 +176,62 @@ inline double min_partial(double self, double other) {
 }
 inline double max_partial(double self, double other) {
   return self > other ? 1.0 : (self < other ? 0.0 : 0.5);
+}
+
+// The partials of the operations whose partials follow from values the tape keeps anyway, so
+// that it need not store them: the reverse sweep calls these with the operation known at compile
+// time (the switch folds away), the graph and the checked mode with any operation.
+
+// ∂y/∂x of a mixed operation y = f(x, c).
+inline double mixed_partial(Op op, double x, double y, double c) {
+  switch (op) {
+    case Op::AddC:
+    case Op::SubC:
+      return 1.0;
+    case Op::CSub:
+      return -1.0;
+    case Op::MulC:
+      return c;
+    case Op::DivC:
+      return 1.0 / c;
+    case Op::CDiv:
+      return -y / x;
+    case Op::PowC:
+      return pow_partial_base(x, c);
+    case Op::CPow:
+      return pow_partial_exponent(c, y, x);
+    case Op::MinC:
+      return min_partial(x, c);
+    case Op::MaxC:
+      return max_partial(x, c);
+    default:
+      return std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
+// ∂y/∂a and ∂y/∂b of a binary operation y = f(a, b).
+struct BinaryPartials {
+  double a, b;
+};
+inline BinaryPartials binary_partials(Op op, double a, double b, double y) {
+  switch (op) {
+    case Op::Add:
+      return {1.0, 1.0};
+    case Op::Sub:
+      return {1.0, -1.0};
+    case Op::Mul:
+      return {b, a};
+    case Op::Div:
+      return {1.0 / b, -y / b};
+    case Op::Pow:
+      return {pow_partial_base(a, b), pow_partial_exponent(a, y, b)};
+    case Op::Min:
+      return {min_partial(a, b), min_partial(b, a)};
+    case Op::Max:
+      return {max_partial(a, b), max_partial(b, a)};
+    default:
+      return {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+  }
 }
 
 }  // namespace ad

@@ -15,7 +15,7 @@ namespace {
 // Epochs are handed out in blocks, one block per tape at a time, so that a mismatched Var can
 // be told apart: recorded on this tape before a clear(), or on another tape.
 constexpr std::uint32_t kEpochBlock = 1024;
-std::atomic<std::uint32_t> next_block{1};  // block 0 is never used: epoch 0 means "no tape"
+std::atomic<std::uint32_t> next_block{1};  // block 0 is never used: epoch 0 means "no tape yet"
 
 std::string number(double x) {
   char buffer[32];
@@ -27,11 +27,24 @@ std::string number(double x) {
 
 // ---- Life cycle ----
 
+template <class T>
+Tape::Buffer<T>::~Buffer() {
+  std::free(data);
+}
+
+template <class T>
+void Tape::Buffer<T>::reserve(std::size_t n) {
+  if (n <= capacity) return;
+  const std::size_t grown = std::max({n, 2 * capacity, std::size_t{4096} / sizeof(T)});
+  void* p = grown > std::numeric_limits<std::size_t>::max() / sizeof(T)
+                ? nullptr
+                : std::realloc(static_cast<void*>(data), grown * sizeof(T));
+  if (p == nullptr) throw std::bad_alloc();
+  data = static_cast<T*>(p);
+  capacity = grown;
+}
+
 Tape::Tape(Options options) : checked_(options.checked) {
-  node_chunks_.push_back(std::make_unique<NodeChunk>());
-  node_chunk_ = node_chunks_.back().get();
-  operand_chunks_.push_back(std::make_unique<OperandChunk>(kOperandChunk));
-  operand_chunk_ = operand_chunks_.back().get();
   epoch_ = next_epoch();
   previous_ = detail::active_tape;
   detail::active_tape = this;
@@ -83,59 +96,62 @@ std::uint32_t Tape::next_epoch() {
 }
 
 void Tape::clear() {
-  node_index_ = 0;
-  node_chunk_ = node_chunks_.front().get();
-  node_pos_ = 0;
-  size_ = 0;
-  operand_index_ = 0;
-  operand_chunk_ = operand_chunks_.front().get();
-  operand_pos_ = 0;
-  op_begin_ = 0;
-  adjoint_.clear();
+  size_ = operand_size_ = datum_size_ = 0;
+  swept_ = dirty_ = 0;
+  update_limit();
   earlier_.clear();
-  constants_.clear();
   names_.clear();
   name_chars_.clear();
   epoch_ = next_epoch();
 }
 
-void Tape::next_node_chunk() {
-  if (size_ > std::numeric_limits<std::uint32_t>::max() - kNodeChunk) [[unlikely]]
+void Tape::reserve(std::size_t n, std::size_t d) {
+  // Node indices are 32 bits; the largest is kept free as "no node".
+  constexpr std::size_t kMaxNodes = std::numeric_limits<std::uint32_t>::max();
+  if (size_ + 1 >= kMaxNodes) [[unlikely]]
     throw Error("tape is full: " + std::to_string(size_) +
                 " nodes recorded without clear(); node indices are 32 bits");
-  // Allocate before moving on, so that a std::bad_alloc leaves the tape as it was (the next
-  // operation throws again or succeeds, and clear() makes it usable).
-  if (node_index_ + 1 == node_chunks_.size()) node_chunks_.push_back(std::make_unique<NodeChunk>());
-  ++node_index_;
-  node_chunk_ = node_chunks_[node_index_].get();
-  node_pos_ = 0;
+  // Each reserve either succeeds or throws std::bad_alloc leaving its buffer as it was, so after
+  // a bad_alloc the tape is as it was: the next operation throws again or succeeds, and clear()
+  // makes it usable.
+  if (size_ + 1 > slot_.capacity || size_ + 1 > op_.capacity) {
+    const std::size_t nodes = std::min(std::max(2 * size_, size_ + 1), kMaxNodes);
+    slot_.reserve(nodes);
+    op_.reserve(nodes);
+  }
+  // Room for this node and, so that the fast path can go on, for one more of up to two operands
+  // and one datum; a buffer that lacks it doubles.
+  const auto grow = [](auto& buffer, std::size_t used, std::size_t need) {
+    if (buffer.capacity - used < need) buffer.reserve(std::max(used + need, 2 * buffer.capacity));
+  };
+  grow(operand_, operand_size_, n + 2);
+  grow(datum_, datum_size_, d + 1);
+  update_limit();
 }
 
-void Tape::next_operand_chunk(std::uint32_t n) {
-  // As in next_node_chunk(): allocate first, then change the state, for std::bad_alloc.
-  const std::uint32_t next = operand_index_ + 1;
-  const std::uint32_t capacity = std::max(n, kOperandChunk);
-  if (next == operand_chunks_.size()) {
-    operand_chunks_.push_back(std::make_unique<OperandChunk>(capacity));
-  } else if (operand_chunks_[next]->capacity < n) {
-    operand_chunks_[next] = std::make_unique<OperandChunk>(capacity);
-  }
-  operand_chunk_->used = operand_pos_;
-  operand_index_ = next;
-  operand_chunk_ = operand_chunks_[operand_index_].get();
-  operand_pos_ = 0;
+Var Tape::record_slow(Op op, double y, const std::uint32_t* operands, std::uint32_t n,
+                      const double* data, std::uint32_t d) {
+  reserve(n, d);
+  const std::size_t i = size_;
+  const Position at{operand_size_, datum_size_, n};
+  slot_.data[i] = {y, 0.0};
+  op_.data[i] = op;
+  std::copy_n(operands, n, operand_.data + operand_size_);
+  std::copy_n(data, d, datum_.data + datum_size_);
+  ++size_;
+  operand_size_ += n;
+  datum_size_ += d;
+  update_limit();
+  if (checked_) check_node(static_cast<std::uint32_t>(i), at);
+  return Var::from_node(y, static_cast<std::uint32_t>(i), epoch_);
 }
 
-std::uint32_t Tape::named_leaf(double value, std::string_view name) {
-  const std::uint32_t i = push(Op::Leaf, value, 0);
-  if (!name.empty()) {
-    names_.push_back({i, static_cast<std::uint32_t>(name_chars_.size()),
-                      static_cast<std::uint32_t>(name.size())});
-    name_chars_.append(name);
-  }
-  if (checked_ && !std::isfinite(value)) [[unlikely]]
-    throw NonFinite("checked mode: input " + label(i) + " is " + number(value));
-  return i;
+Var Tape::leaf(double value, std::string_view name) {
+  if (checked_ && !name.empty() && !std::isfinite(value)) [[unlikely]]
+    throw NonFinite("checked mode: input " + std::string(name) + " is " + number(value));
+  const Var v = leaf(value);
+  if (!name.empty()) set_name(v, name);
+  return v;
 }
 
 // ---- Errors ----
@@ -147,7 +163,7 @@ void Tape::throw_no_active_tape() {
 }
 
 void Tape::throw_mismatch(const Var& v) const {
-  if (v.epoch() == 0)
+  if (v.epoch() == Var::kNeverRecorded)
     throw TapeMismatch(
         "a Var that was never recorded (default-constructed) was used in an operation");
   const std::uint32_t block = v.epoch() / kEpochBlock;
@@ -164,119 +180,203 @@ void Tape::throw_mismatch(const Var& v) const {
                      "of two tapes cannot be combined");
 }
 
-void Tape::check_node(std::uint32_t index) const {
-  // Called for the node just recorded: its operands are the last slots written.
-  const Op op = node_chunk_->op[node_pos_ - 1];
-  const double value = node_chunk_->value[node_pos_ - 1];
-  std::uint32_t n = operand_pos_ - op_begin_;
-  if (kArity[static_cast<std::size_t>(op)] == kVariadic) --n;  // the count slot
-  const double* partial = operand_chunk_->partial.get() + op_begin_;
-  const std::uint32_t* operand = operand_chunk_->index.get() + op_begin_;
-
+void Tape::check_node(std::uint32_t index, const Position& at) const {
+  const NodeView node = view(index, at);
+  if (node.op == Op::Leaf) {
+    if (!std::isfinite(node.value)) [[unlikely]]
+      throw NonFinite("checked mode: input " + label(index) + " is " + number(node.value));
+    return;
+  }
   std::string what;
-  if (!std::isfinite(value)) {
-    what = "gave the value " + number(value);
+  if (!std::isfinite(node.value)) {
+    what = "gave the value " + number(node.value);
   } else {
-    for (std::uint32_t k = 0; k < n; ++k) {
-      if (!std::isfinite(partial[k])) {
-        what = "has the local partial ∂/∂" + label(operand[k]) + " = " + number(partial[k]) +
-               " (its derivative does not exist there)";
+    for (std::size_t k = 0; k < node.operands.size(); ++k) {
+      if (!std::isfinite(node.partials[k])) {
+        what = "has the local partial ∂/∂" + label(node.operands[k]) + " = " +
+               number(node.partials[k]) + " (its derivative does not exist there)";
         break;
       }
     }
   }
   if (what.empty()) return;
   std::string operands;
-  for (std::uint32_t k = 0; k < n; ++k) {
+  for (std::size_t k = 0; k < node.operands.size(); ++k) {
     if (k > 0) operands += ", ";
-    operands += label(operand[k]) + " = " +
-                number(node_chunks_[operand[k] / kNodeChunk]->value[operand[k] % kNodeChunk]);
+    operands += label(node.operands[k]) + " = " + number(slot_.data[node.operands[k]].value);
   }
-  if (info(op).has_constant) operands += (n > 0 ? ", c = " : "c = ") + number(constants_.back());
-  throw NonFinite("checked mode: " + std::string(info(op).name) + " at node #" +
+  if (info(node.op).has_constant) operands += ", c = " + number(node.constant);
+  throw NonFinite("checked mode: " + std::string(info(node.op).name) + " at node #" +
                   std::to_string(index) + " " + what + "; operands: " + operands);
 }
 
 // ---- The reverse sweep ----
+
+namespace {
+
+// The operands and data a node takes, read backwards from the ends of their streams (a variadic
+// node's count is its last operand slot: terms·2 + 1 if it has a bias).
+struct Cursor {
+  const std::uint32_t* operand;
+  const double* datum;
+  // Moves over the node's operands and data; returns how many operands it has.
+  std::uint32_t step_back(Op op) {
+    if (op == Op::Leaf) return 0;
+    if (op == Op::Linear || op == Op::WeightedSum) {
+      const std::uint32_t count = *--operand, terms = count >> 1, bias = count & 1;
+      const std::uint32_t n = (op == Op::Linear ? terms : 2 * terms) + bias;
+      operand -= n;
+      if (op == Op::Linear) datum -= terms;
+      return n;
+    }
+    const std::uint32_t n = info(op).arity;
+    operand -= n;
+    if (is_unary_function(op) || info(op).has_constant) --datum;
+    return n;
+  }
+};
+
+}  // namespace
 
 void Tape::backward(const Var& output, Backward mode) {
   check(output);
   if (mode == Backward::Accumulate) {
     // Sweep this output alone, then add the earlier gradients: sweeping on top of them would
     // pass the earlier adjoints of intermediate nodes on a second time.
-    std::swap(adjoint_, earlier_);
-    backward(output, Backward::Replace);
-    const std::size_t n = std::min(earlier_.size(), adjoint_.size());
-    for (std::size_t i = 0; i < n; ++i) adjoint_[i] += earlier_[i];
-    return;
+    earlier_.resize(swept_);
+    for (std::size_t i = 0; i < swept_; ++i) earlier_[i] = slot_.data[i].adjoint;
   }
-  adjoint_.assign(size_, 0.0);
-  double* adjoint = adjoint_.data();
-  const std::size_t last = output.index();
-  adjoint[last] += 1.0;
+  // Adjoints are zeroed as nodes are recorded; only an earlier backward() leaves any nonzero.
+  for (std::size_t i = 0; i < dirty_; ++i) slot_.data[i].adjoint = 0.0;
+  sweep(output.index());
+  dirty_ = output.index() + 1;
+  swept_ = size_;
+  if (mode == Backward::Accumulate) {
+    for (std::size_t i = 0; i < earlier_.size(); ++i) slot_.data[i].adjoint += earlier_[i];
+    dirty_ = std::max<std::size_t>(dirty_, earlier_.size());
+  }
+}
 
-  // Operand cursor: chunk, position, and that chunk's arrays.
-  std::uint32_t chunk = operand_index_;
-  std::uint32_t p = operand_pos_;
-  const double* partial = operand_chunk_->partial.get();
-  const std::uint32_t* index = operand_chunk_->index.get();
-
-  std::size_t i = size_;
-  for (std::uint32_t c = node_index_ + 1; c-- > 0;) {
-    const Op* op = node_chunks_[c]->op;
-    for (std::uint32_t k = (c == node_index_ ? node_pos_ : kNodeChunk); k-- > 0;) {
-      --i;
-      std::uint32_t n = kArity[static_cast<std::size_t>(op[k])];
-      if (n == 0) continue;
-      while (p == 0) {  // this node's operands end the previous chunk
-        const OperandChunk& previous = *operand_chunks_[--chunk];
-        p = previous.used;
-        partial = previous.partial.get();
-        index = previous.index.get();
+// One reverse pass: each node passes its adjoint g on to its operands, times the local partial.
+// The partials not stored are computed here from the values (with the operation known at
+// compile time in each case, so binary_partials and mixed_partial fold to one expression).
+// A node whose adjoint is 0 passes nothing on (and 0 · inf must not make a NaN); the test is
+// left out where the partials are ±1, which cannot make a NaN.
+void Tape::sweep(std::size_t last) {
+  constexpr auto unit_partials = [](Op op) {
+    return op == Op::Add || op == Op::Sub || op == Op::AddC || op == Op::SubC || op == Op::CSub;
+  };
+  Slot* const s = slot_.data;
+  const Op* const op = op_.data;
+  Cursor at{operand_.data + operand_size_, datum_.data + datum_size_};
+  for (std::size_t i = size_; i-- > last + 1;) at.step_back(op[i]);  // recorded after the output
+  s[last].adjoint = 1.0;
+  const std::uint32_t* o = at.operand;
+  const double* d = at.datum;
+  for (std::size_t i = last + 1; i-- > 0;) {
+    if (op[i] == Op::Leaf) continue;  // the commonest node, and nothing to do
+    const double g = s[i].adjoint;
+    switch (op[i]) {
+      case Op::Leaf:
+        break;
+      case Op::Neg:
+        s[*--o].adjoint -= g;
+        break;
+#define AUTODIFF_CASE(Name, ...) case Op::Name:
+        AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_CASE)
+#undef AUTODIFF_CASE
+        --o;
+        --d;
+        if (g != 0) s[*o].adjoint += g * *d;
+        break;
+#define AUTODIFF_MIXED(Name)                                                     \
+  case Op::Name:                                                                 \
+    --o;                                                                         \
+    --d;                                                                         \
+    if (g != 0 || unit_partials(Op::Name))                                       \
+      s[*o].adjoint += g * mixed_partial(Op::Name, s[*o].value, s[i].value, *d); \
+    break;
+        AUTODIFF_MIXED(AddC)
+        AUTODIFF_MIXED(SubC)
+        AUTODIFF_MIXED(CSub)
+        AUTODIFF_MIXED(MulC)
+        AUTODIFF_MIXED(DivC)
+        AUTODIFF_MIXED(CDiv)
+        AUTODIFF_MIXED(PowC)
+        AUTODIFF_MIXED(CPow)
+        AUTODIFF_MIXED(MinC)
+        AUTODIFF_MIXED(MaxC)
+#undef AUTODIFF_MIXED
+#define AUTODIFF_BINARY(Name)                                                             \
+  case Op::Name:                                                                          \
+    o -= 2;                                                                               \
+    if (g != 0 || unit_partials(Op::Name)) {                                              \
+      const auto p = binary_partials(Op::Name, s[o[0]].value, s[o[1]].value, s[i].value); \
+      s[o[0]].adjoint += g * p.a;                                                         \
+      s[o[1]].adjoint += g * p.b;                                                         \
+    }                                                                                     \
+    break;
+        AUTODIFF_BINARY(Add)
+        AUTODIFF_BINARY(Sub)
+        AUTODIFF_BINARY(Mul)
+        AUTODIFF_BINARY(Div)
+        AUTODIFF_BINARY(Pow)
+        AUTODIFF_BINARY(Min)
+        AUTODIFF_BINARY(Max)
+#undef AUTODIFF_BINARY
+      case Op::Linear: {
+        const std::uint32_t count = *--o, terms = count >> 1, bias = count & 1;
+        o -= terms + bias;
+        d -= terms;
+        if (g == 0) break;
+        for (std::uint32_t k = 0; k < terms; ++k) s[o[k]].adjoint += g * d[k];
+        if (bias) s[o[terms]].adjoint += g;
+        break;
       }
-      if (n == kVariadic) n = index[--p];
-      p -= n;
-      if (i > last) continue;  // recorded after the output: it does not depend on them
-      const double a = adjoint[i];
-      if (a == 0) continue;  // nothing to pass on (and 0 · inf must not make a NaN)
-      for (std::uint32_t j = p; j < p + n; ++j) adjoint[index[j]] += a * partial[j];
+      case Op::WeightedSum: {
+        // Operands w₁, x₁, w₂, x₂, ... [, b]: ∂/∂wₖ = xₖ and ∂/∂xₖ = wₖ, read from their values.
+        const std::uint32_t count = *--o, terms = count >> 1, bias = count & 1;
+        o -= 2 * terms + bias;
+        if (g == 0) break;
+        for (std::uint32_t k = 0; k < 2 * terms; k += 2) {
+          Slot& w = s[o[k]];
+          Slot& x = s[o[k + 1]];
+          const double wv = w.value, xv = x.value;
+          w.adjoint += g * xv;
+          x.adjoint += g * wv;
+        }
+        if (bias) s[o[2 * terms]].adjoint += g;
+        break;
+      }
+      case Op::Count:
+        break;
     }
   }
 }
 
-double Tape::gradient(const Var& x) const {
+void Tape::throw_no_gradient(const Var& x) const {
   check(x);
-  if (x.index() >= adjoint_.size())
+  if (x.index() >= swept_)
     throw Error("no gradient for " + label(x.index()) +
                 ": it was recorded after the last backward(), or backward() was not called");
-  const double g = adjoint_[x.index()];
-  if (std::isnan(g)) [[unlikely]]
-    throw NonFinite("the gradient with respect to " + label(x.index()) +
-                    " is NaN: a derivative on its path does not exist; record with "
-                    "Tape::Options{.checked = true} to stop at the operation that made it");
-  return g;
+  throw NonFinite("the gradient with respect to " + label(x.index()) +
+                  " is NaN: a derivative on its path does not exist; record with "
+                  "Tape::Options{.checked = true} to stop at the operation that made it");
 }
 
 // ---- Reading the tape ----
 
-std::size_t Tape::operand_count() const {
-  std::size_t n = operand_pos_;
-  for (std::uint32_t c = 0; c < operand_index_; ++c) n += operand_chunks_[c]->used;
-  return n;
-}
+std::size_t Tape::operand_count() const { return operand_size_; }
 
 std::size_t Tape::bytes_used() const {
-  return size_ * (sizeof(double) + sizeof(Op) + sizeof(double)) +
-         operand_count() * (sizeof(double) + sizeof(std::uint32_t)) +
-         constants_.size() * sizeof(double) + names_.size() * sizeof(Name) + name_chars_.size();
+  return size_ * (sizeof(Slot) + sizeof(Op)) + operand_size_ * sizeof(std::uint32_t) +
+         datum_size_ * sizeof(double) + names_.size() * sizeof(Name) + name_chars_.size();
 }
 
 std::size_t Tape::bytes_reserved() const {
-  std::size_t bytes = node_chunks_.size() * sizeof(NodeChunk);
-  for (const auto& c : operand_chunks_)
-    bytes += c->capacity * (sizeof(double) + sizeof(std::uint32_t));
-  return bytes + (adjoint_.capacity() + earlier_.capacity()) * sizeof(double) +
-         constants_.capacity() * sizeof(double) + names_.capacity() * sizeof(Name) +
+  return slot_.capacity * sizeof(Slot) + op_.capacity * sizeof(Op) +
+         operand_.capacity * sizeof(std::uint32_t) + datum_.capacity * sizeof(double) +
+         earlier_.capacity() * sizeof(double) + names_.capacity() * sizeof(Name) +
          name_chars_.capacity();
 }
 
@@ -304,50 +404,63 @@ std::string Tape::label(std::uint32_t index) const {
   if (index >= size_) return "node #" + std::to_string(index);
   const std::string_view n = name(index);
   if (!n.empty()) return std::string(n);
-  const Op op = node_chunks_[index / kNodeChunk]->op[index % kNodeChunk];
-  return std::string(info(op).name) + "#" + std::to_string(index);
+  return std::string(info(op_.data[index]).name) + "#" + std::to_string(index);
 }
 
 std::vector<Tape::Position> Tape::positions() const {
   std::vector<Position> at(size_);
-  std::uint32_t chunk = operand_index_;
-  std::uint32_t p = operand_pos_;
+  Cursor cursor{operand_.data + operand_size_, datum_.data + datum_size_};
   for (std::size_t i = size_; i-- > 0;) {
-    std::uint32_t n =
-        kArity[static_cast<std::size_t>(node_chunks_[i / kNodeChunk]->op[i % kNodeChunk])];
-    if (n != 0) {
-      while (p == 0) p = operand_chunks_[--chunk]->used;
-      if (n == kVariadic) n = operand_chunks_[chunk]->index[--p];
-      p -= n;
-    }
-    at[i] = {chunk, p, n};
+    const std::uint32_t n = cursor.step_back(op_.data[i]);
+    at[i] = {static_cast<std::size_t>(cursor.operand - operand_.data),
+             static_cast<std::size_t>(cursor.datum - datum_.data), n};
   }
   return at;
 }
 
 NodeView Tape::view(std::uint32_t i, const Position& at) const {
-  const NodeChunk& chunk = *node_chunks_[i / kNodeChunk];
-  const OperandChunk& operands = *operand_chunks_[at.chunk];
-  const bool swept = i < adjoint_.size();
-  return {i,
-          chunk.op[i % kNodeChunk],
-          chunk.value[i % kNodeChunk],
-          swept ? adjoint_[i] : std::numeric_limits<double>::quiet_NaN(),
-          std::numeric_limits<double>::quiet_NaN(),
-          {operands.index.get() + at.begin, at.count},
-          {operands.partial.get() + at.begin, at.count},
-          name(i)};
+  const Op op = op_.data[i];
+  const double y = slot_.data[i].value;
+  const std::uint32_t* operand = operand_.data + at.operand;
+  const double* datum = datum_.data + at.datum;
+  NodeView node{i,
+                op,
+                y,
+                i < swept_ ? slot_.data[i].adjoint : std::numeric_limits<double>::quiet_NaN(),
+                std::numeric_limits<double>::quiet_NaN(),
+                {operand, at.count},
+                {},
+                name(i)};
+  auto value = [&](std::uint32_t k) { return slot_.data[operand[k]].value; };
+  if (op == Op::Neg) {
+    node.partials = {-1.0};
+  } else if (is_unary_function(op)) {
+    node.partials = {datum[0]};
+  } else if (info(op).has_constant) {
+    node.constant = datum[0];
+    node.partials = {mixed_partial(op, value(0), y, datum[0])};
+  } else if (info(op).arity == 2) {
+    const BinaryPartials p = binary_partials(op, value(0), value(1), y);
+    node.partials = {p.a, p.b};
+  } else if (op == Op::Linear) {
+    node.partials.assign(datum, datum + (at.count - (operand[at.count] & 1)));
+    if (operand[at.count] & 1) node.partials.push_back(1.0);
+  } else if (op == Op::WeightedSum) {
+    const std::uint32_t terms = operand[at.count] >> 1;
+    for (std::uint32_t k = 0; k < 2 * terms; k += 2) {
+      node.partials.push_back(value(k + 1));
+      node.partials.push_back(value(k));
+    }
+    if (operand[at.count] & 1) node.partials.push_back(1.0);
+  }
+  return node;
 }
 
 std::vector<NodeView> Tape::nodes() const {
   const std::vector<Position> at = positions();
   std::vector<NodeView> out;
   out.reserve(size_);
-  std::size_t constant = 0;
-  for (std::uint32_t i = 0; i < size_; ++i) {
-    out.push_back(view(i, at[i]));
-    if (info(out.back().op).has_constant) out.back().constant = constants_[constant++];
-  }
+  for (std::uint32_t i = 0; i < size_; ++i) out.push_back(view(i, at[i]));
   return out;
 }
 
@@ -355,106 +468,87 @@ NodeView Tape::node(std::uint32_t index) const {
   if (index >= size_)
     throw Error("node #" + std::to_string(index) + " does not exist: the tape has " +
                 std::to_string(size_) + " nodes");
-  return nodes()[index];
+  return view(index, positions()[index]);
 }
 
 // ---- Sums ----
 
 namespace {
 
-Var record_sum(Op op, double value, std::uint32_t n, auto&& fill) {
-  Tape& tape = Tape::active();
-  const std::uint32_t i = tape.push(op, value, n + 1);
-  fill(tape);
-  tape.operand(n, n, 0.0);  // the count slot the reverse sweep reads first
-  return tape.finish(i, value);
-}
-
 std::uint32_t count(std::size_t n) {
-  if (n >= std::numeric_limits<std::uint32_t>::max() / 2)
+  if (n >= (std::size_t{1} << 30))
     throw Error("a sum of " + std::to_string(n) + " terms is too large for one node");
   return static_cast<std::uint32_t>(n);
 }
 
-void same_length(std::size_t a, std::size_t b, const char* what) {
-  if (a != b)
-    throw Error(std::string(what) + ": " + std::to_string(a) + " coefficients for " +
-                std::to_string(b) + " terms");
+}  // namespace
+
+void detail::throw_length_mismatch(const char* what, std::size_t a, std::size_t b) {
+  throw Error(std::string(what) + ": " + std::to_string(a) + " coefficients for " +
+              std::to_string(b) + " terms");
 }
 
-Var linear_impl(std::span<const double> c, std::span<const Var> x, const Var* bias) {
-  same_length(c.size(), x.size(), "linear");
-  Tape& tape = Tape::active();
+// Both sums: check every operand, reserve, write the operands (and coefficients) straight into
+// the streams, then the count slot; the value is summed left to right, bias last.
+Var Tape::linear_slow(const double* c, std::span<const Var> x, const Var* bias) {
+  const std::uint32_t terms = count(x.size()), b = bias != nullptr;
   double value = 0.0;
-  for (std::size_t k = 0; k < x.size(); ++k) {
-    tape.check(x[k]);
-    value += c[k] * x[k].value();
+  for (std::uint32_t k = 0; k < terms; ++k) {
+    check(x[k]);
+    value += c != nullptr ? c[k] * x[k].value() : x[k].value();
   }
   if (bias != nullptr) {
-    tape.check(*bias);
+    check(*bias);
     value += bias->value();
   }
-  const std::uint32_t n = count(x.size() + (bias != nullptr));
-  return record_sum(Op::Linear, value, n, [&](Tape& t) {
-    std::uint32_t* index = t.operand_indices();
-    double* partial = t.operand_partials();
-    for (std::size_t k = 0; k < x.size(); ++k) {
-      index[k] = x[k].index();
-      partial[k] = c[k];
-    }
-    if (bias != nullptr) t.operand(n - 1, bias->index(), 1.0);
-  });
+  reserve(terms + b + 1, terms);
+  const Position at{operand_size_, datum_size_, terms + b};
+  std::uint32_t* o = operand_.data + operand_size_;
+  for (std::uint32_t k = 0; k < terms; ++k) o[k] = x[k].index();
+  if (bias != nullptr) o[terms] = bias->index();
+  o[terms + b] = 2 * terms + b;
+  if (c != nullptr)
+    std::copy_n(c, terms, datum_.data + datum_size_);
+  else
+    std::fill_n(datum_.data + datum_size_, terms, 1.0);
+  operand_size_ += terms + b + 1;
+  datum_size_ += terms;
+  return finish_sum(Op::Linear, value, at);
 }
 
-Var weighted_sum_impl(std::span<const Var> w, std::span<const Var> x, const Var* bias) {
-  same_length(w.size(), x.size(), "weighted_sum");
-  Tape& tape = Tape::active();
+Var Tape::weighted_sum_slow(std::span<const Var> w, std::span<const Var> x, const Var* bias) {
+  const std::uint32_t terms = count(x.size()), b = bias != nullptr;
   double value = 0.0;
-  for (std::size_t k = 0; k < x.size(); ++k) {
-    tape.check(w[k]);
-    tape.check(x[k]);
+  for (std::uint32_t k = 0; k < terms; ++k) {
+    check(w[k]);
+    check(x[k]);
     value += w[k].value() * x[k].value();
   }
   if (bias != nullptr) {
-    tape.check(*bias);
+    check(*bias);
     value += bias->value();
   }
-  const std::uint32_t n = count(2 * x.size() + (bias != nullptr));
-  return record_sum(Op::WeightedSum, value, n, [&](Tape& t) {
-    std::uint32_t* index = t.operand_indices();
-    double* partial = t.operand_partials();
-    for (std::size_t k = 0; k < x.size(); ++k) {
-      index[2 * k] = w[k].index();
-      partial[2 * k] = x[k].value();
-      index[2 * k + 1] = x[k].index();
-      partial[2 * k + 1] = w[k].value();
-    }
-    if (bias != nullptr) t.operand(n - 1, bias->index(), 1.0);
-  });
-}
-
-}  // namespace
-
-Var linear(std::span<const double> c, std::span<const Var> x) { return linear_impl(c, x, nullptr); }
-Var linear(std::span<const double> c, std::span<const Var> x, const Var& bias) {
-  return linear_impl(c, x, &bias);
-}
-Var sum(std::span<const Var> x) {
-  Tape& tape = Tape::active();
-  double value = 0.0;
-  for (const Var& v : x) {
-    tape.check(v);
-    value += v.value();
+  reserve(2 * terms + b + 1, 0);
+  const Position at{operand_size_, datum_size_, 2 * terms + b};
+  std::uint32_t* o = operand_.data + operand_size_;
+  for (std::uint32_t k = 0; k < terms; ++k) {
+    o[2 * k] = w[k].index();
+    o[2 * k + 1] = x[k].index();
   }
-  return record_sum(Op::Linear, value, count(x.size()), [&](Tape& t) {
-    for (std::uint32_t k = 0; k < x.size(); ++k) t.operand(k, x[k].index(), 1.0);
-  });
+  if (bias != nullptr) o[2 * terms] = bias->index();
+  o[2 * terms + b] = 2 * terms + b;
+  operand_size_ += 2 * terms + b + 1;
+  return finish_sum(Op::WeightedSum, value, at);
 }
-Var weighted_sum(std::span<const Var> w, std::span<const Var> x) {
-  return weighted_sum_impl(w, x, nullptr);
-}
-Var weighted_sum(std::span<const Var> w, std::span<const Var> x, const Var& bias) {
-  return weighted_sum_impl(w, x, &bias);
+
+Var Tape::finish_sum(Op op, double value, const Position& at) {
+  const std::size_t i = size_;
+  slot_.data[i] = {value, 0.0};
+  op_.data[i] = op;
+  ++size_;
+  update_limit();
+  if (checked_) check_node(static_cast<std::uint32_t>(i), at);
+  return Var::from_node(value, static_cast<std::uint32_t>(i), epoch_);
 }
 
 }  // namespace ad

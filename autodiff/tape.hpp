@@ -1,10 +1,17 @@
 // The tape (a Wengert list) and the active scalar Var whose operations it records.
 //
-// Layout: every node keeps its operation code and value; every operand keeps the index of the
-// node it refers to and the local partial ∂node/∂operand, taken when the node is recorded.
-// Both streams are structures of arrays in large chunks that are kept across clear(), so a
-// training loop stops allocating after its first step. A recorded binary operation costs
-// 1 (op) + 8 (value) + 8 (adjoint) + 2 × (8 + 4) (partials and operand indices) = 41 bytes.
+// Layout: four streams, each one contiguous buffer that grows by doubling and is kept across
+// clear(), so a training loop stops allocating after its first step.
+//  * per node: its value and its adjoint side by side (16 bytes; the adjoint is zeroed as the
+//    node is recorded, so backward() needs no pass to clear them), and its operation code;
+//  * per operand: the index of the node it refers to (4 bytes);
+//  * per datum: a double some operations keep: a unary function's local partial, taken when it
+//    is recorded (so sigmoid computes e^−x once for both), the c of a mixed operation (x·c),
+//    the coefficients of a linear combination.
+// The partials of the other operations follow from values the tape keeps anyway (∂(a·b)/∂a = b,
+// ∂(Σ wᵢxᵢ)/∂wᵢ = xᵢ), so they are not stored: the reverse sweep computes them from the operand
+// values, which sit next to the adjoints it updates. A binary operation costs
+// 1 (op) + 16 (value, adjoint) + 2 × 4 (operands) = 25 bytes; a unary function 29.
 // The left-hand index is implicit (nodes are numbered in recording order) and the operand count
 // follows from the op code, so no per-node offsets are stored; that is why the reverse sweep
 // walks the whole tape backwards, and why the graph adaptor builds its own index.
@@ -16,6 +23,7 @@
 // foreign memory. That check is one compare per operand.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -33,7 +41,9 @@ class Tape;
 
 namespace detail {
 inline constinit thread_local Tape* active_tape = nullptr;
-}
+// "linear: 3 coefficients for 2 terms"
+[[noreturn]] void throw_length_mismatch(const char* what, std::size_t a, std::size_t b);
+}  // namespace detail
 
 // An active scalar: a value and the index of the tape node that computed it.
 class Var {
@@ -51,6 +61,7 @@ class Var {
   double grad() const;
   std::uint32_t index() const { return index_; }
   std::uint32_t epoch() const { return epoch_; }
+  static constexpr std::uint32_t kNeverRecorded = 0xFFFFFFFF;
 
   // Build a Var from a node already recorded on the active tape (for recorders outside this
   // header: the graph, the parser). Not needed for ordinary use.
@@ -65,7 +76,9 @@ class Var {
  private:
   double value_ = 0.0;
   std::uint32_t index_ = 0;
-  std::uint32_t epoch_ = 0;  // 0: never recorded
+  // kNeverRecorded, which no tape hands out (and not 0: an array of Vars that is not all zero
+  // bytes is filled with plain stores, not with `rep stos`, which is slow on some CPUs).
+  std::uint32_t epoch_ = kNeverRecorded;
 };
 
 // How backward() treats gradients left by an earlier backward().
@@ -79,8 +92,8 @@ struct NodeView {
   double adjoint;   // NaN before the first backward() and for nodes recorded after it
   double constant;  // c of a mixed operation (x + c, ...), NaN otherwise
   std::span<const std::uint32_t> operands;
-  std::span<const double> partials;
-  std::string_view name;  // empty unless the leaf was named
+  std::vector<double> partials;  // ∂node/∂operand, one per operand
+  std::string_view name;         // empty unless the leaf was named
 };
 
 class Tape {
@@ -108,7 +121,10 @@ class Tape {
   void clear();
 
   bool checked() const { return checked_; }
-  void set_checked(bool on) { checked_ = on; }
+  void set_checked(bool on) {
+    checked_ = on;
+    update_limit();
+  }
 
   // Reverse sweep: after it, gradient(x) is d(output)/d(x) for every node x. With
   // Backward::Replace (the default) the gradients of an earlier backward() are discarded, so
@@ -117,7 +133,14 @@ class Tape {
 
   // d(output)/d(x) from the last backward(). Throws NonFinite if it is NaN, TapeMismatch if x is
   // not from this recording, and Error if no backward() covered x.
-  double gradient(const Var& x) const;
+  double gradient(const Var& x) const {
+    if (x.epoch() == epoch_ && x.index() < swept_) [[likely]] {
+      const double g = slot_.data[x.index()].adjoint;
+      if (!std::isnan(g)) [[likely]]
+        return g;
+    }
+    throw_no_gradient(x);
+  }
 
   // Size and memory.
   std::size_t size() const { return size_; }  // nodes recorded
@@ -142,94 +165,180 @@ class Tape {
     if (v.epoch() != epoch_) [[unlikely]]
       throw_mismatch(v);
   }
-
-  // Record a node with n operands; returns its index. The caller then fills the n operand
-  // slots through operand(). Variadic operations append their count slot themselves.
-  std::uint32_t push(Op op, double value, std::uint32_t n) {
-    if (node_pos_ == kNodeChunk) [[unlikely]]
-      next_node_chunk();
-    if (operand_pos_ + n > operand_chunk_->capacity) [[unlikely]]
-      next_operand_chunk(n);
-    node_chunk_->value[node_pos_] = value;
-    node_chunk_->op[node_pos_] = op;
-    ++node_pos_;
-    op_begin_ = operand_pos_;
-    operand_pos_ += n;
-    return static_cast<std::uint32_t>(size_++);
+  // A leaf; the unnamed case (every constant a user writes) stays inline.
+  Var leaf(double value) { return record<0, 0>(Op::Leaf, value, {}, {}, epoch_); }
+  Var leaf(double value, std::string_view name);
+  // A node with operand x and, for unary functions and mixed operations, one datum (the local
+  // partial, or the constant c).
+  Var unary(Op op, const Var& x, double y) {
+    const std::uint32_t epoch = epoch_;
+    if (x.epoch() != epoch) [[unlikely]]
+      throw_mismatch(x);
+    return record<1, 0>(op, y, {x.index()}, {}, epoch);
   }
-  void operand(std::uint32_t slot, std::uint32_t index, double partial) {
-    operand_chunk_->index[op_begin_ + slot] = index;
-    operand_chunk_->partial[op_begin_ + slot] = partial;
+  Var unary(Op op, const Var& x, double y, double datum) {
+    const std::uint32_t epoch = epoch_;
+    if (x.epoch() != epoch) [[unlikely]]
+      throw_mismatch(x);
+    return record<1, 1>(op, y, {x.index()}, {datum}, epoch);
   }
-  void push_constant(double c) { constants_.push_back(c); }
-  // Called after a node is fully recorded: the checked mode's test, then the Var.
-  Var finish(std::uint32_t index, double value) {
-    if (checked_) [[unlikely]]
-      check_node(index);
-    return Var::from_node(value, index, epoch_);
+  Var binary(Op op, const Var& a, const Var& b, double y) {
+    const std::uint32_t epoch = epoch_;
+    if (a.epoch() != epoch) [[unlikely]]
+      throw_mismatch(a);
+    if (b.epoch() != epoch) [[unlikely]]
+      throw_mismatch(b);
+    return record<2, 0>(op, y, {a.index(), b.index()}, {}, epoch);
   }
-  // A leaf; the unnamed, unchecked case (every constant a user writes) stays inline.
-  std::uint32_t leaf(double value, std::string_view name) {
-    if (!name.empty() || checked_) [[unlikely]]
-      return named_leaf(value, name);
-    return push(Op::Leaf, value, 0);
+  // Σ cᵢ·xᵢ (+ bias; all cᵢ = 1 if c is null), Σ wᵢ·xᵢ (+ bias): one node each (see
+  // ad::linear, ad::sum, ad::weighted_sum).
+  // The fast paths write the operands straight into the stream and check every epoch at once;
+  // anything unusual (a mismatch, a full buffer, the checked mode) goes to the *_slow versions,
+  // which check one operand at a time and say which one is wrong.
+  Var linear(const double* c, std::span<const Var> x, const Var* bias) {
+    const std::size_t n = x.size(), b = bias != nullptr, count = n + b + 1;
+    if (n >= kMaxTerms || size_ >= node_limit_ || operand_.capacity - operand_size_ < count ||
+        datum_.capacity - datum_size_ < n) [[unlikely]]
+      return linear_slow(c, x, bias);
+    const std::uint32_t epoch = epoch_;
+    std::uint32_t* o = operand_.data + operand_size_;
+    double* d = datum_.data + datum_size_;
+    double value = 0.0;
+    bool ok = true;
+    for (std::size_t k = 0; k < n; ++k) {
+      ok &= x[k].epoch() == epoch;
+      const double ck = c != nullptr ? c[k] : 1.0;
+      value += c != nullptr ? ck * x[k].value() : x[k].value();
+      o[k] = x[k].index();
+      d[k] = ck;
+    }
+    if (bias != nullptr) {
+      ok &= bias->epoch() == epoch;
+      value += bias->value();
+      o[n] = bias->index();
+    }
+    if (!ok) [[unlikely]]
+      return linear_slow(c, x, bias);
+    o[n + b] = static_cast<std::uint32_t>(2 * n + b);
+    operand_size_ += count;
+    datum_size_ += n;
+    return finish_sum(Op::Linear, value, epoch);
   }
-  // The operand slots of the node just pushed, for recorders that fill many at once (the
-  // sums): one pointer each, so the loop does not reload the chunk per slot.
-  std::uint32_t* operand_indices() { return operand_chunk_->index.get() + op_begin_; }
-  double* operand_partials() { return operand_chunk_->partial.get() + op_begin_; }
+  Var weighted_sum(std::span<const Var> w, std::span<const Var> x, const Var* bias) {
+    const std::size_t n = x.size(), b = bias != nullptr, count = 2 * n + b + 1;
+    if (n >= kMaxTerms || size_ >= node_limit_ || operand_.capacity - operand_size_ < count)
+        [[unlikely]]
+      return weighted_sum_slow(w, x, bias);
+    const std::uint32_t epoch = epoch_;
+    std::uint32_t* o = operand_.data + operand_size_;
+    double value = 0.0;
+    bool ok = true;
+    for (std::size_t k = 0; k < n; ++k) {
+      ok &= (w[k].epoch() == epoch) & (x[k].epoch() == epoch);
+      value += w[k].value() * x[k].value();
+      o[2 * k] = w[k].index();
+      o[2 * k + 1] = x[k].index();
+    }
+    if (bias != nullptr) {
+      ok &= bias->epoch() == epoch;
+      value += bias->value();
+      o[2 * n] = bias->index();
+    }
+    if (!ok) [[unlikely]]
+      return weighted_sum_slow(w, x, bias);
+    o[2 * n + b] = static_cast<std::uint32_t>(2 * n + b);
+    operand_size_ += count;
+    return finish_sum(Op::WeightedSum, value, epoch);
+  }
 
  private:
-  static constexpr std::uint32_t kNodeChunk = 1u << 16;
-  static constexpr std::uint32_t kOperandChunk = 1u << 17;
-
-  struct NodeChunk {
-    double value[kNodeChunk];
-    Op op[kNodeChunk];
+  static constexpr std::size_t kMaxTerms = std::size_t{1} << 30;  // of one sum (its count slot)
+  struct Slot {
+    double value, adjoint;
   };
-  struct OperandChunk {
-    explicit OperandChunk(std::uint32_t n)
-        : partial(new double[n]), index(new std::uint32_t[n]), capacity(n) {}
-    std::unique_ptr<double[]> partial;
-    std::unique_ptr<std::uint32_t[]> index;
-    std::uint32_t capacity;
-    std::uint32_t used = 0;  // kept for every chunk but the current one (operand_pos_)
+  // A buffer of trivially copyable T that grows by doubling (realloc, which for large buffers
+  // moves pages instead of copying them) and keeps its memory across clear().
+  template <class T>
+  struct Buffer {
+    T* data = nullptr;
+    std::size_t capacity = 0;
+    Buffer() = default;
+    Buffer(const Buffer&) = delete;
+    Buffer& operator=(const Buffer&) = delete;
+    ~Buffer();
+    void reserve(std::size_t n);  // throws std::bad_alloc and leaves the buffer as it was
   };
   struct Name {
     std::uint32_t node, offset, length;
   };
+  // Where a node's operands and data start, and how many operands it has.
+  struct Position {
+    std::size_t operand, datum;
+    std::uint32_t count;
+  };
 
-  void next_node_chunk();
-  void next_operand_chunk(std::uint32_t n);
-  void check_node(std::uint32_t index) const;
-  std::uint32_t named_leaf(double value, std::string_view name);
+  // The one recording path: N operands, D data. The fast path is one compare and the stores:
+  // node_limit_ is kept low enough that any node of up to two operands and one datum fits below
+  // it (update_limit()), and is 0 in checked mode, so growing and checking go through
+  // record_slow().
+  template <std::uint32_t N, std::uint32_t D>
+  Var record(Op op, double y, std::array<std::uint32_t, N> operands, std::array<double, D> data,
+             std::uint32_t epoch) {
+    static_assert(N <= 2 && D <= 1);
+    const std::size_t i = size_, o = operand_size_, d = datum_size_;
+    if (i >= node_limit_) [[unlikely]]
+      return record_slow(op, y, operands.data(), N, data.data(), D);
+    slot_.data[i] = {y, 0.0};
+    op_.data[i] = op;
+    for (std::uint32_t k = 0; k < N; ++k) operand_.data[o + k] = operands[k];
+    for (std::uint32_t k = 0; k < D; ++k) datum_.data[d + k] = data[k];
+    size_ = i + 1;
+    if constexpr (N > 0) operand_size_ = o + N;
+    if constexpr (D > 0) datum_size_ = d + D;
+    return Var::from_node(y, static_cast<std::uint32_t>(i), epoch);
+  }
+  Var record_slow(Op op, double y, const std::uint32_t* operands, std::uint32_t n,
+                  const double* data, std::uint32_t d);
+  // Makes room for one more node with n operands and d data.
+  void reserve(std::size_t n, std::size_t d);
+  void update_limit() {
+    // Each node recorded by the fast path takes at most two operands and one datum.
+    const std::size_t nodes = std::min(slot_.capacity, op_.capacity);
+    const std::size_t operands = size_ + (operand_.capacity - operand_size_) / 2;
+    const std::size_t data = size_ + (datum_.capacity - datum_size_);
+    node_limit_ = checked_ ? 0 : std::min({nodes, operands, data});
+  }
+  // The node of a sum whose operands are written (the fast paths are never in checked mode).
+  Var finish_sum(Op op, double value, std::uint32_t epoch) {
+    const std::size_t i = size_;
+    slot_.data[i] = {value, 0.0};
+    op_.data[i] = op;
+    size_ = i + 1;
+    update_limit();
+    return Var::from_node(value, static_cast<std::uint32_t>(i), epoch);
+  }
+  Var linear_slow(const double* c, std::span<const Var> x, const Var* bias);
+  Var weighted_sum_slow(std::span<const Var> w, std::span<const Var> x, const Var* bias);
+  [[noreturn]] void throw_no_gradient(const Var& x) const;
+  void check_node(std::uint32_t index, const Position& at) const;
+  Var finish_sum(Op op, double value, const Position& at);  // the slow paths'; checks
   [[noreturn]] void throw_mismatch(const Var& v) const;
   [[noreturn]] static void throw_no_active_tape();
   std::uint32_t next_epoch();
-  // Where each node's operands are: built by walking the tape backwards.
-  struct Position {
-    std::uint32_t chunk, begin, count;
-  };
   std::vector<Position> positions() const;
   NodeView view(std::uint32_t index, const Position& at) const;
+  void sweep(std::size_t last);
 
-  // Nodes.
-  std::vector<std::unique_ptr<NodeChunk>> node_chunks_;
-  NodeChunk* node_chunk_ = nullptr;
-  std::uint32_t node_index_ = 0;  // of node_chunk_
-  std::uint32_t node_pos_ = 0;
-  std::size_t size_ = 0;
-  // Operands.
-  std::vector<std::unique_ptr<OperandChunk>> operand_chunks_;
-  OperandChunk* operand_chunk_ = nullptr;
-  std::uint32_t operand_index_ = 0;  // of operand_chunk_
-  std::uint32_t operand_pos_ = 0;
-  std::uint32_t op_begin_ = 0;  // first operand slot of the node being recorded
-  // Everything else.
-  std::vector<double> adjoint_;    // sized by backward(); empty before it
-  std::vector<double> earlier_;    // the gradients being accumulated onto (Backward::Accumulate)
-  std::vector<double> constants_;  // c of each mixed operation, in recording order
-  std::vector<Name> names_;        // sorted by node; a renamed node keeps its last name
+  Buffer<Slot> slot_;              // value and adjoint of each node
+  Buffer<Op> op_;                  // operation of each node
+  Buffer<std::uint32_t> operand_;  // operand indices; a variadic node ends with its count
+  Buffer<double> datum_;           // partials of unary functions, constants, coefficients
+  std::size_t size_ = 0, operand_size_ = 0, datum_size_ = 0;
+  std::size_t node_limit_ = 0;   // the fast path's bound on size_ (see record())
+  std::size_t swept_ = 0;        // nodes that have a gradient: the size at the last backward()
+  std::size_t dirty_ = 0;        // adjoints [0, dirty_) may be nonzero from an earlier backward()
+  std::vector<double> earlier_;  // the gradients being accumulated onto (Backward::Accumulate)
+  std::vector<Name> names_;      // sorted by node; a renamed node keeps its last name
   std::string name_chars_;
   bool checked_ = false;
   std::uint32_t epoch_ = 0;
@@ -244,17 +353,9 @@ class Tape {
   Tape* previous_ = nullptr;  // the tape active before this one
 };
 
-inline Var::Var(double value) : value_(value) {
-  Tape& tape = Tape::active();
-  index_ = tape.leaf(value, {});
-  epoch_ = tape.epoch();
-}
+inline Var::Var(double value) : Var(Tape::active().leaf(value)) {}
 
-inline Var::Var(double value, std::string_view name) : value_(value) {
-  Tape& tape = Tape::active();
-  index_ = tape.leaf(value, name);
-  epoch_ = tape.epoch();
-}
+inline Var::Var(double value, std::string_view name) : Var(Tape::active().leaf(value, name)) {}
 
 inline double Var::grad() const { return Tape::active().gradient(*this); }
 

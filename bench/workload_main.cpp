@@ -1,5 +1,6 @@
 // The workloads on our engine (used as a user would: one Tape reused with clear(),
-// ad::weighted_sum for each neuron's net input, sigmoid) and hand-coded with plain doubles.
+// ad::linear for a neuron whose inputs are data, ad::weighted_sum for one whose inputs are
+// recorded, sigmoid) and hand-coded with plain doubles.
 //   autodiff_bench --workload w1|w2|w3 --impl ours|hand [--quick] [--reps N]
 // prints one JSON line; see bench/run.sh.
 #include <array>
@@ -28,9 +29,10 @@ Outcome w1_ours(ad::Tape& tape, const bench::W1& w1) {
     std::array<ad::Var, 8> p;
     for (int k = 0; k < 8; ++k) p[k] = ad::Var(w[k]);
     const ad::Var b1(W1::b1), b2(W1::b2);
-    const std::array<ad::Var, 2> in = {ad::Var(W1::i1), ad::Var(W1::i2)};
-    const ad::Var h1 = sigmoid(ad::weighted_sum(std::array{p[0], p[1]}, in, b1));
-    const ad::Var h2 = sigmoid(ad::weighted_sum(std::array{p[2], p[3]}, in, b1));
+    // The inputs are data, not parameters: plain doubles, so the hidden layer is ad::linear.
+    constexpr std::array<double, 2> in = {W1::i1, W1::i2};
+    const ad::Var h1 = sigmoid(ad::linear(in, std::array{p[0], p[1]}, b1));
+    const ad::Var h2 = sigmoid(ad::linear(in, std::array{p[2], p[3]}, b1));
     const std::array<ad::Var, 2> hidden = {h1, h2};
     const ad::Var o1 = sigmoid(ad::weighted_sum(std::array{p[4], p[5]}, hidden, b2));
     const ad::Var o2 = sigmoid(ad::weighted_sum(std::array{p[6], p[7]}, hidden, b2));

@@ -70,8 +70,8 @@ ad::Var operate(Op op, const ad::Var& x) {
   switch (op) {
     case Op::Neg:
       return -x;
-#define AUTODIFF_CALL(Name, fn, value, partial, text) \
-  case Op::Name:                                      \
+#define AUTODIFF_CALL(Name, fn, ...) \
+  case Op::Name:                     \
     return ad::fn(x);
       AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_CALL)
 #undef AUTODIFF_CALL

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <latch>
 #include <thread>
@@ -159,17 +160,36 @@ TEST(Tape, NodesExposeOperandsAndPartials) {
   EXPECT_EQ(nodes[0].adjoint, 4.0);
 }
 
-// Memory: a binary operation costs its op byte, value, adjoint and two (partial, index) pairs.
-TEST(Tape, BytesPerBinaryOperation) {
+// Memory: a binary operation costs its op byte, value, adjoint and two operand indices (its
+// partials are not stored: they follow from the values); a unary function and a mixed operation
+// one operand index and one double (the partial, or the constant). Issue 7's bound is 40 bytes
+// per binary operation.
+TEST(Tape, BytesPerOperation) {
   ad::Tape tape;
-  ad::Var a(1.0), b(2.0);
-  const std::size_t before = tape.bytes_used();
-  ad::Var c = a * b;
-  EXPECT_EQ(tape.bytes_used() - before, 1 + 8 + 8 + 2 * (8 + 4));
-  sin(c);
-  EXPECT_EQ(tape.bytes_used() - before, 41u + 1 + 8 + 8 + 12);
-  EXPECT_EQ(tape.size(), 4u);
-  EXPECT_EQ(tape.operand_count(), 3u);
+  ad::Var a(1.5), b(2.0);
+  const auto bytes = [&](auto record) {
+    const std::size_t before = tape.bytes_used();
+    record();
+    return tape.bytes_used() - before;
+  };
+  constexpr std::size_t kBinary = 1 + 8 + 8 + 2 * 4, kUnary = 1 + 8 + 8 + 4 + 8;
+  EXPECT_EQ(bytes([&] { a + b; }), kBinary);
+  EXPECT_EQ(bytes([&] { a - b; }), kBinary);
+  EXPECT_EQ(bytes([&] { a* b; }), kBinary);
+  EXPECT_EQ(bytes([&] { a / b; }), kBinary);
+  EXPECT_EQ(bytes([&] { pow(a, b); }), kBinary);
+  EXPECT_EQ(bytes([&] { min(a, b); }), kBinary);
+  EXPECT_EQ(bytes([&] { max(a, b); }), kBinary);
+  EXPECT_LE(kBinary, 40u);
+  EXPECT_EQ(bytes([&] { sin(a); }), kUnary);
+  EXPECT_EQ(bytes([&] { a * 0.5; }), kUnary);
+  EXPECT_EQ(bytes([&] { -a; }), 1 + 8 + 8 + 4u);
+  EXPECT_EQ(bytes([&] { ad::Var(3.0); }), 1 + 8 + 8u);
+  // Σ wᵢxᵢ + b over three terms: one node, 2·3 + 1 operand indices and the count.
+  const std::array<ad::Var, 3> w = {a, b, a}, x = {b, a, b};
+  EXPECT_EQ(bytes([&] { ad::weighted_sum(w, x, a); }), 1 + 8 + 8 + (7 + 1) * 4u);
+  EXPECT_EQ(tape.size(), 2u + 12u);
+  EXPECT_EQ(tape.operand_count(), 7 * 2 + 1 + 1 + 1 + 8u);
 }
 
 TEST(Tape, ClearKeepsMemoryForReuse) {

@@ -129,8 +129,8 @@ T apply_op(const Node& n, const std::vector<T>& values) {
   switch (n.op) {
     case Op::Neg:
       return -operand(0);
-#define PROPERTY_UNARY(Name, fn, value, partial, text) \
-  case Op::Name:                                       \
+#define PROPERTY_UNARY(Name, fn, ...) \
+  case Op::Name:                      \
     return fn(operand(0));
       AUTODIFF_UNARY_FUNCTIONS(PROPERTY_UNARY)
 #undef PROPERTY_UNARY
@@ -404,8 +404,7 @@ void check_gradient(const Dag& dag, bool checked_tape) {
 
 // Runs a property with RapidCheck's configuration (RC_PARAMS), but with `cases` cases unless
 // RC_PARAMS sets max_success itself. The seed is printed on failure.
-// Under AddressSanitizer every tape's first chunks (2 MB) are mapped and poisoned afresh, which
-// makes a case about 50 times dearer: run a tenth of the cases there.
+// Under AddressSanitizer a case is many times dearer: run a tenth of the cases there.
 #if defined(__SANITIZE_ADDRESS__)
 constexpr int kCaseDivisor = 10;
 #else

@@ -1,7 +1,7 @@
-// A tape that outgrows memory: what the user sees. The tape grows in chunks of 2^16 nodes and
-// 2^17 operands; when the allocation of a chunk fails, std::bad_alloc reaches the caller of the
-// operation that needed it. These tests show it is a clean exception, not a crash, and that the
-// tape stays usable: the user can catch it, clear() the tape and record again.
+// A tape that outgrows memory: what the user sees. The tape's buffers grow by doubling; when
+// growing one fails, std::bad_alloc reaches the caller of the operation that needed it. These
+// tests show it is a clean exception, not a crash, and that the tape stays usable: the user can
+// catch it, clear() the tape and record again.
 //
 // The limit is imposed with setrlimit(RLIMIT_AS) in a forked child, so the test process is not
 // starved. Skipped under AddressSanitizer (its shadow memory needs terabytes of address space)
@@ -55,7 +55,7 @@ int record_until_out_of_memory(bool record_again_before_clear) {
       }
     }
   }
-  // clear() keeps the chunks already allocated: a small recording fits and differentiates.
+  // clear() keeps the buffers already allocated: a small recording fits and differentiates.
   tape.clear();
   ad::Var a(3.0, "a");
   ad::Var f = a * a + a;
