@@ -214,20 +214,34 @@ void Tape::check_node(std::uint32_t index, const Position& at) const {
 
 namespace {
 
-// The operands and data a node takes, read backwards from the ends of their streams (a variadic
-// node's count is its last operand slot: terms·2 + 1 if it has a bias).
+// A sum's count slot, decoded (see Tape::write_sum): its operand slots are either every operand,
+// in order, or the first index and step of each list (x; or w and x) when they are progressions.
+struct Sum {
+  Sum(std::uint32_t count, Op op)
+      : terms(count >> 2),
+        strided(count & 2),
+        bias(count & 1),
+        lists(op == Op::WeightedSum ? 2 : 1),
+        slots((strided ? 2 * lists : lists * terms) + bias) {}
+  std::uint32_t terms;
+  bool strided, bias;
+  std::uint32_t lists, slots;
+};
+
+// The operands and data a node takes, read backwards from the ends of their streams (a sum's
+// count is its last operand slot).
 struct Cursor {
   const std::uint32_t* operand;
   const double* datum;
-  // Moves over the node's operands and data; returns how many operands it has.
+  // Moves over the node's operand slots and data; returns the number of operand slots (a sum's
+  // count slot excluded).
   std::uint32_t step_back(Op op) {
     if (op == Op::Leaf) return 0;
     if (op == Op::Linear || op == Op::WeightedSum) {
-      const std::uint32_t count = *--operand, terms = count >> 1, bias = count & 1;
-      const std::uint32_t n = (op == Op::Linear ? terms : 2 * terms) + bias;
-      operand -= n;
-      if (op == Op::Linear) datum -= terms;
-      return n;
+      const Sum sum(*--operand, op);
+      operand -= sum.slots;
+      if (op == Op::Linear) datum -= sum.terms;
+      return sum.slots;
     }
     const std::uint32_t n = info(op).arity;
     operand -= n;
@@ -273,28 +287,40 @@ void Tape::sweep(std::size_t last) {
   s[last].adjoint = 1.0;
   const std::uint32_t* o = at.operand;
   const double* d = at.datum;
+  // What node i passes to node i − 1, its most frequent operand (x in y = f(x) just recorded),
+  // is carried in a register to the next iteration instead of through memory: in a chain every
+  // node would otherwise wait for the store of the one after it. Node i − 1's adjoint is then
+  // (its other contributions) + carry, the same sum in the same order.
+  double carry = 0.0;
   for (std::size_t i = last + 1; i-- > 0;) {
-    if (op[i] == Op::Leaf) continue;  // the commonest node, and nothing to do
-    const double g = s[i].adjoint;
+    const double g = s[i].adjoint + carry;
+    s[i].adjoint = g;
+    carry = 0.0;
+    const auto pass = [&](std::uint32_t j, double x) {
+      if (j == i - 1)
+        carry += x;
+      else
+        s[j].adjoint += x;
+    };
     switch (op[i]) {
       case Op::Leaf:
         break;
       case Op::Neg:
-        s[*--o].adjoint -= g;
+        pass(*--o, -g);
         break;
 #define AUTODIFF_CASE(Name, ...) case Op::Name:
         AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_CASE)
 #undef AUTODIFF_CASE
         --o;
         --d;
-        if (g != 0) s[*o].adjoint += g * *d;
+        if (g != 0) pass(*o, g * *d);
         break;
-#define AUTODIFF_MIXED(Name)                                                     \
-  case Op::Name:                                                                 \
-    --o;                                                                         \
-    --d;                                                                         \
-    if (g != 0 || unit_partials(Op::Name))                                       \
-      s[*o].adjoint += g * mixed_partial(Op::Name, s[*o].value, s[i].value, *d); \
+#define AUTODIFF_MIXED(Name)                                             \
+  case Op::Name:                                                         \
+    --o;                                                                 \
+    --d;                                                                 \
+    if (g != 0 || unit_partials(Op::Name))                               \
+      pass(*o, g* mixed_partial(Op::Name, s[*o].value, s[i].value, *d)); \
     break;
         AUTODIFF_MIXED(AddC)
         AUTODIFF_MIXED(SubC)
@@ -312,8 +338,8 @@ void Tape::sweep(std::size_t last) {
     o -= 2;                                                                               \
     if (g != 0 || unit_partials(Op::Name)) {                                              \
       const auto p = binary_partials(Op::Name, s[o[0]].value, s[o[1]].value, s[i].value); \
-      s[o[0]].adjoint += g * p.a;                                                         \
-      s[o[1]].adjoint += g * p.b;                                                         \
+      pass(o[0], g* p.a);                                                                 \
+      pass(o[1], g* p.b);                                                                 \
     }                                                                                     \
     break;
         AUTODIFF_BINARY(Add)
@@ -325,27 +351,38 @@ void Tape::sweep(std::size_t last) {
         AUTODIFF_BINARY(Max)
 #undef AUTODIFF_BINARY
       case Op::Linear: {
-        const std::uint32_t count = *--o, terms = count >> 1, bias = count & 1;
-        o -= terms + bias;
-        d -= terms;
+        const Sum sum(*--o, Op::Linear);
+        o -= sum.slots;
+        d -= sum.terms;
         if (g == 0) break;
-        for (std::uint32_t k = 0; k < terms; ++k) s[o[k]].adjoint += g * d[k];
-        if (bias) s[o[terms]].adjoint += g;
+        if (sum.strided) {
+          std::uint32_t x = o[0];
+          for (std::uint32_t k = 0; k < sum.terms; ++k, x += o[1]) s[x].adjoint += g * d[k];
+        } else {
+          for (std::uint32_t k = 0; k < sum.terms; ++k) s[o[k]].adjoint += g * d[k];
+        }
+        if (sum.bias) s[o[sum.slots - 1]].adjoint += g;
         break;
       }
       case Op::WeightedSum: {
         // Operands w₁, x₁, w₂, x₂, ... [, b]: ∂/∂wₖ = xₖ and ∂/∂xₖ = wₖ, read from their values.
-        const std::uint32_t count = *--o, terms = count >> 1, bias = count & 1;
-        o -= 2 * terms + bias;
+        const Sum sum(*--o, Op::WeightedSum);
+        o -= sum.slots;
         if (g == 0) break;
-        for (std::uint32_t k = 0; k < 2 * terms; k += 2) {
-          Slot& w = s[o[k]];
-          Slot& x = s[o[k + 1]];
+        const auto pass_on = [&](Slot& w, Slot& x) {
           const double wv = w.value, xv = x.value;
           w.adjoint += g * xv;
           x.adjoint += g * wv;
+        };
+        if (sum.strided) {
+          std::uint32_t w = o[0], x = o[2];
+          const std::uint32_t w_step = o[1], x_step = o[3];
+          for (std::uint32_t k = 0; k < sum.terms; ++k, w += w_step, x += x_step)
+            pass_on(s[w], s[x]);
+        } else {
+          for (std::uint32_t k = 0; k < 2 * sum.terms; k += 2) pass_on(s[o[k]], s[o[k + 1]]);
         }
-        if (bias) s[o[2 * terms]].adjoint += g;
+        if (sum.bias) s[o[sum.slots - 1]].adjoint += g;
         break;
       }
       case Op::Count:
@@ -428,10 +465,11 @@ NodeView Tape::view(std::uint32_t i, const Position& at) const {
                 y,
                 i < swept_ ? slot_.data[i].adjoint : std::numeric_limits<double>::quiet_NaN(),
                 std::numeric_limits<double>::quiet_NaN(),
-                {operand, at.count},
+                {},
                 {},
                 name(i)};
-  auto value = [&](std::uint32_t k) { return slot_.data[operand[k]].value; };
+  if (op != Op::Linear && op != Op::WeightedSum) node.operands.assign(operand, operand + at.count);
+  auto value = [&](std::uint32_t k) { return slot_.data[node.operands[k]].value; };
   if (op == Op::Neg) {
     node.partials = {-1.0};
   } else if (is_unary_function(op)) {
@@ -442,16 +480,23 @@ NodeView Tape::view(std::uint32_t i, const Position& at) const {
   } else if (info(op).arity == 2) {
     const BinaryPartials p = binary_partials(op, value(0), value(1), y);
     node.partials = {p.a, p.b};
-  } else if (op == Op::Linear) {
-    node.partials.assign(datum, datum + (at.count - (operand[at.count] & 1)));
-    if (operand[at.count] & 1) node.partials.push_back(1.0);
-  } else if (op == Op::WeightedSum) {
-    const std::uint32_t terms = operand[at.count] >> 1;
-    for (std::uint32_t k = 0; k < 2 * terms; k += 2) {
-      node.partials.push_back(value(k + 1));
-      node.partials.push_back(value(k));
+  } else if (op == Op::Linear || op == Op::WeightedSum) {
+    // The operands in order (w₁, x₁, w₂, x₂, ... for a weighted sum), then the bias.
+    const Sum sum(operand[at.count], op);
+    for (std::uint32_t k = 0; k < sum.terms; ++k)
+      for (std::uint32_t l = 0; l < sum.lists; ++l)
+        node.operands.push_back(sum.strided ? operand[2 * l] + k * operand[2 * l + 1]
+                                            : operand[sum.lists * k + l]);
+    if (sum.bias) node.operands.push_back(operand[sum.slots - 1]);
+    if (op == Op::Linear) {
+      node.partials.assign(datum, datum + sum.terms);
+    } else {
+      for (std::uint32_t k = 0; k < 2 * sum.terms; k += 2) {
+        node.partials.push_back(value(k + 1));
+        node.partials.push_back(value(k));
+      }
     }
-    if (operand[at.count] & 1) node.partials.push_back(1.0);
+    if (sum.bias) node.partials.push_back(1.0);
   }
   return node;
 }
@@ -502,18 +547,14 @@ Var Tape::linear_slow(const double* c, std::span<const Var> x, const Var* bias) 
     value += bias->value();
   }
   reserve(terms + b + 1, terms);
-  const Position at{operand_size_, datum_size_, terms + b};
-  std::uint32_t* o = operand_.data + operand_size_;
-  for (std::uint32_t k = 0; k < terms; ++k) o[k] = x[k].index();
-  if (bias != nullptr) o[terms] = bias->index();
-  o[terms + b] = 2 * terms + b;
+  const std::size_t operand = operand_size_, datum = datum_size_;
   if (c != nullptr)
     std::copy_n(c, terms, datum_.data + datum_size_);
   else
     std::fill_n(datum_.data + datum_size_, terms, 1.0);
-  operand_size_ += terms + b + 1;
   datum_size_ += terms;
-  return finish_sum(Op::Linear, value, at);
+  const std::size_t slots = write_sum<1>(x, x, terms, bias);
+  return finish_sum(Op::Linear, value, slots, {operand, datum, std::uint32_t(slots - 1)});
 }
 
 Var Tape::weighted_sum_slow(std::span<const Var> w, std::span<const Var> x, const Var* bias) {
@@ -529,26 +570,15 @@ Var Tape::weighted_sum_slow(std::span<const Var> w, std::span<const Var> x, cons
     value += bias->value();
   }
   reserve(2 * terms + b + 1, 0);
-  const Position at{operand_size_, datum_size_, 2 * terms + b};
-  std::uint32_t* o = operand_.data + operand_size_;
-  for (std::uint32_t k = 0; k < terms; ++k) {
-    o[2 * k] = w[k].index();
-    o[2 * k + 1] = x[k].index();
-  }
-  if (bias != nullptr) o[2 * terms] = bias->index();
-  o[2 * terms + b] = 2 * terms + b;
-  operand_size_ += 2 * terms + b + 1;
-  return finish_sum(Op::WeightedSum, value, at);
+  const std::size_t operand = operand_size_, slots = write_sum<2>(w, x, terms, bias);
+  return finish_sum(Op::WeightedSum, value, slots,
+                    {operand, datum_size_, std::uint32_t(slots - 1)});
 }
 
-Var Tape::finish_sum(Op op, double value, const Position& at) {
-  const std::size_t i = size_;
-  slot_.data[i] = {value, 0.0};
-  op_.data[i] = op;
-  ++size_;
-  update_limit();
-  if (checked_) check_node(static_cast<std::uint32_t>(i), at);
-  return Var::from_node(value, static_cast<std::uint32_t>(i), epoch_);
+Var Tape::finish_sum(Op op, double value, std::size_t slots, const Position& at) {
+  const Var v = finish_sum(op, value, slots, epoch_);
+  if (checked_) check_node(v.index(), at);
+  return v;
 }
 
 }  // namespace ad

@@ -91,7 +91,7 @@ struct NodeView {
   double value;
   double adjoint;   // NaN before the first backward() and for nodes recorded after it
   double constant;  // c of a mixed operation (x + c, ...), NaN otherwise
-  std::span<const std::uint32_t> operands;
+  std::vector<std::uint32_t> operands;
   std::vector<double> partials;  // ∂node/∂operand, one per operand
   std::string_view name;         // empty unless the leaf was named
 };
@@ -192,63 +192,51 @@ class Tape {
   }
   // Σ cᵢ·xᵢ (+ bias; all cᵢ = 1 if c is null), Σ wᵢ·xᵢ (+ bias): one node each (see
   // ad::linear, ad::sum, ad::weighted_sum).
-  // The fast paths write the operands straight into the stream and check every epoch at once;
-  // anything unusual (a mismatch, a full buffer, the checked mode) goes to the *_slow versions,
-  // which check one operand at a time and say which one is wrong.
+  // The fast paths check every epoch at once and write straight into the streams; anything
+  // unusual (a mismatch, a full buffer, the checked mode) goes to the *_slow versions, which
+  // check one operand at a time and say which one is wrong.
   Var linear(const double* c, std::span<const Var> x, const Var* bias) {
-    const std::size_t n = x.size(), b = bias != nullptr, count = n + b + 1;
-    if (n >= kMaxTerms || size_ >= node_limit_ || operand_.capacity - operand_size_ < count ||
+    const std::size_t n = x.size(), b = bias != nullptr;
+    if (n >= kMaxTerms || size_ >= node_limit_ || operand_.capacity - operand_size_ < n + b + 1 ||
         datum_.capacity - datum_size_ < n) [[unlikely]]
       return linear_slow(c, x, bias);
     const std::uint32_t epoch = epoch_;
-    std::uint32_t* o = operand_.data + operand_size_;
     double* d = datum_.data + datum_size_;
     double value = 0.0;
     bool ok = true;
     for (std::size_t k = 0; k < n; ++k) {
       ok &= x[k].epoch() == epoch;
-      const double ck = c != nullptr ? c[k] : 1.0;
-      value += c != nullptr ? ck * x[k].value() : x[k].value();
-      o[k] = x[k].index();
-      d[k] = ck;
+      d[k] = c != nullptr ? c[k] : 1.0;
+      value += c != nullptr ? c[k] * x[k].value() : x[k].value();
     }
     if (bias != nullptr) {
       ok &= bias->epoch() == epoch;
       value += bias->value();
-      o[n] = bias->index();
     }
     if (!ok) [[unlikely]]
       return linear_slow(c, x, bias);
-    o[n + b] = static_cast<std::uint32_t>(2 * n + b);
-    operand_size_ += count;
     datum_size_ += n;
-    return finish_sum(Op::Linear, value, epoch);
+    return finish_sum(Op::Linear, value, write_sum<1>(x, x, n, bias), epoch);
   }
   Var weighted_sum(std::span<const Var> w, std::span<const Var> x, const Var* bias) {
-    const std::size_t n = x.size(), b = bias != nullptr, count = 2 * n + b + 1;
-    if (n >= kMaxTerms || size_ >= node_limit_ || operand_.capacity - operand_size_ < count)
+    const std::size_t n = x.size(), b = bias != nullptr;
+    if (n >= kMaxTerms || size_ >= node_limit_ || operand_.capacity - operand_size_ < 2 * n + b + 1)
         [[unlikely]]
       return weighted_sum_slow(w, x, bias);
     const std::uint32_t epoch = epoch_;
-    std::uint32_t* o = operand_.data + operand_size_;
     double value = 0.0;
     bool ok = true;
     for (std::size_t k = 0; k < n; ++k) {
       ok &= (w[k].epoch() == epoch) & (x[k].epoch() == epoch);
       value += w[k].value() * x[k].value();
-      o[2 * k] = w[k].index();
-      o[2 * k + 1] = x[k].index();
     }
     if (bias != nullptr) {
       ok &= bias->epoch() == epoch;
       value += bias->value();
-      o[2 * n] = bias->index();
     }
     if (!ok) [[unlikely]]
       return weighted_sum_slow(w, x, bias);
-    o[2 * n + b] = static_cast<std::uint32_t>(2 * n + b);
-    operand_size_ += count;
-    return finish_sum(Op::WeightedSum, value, epoch);
+    return finish_sum(Op::WeightedSum, value, write_sum<2>(w, x, n, bias), epoch);
   }
 
  private:
@@ -308,8 +296,42 @@ class Tape {
     const std::size_t data = size_ + (datum_.capacity - datum_size_);
     node_limit_ = checked_ ? 0 : std::min({nodes, operands, data});
   }
-  // The node of a sum whose operands are written (the fast paths are never in checked mode).
-  Var finish_sum(Op op, double value, std::uint32_t epoch) {
+  // Writes the operand slots of a sum of n terms over L lists of operands (linear: x; weighted
+  // sum: w and x, interleaved), then the bias and the count slot: terms·4 + strided·2 + bias.
+  // When every list is an arithmetic progression of node indices (a row of weights recorded in
+  // order, a layer's outputs), as they are in a dense layer, only each list's first index and
+  // step are written: 2·L slots however long the sum. Returns the slots written.
+  template <std::size_t L>
+  std::size_t write_sum(std::span<const Var> w, std::span<const Var> x, std::size_t n,
+                        const Var* bias) {
+    std::uint32_t* o = operand_.data + operand_size_;
+    const auto list = [&](std::size_t l) { return L == 2 && l == 0 ? w : x; };
+    bool strided = n > 2;
+    std::array<std::uint32_t, L> at{}, step{};
+    for (std::size_t l = 0; l < L && strided; ++l) {
+      at[l] = list(l)[0].index();
+      step[l] = list(l)[1].index() - at[l];  // modulo 2^32, as in the sweep
+    }
+    for (std::size_t k = 1; k < n && strided; ++k)
+      for (std::size_t l = 0; l < L; ++l)
+        strided &= list(l)[k].index() == static_cast<std::uint32_t>(at[l] + k * step[l]);
+    std::size_t slots = 0;
+    if (strided) {
+      for (std::size_t l = 0; l < L; ++l) {
+        o[slots++] = at[l];
+        o[slots++] = step[l];
+      }
+    } else {
+      for (std::size_t k = 0; k < n; ++k)
+        for (std::size_t l = 0; l < L; ++l) o[slots++] = list(l)[k].index();
+    }
+    if (bias != nullptr) o[slots++] = bias->index();
+    o[slots++] = static_cast<std::uint32_t>(n << 2 | std::size_t{strided} << 1 | (bias != nullptr));
+    return slots;
+  }
+  // The node of a sum whose operand slots are written (the fast paths are never in checked mode).
+  Var finish_sum(Op op, double value, std::size_t slots, std::uint32_t epoch) {
+    operand_size_ += slots;
     const std::size_t i = size_;
     slot_.data[i] = {value, 0.0};
     op_.data[i] = op;
@@ -321,7 +343,8 @@ class Tape {
   Var weighted_sum_slow(std::span<const Var> w, std::span<const Var> x, const Var* bias);
   [[noreturn]] void throw_no_gradient(const Var& x) const;
   void check_node(std::uint32_t index, const Position& at) const;
-  Var finish_sum(Op op, double value, const Position& at);  // the slow paths'; checks
+  // The slow paths': also the checked mode's test.
+  Var finish_sum(Op op, double value, std::size_t slots, const Position& at);
   [[noreturn]] void throw_mismatch(const Var& v) const;
   [[noreturn]] static void throw_no_active_tape();
   std::uint32_t next_epoch();

@@ -167,6 +167,37 @@ OP_CHECK(Sums) {
       std::vector<std::array<double, 2>>{{0.3, -2.0}});
 }
 
+// Sums whose operand lists are progressions of node indices (a row of weights recorded in order,
+// a layer's outputs recorded between other nodes) are stored as first index and step: check
+// those, a reversed list (a negative step) and a list whose last index breaks the progression,
+// against finite differences of the sums written out.
+OP_CHECK(SumsOverProgressions) {
+  expect_gradient(
+      [](auto w1, auto w2, auto w3, auto a1, auto a2, auto a3) {
+        using reference::sigmoid;
+        if constexpr (std::is_same_v<decltype(w1), double>) {
+          const double h1 = sigmoid(a1), h2 = sigmoid(a2), h3 = sigmoid(a3);
+          return (w1 * h1 + w2 * h2 + w3 * h3 + a1) * (w3 * h1 + w2 * h2 + w1 * h3) +
+                 (w1 * h1 + w2 * h2 + w1 * h3) + (0.5 * w1 - w2 + 2.0 * w3 + a2) * (h1 + h2 + h3);
+        } else {
+          // h1, h2, h3 at stride 2: each is followed by a node of no interest.
+          std::array<ad::Var, 3> h;
+          const std::array<ad::Var, 3> a = {a1, a2, a3};
+          for (std::size_t k = 0; k < 3; ++k) {
+            h[k] = sigmoid(a[k]);
+            (void)(h[k] * 2.0);
+          }
+          const std::array<ad::Var, 3> w = {w1, w2, w3}, reversed = {w3, w2, w1},
+                                       broken = {w1, w2, w1};
+          const std::array<double, 3> c = {0.5, -1.0, 2.0};
+          return ad::weighted_sum(w, h, a1) * ad::weighted_sum(reversed, h) +
+                 ad::weighted_sum(broken, h) + ad::linear(c, w, a2) * ad::sum(h);
+        }
+      },
+      std::vector<std::array<double, 6>>{{0.15, 0.2, 0.25, 0.05, 0.1, -0.3},
+                                         {-2.0, 3.5, 0.7, -1.1, 0.0, 1.9}});
+}
+
 // Conventions at kinks: the subgradient of smallest magnitude (as PyTorch).
 TEST(Op, KinksTakeTheSmallestSubgradient) {
   ad::Tape tape;

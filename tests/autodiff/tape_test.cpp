@@ -192,6 +192,35 @@ TEST(Tape, BytesPerOperation) {
   EXPECT_EQ(tape.operand_count(), 7 * 2 + 1 + 1 + 1 + 8u);
 }
 
+// A dense layer's sum, Σ wᵢxᵢ + b over a row of weights recorded in order and inputs recorded at
+// a fixed stride, keeps only each list's first index and step; the node still lists every
+// operand with its partial.
+TEST(Tape, DenseSumsKeepFirstIndexAndStep) {
+  ad::Tape tape;
+  std::array<ad::Var, 4> w, x;
+  for (std::size_t k = 0; k < 4; ++k) w[k] = ad::Var(0.1 * static_cast<double>(k + 1));
+  for (std::size_t k = 0; k < 4; ++k) {
+    x[k] = ad::Var(static_cast<double>(k) - 1.5);
+    ad::Var(0.0);  // x at stride 2
+  }
+  const ad::Var b(0.5);
+  const std::size_t before = tape.bytes_used();
+  const ad::Var y = ad::weighted_sum(w, x, b);
+  // op, value, adjoint; w₁ and its step, x₁ and its step, the bias, the count.
+  EXPECT_EQ(tape.bytes_used() - before, 1 + 8 + 8 + 6 * 4u);
+  const ad::NodeView node = tape.node(y.index());
+  ASSERT_EQ(node.operands.size(), 9u);
+  ASSERT_EQ(node.partials.size(), 9u);
+  for (std::size_t k = 0; k < 4; ++k) {
+    EXPECT_EQ(node.operands[2 * k], w[k].index());
+    EXPECT_EQ(node.operands[2 * k + 1], x[k].index());
+    EXPECT_EQ(node.partials[2 * k], x[k].value());  // ∂y/∂wₖ = xₖ
+    EXPECT_EQ(node.partials[2 * k + 1], w[k].value());
+  }
+  EXPECT_EQ(node.operands[8], b.index());
+  EXPECT_EQ(node.partials[8], 1.0);
+}
+
 TEST(Tape, ClearKeepsMemoryForReuse) {
   ad::Tape tape;
   for (int k = 0; k < 200'000; ++k) ad::Var(1.0) * 2.0;
