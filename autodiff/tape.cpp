@@ -12,9 +12,6 @@ namespace ad {
 
 namespace {
 
-// Epochs are handed out in blocks, one block per tape at a time, so that a mismatched Var can
-// be told apart: recorded on this tape before a clear(), or on another tape.
-constexpr std::uint32_t kEpochBlock = 1024;
 std::atomic<std::uint32_t> next_block{1};  // block 0 is never used: epoch 0 means "no tape yet"
 
 std::string number(double x) {
@@ -93,16 +90,6 @@ std::uint32_t Tape::next_epoch() {
   epoch_ranges_[epoch_range_count_ % kEpochRanges] = {block, want};
   ++epoch_range_count_;
   return block * kEpochBlock;
-}
-
-void Tape::clear() {
-  size_ = operand_size_ = datum_size_ = 0;
-  swept_ = dirty_ = 0;
-  update_limit();
-  earlier_.clear();
-  names_.clear();
-  name_chars_.clear();
-  epoch_ = next_epoch();
 }
 
 void Tape::reserve(std::size_t n, std::size_t d) {
@@ -276,7 +263,7 @@ void Tape::backward(const Var& output, Backward mode) {
 // compile time in each case, so binary_partials and mixed_partial fold to one expression).
 // A node whose adjoint is 0 passes nothing on (and 0 · inf must not make a NaN); the test is
 // left out where the partials are ±1, which cannot make a NaN.
-void Tape::sweep(std::size_t last) {
+inline void Tape::sweep(std::size_t last) {
   constexpr auto unit_partials = [](Op op) {
     return op == Op::Add || op == Op::Sub || op == Op::AddC || op == Op::SubC || op == Op::CSub;
   };
@@ -292,7 +279,16 @@ void Tape::sweep(std::size_t last) {
   // node would otherwise wait for the store of the one after it. Node i − 1's adjoint is then
   // (its other contributions) + carry, the same sum in the same order.
   double carry = 0.0;
-  for (std::size_t i = last + 1; i-- > 0;) {
+  // The leaves before the first operation (the parameters, typically) pass nothing on: the loop
+  // stops above them, and hands its carry to the last of them.
+  std::size_t first = 0;
+  while (first < last && op[first] == Op::Leaf) ++first;
+  for (std::size_t i = last + 1; i-- > first;) {
+    if (op[i] == Op::Leaf) {  // nothing to pass on
+      if (carry != 0) s[i].adjoint += carry;
+      carry = 0.0;
+      continue;
+    }
     const double g = s[i].adjoint + carry;
     s[i].adjoint = g;
     carry = 0.0;
@@ -389,6 +385,7 @@ void Tape::sweep(std::size_t last) {
         break;
     }
   }
+  if (first > 0) s[first - 1].adjoint += carry;
 }
 
 void Tape::throw_no_gradient(const Var& x) const {

@@ -118,7 +118,15 @@ class Tape {
   }
 
   // Forget every node and invalidate every Var recorded so far; keep the memory for reuse.
-  void clear();
+  void clear() {
+    size_ = operand_size_ = datum_size_ = 0;
+    swept_ = dirty_ = 0;
+    update_limit();
+    earlier_.clear();
+    names_.clear();
+    name_chars_.clear();
+    epoch_ = (epoch_ + 1) % kEpochBlock != 0 ? epoch_ + 1 : next_epoch();
+  }
 
   bool checked() const { return checked_; }
   void set_checked(bool on) {
@@ -241,6 +249,9 @@ class Tape {
 
  private:
   static constexpr std::size_t kMaxTerms = std::size_t{1} << 30;  // of one sum (its count slot)
+  // Epochs are handed out in blocks, one block per tape at a time, so that a mismatched Var can
+  // be told apart: recorded on this tape before a clear(), or on another tape.
+  static constexpr std::uint32_t kEpochBlock = 1024;
   struct Slot {
     double value, adjoint;
   };

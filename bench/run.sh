@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Build the benchmarks (Release: CMake's -O3 -DNDEBUG, no -march) and run every
-# implementation on every workload, each workload in its own process (so its peak RSS is its
-# own), REPS timed repetitions after one warm-up; print the table and write JSON lines.
-#   bench/run.sh [OUT.jsonl]        (env: REPS=5, BUILD=build-bench, QUICK=1 for tiny sizes)
+# implementation on every workload, each in its own process (so its peak RSS is its own), REPS
+# timed repetitions after one warm-up; all of that ROUNDS times, the implementations of a
+# workload one after another in each round. A ratio is the median over the rounds of the ratio
+# within a round, so that a slow spell of the (shared, virtual) machine, which lasts seconds,
+# moves both sides of a ratio together. Prints the table and writes JSON lines.
+#   bench/run.sh [OUT.jsonl]   (env: REPS=5, ROUNDS=3, BUILD=build-bench, QUICK=1 for tiny sizes)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build-bench}
 out=${1:-$build/bench-results.jsonl}
 reps=${REPS:-5}
+rounds=${ROUNDS:-3}
 quick=${QUICK:+--quick}
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -20,39 +24,50 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cd "$scratch"
 : >"$out.raw"
+[ -x "$build/bench/autodiff_bench_adolc" ] || echo "ADOL-C not built (libadolc-dev missing): skipped" >&2
 for workload in w1 w2 w3; do
-  for impl in hand ours; do
-    "$build/bench/autodiff_bench" --workload $workload --impl $impl --reps "$reps" $quick >>"$out.raw"
-  done
-  if [ -x "$build/bench/autodiff_bench_adolc" ]; then
-    for impl in adolc-rerecord adolc-replay; do
-      "$build/bench/autodiff_bench_adolc" --workload $workload --impl $impl --reps "$reps" $quick >>"$out.raw"
+  for round in $(seq "$rounds"); do
+    for impl in hand ours; do
+      "$build/bench/autodiff_bench" --workload $workload --impl $impl --reps "$reps" $quick >>"$out.raw"
     done
-  else
-    echo "ADOL-C not built (libadolc-dev missing): skipped" >&2
-  fi
+    if [ -x "$build/bench/autodiff_bench_adolc" ]; then
+      for impl in adolc-rerecord adolc-replay; do
+        "$build/bench/autodiff_bench_adolc" --workload $workload --impl $impl --reps "$reps" $quick >>"$out.raw"
+      done
+    fi
+  done
 done
 
 python3 - "$out.raw" "$out" <<'PY'
-import json, sys
+import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
-by = {(r["workload"], r["impl"]): r for r in rows}
-results = {}
+runs = {}  # (workload, impl) -> one row per round, in order
+for r in rows:
+    runs.setdefault((r["workload"], r["impl"]), []).append(r)
+def ratio(workload, impl, to):
+    if (workload, to) not in runs:
+        return None
+    return statistics.median(a["ns_per_unit"] / b["ns_per_unit"]
+                             for a, b in zip(runs[(workload, impl)], runs[(workload, to)]))
 fmt = "{:<15} {:<18} {:>12} {:>8} {:>9} {:>11} {:>9} {:>22}"
 print(fmt.format("impl", "workload", "ns/unit", "x hand", "x ADOL-C", "bytes/node", "RSS MB", "result"))
 with open(sys.argv[2], "w") as out:
-    for r in rows:
-        hand = by[(r["workload"], "hand")]["ns_per_unit"]
-        adolc = by.get((r["workload"], "adolc-rerecord"))
-        r["ratio_to_hand"] = r["ns_per_unit"] / hand
-        r["ratio_to_adolc"] = r["ns_per_unit"] / adolc["ns_per_unit"] if adolc else None
+    for (workload, impl), rs in runs.items():
+        r = dict(rs[0])
+        r["ns_per_unit"] = statistics.median(x["ns_per_unit"] for x in rs)
+        r["peak_rss_mb"] = max(x["peak_rss_mb"] for x in rs)
+        r["ratio_to_hand"] = ratio(workload, impl, "hand")
+        r["ratio_to_adolc"] = ratio(workload, impl, "adolc-rerecord")
+        r["rounds"] = len(rs)
         out.write(json.dumps({k: r[k] for k in ("impl", "workload", "ns_per_unit", "ratio_to_hand",
-              "ratio_to_adolc", "bytes_per_node", "peak_rss_mb", "result", "allocs_per_unit")}) + "\n")
-        print(fmt.format(r["impl"], r["workload"], "%.4g" % r["ns_per_unit"], "%.2f" % r["ratio_to_hand"],
-              "%.3f" % r["ratio_to_adolc"] if adolc else "-",
+              "ratio_to_adolc", "bytes_per_node", "peak_rss_mb", "result", "allocs_per_unit",
+              "rounds")}) + "\n")
+        print(fmt.format(impl, workload, "%.4g" % r["ns_per_unit"], "%.2f" % r["ratio_to_hand"],
+              "%.3f" % r["ratio_to_adolc"] if r["ratio_to_adolc"] is not None else "-",
               "%.2f" % r["bytes_per_node"] if r["bytes_per_node"] >= 0 else "-",
               "%.1f" % r["peak_rss_mb"], "%.15g" % r["result"]))
-print("ratio to ADOL-C: to ADOL-C re-recording on the same workload")
+print("ns/unit: median over the rounds; x hand, x ADOL-C: median over the rounds of the ratio "
+      "within a round (x ADOL-C: to ADOL-C re-recording)")
 PY
 rm -f "$out.raw"
 echo "JSON lines: $out"
