@@ -5,13 +5,15 @@
 # workload one after another in each round. A ratio is the median over the rounds of the ratio
 # within a round, so that a slow spell of the (shared, virtual) machine, which lasts seconds,
 # moves both sides of a ratio together. Prints the table and writes JSON lines.
-#   bench/run.sh [OUT.jsonl]   (env: REPS=5, ROUNDS=3, BUILD=build-bench, QUICK=1 for tiny sizes)
+#   bench/run.sh [OUT.jsonl]   (env: REPS=5, ROUNDS=3, WORKLOADS="w1 w2 w3", BUILD=build-bench,
+#                               QUICK=1 for tiny sizes)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build-bench}
 out=${1:-$build/bench-results.jsonl}
 reps=${REPS:-5}
 rounds=${ROUNDS:-3}
+workloads=${WORKLOADS:-w1 w2 w3}
 quick=${QUICK:+--quick}
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -25,7 +27,7 @@ trap 'rm -rf "$scratch"' EXIT
 cd "$scratch"
 : >"$out.raw"
 [ -x "$build/bench/autodiff_bench_adolc" ] || echo "ADOL-C not built (libadolc-dev missing): skipped" >&2
-for workload in w1 w2 w3; do
+for workload in $workloads; do
   for round in $(seq "$rounds"); do
     for impl in hand ours; do
       "$build/bench/autodiff_bench" --workload $workload --impl $impl --reps "$reps" $quick >>"$out.raw"
