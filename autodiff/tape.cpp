@@ -167,36 +167,6 @@ void Tape::throw_mismatch(const Var& v) const {
                      "of two tapes cannot be combined");
 }
 
-void Tape::check_node(std::uint32_t index, const Position& at) const {
-  const NodeView node = view(index, at);
-  if (node.op == Op::Leaf) {
-    if (!std::isfinite(node.value)) [[unlikely]]
-      throw NonFinite("checked mode: input " + label(index) + " is " + number(node.value));
-    return;
-  }
-  std::string what;
-  if (!std::isfinite(node.value)) {
-    what = "gave the value " + number(node.value);
-  } else {
-    for (std::size_t k = 0; k < node.operands.size(); ++k) {
-      if (!std::isfinite(node.partials[k])) {
-        what = "has the local partial ∂/∂" + label(node.operands[k]) + " = " +
-               number(node.partials[k]) + " (its derivative does not exist there)";
-        break;
-      }
-    }
-  }
-  if (what.empty()) return;
-  std::string operands;
-  for (std::size_t k = 0; k < node.operands.size(); ++k) {
-    if (k > 0) operands += ", ";
-    operands += label(node.operands[k]) + " = " + number(slot_.data[node.operands[k]].value);
-  }
-  if (info(node.op).has_constant) operands += ", c = " + number(node.constant);
-  throw NonFinite("checked mode: " + std::string(info(node.op).name) + " at node #" +
-                  std::to_string(index) + " " + what + "; operands: " + operands);
-}
-
 // ---- The reverse sweep ----
 
 namespace {
@@ -452,49 +422,83 @@ std::vector<Tape::Position> Tape::positions() const {
   return at;
 }
 
-NodeView Tape::view(std::uint32_t i, const Position& at) const {
+template <class F>
+void Tape::for_each_operand(std::uint32_t i, const Position& at, F&& f) const {
   const Op op = op_.data[i];
   const double y = slot_.data[i].value;
   const std::uint32_t* operand = operand_.data + at.operand;
   const double* datum = datum_.data + at.datum;
+  auto value = [&](std::uint32_t j) { return slot_.data[j].value; };
+  if (op == Op::Neg) {
+    f(operand[0], -1.0);
+  } else if (is_unary_function(op)) {
+    f(operand[0], datum[0]);
+  } else if (info(op).has_constant) {
+    f(operand[0], mixed_partial(op, value(operand[0]), y, datum[0]));
+  } else if (info(op).arity == 2) {
+    const BinaryPartials p = binary_partials(op, value(operand[0]), value(operand[1]), y);
+    f(operand[0], p.a);
+    f(operand[1], p.b);
+  } else if (op == Op::Linear || op == Op::WeightedSum) {
+    // The operands in order (w₁, x₁, w₂, x₂, ... for a weighted sum), then the bias.
+    const Sum sum(operand[at.count], op);
+    const auto term = [&](std::uint32_t k, std::uint32_t l) -> std::uint32_t {
+      return sum.strided ? operand[2 * l] + k * operand[2 * l + 1] : operand[sum.lists * k + l];
+    };
+    for (std::uint32_t k = 0; k < sum.terms; ++k) {
+      if (op == Op::Linear) {
+        f(term(k, 0), datum[k]);
+      } else {
+        const std::uint32_t w = term(k, 0), x = term(k, 1);
+        f(w, value(x));
+        f(x, value(w));
+      }
+    }
+    if (sum.bias) f(operand[sum.slots - 1], 1.0);
+  }
+}
+
+void Tape::check_node(std::uint32_t index, const Position& at) const {
+  const Op op = op_.data[index];
+  const double y = slot_.data[index].value;
+  if (op == Op::Leaf) {
+    if (!std::isfinite(y)) [[unlikely]]
+      throw NonFinite("checked mode: input " + label(index) + " is " + number(y));
+    return;
+  }
+  std::string what;
+  if (!std::isfinite(y)) what = "gave the value " + number(y);
+  for_each_operand(index, at, [&](std::uint32_t j, double partial) {
+    if (what.empty() && !std::isfinite(partial))
+      what = "has the local partial ∂/∂" + label(j) + " = " + number(partial) +
+             " (its derivative does not exist there)";
+  });
+  if (what.empty()) return;
+  const NodeView node = view(index, at);
+  std::string operands;
+  for (std::size_t k = 0; k < node.operands.size(); ++k) {
+    if (k > 0) operands += ", ";
+    operands += label(node.operands[k]) + " = " + number(slot_.data[node.operands[k]].value);
+  }
+  if (info(op).has_constant) operands += ", c = " + number(node.constant);
+  throw NonFinite("checked mode: " + std::string(info(op).name) + " at node #" +
+                  std::to_string(index) + " " + what + "; operands: " + operands);
+}
+
+NodeView Tape::view(std::uint32_t i, const Position& at) const {
   NodeView node{i,
-                op,
-                y,
+                op_.data[i],
+                slot_.data[i].value,
                 i < swept_ ? slot_.data[i].adjoint : std::numeric_limits<double>::quiet_NaN(),
                 std::numeric_limits<double>::quiet_NaN(),
                 {},
                 {},
                 name(i)};
-  if (op != Op::Linear && op != Op::WeightedSum) node.operands.assign(operand, operand + at.count);
-  auto value = [&](std::uint32_t k) { return slot_.data[node.operands[k]].value; };
-  if (op == Op::Neg) {
-    node.partials = {-1.0};
-  } else if (is_unary_function(op)) {
-    node.partials = {datum[0]};
-  } else if (info(op).has_constant) {
-    node.constant = datum[0];
-    node.partials = {mixed_partial(op, value(0), y, datum[0])};
-  } else if (info(op).arity == 2) {
-    const BinaryPartials p = binary_partials(op, value(0), value(1), y);
-    node.partials = {p.a, p.b};
-  } else if (op == Op::Linear || op == Op::WeightedSum) {
-    // The operands in order (w₁, x₁, w₂, x₂, ... for a weighted sum), then the bias.
-    const Sum sum(operand[at.count], op);
-    for (std::uint32_t k = 0; k < sum.terms; ++k)
-      for (std::uint32_t l = 0; l < sum.lists; ++l)
-        node.operands.push_back(sum.strided ? operand[2 * l] + k * operand[2 * l + 1]
-                                            : operand[sum.lists * k + l]);
-    if (sum.bias) node.operands.push_back(operand[sum.slots - 1]);
-    if (op == Op::Linear) {
-      node.partials.assign(datum, datum + sum.terms);
-    } else {
-      for (std::uint32_t k = 0; k < 2 * sum.terms; k += 2) {
-        node.partials.push_back(value(k + 1));
-        node.partials.push_back(value(k));
-      }
-    }
-    if (sum.bias) node.partials.push_back(1.0);
-  }
+  if (info(node.op).has_constant) node.constant = datum_.data[at.datum];
+  for_each_operand(i, at, [&](std::uint32_t j, double partial) {
+    node.operands.push_back(j);
+    node.partials.push_back(partial);
+  });
   return node;
 }
 

@@ -361,6 +361,9 @@ class Tape {
   std::uint32_t next_epoch();
   std::vector<Position> positions() const;
   NodeView view(std::uint32_t index, const Position& at) const;
+  // Calls f(operand's node index, ∂node/∂operand) for each operand of a node, in order.
+  template <class F>
+  void for_each_operand(std::uint32_t index, const Position& at, F&& f) const;
   void sweep(std::size_t last);
 
   Buffer<Slot> slot_;              // value and adjoint of each node

@@ -60,4 +60,16 @@ TEST(Allocation, NonePerStepOnceTheTapeHasGrown) {
   EXPECT_LT(e, 0.298371109);  // and it did train: below the tutorial's starting error
 }
 
+// The checked mode tests every node's value and partials as it is recorded, and allocates
+// nothing for it either.
+TEST(Allocation, NonePerStepInCheckedMode) {
+  ad::Tape tape({.checked = true});
+  std::array<double, 8> w = {0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55};
+  step(tape, w);
+  step(tape, w);
+  const long before = allocations.load();
+  for (int k = 0; k < 10; ++k) step(tape, w);
+  EXPECT_EQ(allocations.load() - before, 0);
+}
+
 }  // namespace
