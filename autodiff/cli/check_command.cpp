@@ -1,7 +1,12 @@
 // autodiff check EXPR -d x=FORMULA ... --at x=1,y=2 ...: verifies derivatives worked out by hand
-// against the engine's gradient and a central finite difference computed on doubles (never the
-// engine), at every point; when a formula disagrees it shows the value of each term and factor
-// the user wrote beside the engine's quantities, so the wrong step can be found.
+// at every point. The verdict compares yours with the engine's gradient, which is exact to
+// rounding: they agree iff |yours − engine| ≤ T·max(|yours|, |engine|) + 4·(the rounding bounds
+// of both), the bounds coming from the magnitudes that cancel in each (verdict.hpp), so the rule
+// is relative and no derivative is accepted for being small. A central finite difference,
+// computed on doubles without the engine, is reported beside it as a check of the engine, with
+// its error estimate; it never decides the verdict on your derivative. When a formula disagrees,
+// the report shows the value of each term and factor you wrote beside the engine's quantities,
+// so the wrong step can be found.
 #include <algorithm>
 #include <cmath>
 #include <iostream>
@@ -11,6 +16,7 @@
 #include <sstream>
 
 #include "autodiff/cli/command.hpp"
+#include "autodiff/expression/verdict.hpp"
 
 namespace {
 
@@ -33,10 +39,12 @@ double relative_error(double a, double b) {
   return scale == 0 ? 0.0 : std::abs(a - b) / scale;
 }
 
-// The documented agreement rule: |a − b| ≤ T·max(1, |a|, |b|) + the finite difference's own
-// error estimate when one side is a finite difference.
-bool agree(double a, double b, double tolerance, double allowance = 0.0) {
-  return std::abs(a - b) <= tolerance * std::max({1.0, std::abs(a), std::abs(b)}) + allowance;
+// The finite difference confirms the engine when they differ by no more than the tolerance, the
+// finite difference's error estimate and the engine's rounding bound allow.
+bool confirms(const ex::FiniteDifference& fd, double engine, double engine_error,
+              double tolerance) {
+  const ex::Verdict v = ex::judge(fd.estimate, 0, engine, engine_error, tolerance);
+  return v.difference <= v.allowed + fd.error;
 }
 
 // A variable whose formula names a variable the expression lacks is a usage error, with the
@@ -84,7 +92,8 @@ struct SubExpression {
 struct Engine {
   double value;
   std::map<std::string, double> gradient;
-  std::vector<SubExpression> parts;  // in recording order: inner ones first
+  std::map<std::string, double> rounding;  // a bound on the rounding error of each gradient
+  std::vector<SubExpression> parts;        // in recording order: inner ones first
 };
 
 Engine run_engine(const ex::Expression& expression, const std::vector<std::string>& names,
@@ -108,7 +117,11 @@ Engine run_engine(const ex::Expression& expression, const std::vector<std::strin
               [](const auto& a, const auto& b) { return a.second.index() < b.second.index(); });
     // One sweep from f gives the gradient and every ∂f/∂N; one sweep from each N its ∂N/∂x.
     tape.backward(f);
-    for (const std::string& name : names) engine.gradient[name] = tape.gradient(variables.at(name));
+    const std::vector<double> rounding = ex::gradient_rounding(tape, f);
+    for (const std::string& name : names) {
+      engine.gradient[name] = tape.gradient(variables.at(name));
+      engine.rounding[name] = rounding.at(variables.at(name).index());
+    }
     for (const auto& [text, var] : nodes)
       engine.parts.push_back({text, var.value(), {}, tape.gradient(var)});
     for (std::size_t i = 0; i < nodes.size(); ++i) {
@@ -198,7 +211,9 @@ void run_check(const CheckOptions& options) {
   const ex::Expression expression = parse_or_fail(options.expression, "the expression");
   const std::vector<std::string> names = expression.variables();
   if (names.empty()) fail(kUsage, "the expression has no variables: nothing to check");
-  if (!(options.tolerance > 0)) fail(kUsage, "--tolerance must be positive");
+  if (!(std::isfinite(options.tolerance) && options.tolerance > 0))
+    fail(kUsage, "--tolerance " + format(options.tolerance, 3) +
+                     ": must be a finite positive number, e.g. 1e-6");
 
   std::map<std::string, ex::Expression> manual;
   for (const std::string& d : options.derivatives) {
@@ -244,22 +259,29 @@ void run_check(const CheckOptions& options) {
 
     for (const std::string& name : names) {
       const double g = engine.gradient.at(name);
+      const double g_error = engine.rounding.at(name);
       const auto fd = ex::finite_difference(expression, point, name);
+      const bool fd_confirms = !fd || confirms(*fd, g, g_error, options.tolerance);
       const auto formula = manual.find(name);
-      std::optional<double> mine;
+      std::optional<ex::Bounded> mine;
       if (formula != manual.end()) {
         try {
-          mine = ex::evaluate(formula->second, point);
+          mine = ex::evaluate_bounded(formula->second, point);
         } catch (const ex::ExpressionError& e) {
           fail(kNumeric,
                "the derivative for " + name + " at " + describe(point, p) + ": " + e.what());
         }
       }
-      // Every pair of the available values must agree.
-      const bool engine_fd = !fd || agree(g, fd->estimate, options.tolerance, fd->error);
-      const bool mine_engine = !mine || agree(*mine, g, options.tolerance);
-      const bool mine_fd = !mine || !fd || agree(*mine, fd->estimate, options.tolerance, fd->error);
-      const bool ok = engine_fd && mine_engine && mine_fd;
+      // Yours is judged against the engine only; a derivative you did not give leaves the
+      // engine against the finite difference.
+      std::optional<ex::Verdict> verdict;
+      std::optional<ex::WrittenPrecision> written;
+      if (mine) {
+        written = ex::written_precision(formula->second.source());
+        verdict = ex::judge(mine->value, mine->error, g, g_error, options.tolerance,
+                            written ? std::optional(written->last_digit_unit) : std::nullopt);
+      }
+      const bool ok = verdict ? verdict->agree : fd_confirms;
       all_agree = all_agree && ok;
       ++checked;
       agreeing += ok ? 1 : 0;
@@ -267,14 +289,21 @@ void run_check(const CheckOptions& options) {
       json row = {{"variable", name},
                   {"at", point},
                   {"engine", g},
-                  {"manual", mine ? json(*mine) : json(nullptr)},
+                  {"engine_error", g_error},
+                  {"manual", mine ? json(mine->value) : json(nullptr)},
+                  {"manual_error", mine ? json(mine->error) : json(nullptr)},
                   {"formula", mine ? json(formula->second.source()) : json(nullptr)},
+                  {"difference", verdict ? json(verdict->difference) : json(nullptr)},
+                  {"allowed", verdict ? json(verdict->allowed) : json(nullptr)},
+                  {"digits_given", written ? json(written->significant_digits) : json(nullptr)},
+                  {"matches_digits_given", verdict && verdict->within_last_digit},
                   {"finite_difference", fd ? json(fd->estimate) : json(nullptr)},
                   {"finite_difference_error", fd ? json(fd->error) : json(nullptr)},
+                  {"finite_difference_confirms_engine", fd ? json(fd_confirms) : json(nullptr)},
                   {"agree", ok}};
       json& rel = row["relative_error"] = json::object();
-      if (mine) rel["manual_engine"] = relative_error(*mine, g);
-      if (mine && fd) rel["manual_finite_difference"] = relative_error(*mine, fd->estimate);
+      if (mine) rel["manual_engine"] = relative_error(mine->value, g);
+      if (mine && fd) rel["manual_finite_difference"] = relative_error(mine->value, fd->estimate);
       if (fd) rel["engine_finite_difference"] = relative_error(g, fd->estimate);
 
       text << "  d/d" << name << ": " << (ok ? "agree" : "DISAGREE") << '\n';
@@ -283,7 +312,7 @@ void run_check(const CheckOptions& options) {
         text << "    " << label << std::string(19 - label.size(), ' ') << value << note << '\n';
       };
       value_line("engine", format(g, p), "");
-      if (mine) value_line("yours", format(*mine, p), "   = " + formula->second.source());
+      if (mine) value_line("yours", format(mine->value, p), "   = " + formula->second.source());
       if (fd)
         value_line("finite difference", format(fd->estimate, p),
                    "   (± " + format(fd->error, 2) + ")");
@@ -298,11 +327,20 @@ void run_check(const CheckOptions& options) {
         errors += (errors.empty() ? "" : ", ") + std::string("engine vs finite difference ") +
                   format(rel["engine_finite_difference"].get<double>(), 3);
       value_line("relative error", errors, "");
-      if (!engine_fd)
+      if (verdict)
+        value_line("|yours - engine|", format(verdict->difference, 3),
+                   ", allowed " + format(verdict->allowed, 3));
+      if (verdict && verdict->within_last_digit)
+        text << "    matches to the " << written->significant_digits
+             << " significant digits given; give more digits to check further\n";
+      if (!fd_confirms && ok)
+        text << "    the finite difference is unreliable here: it differs from the engine by more "
+                "than its error estimate, and yours agrees with the engine\n";
+      else if (!fd_confirms)
         text << "    the engine and the finite difference disagree: is the point at a kink or "
                 "a discontinuity?\n";
 
-      if (mine && !(mine_engine && mine_fd)) {
+      if (mine && !ok) {
         const json where = diagnose(formula->second, engine, name, point, p, text);
         row["terms"] = where["terms"];
         row["engine_quantities"] = where["engine_quantities"];
@@ -342,11 +380,18 @@ void add_check_command(CLI::App& app) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   check
       ->add_option("--tolerance", options->tolerance,
-                   "two values agree when |a - b| <= T*max(1, |a|, |b|) (plus the finite "
-                   "difference's own error estimate when one of them is the finite difference)")
+                   "a finite positive number: yours agrees when |yours - engine| <= "
+                   "T*max(|yours|, |engine|) + 4*(the rounding-error bounds of both, which "
+                   "grow only where terms cancel). The finite difference is a check of the "
+                   "engine, shown beside it; it decides only for a variable without -d")
       ->capture_default_str()
       ->type_name("T");
-  check->add_flag("--json", options->json, "print the report as JSON");
+  check->add_flag("--json", options->json,
+                  "print the report as JSON; each check has engine, engine_error (its rounding "
+                  "bound), manual, manual_error, difference (|yours - engine|), allowed (the "
+                  "largest difference that agrees), digits_given (for a derivative written as a "
+                  "number), matches_digits_given, finite_difference, finite_difference_error, "
+                  "finite_difference_confirms_engine and agree");
   check->add_option("--precision", options->precision, "significant digits (default 17)")
       ->type_name("N")
       ->check(CLI::Range(1, 17));

@@ -1,7 +1,6 @@
-// Evaluation of a parsed expression: on doubles, on the tape, and by finite differences.
+// Evaluation of a parsed expression: on doubles and on the tape.
 #include <cmath>
 #include <cstdio>
-#include <limits>
 
 #include "autodiff/expression/expression.hpp"
 
@@ -205,6 +204,10 @@ double evaluate(const Expression& expression, const Node& node, const Values& va
   std::vector<double> operands;
   for (const Node& operand : node.operands)
     operands.push_back(evaluate(expression, operand, values));
+  return apply(expression, node, operands);
+}
+
+double apply(const Expression& expression, const Node& node, const std::vector<double>& operands) {
   const double result = operate(node.op, operands);
   if (!std::isfinite(result)) throw_not_finite(expression, node, operands, result);
   return result;
@@ -214,49 +217,6 @@ ad::Var record(const Expression& expression, const Variables& variables,
                std::map<const Node*, ad::Var>* recorded) {
   const Operand root = Recorder(expression, variables, recorded).record(expression.root());
   return root.active ? root.var : ad::Var(root.value);
-}
-
-std::optional<FiniteDifference> finite_difference(const Expression& expression,
-                                                  const Values& values,
-                                                  const std::string& variable) {
-  Values at = values;
-  const double x = values.at(variable);
-  const double fx = std::abs(evaluate(expression, values));
-  const auto f = [&](double dx) {
-    at[variable] = x + dx;
-    return evaluate(expression, at);
-  };
-  // Richardson estimates R(h) for h = 1e-3, 1e-4, ... (times max(1, |x|)). The error of R(h)
-  // is about |R(h) − R(h/10)| plus the rounding error of R(h/10), whose truncation error is
-  // 10^4 times smaller; the estimate with the smallest error wins. A large step has large
-  // truncation error (near a singularity, as for sqrt(x) at small x), a small one large rounding.
-  struct Step {
-    double h, estimate, bound, rounding;  // bound: |D(h/2) − D(h)| + rounding, when alone
-  };
-  std::vector<std::optional<Step>> steps;
-  const double scale = std::max(1.0, std::abs(x));
-  for (double h = 1e-3 * scale; h >= 1e-9 * scale; h /= 10) {
-    try {
-      const double d1 = (f(h) - f(-h)) / (2 * h);
-      const double d2 = (f(h / 2) - f(-h / 2)) / h;
-      const double rounding = 64 * std::numeric_limits<double>::epsilon() * (fx + 1) / h;
-      steps.push_back(Step{h, (4 * d2 - d1) / 3, std::abs(d2 - d1) + rounding, rounding});
-    } catch (const DomainError&) {
-      steps.emplace_back();  // the stencil left the domain (sqrt or log near 0)
-    }
-  }
-  std::optional<FiniteDifference> best;
-  for (std::size_t k = 0; k < steps.size(); ++k) {
-    if (!steps[k]) continue;
-    const Step& s = *steps[k];
-    double error = s.bound;
-    if (k + 1 < steps.size() && steps[k + 1])
-      error =
-          std::min(error, std::abs(s.estimate - steps[k + 1]->estimate) + steps[k + 1]->rounding);
-    if (!best || error < best->error) best = FiniteDifference{s.estimate, error, s.h};
-  }
-  if (best) return best;
-  return std::nullopt;
 }
 
 }  // namespace ad::expression

@@ -11,7 +11,7 @@
 // So -x^2 = -(x^2), 2^-1 = 0.5 and x-y-z = (x-y)-z, as in mathematics. The functions are every
 // unary function of the engine's table (op.hpp), read from it, plus pow, min and max of two
 // arguments. A parsed expression is a small tree that is evaluated either on doubles (for
-// finite differences, without the engine) or on ad::Var (recorded on the active tape).
+// finite differences, without the engine: verdict.hpp) or on ad::Var (recorded on the active tape).
 #pragma once
 
 #include <cstddef>
@@ -102,6 +102,10 @@ double evaluate(const Expression& expression, const Node& node, const Values& va
 inline double evaluate(const Expression& expression, const Values& values) {
   return evaluate(expression, expression.root(), values);
 }
+// The value of an operation node from the values of its operands: the step evaluate() takes at
+// that node, for evaluators that carry more than the value (verdict.hpp). Throws DomainError
+// where the result is NaN or infinite.
+double apply(const Expression& expression, const Node& node, const std::vector<double>& operands);
 
 // Records the expression on the active tape. A sub-expression without variables is computed
 // on doubles and enters as a constant, so x^2 records pow(x, 2.0) and 2*x records x·2. With a
@@ -110,23 +114,6 @@ inline double evaluate(const Expression& expression, const Values& values) {
 // depends on a variable.
 ad::Var record(const Expression& expression, const Variables& variables,
                std::map<const Node*, ad::Var>* recorded = nullptr);
-
-// Central finite difference of the expression with respect to one variable, on doubles:
-// steps h and h/2 combined by Richardson extrapolation (error O(h^4)), for h = 1e-3, 1e-4, ...,
-// 1e-9 times max(1, |x|); of the steps whose stencil stays in the domain, the one with the
-// smallest error estimate is taken.
-struct FiniteDifference {
-  double estimate;
-  // An estimate of |estimate − exact|: the smaller of |D(h/2) − D(h)| and the change of the
-  // extrapolated estimate from h to h/10, plus the rounding error 64·ε·(|f| + 1)/h.
-  double error;
-  double step;
-};
-// std::nullopt when no step keeps the stencil inside the domain; DomainError (or
-// UnknownVariable) when the expression cannot be evaluated at the point itself.
-std::optional<FiniteDifference> finite_difference(const Expression& expression,
-                                                  const Values& values,
-                                                  const std::string& variable);
 
 // The known names, for messages and help: the functions with their number of arguments.
 struct Function {

@@ -121,54 +121,6 @@ TEST(Record, EveryFunctionAgainstFiniteDifferencesOfTheReference) {
   }
 }
 
-TEST(FiniteDifference, MatchesTheClosedFormDerivative) {
-  const auto e = ex::Expression::parse("x^3*cos(y)");
-  const ex::Values at{{"x", 1.3}, {"y", 0.4}};
-  const auto dx = ex::finite_difference(e, at, "x");
-  ASSERT_TRUE(dx);
-  EXPECT_NEAR(dx->estimate, 3 * 1.3 * 1.3 * std::cos(0.4), dx->error);
-  EXPECT_LT(dx->error, 1e-8);
-  const auto dy = ex::finite_difference(e, at, "y");
-  ASSERT_TRUE(dy);
-  EXPECT_NEAR(dy->estimate, -1.3 * 1.3 * 1.3 * std::sin(0.4), dy->error);
-}
-
-TEST(FiniteDifference, ErrorEstimateCoversTheTrueError) {
-  struct Case {
-    const char* text;
-    double (*derivative)(double);
-  };
-  const Case cases[] = {
-      {"exp(3*x)", [](double x) { return 3 * std::exp(3 * x); }},
-      {"log(x)", [](double x) { return 1 / x; }},
-      {"1/x^2", [](double x) { return -2 / (x * x * x); }},
-      {"sin(x)*1000", [](double x) { return 1000 * std::cos(x); }},
-      {"sqrt(x) + 100", [](double x) { return 0.5 / std::sqrt(x); }},
-      {"atan(x^3)", [](double x) { return 3 * x * x / (1 + std::pow(x, 6)); }},
-  };
-  for (const Case& c : cases) {
-    const auto e = ex::Expression::parse(c.text);
-    for (double x : {1e-4, 0.03, 0.9, 2.2, 37.0}) {
-      const auto d = ex::finite_difference(e, {{"x", x}}, "x");
-      ASSERT_TRUE(d) << c.text << " at " << x;
-      EXPECT_NEAR(d->estimate, c.derivative(x), d->error) << c.text << " at " << x;
-      EXPECT_LT(d->error, 1e-5 * std::max(1.0, std::abs(c.derivative(x)))) << c.text << " at " << x;
-    }
-  }
-}
-
-TEST(FiniteDifference, ShrinksTheStepToStayInTheDomain) {
-  // sqrt(x) at x = 1e-5: a step of 1e-3 would take the square root of a negative number.
-  const auto e = ex::Expression::parse("sqrt(x)");
-  const auto d = ex::finite_difference(e, {{"x", 1e-5}}, "x");
-  ASSERT_TRUE(d);
-  EXPECT_LT(d->step, 1e-5);
-  EXPECT_NEAR(d->estimate, 0.5 / std::sqrt(1e-5), d->error);
-  EXPECT_LT(d->error, 1e-6 * 0.5 / std::sqrt(1e-5));
-  // At the edge itself no step fits.
-  EXPECT_FALSE(ex::finite_difference(e, {{"x", 0.0}}, "x"));
-}
-
 template <class E>
 std::string error_of(const std::function<void()>& f) {
   try {

@@ -11,6 +11,7 @@
 
 #include "autodiff/autodiff.hpp"
 #include "autodiff/expression/expression.hpp"
+#include "autodiff/expression/verdict.hpp"
 #include "nn/network.hpp"
 #include "nn/network_file.hpp"
 

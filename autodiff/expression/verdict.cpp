@@ -1,0 +1,209 @@
+// Rounding-error bounds, the verdict on a derivative and the finite difference (see verdict.hpp).
+#include "autodiff/expression/verdict.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+namespace ad::expression {
+
+namespace {
+
+constexpr double u = kUnitRoundoff;
+// The rounding of a library function's result, in units of u (see evaluate_bounded).
+constexpr double kFunctionRounding = 4;
+// The roundings, in units of u, in a partial computed from the recorded values: none where it
+// is ±1, a constant, ½ or the other operand of a product; one for a quotient; a library
+// function's (with the product or sum around it) otherwise.
+double partial_rounding(Op op) {
+  switch (op) {
+    case Op::Div:
+    case Op::DivC:
+    case Op::CDiv:
+      return 1;
+    case Op::Pow:
+    case Op::PowC:
+    case Op::CPow:
+      return kFunctionRounding;
+    default:
+      return is_unary_function(op) ? kFunctionRounding : 0;
+  }
+}
+
+// |partial|·error, the error an operand carries into the result: 0 for an exact operand (even
+// where the partial is infinite, as sqrt's at 0), infinite where the partial is not a number.
+double carried(double partial, double error) {
+  if (error == 0) return 0;
+  const double e = std::abs(partial) * error;
+  return std::isnan(e) ? std::numeric_limits<double>::infinity() : e;
+}
+
+}  // namespace
+
+Bounded evaluate_bounded(const Expression& expression, const Node& node, const Values& values) {
+  if (node.kind != Node::Kind::Operation) return {evaluate(expression, node, values), 0.0};
+  std::vector<double> x, e;
+  for (const Node& operand : node.operands) {
+    const Bounded b = evaluate_bounded(expression, operand, values);
+    x.push_back(b.value);
+    e.push_back(b.error);
+  }
+  const double y = apply(expression, node, x);
+  const double rounding = u * std::abs(y);
+  switch (node.op) {
+    case Op::Neg:
+      return {y, e[0]};
+    case Op::Add:
+    case Op::Sub:
+      return {y, e[0] + e[1] + rounding};
+    case Op::Mul:
+      return {y, carried(x[1], e[0]) + carried(x[0], e[1]) + rounding};
+    case Op::Div:
+      return {y, carried(1 / x[1], e[0]) + carried(y / x[1], e[1]) + rounding};
+    case Op::Pow:
+      return {y, carried(pow_partial_base(x[0], x[1]), e[0]) +
+                     carried(pow_partial_exponent(x[0], y, x[1]), e[1]) +
+                     kFunctionRounding * rounding};
+    case Op::Min:
+    case Op::Max:  // 1-Lipschitz in each operand, and exact
+      return {y, std::max(e[0], e[1])};
+    default:
+      return {y,
+              carried(unary_rule(node.op).partial(x[0], y), e[0]) + kFunctionRounding * rounding};
+  }
+}
+
+std::vector<double> gradient_rounding(const ad::Tape& tape, const ad::Var& y) {
+  tape.check(y);
+  const std::vector<NodeView> nodes = tape.nodes();
+  // size: Σ over paths of |product of partials|; weight: the largest rounding count of a path;
+  // contributions: how many terms the engine's sweep adds into the node's adjoint.
+  std::vector<double> size(nodes.size(), 0.0), weight(nodes.size(), 0.0);
+  std::vector<std::size_t> contributions(nodes.size(), 0);
+  size[y.index()] = 1;
+  for (std::size_t i = y.index() + 1; i-- > 0;) {
+    if (size[i] == 0) continue;  // on no path from y, or only through zero partials
+    if (contributions[i] > 1) weight[i] += static_cast<double>(contributions[i] - 1);
+    const NodeView& node = nodes[i];
+    for (std::size_t k = 0; k < node.operands.size(); ++k) {
+      const std::uint32_t o = node.operands[k];
+      size[o] += size[i] * std::abs(node.partials[k]);
+      weight[o] = std::max(weight[o], weight[i] + 1 + partial_rounding(node.op));
+      ++contributions[o];
+    }
+  }
+  std::vector<double> bound(nodes.size());
+  for (std::size_t i = 0; i < nodes.size(); ++i) bound[i] = u * weight[i] * size[i];
+  return bound;
+}
+
+Verdict judge(double yours, double yours_error, double engine, double engine_error,
+              double tolerance, std::optional<double> last_digit_unit) {
+  const double difference = std::abs(yours - engine);
+  const double allowed = tolerance * std::max(std::abs(yours), std::abs(engine)) +
+                         kRoundingSafety * (yours_error + engine_error);
+  const bool agree = difference <= allowed;
+  return {agree, difference, allowed,
+          !agree && last_digit_unit.has_value() && difference <= *last_digit_unit};
+}
+
+std::optional<WrittenPrecision> written_precision(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  std::size_t i = 0;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+  std::string digits;
+  int fraction_digits = 0;
+  bool point = false;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c >= '0' && c <= '9') {
+      digits += c;
+      fraction_digits += point ? 1 : 0;
+    } else if (c == '.' && !point) {
+      point = true;
+    } else {
+      break;
+    }
+  }
+  if (digits.empty()) return std::nullopt;
+  int exponent = 0;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && text[i] == '+') ++i;  // from_chars takes '-' only
+    const auto [end, error] = std::from_chars(text.data() + i, text.data() + text.size(), exponent);
+    if (error != std::errc{}) return std::nullopt;
+    i = static_cast<std::size_t>(end - text.data());
+  }
+  if (i != text.size()) return std::nullopt;
+  const auto first = digits.find_first_not_of('0');
+  if (first == std::string::npos) return std::nullopt;
+  return WrittenPrecision{static_cast<int>(digits.size() - first),
+                          std::pow(10.0, exponent - fraction_digits)};
+}
+
+std::optional<FiniteDifference> finite_difference(const BoundedFunction& f, const Values& values,
+                                                  const std::string& variable) {
+  Values at = values;
+  const double x = values.at(variable);
+  (void)f(values);  // f must be defined at the point itself: its exceptions propagate
+  // The difference quotient over [x − h, x + h] as rounded (so the width is the one taken), and
+  // its rounding error: f's bound at both ends, plus the rounding of f's last digit, over the
+  // width, plus the subtraction and the division.
+  struct Quotient {
+    double value, rounding;
+  };
+  const auto quotient = [&](double h) {
+    const double high = x + h, low = x - h;
+    at[variable] = high;
+    const Bounded a = f(at);
+    at[variable] = low;
+    const Bounded b = f(at);
+    const double width = high - low;
+    const double value = (a.value - b.value) / width;
+    const double rounding =
+        (a.error + b.error + u * (std::abs(a.value) + std::abs(b.value))) / width +
+        2 * u * std::abs(value);
+    return Quotient{value, rounding};
+  };
+  // Richardson estimates R(h) for h = 1e-3, 1e-4, ... (times max(1, |x|)). The error of R(h)
+  // is about |R(h) − R(h/10)| plus the rounding error of R(h/10), whose truncation error is
+  // 10^4 times smaller; the estimate with the smallest error wins. A large step has large
+  // truncation error (near a singularity, as for sqrt(x) at small x), a small one large rounding.
+  struct Step {
+    double h, estimate, bound, rounding;  // bound: |D(h/2) − D(h)| + rounding, when alone
+  };
+  std::vector<std::optional<Step>> steps;
+  const double scale = std::max(1.0, std::abs(x));
+  for (double h = 1e-3 * scale; h >= 1e-9 * scale; h /= 10) {
+    try {
+      const Quotient d1 = quotient(h), d2 = quotient(h / 2);
+      const double rounding = (4 * d2.rounding + d1.rounding) / 3;
+      steps.push_back(Step{h, (4 * d2.value - d1.value) / 3,
+                           std::abs(d2.value - d1.value) + rounding, rounding});
+    } catch (const DomainError&) {
+      steps.emplace_back();  // the stencil left the domain (sqrt or log near 0)
+    }
+  }
+  std::optional<FiniteDifference> best;
+  for (std::size_t k = 0; k < steps.size(); ++k) {
+    if (!steps[k]) continue;
+    const Step& s = *steps[k];
+    double error = s.bound;
+    if (k + 1 < steps.size() && steps[k + 1])
+      error =
+          std::min(error, std::abs(s.estimate - steps[k + 1]->estimate) + steps[k + 1]->rounding);
+    if (!best || error < best->error) best = FiniteDifference{s.estimate, error, s.h};
+  }
+  return best;
+}
+
+std::optional<FiniteDifference> finite_difference(const Expression& expression,
+                                                  const Values& values,
+                                                  const std::string& variable) {
+  return finite_difference([&](const Values& at) { return evaluate_bounded(expression, at); },
+                           values, variable);
+}
+
+}  // namespace ad::expression

@@ -1,0 +1,103 @@
+// Judging a derivative worked out by hand: values on doubles with a bound on their rounding
+// error, a bound on the rounding error of the engine's gradient, the verdict (yours against the
+// engine), and the finite difference with an honest error estimate, reported beside it.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "autodiff/expression/expression.hpp"
+#include "autodiff/tape.hpp"
+
+namespace ad::expression {
+
+// The unit roundoff of double: a correctly rounded operation has relative error at most u.
+inline constexpr double kUnitRoundoff = 0x1p-53;
+
+// A value computed on doubles and a bound on |value − the exact value of the same expression at
+// the same (double) inputs and constants|, to first order in u.
+struct Bounded {
+  double value;
+  double error;
+};
+
+// evaluate() with a running first-order error bound (forward error analysis): a sum or
+// difference adds its operands' errors and u·|result|, a product |b|·err(a) + |a|·err(b) +
+// u·|result|, a quotient err(a)/|b| + |a/b²|·err(b) + u·|result|, a function f adds
+// |f'(a)|·err(a) and 4u·|f(a)| (the library's functions are within a few ulps; the sigmoid is
+// three roundings). Numbers and variables are exact: both sides of a comparison use the same
+// doubles. Throws as evaluate() does.
+Bounded evaluate_bounded(const Expression& expression, const Node& node, const Values& values);
+inline Bounded evaluate_bounded(const Expression& expression, const Values& values) {
+  return evaluate_bounded(expression, expression.root(), values);
+}
+
+// A bound on the rounding error of the engine's d y/d x for every node x of the tape (indexed
+// by node), read from the recorded partials (NodeView), not from the engine's sweep. With M(x)
+// = Σ over the paths from y to x of |the product of the partials along the path| (a sweep that
+// adds |adjoint|·|partial|) and W(x) the largest weight of such a path, the bound is u·W·M: each
+// step of a path weighs 1 (the rounding of adjoint·partial) plus the roundings in its partial
+// (0 for ±1, a constant or an operand's value, 1 for a quotient, 4 for a library function), and
+// a node that sums n contributions n − 1 more (recursive summation). Where the gradient is a
+// sum of terms that cancel, M is the size of those terms, not of the result.
+// Not covered: a partial whose own formula cancels (tanh' = 1 − y² for |x| ≳ 10), where the
+// engine's gradient is no better than the partial.
+std::vector<double> gradient_rounding(const ad::Tape& tape, const ad::Var& y);
+inline double gradient_rounding(const ad::Tape& tape, const ad::Var& y, const ad::Var& x) {
+  return gradient_rounding(tape, y).at(x.index());
+}
+
+// Yours against the engine: they agree iff
+//   |yours − engine| ≤ T·max(|yours|, |engine|) + k·(yours_error + engine_error),   k = 4,
+// with T the tolerance and the errors the rounding bounds above. The rule is relative (the
+// rounding terms are ~1e-16 of the values unless terms cancel); where the engine's value is
+// within rounding of zero, the floor is k·(the bounds), which scale with the magnitudes that
+// cancel there, never a fixed number.
+struct Verdict {
+  bool agree;
+  double difference;  // |yours − engine|
+  double allowed;     // the right-hand side of the rule
+  // Yours was written as a number, disagrees, but is within one unit of its last written digit
+  // of the engine's value: it matches to the digits given. The verdict stays DISAGREE.
+  bool within_last_digit;
+};
+inline constexpr double kRoundingSafety = 4;
+Verdict judge(double yours, double yours_error, double engine, double engine_error,
+              double tolerance, std::optional<double> last_digit_unit = {});
+
+// The precision a number is written with: "0.0821" has 3 significant digits and its last digit
+// is worth 1e-4; "-2.50": 3 and 0.01; "1e-3": 1 and 1e-3; "7": 1 and 1. std::nullopt when the
+// text is not a plain number (a formula) or its value is zero (0 means exactly zero).
+struct WrittenPrecision {
+  int significant_digits;
+  double last_digit_unit;
+};
+std::optional<WrittenPrecision> written_precision(std::string_view text);
+
+// Central finite difference with respect to one variable, on doubles: steps h and h/2
+// combined by Richardson extrapolation (error O(h^4)), for h = 1e-3, 1e-4, ..., 1e-9 times
+// max(1, |x|); of the steps whose stencil stays in the domain, the one with the smallest error
+// estimate is taken.
+struct FiniteDifference {
+  double estimate;
+  // An estimate of |estimate − exact|: the smaller of |D(h/2) − D(h)| and the change of the
+  // extrapolated estimate from h to h/10, plus the rounding error of the stencil, from the
+  // rounding bound of f at each point (evaluate_bounded's error + u·|f|) divided by the step.
+  double error;
+  double step;
+};
+// The function as a callable that evaluates it with its rounding bound at a point and throws
+// DomainError outside its domain (so a caller can re-evaluate definitions at each point).
+// std::nullopt when no step keeps the stencil inside the domain; the callable's exceptions
+// propagate when f cannot be evaluated at the point itself.
+using BoundedFunction = std::function<Bounded(const Values&)>;
+std::optional<FiniteDifference> finite_difference(const BoundedFunction& f, const Values& values,
+                                                  const std::string& variable);
+std::optional<FiniteDifference> finite_difference(const Expression& expression,
+                                                  const Values& values,
+                                                  const std::string& variable);
+
+}  // namespace ad::expression
