@@ -107,6 +107,123 @@ TEST(Check, NumberAsDerivativeAndTolerance) {
   EXPECT_EQ(run("check 'x^3' -d x=12.001 --at x=2 --tolerance 1e-3").status, 0);
 }
 
+// The first bullet: small derivatives were accepted by an absolute tolerance of 1e-6.
+TEST(Check, ASmallWrongDerivativeDisagrees) {
+  auto r = run("check '6.674e-11*x^2' -d x='-2*6.674e-11*x' --at x=1");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("  d/dx: DISAGREE\n"), std::string::npos) << r.out;
+  r = run("check '1e-7*x^2' -d x=0 --at x=1");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("  d/dx: DISAGREE\n"), std::string::npos) << r.out;
+  // Right at the same magnitude: agree.
+  EXPECT_EQ(run("check '6.674e-11*x^2' -d x='2*6.674e-11*x' --at x=1").status, 0);
+}
+
+// The second bullet: right derivatives of functions that cancel were rejected because
+// the finite difference, off by more than its error estimate said, had a say in the verdict.
+TEST(Check, ARightDerivativeAgreesWhereTheFiniteDifferenceIsPoor) {
+  struct Case {
+    const char* command;
+    double x;
+    double derivative;  // the closed form, written without cancellation
+  };
+  const double x1 = 1e4, s = std::sqrt(x1 * x1 + 1), x2 = 1e-5;
+  const Case cases[] = {
+      {"check '1e8*(sqrt(x^2+1)-x)' -d x='1e8*(x/sqrt(x^2+1)-1)' --at x=1e4 --json", x1,
+       -1e8 / (s * (x1 + s))},
+      {"check '1e12*(x - sin(x))' -d x='1e12*2*sin(x/2)^2' --at x=1e-5 --json", x2,
+       1e12 * 2 * std::pow(std::sin(x2 / 2), 2)},
+  };
+  for (const Case& c : cases) {
+    const auto r = run(c.command);
+    ASSERT_EQ(r.status, 0) << c.command << '\n' << r.out << r.err;
+    const json report = json::parse(r.out);
+    const json& dx = row(report, "x", c.x);
+    EXPECT_TRUE(dx.at("agree").get<bool>());
+    // The finite difference's error estimate now covers its true error.
+    EXPECT_NEAR(dx.at("finite_difference").get<double>(), c.derivative,
+                dx.at("finite_difference_error").get<double>())
+        << c.command;
+    // The engine is within its rounding bound of the exact derivative.
+    EXPECT_NEAR(dx.at("engine").get<double>(), c.derivative, dx.at("engine_error").get<double>())
+        << c.command;
+  }
+}
+
+// Without the engine the verdict could not notice this: no step of the finite difference stays
+// inside log's domain.
+TEST(Check, AWrongDerivativeDisagreesWhereNoFiniteDifferenceIsPossible) {
+  const auto r = run("check 'log(x)' -d x=5 --at x=1e-12");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("  d/dx: DISAGREE\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("finite difference  n/a"), std::string::npos) << r.out;
+  EXPECT_EQ(run("check 'log(x)' -d x='1/x' --at x=1e-12").status, 0);
+}
+
+// The engine is right and so are you; the finite difference is not: at relu's kink it sees the
+// average slope, ½ + 1, where the engine takes the subgradient 0 (op.hpp), + 1.
+TEST(Check, AFiniteDifferenceThatDisagreesWithTheEngineIsReportedAsUnreliable) {
+  auto r = run("check 'relu(x) + x' -d x=1 --at x=0 --json");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const json dx = json::parse(r.out).at("checks")[0];
+  EXPECT_FALSE(dx.at("finite_difference_confirms_engine").get<bool>());
+  EXPECT_NEAR(dx.at("finite_difference").get<double>(), 1.5, 1e-9);  // the average slope
+  r = run("check 'relu(x) + x' -d x=1 --at x=0");
+  EXPECT_NE(r.out.find("the finite difference is unreliable here"), std::string::npos) << r.out;
+  // Yours wrong too: DISAGREE, and the note asks about the kink.
+  r = run("check 'relu(x) + x' -d x=2 --at x=0");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("is the point at a kink"), std::string::npos) << r.out;
+}
+
+// A number matching the engine to the digits it is written with still disagrees, with a note.
+TEST(Check, ANumberThatMatchesToItsDigitsDisagreesWithANote) {
+  // d/dx x^3 at 2.001 = 3·2.001² = 12.012003.
+  auto r = run("check 'x^3' -d x=12.01 --at x=2.001");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("  d/dx: DISAGREE\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("matches to the 4 significant digits given; give more digits to check "
+                       "further"),
+            std::string::npos)
+      << r.out;
+  r = run("check 'x^3' -d x=12.01 --at x=2.001 --json");
+  const json dx = json::parse(r.out).at("checks")[0];
+  EXPECT_EQ(dx.at("digits_given"), 4);
+  EXPECT_TRUE(dx.at("matches_digits_given").get<bool>());
+  // One digit further off: no note.
+  r = run("check 'x^3' -d x=12.00 --at x=2.001");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out.find("significant digits given"), std::string::npos) << r.out;
+  // Enough digits: agree.
+  EXPECT_EQ(run("check 'x^3' -d x=12.012003 --at x=2.001").status, 0);
+}
+
+// The verdict at magnitudes 1e-12 … 1e12: f = s·x²·sin(x), your derivative the closed form
+// s·(2x·sin(x) + x²·cos(x)), exactly and off by a relative 1e-7 and 1e-3.
+TEST(Check, VerdictAtEveryMagnitude) {
+  for (const char* s : {"1e-12", "1e-9", "1e-6", "1e-3", "1", "1e3", "1e6", "1e9", "1e12"}) {
+    const std::string f = std::string(s) + "*x^2*sin(x)";
+    const std::string derivative = std::string(s) + "*(2*x*sin(x) + x^2*cos(x))";
+    const auto status = [&](const std::string& factor) {
+      return run("check '" + f + "' -d x='" + factor + derivative + "' --at x=0.7 --at x=-3")
+          .status;
+    };
+    EXPECT_EQ(status(""), 0) << s;
+    EXPECT_EQ(status("(1+1e-7)*"), 0) << s;
+    EXPECT_EQ(status("(1+1e-3)*"), 1) << s;
+    EXPECT_EQ(status("(1-1e-3)*"), 1) << s;
+    EXPECT_EQ(status("-"), 1) << s;
+  }
+}
+
+TEST(Check, ToleranceMustBeAFinitePositiveNumber) {
+  for (const char* t : {"nan", "inf", "-inf", "0", "-1e-6"}) {
+    const auto r = run(std::string("check 'x^3' -d x=12 --at x=2 --tolerance ") + t);
+    EXPECT_EQ(r.status, 2) << t;
+    EXPECT_NE(r.err.find("must be a finite positive number"), std::string::npos) << t << r.err;
+  }
+}
+
 TEST(Check, ErrorsNameWhatIsWrong) {
   auto r = run("check 'x*y' -d z=1 --at x=1,y=2");
   EXPECT_EQ(r.status, 2);
