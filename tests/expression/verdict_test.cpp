@@ -53,7 +53,7 @@ TEST(EvaluateBounded, HandDerivedBounds) {
   // Exact operations on exact inputs: 0.5 + 0.25 and 3·2 are exact, yet the bound is one
   // rounding of the result (it cannot know the result was exact).
   EXPECT_EQ(ex::evaluate_bounded(ex::Expression::parse("x + 0.25"), {{"x", 0.5}}).error, u * 0.75);
-  // (x·3)·2: err(x·3) = 3u·|x|·... = u·6 at x = 2; times 2, plus u·12.
+  // (x·3)·2 at x = 1: x·3 = 3 has bound 3u; doubled, plus the rounding u·6 of the product.
   EXPECT_EQ(ex::evaluate_bounded(ex::Expression::parse("(x*3)*2"), {{"x", 1.0}}).error,
             2 * (u * 3) + u * 6);
   // A constant expression has no variable but is still computed: the bound is not 0.
