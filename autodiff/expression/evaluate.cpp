@@ -219,12 +219,19 @@ ad::Var record(const Expression& expression, const Variables& variables,
 std::optional<FiniteDifference> finite_difference(const Expression& expression,
                                                   const Values& values,
                                                   const std::string& variable) {
+  return finite_difference([&](const Values& at) { return evaluate(expression, at); }, values,
+                           variable);
+}
+
+std::optional<FiniteDifference> finite_difference(const std::function<double(const Values&)>& g,
+                                                  const Values& values,
+                                                  const std::string& variable) {
   Values at = values;
   const double x = values.at(variable);
-  const double fx = std::abs(evaluate(expression, values));
+  const double fx = std::abs(g(values));
   const auto f = [&](double dx) {
     at[variable] = x + dx;
-    return evaluate(expression, at);
+    return g(at);
   };
   // Richardson estimates R(h) for h = 1e-3, 1e-4, ... (times max(1, |x|)). The error of R(h)
   // is about |R(h) − R(h/10)| plus the rounding error of R(h/10), whose truncation error is

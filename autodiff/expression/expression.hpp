@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -125,6 +126,11 @@ struct FiniteDifference {
 // std::nullopt when no step keeps the stencil inside the domain; DomainError (or
 // UnknownVariable) when the expression cannot be evaluated at the point itself.
 std::optional<FiniteDifference> finite_difference(const Expression& expression,
+                                                  const Values& values,
+                                                  const std::string& variable);
+// The same for any function of the values, such as a program with definitions
+// (Definitions::function).
+std::optional<FiniteDifference> finite_difference(const std::function<double(const Values&)>& f,
                                                   const Values& values,
                                                   const std::string& variable);
 
