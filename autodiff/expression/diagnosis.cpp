@@ -165,6 +165,25 @@ class Diagnoser {
            (q == 1 ? "" : "/" + std::to_string(q));
   }
 
+  // The formula with term k scaled by p/q. A leading number is multiplied instead (0.5*x^2 by 4
+  // is 2*x^2), and dropped where it becomes 1.
+  std::string scaled_term(std::size_t k, long p, long q) const {
+    const Node* n = terms_[k].node;
+    const Node* parent = nullptr;
+    while (n->kind == Node::Kind::Operation && (n->op == Op::Mul || n->op == Op::Div)) {
+      parent = n;
+      n = &n->operands[0];
+    }
+    if (n->kind == Node::Kind::Number) {
+      const double v = n->number * static_cast<double>(p) / static_cast<double>(q);
+      const std::string text = to_string(number_node(v));
+      if (v == 1 && parent != nullptr && parent->op == Op::Mul)
+        return apply(source_, {{n->begin, parent->operands[1].begin - n->begin, ""}});
+      if (text.size() <= 8) return apply(source_, {{n->begin, n->end - n->begin, text}});
+    }
+    return with_term(k, scaled(term_text(k), p, q));
+  }
+
   std::optional<Diagnosis> constant_factor(const Node& derivative) const {
     // The factor that would make the formula (or one term) right at the first point; every
     // point is then checked by the caller's verdict.
@@ -188,8 +207,7 @@ class Diagnoser {
         const std::string what =
             terms_.size() == 1 ? "the formula" : "term " + std::to_string(k + 1);
         if (auto d =
-                found("constant_factor", static_cast<int>(k + 1),
-                      with_term(k, scaled(term_text(k), p, q)),
+                found("constant_factor", static_cast<int>(k + 1), scaled_term(k, p, q),
                       what + " is off by a constant factor: it needs a factor " + fraction(p, q)))
           return d;
       }
