@@ -55,12 +55,14 @@ std::string fraction(long p, long q) {
   return std::to_string(p) + (q == 1 ? "" : "/" + std::to_string(q));
 }
 
-// The small rational p/q (q ≤ 12, 0 < p ≤ 48) that c is, if it is one and not 1.
+// The factor p/q (q ≤ 4, 0 < p ≤ 12) that c is, if it is one and not 1: the factors a hand
+// derivation drops or adds (the n of x^n, the 1/2 of a loss). Larger denominators would match
+// too many coincidences.
 std::optional<std::pair<long, long>> small_rational(double c) {
   if (!std::isfinite(c) || c <= 0) return std::nullopt;
-  for (long q = 1; q <= 12; ++q) {
+  for (long q = 1; q <= 4; ++q) {
     const long p = std::lround(c * static_cast<double>(q));
-    if (p < 1 || p > 48 || std::gcd(p, q) != 1) continue;
+    if (p < 1 || p > 12 || std::gcd(p, q) != 1) continue;
     if (std::abs(c - static_cast<double>(p) / static_cast<double>(q)) <= 1e-9 * c) {
       if (p == q) return std::nullopt;
       return std::pair{p, q};
@@ -99,9 +101,11 @@ class Diagnoser {
     } catch (const ad::Error&) {  // min, max: only the mistakes that need no derivative
     }
     if (auto found = wrong_sign()) return found;
+    // A swap before a constant factor: tutorials' numbers are short decimals, whose ratios
+    // (w5/w6 = 0.40/0.45 = 8/9) are small rationals.
+    if (auto found = swapped_name()) return found;
     if (d)
       if (auto found = constant_factor(d->value)) return found;
-    if (auto found = swapped_name()) return found;
     if (d)
       if (auto found = missing_factor(d->factors)) return found;
     if (d)

@@ -1,15 +1,16 @@
 // Which step of a hand derivation is wrong. Given a formula for d f/d v that disagrees, tries
 // the usual mistakes one at a time and returns the first whose correction agrees at every point:
 //   wrong_sign       one top-level term (or the whole formula) has the wrong sign;
-//   constant_factor  the formula, or one term, is off by a small rational factor (2, 1/2, 3/2);
 //   swapped_name     one name used for another of the same kind (out_h2 for out_h1), or two
 //                    names exchanged;
+//   constant_factor  the formula, or one term, is off by a small factor (2, 1/2, 3/2);
 //   missing_factor   a chain-rule factor is missing (the inner derivative: cos(x^2) for
 //                    d/dx sin(x^2), corrected cos(x^2)*2*x);
 //   missing_term     a chain-rule term is missing (a product rule's second term).
 // The kinds are tried in that order, the ones that change the formula least first, so a
-// coincidence at one point does not win over the real mistake. The corrected formula is the
-// user's own text with the one change made.
+// coincidence at one point does not win over the real mistake (a swap comes before a constant
+// factor because the ratio of two short decimals, 0.40/0.45, is often a small fraction). The
+// corrected formula is the user's own text with the one change made.
 #pragma once
 
 #include <functional>
