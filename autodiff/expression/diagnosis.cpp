@@ -98,6 +98,7 @@ class Diagnoser {
     std::optional<Derivative> d;
     try {
       d = derivative(in_.definitions, in_.expression, in_.variable);
+      derivative_ = d->value;
     } catch (const ad::Error&) {  // min, max: only the mistakes that need no derivative
     }
     if (auto found = wrong_sign()) return found;
@@ -122,9 +123,33 @@ class Diagnoser {
     }
   }
 
-  std::optional<int> single_term() const {
-    return terms_.size() == 1 ? std::optional<int>(1) : std::nullopt;
+  // A correction that agrees at the points given only by coincidence (x^2*cos(x) for cos(x) at
+  // x = 1) is caught at points near them, where it must equal the symbolic derivative too.
+  // Without a symbolic derivative (min, max) the points given must do.
+  bool holds_nearby(const std::string& corrected) const {
+    if (!derivative_) return true;
+    try {
+      const Expression candidate = Expression::parse(corrected);
+      const Expression truth = Expression::parse(to_string(*derivative_));
+      for (const Values& point : in_.points)
+        for (const double scale : {1.0625, 0.9375}) {
+          Values near = point;
+          for (auto& [name, value] : near) value = value * scale + (scale - 1) / 2;
+          double a = 0, b = 0;
+          try {
+            a = in_.definitions.evaluate(candidate, near);
+            b = in_.definitions.evaluate(truth, near);
+          } catch (const ad::Error&) {
+            continue;  // outside a domain there: the points given decide
+          }
+          if (std::abs(a - b) > 1e-6 * std::max({std::abs(a), std::abs(b), 1e-300})) return false;
+        }
+      return true;
+    } catch (const ad::Error&) {
+      return false;
+    }
   }
+
   std::string term_text(std::size_t k) const {
     return std::string(in_.formula.text(*terms_[k].node));
   }
@@ -137,7 +162,7 @@ class Diagnoser {
 
   std::optional<Diagnosis> found(std::string kind, std::optional<int> term, std::string corrected,
                                  std::string explanation) const {
-    if (!accept(corrected)) return std::nullopt;
+    if (!accept(corrected) || !holds_nearby(corrected)) return std::nullopt;
     return Diagnosis{std::move(kind), term, std::move(corrected), std::move(explanation)};
   }
 
@@ -326,6 +351,7 @@ class Diagnoser {
   const std::function<bool(const Expression&)>& agrees_;
   std::string source_;
   std::vector<Term> terms_;
+  std::optional<Node> derivative_;
 };
 
 }  // namespace
