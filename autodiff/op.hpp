@@ -29,37 +29,43 @@ namespace detail {
 inline double sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0); }
 }  // namespace detail
 
-// X(Name, function, t, value, partial, symbolic partial): the value is an expression in x and t,
-// the partial in x, y (the value) and t, where t is an intermediate both share, computed once (the
-// sigmoid's e^−|x|; 0 where none is needed). The sigmoid is written so that it is accurate for
-// any x: e^−|x| never overflows, and where y·(1 − y) would cancel (x ≫ 0) its partial is y²·e^−x.
+// X(Name, function, t, value, partial, symbolic partial, formula): the value is an expression in x
+// and t, the partial in x, y (the value) and t, where t is an intermediate both share, computed
+// once (the sigmoid's e^−|x|; 0 where none is needed). The symbolic partial is for people (the
+// graph, the explanation); the formula is the same partial in the expression language, in x and
+// y, for the symbolic derivative (y lets a named node read out·(1 − out)). The sigmoid is written
+// so that it is accurate for any x: e^−|x| never overflows, and where y·(1 − y) would cancel
+// (x ≫ 0) its partial is y²·e^−x.
 #define AUTODIFF_UNARY_FUNCTIONS(X)                                                               \
-  X(Exp, exp, 0, std::exp(x), y, "exp(x)")                                                        \
-  X(Log, log, 0, std::log(x), 1.0 / x, "1/x")                                                     \
-  X(Log1p, log1p, 0, std::log1p(x), 1.0 / (1.0 + x), "1/(1 + x)")                                 \
-  X(Expm1, expm1, 0, std::expm1(x), y + 1.0, "exp(x)")                                            \
-  X(Sqrt, sqrt, 0, std::sqrt(x), 0.5 / y, "1/(2·sqrt(x))")                                        \
-  X(Cbrt, cbrt, 0, std::cbrt(x), 1.0 / (3.0 * y * y), "1/(3·cbrt(x)²)")                           \
-  X(Sin, sin, 0, std::sin(x), std::cos(x), "cos(x)")                                              \
-  X(Cos, cos, 0, std::cos(x), -std::sin(x), "−sin(x)")                                            \
-  X(Tan, tan, 0, std::tan(x), 1.0 + y * y, "1 + tan(x)²")                                         \
-  X(Asin, asin, 0, std::asin(x), 1.0 / std::sqrt(1.0 - x * x), "1/sqrt(1 − x²)")                  \
-  X(Acos, acos, 0, std::acos(x), -1.0 / std::sqrt(1.0 - x * x), "−1/sqrt(1 − x²)")                \
-  X(Atan, atan, 0, std::atan(x), 1.0 / (1.0 + x * x), "1/(1 + x²)")                               \
-  X(Sinh, sinh, 0, std::sinh(x), std::cosh(x), "cosh(x)")                                         \
-  X(Cosh, cosh, 0, std::cosh(x), std::sinh(x), "sinh(x)")                                         \
-  X(Tanh, tanh, 0, std::tanh(x), 1.0 - y * y, "1 − tanh(x)²")                                     \
-  X(Erf, erf, 0, std::erf(x), std::numbers::inv_sqrtpi * 2.0 * std::exp(-x * x), "2/√π·exp(−x²)") \
+  X(Exp, exp, 0, std::exp(x), y, "exp(x)", "y")                                                   \
+  X(Log, log, 0, std::log(x), 1.0 / x, "1/x", "1/x")                                              \
+  X(Log1p, log1p, 0, std::log1p(x), 1.0 / (1.0 + x), "1/(1 + x)", "1/(1 + x)")                    \
+  X(Expm1, expm1, 0, std::expm1(x), y + 1.0, "exp(x)", "y + 1")                                   \
+  X(Sqrt, sqrt, 0, std::sqrt(x), 0.5 / y, "1/(2·sqrt(x))", "1/(2*y)")                             \
+  X(Cbrt, cbrt, 0, std::cbrt(x), 1.0 / (3.0 * y * y), "1/(3·cbrt(x)²)", "1/(3*y^2)")              \
+  X(Sin, sin, 0, std::sin(x), std::cos(x), "cos(x)", "cos(x)")                                    \
+  X(Cos, cos, 0, std::cos(x), -std::sin(x), "−sin(x)", "-sin(x)")                                 \
+  X(Tan, tan, 0, std::tan(x), 1.0 + y * y, "1 + tan(x)²", "1 + y^2")                              \
+  X(Asin, asin, 0, std::asin(x), 1.0 / std::sqrt(1.0 - x * x), "1/sqrt(1 − x²)",                  \
+    "1/sqrt(1 - x^2)")                                                                            \
+  X(Acos, acos, 0, std::acos(x), -1.0 / std::sqrt(1.0 - x * x), "−1/sqrt(1 − x²)",                \
+    "-1/sqrt(1 - x^2)")                                                                           \
+  X(Atan, atan, 0, std::atan(x), 1.0 / (1.0 + x * x), "1/(1 + x²)", "1/(1 + x^2)")                \
+  X(Sinh, sinh, 0, std::sinh(x), std::cosh(x), "cosh(x)", "cosh(x)")                              \
+  X(Cosh, cosh, 0, std::cosh(x), std::sinh(x), "sinh(x)", "sinh(x)")                              \
+  X(Tanh, tanh, 0, std::tanh(x), 1.0 - y * y, "1 − tanh(x)²", "1 - y^2")                          \
+  X(Erf, erf, 0, std::erf(x), std::numbers::inv_sqrtpi * 2.0 * std::exp(-x * x), "2/√π·exp(−x²)", \
+    "1.1283791670955126*exp(-x^2)")                                                               \
   X(Sigmoid, sigmoid, std::exp(-std::fabs(x)), x >= 0 ? 1.0 / (1.0 + t) : t / (1.0 + t),          \
-    x >= 0 ? y * y * t : y * (1.0 - y), "σ(x)·(1 − σ(x))")                                        \
-  X(Relu, relu, 0, x > 0 ? x : 0.0, x > 0 ? 1.0 : 0.0, "1 if x > 0, else 0")                      \
-  X(Abs, abs, 0, std::fabs(x), detail::sign(x), "sign(x)")
+    x >= 0 ? y * y * t : y * (1.0 - y), "σ(x)·(1 − σ(x))", "y*(1 - y)")                           \
+  X(Relu, relu, 0, x > 0 ? x : 0.0, x > 0 ? 1.0 : 0.0, "1 if x > 0, else 0", "relu(x)/x")         \
+  X(Abs, abs, 0, std::fabs(x), detail::sign(x), "sign(x)", "x/abs(x)")
 
 enum class Op : std::uint8_t {
   Leaf,  // an input, parameter or constant: no operands
   // unary
   Neg,
-#define AUTODIFF_ENUM(Name, fn, t, value, partial, text) Name,
+#define AUTODIFF_ENUM(Name, ...) Name,
   AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_ENUM)
 #undef AUTODIFF_ENUM
   // one active operand x and a plain-double constant c
@@ -96,41 +102,48 @@ struct OpInfo {
   std::uint8_t arity;       // active operands, or kVariadic
   bool has_constant;        // the mixed operations keep their constant c on the tape
   std::array<std::string_view, 2> partial_text;  // ∂y/∂(first operand), ∂y/∂(second)
+  // The same partials as formulas of the expression language (empty where there is none: min,
+  // max, the variadic operations), for the symbolic derivative. Where a derivative does not exist
+  // (relu and abs at 0) the formula is undefined (0/0) rather than a convention.
+  std::array<std::string_view, 2> formula;
 };
 
 inline constexpr std::array<OpInfo, static_cast<std::size_t>(Op::Count)> kOps = {{
-    {"leaf", "", 0, false, {}},
-    {"neg", "-", 1, false, {"−1"}},
-#define AUTODIFF_INFO(Name, fn, t, value, partial, text) {#fn, "", 1, false, {text}},
+    {"leaf", "", 0, false, {}, {}},
+    {"neg", "-", 1, false, {"−1"}, {"-1"}},
+#define AUTODIFF_INFO(Name, fn, t, value, partial, text, formula) \
+  {#fn, "", 1, false, {text}, {formula}},
     AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_INFO)
 #undef AUTODIFF_INFO
-        {"add", "+", 1, true, {"1"}},
-    {"sub", "-", 1, true, {"1"}},
-    {"sub", "-", 1, true, {"−1"}},
-    {"mul", "*", 1, true, {"c"}},
-    {"div", "/", 1, true, {"1/c"}},
-    {"div", "/", 1, true, {"−c/x²"}},
-    {"pow", "^", 1, true, {"c·x^(c−1)"}},
-    {"pow", "^", 1, true, {"c^x·ln(c)"}},
-    {"min", "", 1, true, {"1 if x < c, 0 if x > c, ½ at a tie"}},
-    {"max", "", 1, true, {"1 if x > c, 0 if x < c, ½ at a tie"}},
-    {"add", "+", 2, false, {"1", "1"}},
-    {"sub", "-", 2, false, {"1", "−1"}},
-    {"mul", "*", 2, false, {"b", "a"}},
-    {"div", "/", 2, false, {"1/b", "−a/b²"}},
-    {"pow", "^", 2, false, {"b·a^(b−1)", "a^b·ln(a)"}},
+        {"add", "+", 1, true, {"1"}, {"1"}},
+    {"sub", "-", 1, true, {"1"}, {"1"}},
+    {"sub", "-", 1, true, {"−1"}, {"-1"}},
+    {"mul", "*", 1, true, {"c"}, {"c"}},
+    {"div", "/", 1, true, {"1/c"}, {"1/c"}},
+    {"div", "/", 1, true, {"−c/x²"}, {"-c/x^2"}},
+    {"pow", "^", 1, true, {"c·x^(c−1)"}, {"c*x^(c - 1)"}},
+    {"pow", "^", 1, true, {"c^x·ln(c)"}, {"y*log(c)"}},
+    {"min", "", 1, true, {"1 if x < c, 0 if x > c, ½ at a tie"}, {}},
+    {"max", "", 1, true, {"1 if x > c, 0 if x < c, ½ at a tie"}, {}},
+    {"add", "+", 2, false, {"1", "1"}, {"1", "1"}},
+    {"sub", "-", 2, false, {"1", "−1"}, {"1", "-1"}},
+    {"mul", "*", 2, false, {"b", "a"}, {"b", "a"}},
+    {"div", "/", 2, false, {"1/b", "−a/b²"}, {"1/b", "-a/b^2"}},
+    {"pow", "^", 2, false, {"b·a^(b−1)", "a^b·ln(a)"}, {"b*a^(b - 1)", "y*log(a)"}},
     {"min",
      "",
      2,
      false,
-     {"1 if a < b, 0 if a > b, ½ at a tie", "1 if b < a, 0 if b > a, ½ at a tie"}},
+     {"1 if a < b, 0 if a > b, ½ at a tie", "1 if b < a, 0 if b > a, ½ at a tie"},
+     {}},
     {"max",
      "",
      2,
      false,
-     {"1 if a > b, 0 if a < b, ½ at a tie", "1 if b > a, 0 if b < a, ½ at a tie"}},
-    {"linear", "", kVariadic, false, {"c_i"}},
-    {"weighted_sum", "", kVariadic, false, {"x_i", "w_i"}},
+     {"1 if a > b, 0 if a < b, ½ at a tie", "1 if b > a, 0 if b < a, ½ at a tie"},
+     {}},
+    {"linear", "", kVariadic, false, {"c_i"}, {}},
+    {"weighted_sum", "", kVariadic, false, {"x_i", "w_i"}, {}},
 }};
 
 constexpr const OpInfo& info(Op op) { return kOps[static_cast<std::size_t>(op)]; }
@@ -144,15 +157,15 @@ struct UnaryRule {
 
 constexpr UnaryRule unary_rule(Op op) {
   switch (op) {
-#define AUTODIFF_RULE(Name, fn, t_expr, value_expr, partial_expr, text) \
-  case Op::Name:                                                        \
-    return {[](double x) {                                              \
-              [[maybe_unused]] const double t = t_expr;                 \
-              return value_expr;                                        \
-            },                                                          \
-            []([[maybe_unused]] double x, [[maybe_unused]] double y) {  \
-              [[maybe_unused]] const double t = t_expr;                 \
-              return partial_expr;                                      \
+#define AUTODIFF_RULE(Name, fn, t_expr, value_expr, partial_expr, ...) \
+  case Op::Name:                                                       \
+    return {[](double x) {                                             \
+              [[maybe_unused]] const double t = t_expr;                \
+              return value_expr;                                       \
+            },                                                         \
+            []([[maybe_unused]] double x, [[maybe_unused]] double y) { \
+              [[maybe_unused]] const double t = t_expr;                \
+              return partial_expr;                                     \
             }};
     AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_RULE)
 #undef AUTODIFF_RULE

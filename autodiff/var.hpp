@@ -85,12 +85,12 @@ inline std::partial_ordering operator<=>(const Var& a, double b) { return a.valu
 
 // ---- Functions of one argument, generated from the table in op.hpp ----
 
-#define AUTODIFF_FUNCTION(Name, fn, t_expr, value_expr, partial_expr, text) \
-  inline Var fn(const Var& v) {                                             \
-    const double x = v.value();                                             \
-    [[maybe_unused]] const double t = t_expr;                               \
-    const double y = value_expr;                                            \
-    return detail::unary(Op::Name, v, y, partial_expr);                     \
+#define AUTODIFF_FUNCTION(Name, fn, t_expr, value_expr, partial_expr, ...) \
+  inline Var fn(const Var& v) {                                            \
+    const double x = v.value();                                            \
+    [[maybe_unused]] const double t = t_expr;                              \
+    const double y = value_expr;                                           \
+    return detail::unary(Op::Name, v, y, partial_expr);                    \
   }
 AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_FUNCTION)
 #undef AUTODIFF_FUNCTION

@@ -4,9 +4,13 @@
 // of both), the bounds coming from the magnitudes that cancel in each (verdict.hpp), so the rule
 // is relative and no derivative is accepted for being small. A central finite difference,
 // computed on doubles without the engine, is reported beside it as a check of the engine, with
-// its error estimate; it never decides the verdict on your derivative. When a formula disagrees,
-// the report shows the value of each term and factor you wrote beside the engine's quantities,
-// so the wrong step can be found.
+// its error estimate; it never decides the verdict on your derivative. --let names
+// sub-expressions. When a formula disagrees the report names the likely mistake with its
+// correction (diagnosis.hpp), and with --verbose shows the value of each term and factor you
+// wrote beside the engine's quantities.
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <iostream>
@@ -16,7 +20,9 @@
 #include <sstream>
 
 #include "autodiff/cli/command.hpp"
-#include "autodiff/expression/verdict.hpp"
+#include "autodiff/cli/judgement.hpp"
+#include "autodiff/expression/definitions.hpp"
+#include "autodiff/expression/diagnosis.hpp"
 
 namespace {
 
@@ -28,6 +34,8 @@ struct CheckOptions {
   std::string expression;
   std::vector<std::string> derivatives;  // "x=2*x*sin(y)"
   std::vector<std::string> points;       // "x=1,y=2"
+  std::vector<std::string> lets;         // "out=sigmoid(w*x + b)"
+  bool verbose = false;
   double tolerance = 1e-6;
   bool json = false;
   int precision = 17;
@@ -37,14 +45,6 @@ struct CheckOptions {
 double relative_error(double a, double b) {
   const double scale = std::max(std::abs(a), std::abs(b));
   return scale == 0 ? 0.0 : std::abs(a - b) / scale;
-}
-
-// The finite difference confirms the engine when they differ by no more than the tolerance, the
-// finite difference's error estimate and the engine's rounding bound allow.
-bool confirms(const ex::FiniteDifference& fd, double engine, double engine_error,
-              double tolerance) {
-  const ex::Verdict v = ex::judge(fd.estimate, 0, engine, engine_error, tolerance);
-  return v.difference <= v.allowed + fd.error;
 }
 
 // A variable whose formula names a variable the expression lacks is a usage error, with the
@@ -71,6 +71,22 @@ struct Part {
   const ex::Node* node;
   bool flipped;  // a term after '-', a factor after '/'
 };
+// The line cut to `width` bytes with "..." (at a character boundary), if it is longer.
+std::string fit(const std::string& line, std::size_t width) {
+  if (line.size() <= width) return line;
+  std::size_t cut = width - 3;
+  while (cut > 0 && (line[cut] & 0xC0) == 0x80) --cut;
+  return line.substr(0, cut) + "...";
+}
+
+// The terminal's width, at most 100 columns (100 when the output is not a terminal).
+std::size_t report_width() {
+  winsize size{};
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 40)
+    return std::min<std::size_t>(size.ws_col, 100);
+  return 100;
+}
+
 void split(const ex::Node& node, ad::Op plus, ad::Op minus, bool flipped, std::vector<Part>& out) {
   if (node.kind == ex::Node::Kind::Operation && (node.op == plus || node.op == minus)) {
     split(node.operands[0], plus, minus, flipped, out);
@@ -96,7 +112,10 @@ struct Engine {
   std::vector<SubExpression> parts;        // in recording order: inner ones first
 };
 
-Engine run_engine(const ex::Expression& expression, const std::vector<std::string>& names,
+// `names` are the base variables; `targets` the names the derivatives are taken with respect to
+// (base variables, and defined names: ∂f/∂out with the base variables held).
+Engine run_engine(const ex::Expression& expression, const ex::Definitions& definitions,
+                  const std::vector<std::string>& names, const std::vector<std::string>& targets,
                   const ex::Values& point, int precision) {
   ad::Tape tape(ad::Tape::Options{.checked = true});
   ex::Variables variables;
@@ -104,6 +123,7 @@ Engine run_engine(const ex::Expression& expression, const std::vector<std::strin
   std::map<const ex::Node*, ad::Var> recorded;
   Engine engine;
   try {
+    definitions.record(variables);
     const ad::Var f = ex::record(expression, variables, &recorded);
     engine.value = f.value();
     // The sub-expressions, once per text (x may occur many times), in recording order.
@@ -118,7 +138,7 @@ Engine run_engine(const ex::Expression& expression, const std::vector<std::strin
     // One sweep from f gives the gradient and every ∂f/∂N; one sweep from each N its ∂N/∂x.
     tape.backward(f);
     const std::vector<double> rounding = ex::gradient_rounding(tape, f);
-    for (const std::string& name : names) {
+    for (const std::string& name : targets) {
       engine.gradient[name] = tape.gradient(variables.at(name));
       engine.rounding[name] = rounding.at(variables.at(name).index());
     }
@@ -126,7 +146,7 @@ Engine run_engine(const ex::Expression& expression, const std::vector<std::strin
       engine.parts.push_back({text, var.value(), {}, tape.gradient(var)});
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       tape.backward(nodes[i].second);
-      for (const std::string& name : names)
+      for (const std::string& name : targets)
         engine.parts[i].derivative[name] = tape.gradient(variables.at(name));
     }
   } catch (const ad::Error& e) {  // DomainError, NonFinite
@@ -138,8 +158,10 @@ Engine run_engine(const ex::Expression& expression, const std::vector<std::strin
 // Shows where a formula for ∂f/∂name goes wrong: the value of every term and factor the user
 // wrote, each beside the engine's quantities that have the same value, then the table of the
 // engine's quantities. Returns the same as JSON: {"terms": [...], "engine_quantities": [...]}.
+// The text's lines are at most `width` columns: a long one is cut with "...", and a long
+// sub-expression of the table gets a line of its own above its values.
 json diagnose(const ex::Expression& formula, const Engine& engine, const std::string& name,
-              const ex::Values& point, int p, std::ostream& text) {
+              const ex::Values& point, int p, std::size_t width, std::ostream& text) {
   const auto same_as = [&](double v) {
     json found = json::array();
     // 0 and ±1 equal too many quantities to point at any.
@@ -170,7 +192,8 @@ json diagnose(const ex::Expression& formula, const Engine& engine, const std::st
     const double value = ex::evaluate(formula, *term.node, point) * (term.flipped ? -1 : 1);
     const std::string term_text = (term.flipped ? "-" : "") + std::string(formula.text(*term.node));
     const json term_same = term.node->depends_on_variables() ? same_as(value) : json::array();
-    text << "      term " << term_text << " = " << format(value, p) << notes(term_same) << '\n';
+    text << fit("      term " + term_text + " = " + format(value, p) + notes(term_same), width)
+         << '\n';
     std::vector<Part> factors;
     split(*term.node, ad::Op::Mul, ad::Op::Div, false, factors);
     json factors_json = json::array();
@@ -181,7 +204,8 @@ json diagnose(const ex::Expression& formula, const Engine& engine, const std::st
           (factor.flipped ? "1/" : "") + std::string(formula.text(*factor.node));
       const json factor_same = factor.node->depends_on_variables() ? same_as(v) : json::array();
       if (factors.size() > 1)
-        text << "        factor " << factor_text << " = " << format(v, p) << notes(factor_same)
+        text << fit("        factor " + factor_text + " = " + format(v, p) + notes(factor_same),
+                    width)
              << '\n';
       factors_json.push_back({{"text", factor_text}, {"value", v}, {"same_as", factor_same}});
     }
@@ -192,13 +216,23 @@ json diagnose(const ex::Expression& formula, const Engine& engine, const std::st
   const auto column = [](const std::string& x, std::size_t width) {
     return x + std::string(x.size() < width ? width - x.size() : 1, ' ');
   };
-  text << "    the engine's quantities at this point, for comparison:\n      "
-       << column("sub-expression N", 30) << column("value of N", 25) << column("dN/d" + name, 25)
-       << "df/dN\n";
+  const std::size_t value_width = static_cast<std::size_t>(p) + 9;  // -1.25e-100 at p digits
+  const std::size_t name_width =
+      width > 6 + 3 * value_width + 12 ? width - 6 - 3 * value_width : 12;
+  const auto row = [&](const std::string& n, const std::string& a, const std::string& b,
+                       const std::string& c) {
+    text << "      ";
+    if (n.size() >= name_width)
+      text << fit(n, width - 6) << "\n      " << std::string(name_width, ' ');
+    else
+      text << column(n, name_width);
+    text << column(a, value_width) << column(b, value_width) << c << '\n';
+  };
+  text << "    the engine's quantities at this point, for comparison:\n";
+  row("sub-expression N", "value of N", "dN/d" + name, "df/dN");
   for (const SubExpression& part : engine.parts) {
     const double derivative = part.derivative.at(name);
-    text << "      " << column(part.text, 30) << column(format(part.value, p), 25)
-         << column(format(derivative, p), 25) << format(part.outer, p) << '\n';
+    row(part.text, format(part.value, p), format(derivative, p), format(part.outer, p));
     result["engine_quantities"].push_back({{"subexpression", part.text},
                                            {"value", part.value},
                                            {"derivative", derivative},
@@ -209,11 +243,22 @@ json diagnose(const ex::Expression& formula, const Engine& engine, const std::st
 
 void run_check(const CheckOptions& options) {
   const ex::Expression expression = parse_or_fail(options.expression, "the expression");
-  const std::vector<std::string> names = expression.variables();
+  ex::Definitions definitions;
+  for (const std::string& let : options.lets) {
+    try {
+      definitions.add(let);
+    } catch (const ex::ExpressionError& e) {
+      fail(kUsage, "--let " + let + ": " + e.what());
+    }
+  }
+  // The base variables take their values from --at; a formula may also use the defined names,
+  // and a derivative may be taken with respect to one (∂f/∂out, the base variables held).
+  const std::vector<std::string> names = definitions.base_variables({&expression});
+  std::vector<std::string> known = names;
+  for (const ex::Definition& d : definitions.all()) known.push_back(d.name);
   if (names.empty()) fail(kUsage, "the expression has no variables: nothing to check");
-  if (!(std::isfinite(options.tolerance) && options.tolerance > 0))
-    fail(kUsage, "--tolerance " + format(options.tolerance, 3) +
-                     ": must be a finite positive number, e.g. 1e-6");
+  if (!(options.tolerance > 0) || !std::isfinite(options.tolerance))
+    fail(kUsage, "--tolerance must be a finite positive number, e.g. 1e-6");
 
   std::map<std::string, ex::Expression> manual;
   for (const std::string& d : options.derivatives) {
@@ -223,16 +268,16 @@ void run_check(const CheckOptions& options) {
     std::string name = d.substr(0, equals);
     name.erase(0, name.find_first_not_of(' '));
     name.erase(name.find_last_not_of(' ') + 1);
-    if (std::find(names.begin(), names.end(), name) == names.end()) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
       std::string message = "-d " + d + ": '" + name + "' is not a variable of the expression";
-      if (const auto close = ex::closest_name(name, names))
+      if (const auto close = ex::closest_name(name, known))
         message += " (did you mean '" + *close + "'?)";
       fail(kUsage, message);
     }
     if (manual.contains(name)) fail(kUsage, "-d: the derivative for '" + name + "' given twice");
     const std::string what = "the derivative for " + name;
     ex::Expression formula = parse_or_fail(d.substr(equals + 1), what);
-    require_known_variables(formula, formula.root(), names, what);
+    require_known_variables(formula, formula.root(), known, what);
     manual.emplace(name, std::move(formula));
   }
   if (manual.empty())
@@ -241,7 +286,38 @@ void run_check(const CheckOptions& options) {
   if (options.points.empty())
     fail(kUsage, "give at least one point with --at, e.g. --at " + names.front() + "=1");
 
+  std::vector<std::string> targets = names;  // the derivatives to check, in order
+  for (const ex::Definition& d : definitions.all())
+    if (manual.contains(d.name)) targets.push_back(d.name);
   const int p = options.precision;
+  std::vector<ex::Values> points;
+  std::vector<Engine> engines;
+  for (const std::string& at : options.points) {
+    points.push_back(parse_point(at, "--at"));
+    require_variables(points.back(), names, "--at");
+    engines.push_back(run_engine(expression, definitions, names, targets, points.back(), p));
+  }
+  // The likely mistake in a formula that disagrees, tried against the engine at every point.
+  std::map<std::string, std::optional<ex::Diagnosis>> diagnoses;
+  const auto diagnosis = [&](const std::string& name) -> const std::optional<ex::Diagnosis>& {
+    if (!diagnoses.contains(name)) {
+      const auto agrees = [&](const ex::Expression& candidate) {
+        for (std::size_t i = 0; i < points.size(); ++i) {
+          const ex::Bounded yours = definitions.evaluate_bounded(candidate, points[i]);
+          if (!ex::judge(yours.value, yours.error, engines[i].gradient.at(name),
+                         engines[i].rounding.at(name), options.tolerance)
+                   .agree)
+            return false;
+        }
+        return true;
+      };
+      diagnoses[name] =
+          ex::diagnose({definitions, expression, name, manual.at(name), points, {}}, agrees);
+    }
+    return diagnoses[name];
+  };
+  const auto program = definitions.function(expression);
+  const std::size_t width = report_width();
   bool all_agree = true;
   json report = {{"expression", options.expression},
                  {"tolerance", options.tolerance},
@@ -249,99 +325,60 @@ void run_check(const CheckOptions& options) {
   std::ostringstream text;
   text << "checking the derivatives of " << options.expression << " (tolerance "
        << format(options.tolerance, 3) << ")\n";
+  for (const ex::Definition& d : definitions.all()) {
+    text << "  where " << d.name << " = " << d.expression.source() << '\n';
+    report["definitions"].push_back({{"name", d.name}, {"formula", d.expression.source()}});
+  }
   std::size_t checked = 0, agreeing = 0;
 
-  for (const std::string& at : options.points) {
-    const ex::Values point = parse_point(at, "--at");
-    require_variables(point, names, "--at");
-    const Engine engine = run_engine(expression, names, point, p);
-    text << "\nat " << describe(point, p) << ": f = " << format(engine.value, p) << '\n';
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const ex::Values& point = points[i];
+    const Engine& engine = engines[i];
+    const ex::Values values = definitions.values(point);  // the engine has evaluated them
+    text << "\nat " << describe(point, p) << ":";
+    for (const ex::Definition& d : definitions.all())
+      text << " " << d.name << " = " << format(values.at(d.name), p) << ",";
+    text << " f = " << format(engine.value, p) << '\n';
 
-    for (const std::string& name : names) {
-      const double g = engine.gradient.at(name);
-      const double g_error = engine.rounding.at(name);
-      const auto fd = ex::finite_difference(expression, point, name);
-      const bool fd_confirms = !fd || confirms(*fd, g, g_error, options.tolerance);
+    for (const std::string& name : targets) {
+      // With respect to a defined name: a finite difference in it, the base variables held.
+      ex::Values at = point;
+      if (definitions.find(name) != nullptr) at[name] = values.at(name);
       const auto formula = manual.find(name);
       std::optional<ex::Bounded> mine;
       if (formula != manual.end()) {
         try {
-          mine = ex::evaluate_bounded(formula->second, point);
+          mine = definitions.evaluate_bounded(formula->second, point);
         } catch (const ex::ExpressionError& e) {
           fail(kNumeric,
                "the derivative for " + name + " at " + describe(point, p) + ": " + e.what());
         }
       }
-      // Yours is judged against the engine only; a derivative you did not give leaves the
-      // engine against the finite difference.
-      std::optional<ex::Verdict> verdict;
-      std::optional<ex::WrittenPrecision> written;
-      if (mine) {
-        written = ex::written_precision(formula->second.source());
-        verdict = ex::judge(mine->value, mine->error, g, g_error, options.tolerance,
-                            written ? std::optional(written->last_digit_unit) : std::nullopt);
+      Judgement j = judge(name, engine.gradient.at(name), engine.rounding.at(name), mine,
+                          mine ? formula->second.source() : "",
+                          ex::finite_difference(program, at, name), options.tolerance);
+      if (mine && !j.agree) {
+        j.diagnosed = true;
+        j.diagnosis = diagnosis(name);
       }
-      const bool ok = verdict ? verdict->agree : fd_confirms;
-      all_agree = all_agree && ok;
+      all_agree = all_agree && j.agree;
       ++checked;
-      agreeing += ok ? 1 : 0;
+      agreeing += j.agree ? 1 : 0;
+      print(text, j, p);
 
-      json row = {{"variable", name},
-                  {"at", point},
-                  {"engine", g},
-                  {"engine_error", g_error},
-                  {"manual", mine ? json(mine->value) : json(nullptr)},
-                  {"manual_error", mine ? json(mine->error) : json(nullptr)},
-                  {"formula", mine ? json(formula->second.source()) : json(nullptr)},
-                  {"difference", verdict ? json(verdict->difference) : json(nullptr)},
-                  {"allowed", verdict ? json(verdict->allowed) : json(nullptr)},
-                  {"digits_given", written ? json(written->significant_digits) : json(nullptr)},
-                  {"matches_digits_given", verdict && verdict->within_last_digit},
-                  {"finite_difference", fd ? json(fd->estimate) : json(nullptr)},
-                  {"finite_difference_error", fd ? json(fd->error) : json(nullptr)},
-                  {"finite_difference_confirms_engine", fd ? json(fd_confirms) : json(nullptr)},
-                  {"agree", ok}};
+      json row = to_json(j);
+      row["variable"] = name;
+      row["at"] = point;
       json& rel = row["relative_error"] = json::object();
-      if (mine) rel["manual_engine"] = relative_error(mine->value, g);
-      if (mine && fd) rel["manual_finite_difference"] = relative_error(mine->value, fd->estimate);
-      if (fd) rel["engine_finite_difference"] = relative_error(g, fd->estimate);
-
-      text << "  d/d" << name << ": " << (ok ? "agree" : "DISAGREE") << '\n';
-      const auto value_line = [&](const std::string& label, const std::string& value,
-                                  const std::string& note) {
-        text << "    " << label << std::string(19 - label.size(), ' ') << value << note << '\n';
-      };
-      value_line("engine", format(g, p), "");
-      if (mine) value_line("yours", format(mine->value, p), "   = " + formula->second.source());
-      if (fd)
-        value_line("finite difference", format(fd->estimate, p),
-                   "   (± " + format(fd->error, 2) + ")");
-      else
-        value_line("finite difference", "n/a", "   (every step leaves a function's domain)");
-      std::string errors;
-      if (mine) errors += "yours vs engine " + format(rel["manual_engine"].get<double>(), 3);
-      if (mine && fd)
-        errors += ", yours vs finite difference " +
-                  format(rel["manual_finite_difference"].get<double>(), 3);
-      if (fd)
-        errors += (errors.empty() ? "" : ", ") + std::string("engine vs finite difference ") +
-                  format(rel["engine_finite_difference"].get<double>(), 3);
-      value_line("relative error", errors, "");
-      if (verdict)
-        value_line("|yours - engine|", format(verdict->difference, 3),
-                   ", allowed " + format(verdict->allowed, 3));
-      if (verdict && verdict->within_last_digit)
-        text << "    matches to the " << written->significant_digits
-             << " significant digits given; give more digits to check further\n";
-      if (!fd_confirms && ok)
-        text << "    the finite difference is unreliable here: it differs from the engine by more "
-                "than its error estimate, and yours agrees with the engine\n";
-      else if (!fd_confirms)
-        text << "    the engine and the finite difference disagree: is the point at a kink or "
-                "a discontinuity?\n";
-
-      if (mine && !ok) {
-        const json where = diagnose(formula->second, engine, name, point, p, text);
+      if (mine) rel["manual_engine"] = relative_error(mine->value, j.engine);
+      if (mine && j.fd)
+        rel["manual_finite_difference"] = relative_error(mine->value, j.fd->estimate);
+      if (j.fd) rel["engine_finite_difference"] = relative_error(j.engine, j.fd->estimate);
+      if (mine && !j.agree) {
+        // The factor table only with --verbose (JSON has it always: it is not read by people).
+        std::ostringstream discarded;
+        const json where = diagnose(formula->second, engine, name, values, p, width,
+                                    options.verbose ? static_cast<std::ostream&>(text) : discarded);
         row["terms"] = where["terms"];
         row["engine_quantities"] = where["engine_quantities"];
       }
@@ -386,12 +423,24 @@ void add_check_command(CLI::App& app) {
                    "engine, shown beside it; it decides only for a variable without -d")
       ->capture_default_str()
       ->type_name("T");
+  check
+      ->add_option("--let", options->lets,
+                   "NAME=FORMULA: a named sub-expression, e.g. --let out='sigmoid(w*x + b)'; "
+                   "repeat for more, each may use the earlier ones; the expression, the "
+                   "derivatives and -d NAME (the derivative with respect to it, the variables "
+                   "held) may use the names")
+      ->type_name("NAME=FORMULA")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  check->add_flag("--verbose", options->verbose,
+                  "for a formula that disagrees, also show each term and factor beside the "
+                  "engine's quantities");
   check->add_flag("--json", options->json,
                   "print the report as JSON; each check has engine, engine_error (its rounding "
                   "bound), manual, manual_error, difference (|yours - engine|), allowed (the "
                   "largest difference that agrees), digits_given (for a derivative written as a "
                   "number), matches_digits_given, finite_difference, finite_difference_error, "
-                  "finite_difference_confirms_engine and agree");
+                  "finite_difference_confirms_engine, diagnosis (for one that disagrees) and "
+                  "agree");
   check->add_option("--precision", options->precision, "significant digits (default 17)")
       ->type_name("N")
       ->check(CLI::Range(1, 17));

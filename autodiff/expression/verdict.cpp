@@ -41,11 +41,18 @@ double carried(double partial, double error) {
 
 }  // namespace
 
-Bounded evaluate_bounded(const Expression& expression, const Node& node, const Values& values) {
-  if (node.kind != Node::Kind::Operation) return {evaluate(expression, node, values), 0.0};
+Bounded evaluate_bounded(const Expression& expression, const Node& node, const Values& values,
+                         const Values* errors) {
+  if (node.kind != Node::Kind::Operation) {
+    const double value = evaluate(expression, node, values);
+    if (node.kind == Node::Kind::Variable && errors != nullptr)
+      if (const auto found = errors->find(node.name); found != errors->end())
+        return {value, found->second};
+    return {value, 0.0};
+  }
   std::vector<double> x, e;
   for (const Node& operand : node.operands) {
-    const Bounded b = evaluate_bounded(expression, operand, values);
+    const Bounded b = evaluate_bounded(expression, operand, values, errors);
     x.push_back(b.value);
     e.push_back(b.error);
   }

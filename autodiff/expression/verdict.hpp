@@ -28,11 +28,14 @@ struct Bounded {
 // difference adds its operands' errors and u·|result|, a product |b|·err(a) + |a|·err(b) +
 // u·|result|, a quotient err(a)/|b| + |a/b²|·err(b) + u·|result|, a function f adds
 // |f'(a)|·err(a) and 4u·|f(a)| (the library's functions are within a few ulps; the sigmoid is
-// three roundings). Numbers and variables are exact: both sides of a comparison use the same
-// doubles. Throws as evaluate() does.
-Bounded evaluate_bounded(const Expression& expression, const Node& node, const Values& values);
-inline Bounded evaluate_bounded(const Expression& expression, const Values& values) {
-  return evaluate_bounded(expression, expression.root(), values);
+// three roundings). Numbers are exact, and so are variables (both sides of a comparison use the
+// same doubles) unless `errors` gives a variable's bound (a named sub-expression's, say). Throws
+// as evaluate() does.
+Bounded evaluate_bounded(const Expression& expression, const Node& node, const Values& values,
+                         const Values* errors = nullptr);
+inline Bounded evaluate_bounded(const Expression& expression, const Values& values,
+                                const Values* errors = nullptr) {
+  return evaluate_bounded(expression, expression.root(), values, errors);
 }
 
 // A bound on the rounding error of the engine's d y/d x for every node x of the tape (indexed

@@ -89,7 +89,16 @@ TEST(Check, WrongFormulaDisagreesAndShowsEachFactor) {
 }
 
 TEST(Check, WrongTermIsShownInTheText) {
-  const auto r = run("check 'x^2*sin(y)' -d y='x^2*cos(y) + 2*x' --at x=1.5,y=2 --precision 6");
+  // The factor table is for --verbose; without it the report is the verdict, the three values
+  // and the likely mistake.
+  const auto brief = run("check 'x^2*sin(y)' -d y='x^2*cos(y) + 2*x' --at x=1.5,y=2");
+  EXPECT_EQ(brief.status, 1) << brief.err;
+  EXPECT_EQ(brief.out.find("term x^2*cos(y)"), std::string::npos) << brief.out;
+  EXPECT_NE(brief.out.find("  d/dy: DISAGREE\n    likely mistake: none of the usual ones"),
+            std::string::npos)
+      << brief.out;
+  const auto r =
+      run("check 'x^2*sin(y)' -d y='x^2*cos(y) + 2*x' --at x=1.5,y=2 --precision 6 --verbose");
   EXPECT_EQ(r.status, 1) << r.err;
   EXPECT_NE(r.out.find("  d/dy: DISAGREE\n"), std::string::npos) << r.out;
   // The right term equals the engine's ∂f/∂y = x²·cos(y); the extra term 2x = 3 equals nothing.
@@ -243,6 +252,100 @@ TEST(Check, ErrorsNameWhatIsWrong) {
   EXPECT_EQ(r.status, 3);
   EXPECT_NE(r.err.find("log(-1) = nan: outside the domain of log at column 3"), std::string::npos)
       << r.err;
+}
+
+// The line under a disagreeing verdict names the mistake and a correction that passes.
+TEST(Check, LikelyMistakeIsTheFirstLineUnderTheVerdict) {
+  const auto r =
+      run("check 'sin(x)^2*exp(-x)' -d x='2*sin(x)*cos(x)*exp(-x) + sin(x)^2*exp(-x)' --at x=1 "
+          "--at x=2");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.out.find("  d/dx: DISAGREE\n    likely mistake: term 2 has the wrong sign; "
+                       "corrected: 2*sin(x)*cos(x)*exp(-x) - sin(x)^2*exp(-x)\n"),
+            std::string::npos)
+      << r.out;
+  // The correction, checked again by the program.
+  EXPECT_EQ(run("check 'sin(x)^2*exp(-x)' -d x='2*sin(x)*cos(x)*exp(-x) - sin(x)^2*exp(-x)' "
+                "--at x=1 --at x=2")
+                .status,
+            0);
+  const auto j = run("check 'sin(x^2)' -d x='cos(x^2)' --at x=1 --at x=0.3 --json");
+  EXPECT_EQ(j.status, 1) << j.err;
+  const json report = json::parse(j.out);
+  for (const json& check : report.at("checks")) {
+    const json& d = check.at("diagnosis");
+    EXPECT_EQ(d.at("kind"), "missing_factor");
+    EXPECT_EQ(d.at("term"), 1);
+    const std::string corrected = d.at("corrected").get<std::string>();
+    for (double x : {1.0, 0.3}) {  // d/dx sin(x²) = 2x·cos(x²), by hand
+      const auto again =
+          run("check 'sin(x^2)' -d x='" + corrected + "' --at x=" + std::to_string(x) + " --json");
+      ASSERT_EQ(again.status, 0) << corrected;
+      expect_close(json::parse(again.out).at("checks")[0].at("manual").get<double>(),
+                   2 * x * std::cos(x * x));
+    }
+  }
+  // No single mistake: null. (At x = 1 alone, x^2*cos(x) agrees by coincidence: the diagnosis
+  // sees that it does not hold near the point.)
+  const auto none = run("check 'sin(x)' -d x='x^2' --at x=1 --json");
+  EXPECT_TRUE(json::parse(none.out).at("checks")[0].at("diagnosis").is_null()) << none.out;
+}
+
+// Mazur's network by its own names: his figures, a slip of name, and the report naming them.
+TEST(Check, NamedSubExpressions) {
+  const std::string lets =
+      "--let 'net_h1=w1*i1 + w2*i2 + b1' --let 'net_h2=w3*i1 + w4*i2 + b1' "
+      "--let 'out_h1=sigmoid(net_h1)' --let 'out_h2=sigmoid(net_h2)' "
+      "--let 'net_o1=w5*out_h1 + w6*out_h2 + b2' --let 'net_o2=w7*out_h1 + w8*out_h2 + b2' "
+      "--let 'out_o1=sigmoid(net_o1)' --let 'out_o2=sigmoid(net_o2)' "
+      "--let 'E1=0.5*(target_o1 - out_o1)^2' --let 'E2=0.5*(target_o2 - out_o2)^2' "
+      "--let 'E_total=E1 + E2' ";
+  const std::string at =
+      " --at i1=0.05,i2=0.10,w1=0.15,w2=0.20,w3=0.25,w4=0.30,w5=0.40,w6=0.45,w7=0.50,w8=0.55,"
+      "b1=0.35,b2=0.60,target_o1=0.01,target_o2=0.99";
+  const std::string w5 = "-(target_o1 - out_o1)*out_o1*(1 - out_o1)*out_h1";
+  auto r = run("check E_total " + lets + "-d w5='" + w5 + "' -d out_o1='-(target_o1 - out_o1)'" +
+               at + " --json");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  json report = json::parse(r.out);
+  for (const json& check : report.at("checks")) {
+    if (check.at("variable") == "w5") {  // Mazur's printed figures
+      EXPECT_NEAR(check.at("manual").get<double>(), 0.082167041, 0.5e-9);
+    }
+    if (check.at("variable") == "out_o1") {
+      EXPECT_NEAR(check.at("manual").get<double>(), 0.74136507, 0.5e-8);
+    }
+  }
+  EXPECT_EQ(report.at("definitions")[6].at("name"), "out_o1");
+  // out_h2 for out_h1: named, and corrected.
+  r = run("check E_total " + lets + "-d w5='-(target_o1 - out_o1)*out_o1*(1 - out_o1)*out_h2'" +
+          at + " --precision 9");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("  where out_o1 = sigmoid(net_o1)\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" out_o1 = 0.75136507,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("likely mistake: out_h2 is written where out_h1 belongs; corrected: " + w5),
+            std::string::npos)
+      << r.out;
+  // A name may not be used before it is defined.
+  r = run("check E --let 'E=(t - out)^2' --let 'out=sigmoid(x)' -d x=1 --at t=1,x=0");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("'out' is used by the definition of 'E' before it is defined"),
+            std::string::npos)
+      << r.err;
+}
+
+// With --verbose, the table's rows fit in 100 columns, however long a sub-expression is.
+TEST(Check, VerboseRowsFitIn100Columns) {
+  const auto r =
+      run("check 'sin(x^2 + 3*x + exp(x)*cos(x) + log(1 + x^2) + sqrt(2 + x))*x' -d x='x' --at x=1 "
+          "--verbose");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("sub-expression N"), std::string::npos) << r.out;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);)
+    if (line.starts_with("      ")) {  // the terms' and the table's rows
+      EXPECT_LE(line.size(), 100u) << line;
+    }
 }
 
 }  // namespace

@@ -1,0 +1,98 @@
+#include "autodiff/cli/judgement.hpp"
+
+#include "autodiff/cli/command.hpp"
+
+namespace autodiff_cli {
+
+namespace ex = ad::expression;
+using nlohmann::json;
+
+Judgement judge(std::string name, double engine, double engine_error,
+                std::optional<ex::Bounded> yours, const std::string& formula,
+                std::optional<ex::FiniteDifference> fd, double tolerance) {
+  Judgement j;
+  j.name = std::move(name);
+  j.engine = engine;
+  j.engine_error = engine_error;
+  j.yours = yours;
+  j.formula = formula;
+  j.fd = fd;
+  if (fd) {
+    // The finite difference confirms the engine when they differ by no more than the tolerance,
+    // its error estimate and the engine's rounding bound allow.
+    const ex::Verdict v = ex::judge(fd->estimate, 0, engine, engine_error, tolerance);
+    j.fd_confirms = v.difference <= v.allowed + fd->error;
+  }
+  if (yours) {
+    j.written = ex::written_precision(formula);
+    j.verdict = ex::judge(yours->value, yours->error, engine, engine_error, tolerance,
+                          j.written ? std::optional(j.written->last_digit_unit) : std::nullopt);
+    j.agree = j.verdict->agree;
+  } else {
+    j.agree = j.fd_confirms;
+  }
+  return j;
+}
+
+void print(std::ostream& out, const Judgement& j, int p) {
+  out << "  d/d" << j.name << ": " << (j.agree ? "agree" : "DISAGREE") << '\n';
+  if (j.diagnosed)
+    out << "    likely mistake: "
+        << (j.diagnosis ? ex::describe(*j.diagnosis)
+                        : "none of the usual ones (a sign, a constant factor, a name for another, "
+                          "a missing chain-rule factor or term)")
+        << '\n';
+  const auto line = [&](const std::string& label, const std::string& value,
+                        const std::string& note) {
+    out << "    " << label << std::string(19 - label.size(), ' ') << value << note << '\n';
+  };
+  line("engine", format(j.engine, p), "");
+  if (j.yours) line("yours", format(j.yours->value, p), "   = " + j.formula);
+  if (j.fd)
+    line("finite difference", format(j.fd->estimate, p), "   (± " + format(j.fd->error, 2) + ")");
+  else
+    line("finite difference", "n/a", "   (" + j.fd_missing + ")");
+  if (j.verdict)
+    line("|yours - engine|", format(j.verdict->difference, 3),
+         ", allowed " + format(j.verdict->allowed, 3));
+  if (j.verdict && j.verdict->within_last_digit)
+    out << "    matches to the " << j.written->significant_digits
+        << " significant digits given; give more digits to check further\n";
+  if (!j.fd_confirms && j.yours && j.agree)
+    out << "    the finite difference is unreliable here: it differs from the engine by more "
+           "than its error estimate, and yours agrees with the engine\n";
+  else if (!j.fd_confirms)
+    out << "    the engine and the finite difference disagree: is the point at a kink or a "
+           "discontinuity?\n";
+}
+
+json to_json(const Judgement& j) {
+  const auto optional = [](const auto& o, auto get) { return o ? json(get(*o)) : json(nullptr); };
+  json row = {
+      {"engine", j.engine},
+      {"engine_error", j.engine_error},
+      {"manual", optional(j.yours, [](const ex::Bounded& b) { return b.value; })},
+      {"manual_error", optional(j.yours, [](const ex::Bounded& b) { return b.error; })},
+      {"formula", j.yours ? json(j.formula) : json(nullptr)},
+      {"difference", optional(j.verdict, [](const ex::Verdict& v) { return v.difference; })},
+      {"allowed", optional(j.verdict, [](const ex::Verdict& v) { return v.allowed; })},
+      {"digits_given",
+       optional(j.written, [](const ex::WrittenPrecision& w) { return w.significant_digits; })},
+      {"matches_digits_given", j.verdict && j.verdict->within_last_digit},
+      {"finite_difference",
+       optional(j.fd, [](const ex::FiniteDifference& f) { return f.estimate; })},
+      {"finite_difference_error",
+       optional(j.fd, [](const ex::FiniteDifference& f) { return f.error; })},
+      {"finite_difference_confirms_engine", j.fd ? json(j.fd_confirms) : json(nullptr)},
+      {"agree", j.agree}};
+  if (j.diagnosed)
+    row["diagnosis"] = optional(j.diagnosis, [](const ex::Diagnosis& d) {
+      return json{{"kind", d.kind},
+                  {"term", d.term ? json(*d.term) : json(nullptr)},
+                  {"corrected", d.corrected},
+                  {"explanation", d.explanation}};
+    });
+  return row;
+}
+
+}  // namespace autodiff_cli

@@ -1,0 +1,52 @@
+// Which step of a hand derivation is wrong. Given a formula for d f/d v that disagrees, tries
+// the usual mistakes one at a time and returns the first whose correction agrees at every point:
+//   wrong_sign       one top-level term (or the whole formula) has the wrong sign;
+//   swapped_name     one name used for another of the same kind (out_h2 for out_h1), or two
+//                    names exchanged;
+//   constant_factor  the formula, or one term, is off by a small factor (2, 1/2, 3/2);
+//   missing_factor   a chain-rule factor is missing (the inner derivative: cos(x^2) for
+//                    d/dx sin(x^2), corrected cos(x^2)*2*x);
+//   missing_term     a chain-rule term is missing (a product rule's second term).
+// The kinds are tried in that order, the ones that change the formula least first, so a
+// coincidence at one point does not win over the real mistake (a swap comes before a constant
+// factor because the ratio of two short decimals, 0.40/0.45, is often a small fraction). The
+// corrected formula is the user's own text with the one change made.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "autodiff/expression/definitions.hpp"
+
+namespace ad::expression {
+
+struct Diagnosis {
+  std::string kind;         // "wrong_sign", "missing_factor", "missing_term", ...
+  std::optional<int> term;  // 1-based, the term of the user's formula the change is made in
+  std::string corrected;    // the formula with the change made
+  std::string explanation;  // "term 2 has the wrong sign"
+};
+
+struct DiagnosisInput {
+  const Definitions& definitions;
+  const Expression& expression;  // f
+  std::string variable;          // v: a base variable or a defined name
+  const Expression& formula;     // the user's d f/d v, which disagrees
+  std::vector<Values> points;    // the points checked, as given (the base variables)
+  // Names of the same kind, among which a swap is a likely slip (for a network: the weights,
+  // the biases, the inputs, the targets, out_*, net_*, the errors). Empty: the base variables
+  // are one kind and the defined names another.
+  std::vector<std::vector<std::string>> kinds;
+};
+
+// `agrees` is the caller's verdict on a candidate formula at every point; only a candidate it
+// accepts is returned. std::nullopt when no single mistake explains the difference.
+std::optional<Diagnosis> diagnose(const DiagnosisInput& input,
+                                  const std::function<bool(const Expression&)>& agrees);
+
+// "term 2 has the wrong sign; corrected: ...", the line a report prints.
+std::string describe(const Diagnosis& diagnosis);
+
+}  // namespace ad::expression

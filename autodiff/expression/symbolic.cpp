@@ -1,0 +1,407 @@
+#include "autodiff/expression/symbolic.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <functional>
+#include <map>
+
+namespace ad::expression {
+
+namespace {
+
+bool is_number(const Node& n, std::optional<double> value = std::nullopt) {
+  return n.kind == Node::Kind::Number && (!value || n.number == *value);
+}
+bool is_op(const Node& n, Op op) { return n.kind == Node::Kind::Operation && n.op == op; }
+
+// An operation node as it is, without simplifying.
+Node raw(Op op, std::vector<Node> operands) {
+  Node n;
+  n.kind = Node::Kind::Operation;
+  n.op = op;
+  for (const Node& operand : operands) n.height = std::max(n.height, operand.height + 1);
+  n.operands = std::move(operands);
+  return n;
+}
+
+std::optional<double> fold(Op op, const std::vector<Node>& operands) {
+  for (const Node& operand : operands)
+    if (!is_number(operand)) return std::nullopt;
+  double y = 0;
+  const double a = operands[0].number, b = operands.size() > 1 ? operands[1].number : 0.0;
+  switch (op) {
+    case Op::Neg:
+      y = -a;
+      break;
+    case Op::Add:
+      y = a + b;
+      break;
+    case Op::Sub:
+      y = a - b;
+      break;
+    case Op::Mul:
+      y = a * b;
+      break;
+    case Op::Div:
+      y = a / b;
+      break;
+    case Op::Pow:
+      y = std::pow(a, b);
+      break;
+    case Op::Min:
+      y = std::min(a, b);
+      break;
+    case Op::Max:
+      y = std::max(a, b);
+      break;
+    default:
+      y = unary_rule(op).value(a);
+  }
+  if (!std::isfinite(y)) return std::nullopt;  // left as written: 1/0 is the user's to see
+  return y;
+}
+
+// ---- Products: c·n1·n2···/(d·m1·m2···) ----
+
+struct Product {
+  double coefficient = 1, denominator = 1;
+  std::vector<Node> numerators, denominators;
+};
+
+void gather(const Node& node, bool inverted, Product& p) {
+  if (is_number(node)) {
+    (inverted ? p.denominator : p.coefficient) *= node.number;
+  } else if (is_op(node, Op::Neg)) {
+    p.coefficient = -p.coefficient;
+    gather(node.operands[0], inverted, p);
+  } else if (is_op(node, Op::Mul)) {
+    gather(node.operands[0], inverted, p);
+    gather(node.operands[1], inverted, p);
+  } else if (is_op(node, Op::Div)) {
+    gather(node.operands[0], inverted, p);
+    gather(node.operands[1], !inverted, p);
+  } else {
+    (inverted ? p.denominators : p.numerators).push_back(node);
+  }
+}
+
+Node product_of(double coefficient, std::vector<Node> factors) {
+  if (coefficient != 1 || factors.empty())
+    factors.insert(factors.begin(), number_node(coefficient));
+  Node result = std::move(factors[0]);
+  for (std::size_t i = 1; i < factors.size(); ++i)
+    result = raw(Op::Mul, {std::move(result), std::move(factors[i])});
+  return result;
+}
+
+Node build(Product p) {
+  if (p.coefficient == 0) return number_node(0);
+  double sign = 1;
+  if (p.coefficient < 0) sign = -sign, p.coefficient = -p.coefficient;
+  if (p.denominator < 0) sign = -sign, p.denominator = -p.denominator;
+  if (const double q = p.coefficient / p.denominator; q == std::round(q)) {
+    p.coefficient = q;
+    p.denominator = 1;
+  }
+  Node result = product_of(p.coefficient, std::move(p.numerators));
+  if (p.denominator != 1 || !p.denominators.empty())
+    result =
+        raw(Op::Div, {std::move(result), product_of(p.denominator, std::move(p.denominators))});
+  return sign < 0 ? raw(Op::Neg, {std::move(result)}) : result;
+}
+
+// ---- Sums ----
+
+void gather_terms(const Node& node, double sign, std::vector<std::pair<double, Node>>& terms) {
+  if (is_op(node, Op::Add) || is_op(node, Op::Sub)) {
+    gather_terms(node.operands[0], sign, terms);
+    gather_terms(node.operands[1], is_op(node, Op::Sub) ? -sign : sign, terms);
+  } else if (is_op(node, Op::Neg)) {
+    // -(t - out) stays as written: its sum is one term, not two.
+    const Node& inner = node.operands[0];
+    if (is_op(inner, Op::Add) || is_op(inner, Op::Sub))
+      terms.emplace_back(-sign, inner);
+    else
+      gather_terms(inner, -sign, terms);
+  } else {
+    terms.emplace_back(sign, node);
+  }
+}
+
+// Like terms (the same product but for its numeric factor) are combined; constants are summed
+// where the first one stands.
+Node build_sum(const Node& a, const Node& b, bool subtract) {
+  std::vector<std::pair<double, Node>> terms;
+  gather_terms(a, 1, terms);
+  gather_terms(b, subtract ? -1 : 1, terms);
+  struct Like {
+    double count;        // terms with this key
+    double coefficient;  // their numeric factors, summed
+    Node node;           // the first one, as written, when it stands alone
+    double sign;
+    Product rest;
+  };
+  std::vector<std::pair<std::string, Like>> like;
+  for (auto& [sign, node] : terms) {
+    Product p;
+    gather(node, false, p);
+    const double c = sign * p.coefficient / p.denominator;
+    p.coefficient = p.denominator = 1;
+    const std::string key =
+        p.numerators.empty() && p.denominators.empty() ? "" : to_string(build(p));
+    const auto found =
+        std::find_if(like.begin(), like.end(), [&](auto& l) { return l.first == key; });
+    if (found == like.end())
+      like.push_back({key, Like{1, c, node, sign, std::move(p)}});
+    else
+      found->second.count += 1, found->second.coefficient += c;
+  }
+  std::optional<Node> result;
+  for (auto& [key, l] : like) {
+    if (l.coefficient == 0) continue;
+    Node term;
+    double sign = l.sign;
+    if (l.count == 1 && !key.empty()) {
+      term = std::move(l.node);
+    } else {
+      sign = l.coefficient < 0 ? -1 : 1;
+      l.rest.coefficient = std::abs(l.coefficient);
+      term = build(std::move(l.rest));
+    }
+    if (!result)
+      result = sign < 0 ? raw(Op::Neg, {std::move(term)}) : std::move(term);
+    else
+      result = raw(sign < 0 ? Op::Sub : Op::Add, {std::move(*result), std::move(term)});
+  }
+  return result ? *result : number_node(0);
+}
+
+// ---- Printing ----
+
+int precedence(const Node& n) {
+  if (is_number(n)) return n.number < 0 ? 3 : 5;
+  if (n.kind == Node::Kind::Variable) return 5;
+  switch (n.op) {
+    case Op::Add:
+    case Op::Sub:
+      return 1;
+    case Op::Mul:
+    case Op::Div:
+      return 2;
+    case Op::Neg:
+      return 3;
+    case Op::Pow:
+      return 4;
+    default:
+      return 5;  // a function call
+  }
+}
+
+std::string format_number(double x) {
+  // The shortest text that reads back as the same double.
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, x);
+  return std::string(buffer, result.ptr);
+}
+
+// The operand, in parentheses unless it binds at least as tightly as `least`; a negation on the
+// right of an operator always gets them (a*(-b), a - (-b), x^(-1)).
+std::string operand(const Node& n, int least, bool right) {
+  const int p = precedence(n);
+  const bool wrap = p < least || (right && p == 3);
+  return wrap ? "(" + to_string(n) + ")" : to_string(n);
+}
+
+// ---- The derivative ----
+
+using Path = std::vector<Node>;  // the factors along one path, outermost first
+constexpr std::size_t kMaxPaths = 10000;
+
+class Differentiator {
+ public:
+  Differentiator(const Definitions& definitions, std::string variable)
+      : definitions_(definitions), variable_(std::move(variable)) {}
+
+  std::vector<Path> paths(const Node& node, const Node* self = nullptr) {
+    if (node.kind == Node::Kind::Number) return {};
+    if (node.kind == Node::Kind::Variable) {
+      if (node.name == variable_) return {Path{}};
+      const Definition* d = definitions_.find(node.name);
+      if (d == nullptr) return {};
+      if (const auto found = names_.find(node.name); found != names_.end()) return found->second;
+      const Node name = variable_node(d->name);
+      std::vector<Path> result = paths(d->expression.root(), &name);
+      note_inner(result);
+      return names_[d->name] = result;
+    }
+    const Node y = self != nullptr ? *self : simplify(node);
+    std::vector<Path> result;
+    for (std::size_t i = 0; i < node.operands.size(); ++i) {
+      std::vector<Path> inner = paths(node.operands[i]);
+      if (inner.empty()) continue;
+      note_inner(inner);
+      const Node partial = this->partial(node, i, y);
+      if (is_number(partial, 0)) continue;
+      if (!is_number(partial)) note(partial);
+      for (Path& path : inner) {
+        // a*b through a reads as a person writes it: (da)*b, as in 2*sin(x)*cos(x)*exp(-x).
+        if (node.op == Op::Mul && i == 0)
+          path.push_back(partial);
+        else
+          path.insert(path.begin(), partial);
+        result.push_back(std::move(path));
+      }
+      if (result.size() > kMaxPaths)
+        throw ad::Error("the derivative has more than " + std::to_string(kMaxPaths) +
+                        " chain-rule paths");
+    }
+    return result;
+  }
+
+  std::vector<Node> factors;
+
+ private:
+  // ∂node/∂(operand i), from the table's formula with x, a, b the operands and y the node.
+  Node partial(const Node& node, std::size_t i, const Node& y) {
+    const std::string_view formula = info(node.op).formula[i];
+    if (formula.empty())
+      throw ad::Error("no symbolic derivative of " + std::string(info(node.op).name));
+    const Expression parsed = Expression::parse(std::string(formula));
+    std::function<Node(const Node&)> substitute = [&](const Node& n) -> Node {
+      if (n.kind == Node::Kind::Variable) {
+        if (n.name == "y") return y;
+        return simplify(node.operands[n.name == "b" ? 1 : 0]);  // x or a
+      }
+      if (n.kind == Node::Kind::Number) return n;
+      std::vector<Node> operands;
+      for (const Node& o : n.operands) operands.push_back(substitute(o));
+      return simplified(n.op, std::move(operands));
+    };
+    return substitute(parsed.root());
+  }
+
+  void note(const Node& factor) {
+    if (is_number(factor)) return;
+    const std::string text = to_string(factor);
+    if (std::none_of(factors.begin(), factors.end(),
+                     [&](const Node& f) { return to_string(f) == text; }))
+      factors.push_back(factor);
+  }
+  // The inner derivative of an operand or a name, as a whole.
+  void note_inner(const std::vector<Path>& inner) { note(sum_of(inner).first); }
+
+ public:
+  static std::pair<Node, std::vector<Node>> sum_of(const std::vector<Path>& paths) {
+    std::vector<Node> terms;
+    Node total = number_node(0);
+    for (const Path& path : paths) {
+      Node term = number_node(1);
+      for (const Node& factor : path) term = simplified(Op::Mul, {std::move(term), factor});
+      total = simplified(Op::Add, {std::move(total), term});
+      terms.push_back(std::move(term));
+    }
+    return {std::move(total), std::move(terms)};
+  }
+
+ private:
+  const Definitions& definitions_;
+  std::string variable_;
+  std::map<std::string, std::vector<Path>, std::less<>> names_;
+};
+
+}  // namespace
+
+Node number_node(double value) {
+  Node n;
+  n.number = value;
+  return n;
+}
+
+Node variable_node(std::string name) {
+  Node n;
+  n.kind = Node::Kind::Variable;
+  n.name = std::move(name);
+  return n;
+}
+
+Node simplified(Op op, std::vector<Node> operands) {
+  if (const auto value = fold(op, operands)) return number_node(*value);
+  switch (op) {
+    case Op::Neg:
+    case Op::Mul:
+    case Op::Div: {
+      Product p;
+      gather(raw(op, std::move(operands)), false, p);
+      if (p.denominator == 0) break;
+      return build(std::move(p));
+    }
+    case Op::Add:
+    case Op::Sub:
+      return build_sum(operands[0], operands[1], op == Op::Sub);
+    case Op::Pow:
+      if (is_number(operands[1], 1)) return operands[0];
+      if (is_number(operands[1], 0) || is_number(operands[0], 1)) return number_node(1);
+      break;
+    default:
+      break;
+  }
+  return raw(op, std::move(operands));
+}
+
+Node simplify(const Node& node) {
+  if (node.kind != Node::Kind::Operation)
+    return node.kind == Node::Kind::Number ? number_node(node.number) : variable_node(node.name);
+  std::vector<Node> operands;
+  for (const Node& o : node.operands) operands.push_back(simplify(o));
+  return simplified(node.op, std::move(operands));
+}
+
+std::string to_string(const Node& n) {
+  if (n.kind == Node::Kind::Number) return format_number(n.number);
+  if (n.kind == Node::Kind::Variable) return n.name;
+  const OpInfo& op = info(n.op);
+  switch (n.op) {
+    case Op::Neg:
+      return "-" + operand(n.operands[0], 2, false);
+    case Op::Add:
+    case Op::Sub:
+    case Op::Mul:
+    case Op::Div: {
+      const int p = precedence(n);
+      // a - (b + c), a/(b*c): the right operand needs parentheses at the same level, except
+      // after + and * where they change nothing.
+      const bool associative = n.op == Op::Add || n.op == Op::Mul;
+      return operand(n.operands[0], p, false) + (p == 1 ? " " : "") + std::string(op.symbol) +
+             (p == 1 ? " " : "") + operand(n.operands[1], associative ? p : p + 1, true);
+    }
+    case Op::Pow:
+      return operand(n.operands[0], 5, false) + "^" + operand(n.operands[1], 5, true);
+    default: {
+      std::string text = std::string(op.name) + "(";
+      for (std::size_t i = 0; i < n.operands.size(); ++i)
+        text += (i > 0 ? ", " : "") + to_string(n.operands[i]);
+      return text + ")";
+    }
+  }
+}
+
+Derivative derivative(const Definitions& definitions, const Expression& expression,
+                      const std::string& variable) {
+  Differentiator d(definitions, variable);
+  const std::vector<Path> paths = d.paths(expression.root());
+  auto [value, terms] = Differentiator::sum_of(paths);
+  // Paths that give the same product (x*x: x and x) are one term, as in the sum.
+  std::vector<Node> combined;
+  for (Node& term : terms) {
+    const auto same = std::find_if(combined.begin(), combined.end(),
+                                   [&](const Node& c) { return to_string(c) == to_string(term); });
+    if (same != combined.end())
+      *same = simplified(Op::Add, {*same, term});
+    else
+      combined.push_back(std::move(term));
+  }
+  return {std::move(value), std::move(combined), std::move(d.factors)};
+}
+
+}  // namespace ad::expression
