@@ -16,8 +16,9 @@ namespace {
 using ad::graph::Explanation;
 using ad::graph::PathOptions;
 
-// The tutorials' chains: steps through unnamed nodes folded, factors equal to 1 left out.
-constexpr PathOptions kTutorialChains{.max_paths = 64, .merge_unnamed = true, .drop_unit = true};
+// The tutorials' chains: steps through unnamed nodes folded, factors equal to 1 (∂E/∂E1) folded
+// into the next one.
+constexpr PathOptions kTutorialChains{.max_paths = 64, .merge_unnamed = true, .fold_unit = true};
 
 void expect_printed(const std::vector<ad::graph::Factor>& factors,
                     const std::vector<double>& printed) {
@@ -37,8 +38,9 @@ TEST(ExplainTutorial1, W5ReproducesThePrintedFactors) {
   const auto& factors = x.paths[0].factors;
   expect_printed(factors, {0.68492, 0.19480, 0.60108});
   EXPECT_NEAR(x.paths[0].product, 0.08020, tutorials::printed_tolerance(5));
-  // "[output_o1 − target_1] * [output_o1 (1 − output_o1)] * [output_h1]"
-  EXPECT_EQ(factors[0].from, n.E1.index());
+  // "[output_o1 − target_1] * [output_o1 (1 − output_o1)] * [output_h1]": ∂E_total/∂out_o1,
+  // the unit step ∂E/∂E1 folded into it.
+  EXPECT_EQ(factors[0].from, n.E.index());
   EXPECT_EQ(factors[0].to, n.out_o1.index());
   EXPECT_NE(factors[0].symbolic.find("(out_o1 − target_o1)"), std::string::npos)
       << factors[0].symbolic;
@@ -152,11 +154,11 @@ TEST(ExplainText, ShowsSymbolsNumbersProductsAndTheSweep) {
   ad::Tape tape;
   const auto n = tutorials::record(tutorials::kLamsal);
   const std::string text =
-      ad::graph::explain(tape, n.E, n.w[0], {.merge_unnamed = true, .drop_unit = true});
+      ad::graph::explain(tape, n.E, n.w[0], {.merge_unnamed = true, .fold_unit = true});
   for (const char* expected :
        {"∂E/∂w1: 2 paths from E to w1", "path 1: E → E1 → out_o1 → net_o1 → out_h1 → net_h1 → w1\n",
         "path 2: E → E2 → out_o2", "∂out_o1/∂net_o1 = out_o1·(1 − out_o1) = 0.19",
-        "∂E1/∂out_o1 = 0.5 · 2·(out_o1 − target_o1) = 0.68", "∂net_o1/∂out_h1 = w5 = 0.50000",
+        "∂E/∂out_o1 = 0.5 · 2·(out_o1 − target_o1) = 0.68", "∂net_o1/∂out_h1 = w5 = 0.50000",
         "∂net_h1/∂w1 = i1 = 0.10000", "product: 0.68", "sum over all paths: 0.0011",
         "gradient from the reverse sweep: 0.0011"})
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "\nin:\n" << text;
@@ -341,10 +343,12 @@ TEST(ExplainEdges, LeafOffEveryPathHasNoPathsAndZeroGradient) {
   EXPECT_TRUE(e.paths.empty());
   EXPECT_EQ(e.path_sum, 0.0);
   EXPECT_EQ(e.gradient, 0.0);
-  // x·x: the same operand twice is two paths, b and a, summing to 2x.
+  // x·x: the same operand twice is one path whose factor sums both uses, b + a = 2x.
   const Explanation square = ad::graph::explain_paths(tape, y, x);
-  ASSERT_EQ(square.total_paths, 2u);
-  EXPECT_EQ(square.paths[0].factors[0].symbolic, "x");
+  ASSERT_EQ(square.total_paths, 1u);
+  ASSERT_EQ(square.paths.size(), 1u);
+  EXPECT_EQ(square.paths[0].factors[0].symbolic, "2 × x");
+  EXPECT_EQ(square.paths[0].factors[0].uses, 2u);
   EXPECT_EQ(square.path_sum, 2.0);
 }
 
