@@ -274,8 +274,9 @@ struct Writer {
   // A formula after ∂ is parenthesized: ∂(out_o1 − target_o1)/∂out_o1.
   std::string operand(std::uint32_t v) const {
     const std::string text = name(v);
-    const bool formula = nodes[v].name.empty() && nodes[v].op != Op::Leaf &&
-                         text.find_first_of(" ^/") != std::string::npos;
+    const bool formula =
+        nodes[v].name.empty() && nodes[v].op != Op::Leaf &&
+        (text.find_first_of(" ^/") != std::string::npos || text.find("·") != std::string::npos);
     return formula ? "(" + text + ")" : text;
   }
   // Why a route through x·x is listed once.
