@@ -79,6 +79,8 @@ enum class Op : std::uint8_t {
   CPow,  // c ^ x
   MinC,  // min(x, c)
   MaxC,  // max(x, c)
+  // ½(c − x)²: an output's error against its target c, one node as the tutorials write it
+  HalfSquaredError,
   // two active operands a and b
   Add,
   Sub,
@@ -125,6 +127,7 @@ inline constexpr std::array<OpInfo, static_cast<std::size_t>(Op::Count)> kOps = 
     {"pow", "^", 1, true, {"c^x·ln(c)"}, {"y*log(c)"}},
     {"min", "", 1, true, {"1 if x < c, 0 if x > c, ½ at a tie"}, {}},
     {"max", "", 1, true, {"1 if x > c, 0 if x < c, ½ at a tie"}, {}},
+    {"half_squared_error", "", 1, true, {"x − c"}, {"x - c"}},
     {"add", "+", 2, false, {"1", "1"}, {"1", "1"}},
     {"sub", "-", 2, false, {"1", "−1"}, {"1", "-1"}},
     {"mul", "*", 2, false, {"b", "a"}, {"b", "a"}},
@@ -217,6 +220,8 @@ inline double mixed_partial(Op op, double x, double y, double c) {
       return min_partial(x, c);
     case Op::MaxC:
       return max_partial(x, c);
+    case Op::HalfSquaredError:
+      return x - c;  // −(c − x), exactly
     default:
       return std::numeric_limits<double>::quiet_NaN();
   }

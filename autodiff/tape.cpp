@@ -298,6 +298,7 @@ inline void Tape::sweep(std::size_t last) {
         AUTODIFF_MIXED(CPow)
         AUTODIFF_MIXED(MinC)
         AUTODIFF_MIXED(MaxC)
+        AUTODIFF_MIXED(HalfSquaredError)
 #undef AUTODIFF_MIXED
 #define AUTODIFF_BINARY(Name)                                                             \
   case Op::Name:                                                                          \

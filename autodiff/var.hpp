@@ -122,6 +122,16 @@ inline Var max(const Var& x, double c) {
 inline Var min(double c, const Var& x) { return min(x, c); }
 inline Var max(double c, const Var& x) { return max(x, c); }
 
+// ---- Errors ----
+
+// ½(target − output)², one node whose partial is output − target: an output's error as the
+// tutorials write it (E1 = ½(target_o1 − out_o1)²), so the chain rule walks it as one step
+// instead of through both operands of a product. The value is 0.5·(d·d), d = target − output.
+inline Var half_squared_error(const Var& output, double target) {
+  const double d = target - output.value();
+  return detail::mixed(Op::HalfSquaredError, output, target, 0.5 * (d * d));
+}
+
 // ---- Sums, recorded as one node each ----
 
 // Σ coefficients_i · x_i with plain-double coefficients, plus an optional active bias.

@@ -314,16 +314,14 @@ double Trainer::evaluate() {
       const double t = sample.targets[k];
       ad::Var term;
       switch (n.loss) {
-        case Loss::HalfSse: {
-          ad::Var d = t - o;
-          term = 0.5 * (d * d);
+        // One node per error, ½(t − o)², so the explanation has one step ∂E1/∂out_o1 (the
+        // tutorials'), not one through each operand of (t − o)·(t − o). 2·½d² == d² exactly.
+        case Loss::HalfSse:
+          term = ad::half_squared_error(o, t);
           break;
-        }
-        case Loss::Mse: {
-          ad::Var d = t - o;
-          term = d * d;
+        case Loss::Mse:
+          term = 2.0 * ad::half_squared_error(o, t);
           break;
-        }
         case Loss::BinaryCrossEntropy:
           term = -(t * log(o) + (1.0 - t) * log(1.0 - o));
           break;

@@ -17,8 +17,9 @@ struct GradOptions {
   std::string at;
   bool json = false;
   int precision = 17;
-  std::string dot;      // --dot FILE
-  std::string explain;  // --explain VARIABLE
+  std::string dot;               // --dot FILE
+  std::string explain;           // --explain VARIABLE
+  bool precision_given = false;  // --precision also sets the --explain factors' digits
 };
 
 void run_grad(const GradOptions& options) {
@@ -73,8 +74,14 @@ void run_grad(const GradOptions& options) {
       fail(kFile, "--dot " + options.dot + ": " + message);
     if (!message.empty()) std::cerr << "autodiff: --dot " << options.dot << ": " << message << '\n';
   }
-  if (!options.explain.empty())
-    explanation = ad::graph::explain(tape, y, variables.at(options.explain));
+  if (!options.explain.empty()) {
+    ad::graph::ExplainOptions explain;
+    if (options.precision_given) {
+      explain.precision = options.precision;
+      explain.significant_digits = true;
+    }
+    explanation = ad::graph::explain(tape, y, variables.at(options.explain), explain);
+  }
 
   if (options.json) {
     nlohmann::json out;
@@ -112,9 +119,11 @@ void add_grad_command(CLI::App& app) {
       ->type_name("POINT");
   grad->add_flag("--json", options->json,
                  "print {\"value\": number, \"gradient\": {variable: number}}");
-  grad->add_option("--precision", options->precision, "significant digits (default 17)")
-      ->type_name("N")
-      ->check(CLI::Range(1, 17));
+  CLI::Option* precision =
+      grad->add_option("--precision", options->precision,
+                       "significant digits (default 17; with --explain, also of its factors)")
+          ->type_name("N")
+          ->check(CLI::Range(1, 17));
   grad->add_option("--dot", options->dot,
                    "write the computation graph to FILE as Graphviz DOT (rendered to SVG when "
                    "FILE ends in .svg and Graphviz's dot is installed)")
@@ -123,5 +132,8 @@ void add_grad_command(CLI::App& app) {
                    "print the chain rule for d/dVARIABLE step by step: every path from the "
                    "expression to VARIABLE, each local partial, each product and their sum")
       ->type_name("VARIABLE");
-  grad->callback([options] { run_grad(*options); });
+  grad->callback([options, precision] {
+    options->precision_given = precision->count() > 0;
+    run_grad(*options);
+  });
 }

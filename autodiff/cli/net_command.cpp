@@ -19,6 +19,7 @@ struct NetOptions {
   int steps = 0;
   std::string dot;      // --dot FILE
   std::string explain;  // --explain PARAMETER
+  int precision = 9;    // significant digits of the explanation's factors: the tutorials' 9
 };
 
 ad::graph::Role role(nn::NodeRole r) {
@@ -76,7 +77,9 @@ void graph_outputs(const NetOptions& options, const nn::NetworkFile& file,
   if (explained < network.parameter_count()) {
     ad::graph::ExplainOptions explain;
     explain.merge_unnamed = true;  // the factors the tutorials print, between named nodes
-    explain.drop_unit = true;
+    explain.fold_unit = true;
+    explain.precision = options.precision;
+    explain.significant_digits = true;
     explanation = ad::graph::explain(trainer.tape(), trainer.loss_var(),
                                      trainer.parameter_vars()[explained], explain);
   }
@@ -135,5 +138,10 @@ void add_net_command(CLI::App& app) {
   net->add_option("--explain", options->explain,
                   "print the chain rule for dE/dPARAMETER path by path, as the tutorials do")
       ->type_name("PARAMETER");
+  net->add_option("--precision", options->precision,
+                  "significant digits of the --explain factors (default 9, as the tutorials "
+                  "print them)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 17));
   net->callback([options] { run_net(*options); });
 }

@@ -95,9 +95,8 @@ std::string node_label(const Tape& tape, const NodeView& node, const Annotation*
   if (node.op == Op::Leaf)
     first = node.name.empty() ? "constant" : std::string(node.name);
   else
-    first =
-        (node.name.empty() ? "" : std::string(node.name) + " = ") + operation_text(node, precision);
-  (void)tape;
+    first = (node.name.empty() ? "" : std::string(node.name) + " = ") +
+            operation_text(tape, node, precision);
   std::string label =
       first + "\nvalue: " + detail::significant(node.value, precision) +
       "\ngrad: " + (std::isnan(node.adjoint) ? "—" : detail::significant(node.adjoint, precision));

@@ -14,6 +14,64 @@ constexpr std::size_t kMany = std::numeric_limits<std::size_t>::max();
 
 std::size_t saturating_add(std::size_t a, std::size_t b) { return a > kMany - b ? kMany : a + b; }
 
+// A factor's text used inside a product: parenthesized when a + or − is outside parentheses.
+std::string product_operand(const std::string& text) {
+  int depth = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    depth += text[i] == '(' ? 1 : text[i] == ')' ? -1 : 0;
+    if (depth == 0 && i > 0 && (text.compare(i, 3, " + ") == 0 || text.compare(i, 5, " − ") == 0))
+      return "(" + text + ")";
+  }
+  return text;
+}
+
+// One step of a route: the operand `source` of the node and the partials of its uses, summed.
+// A node that uses the same operand twice (x·x) is one step whose factor is the sum of both
+// partials, so the route is listed once: the chain rule sums over edges, the routes are the same.
+struct Step {
+  std::uint32_t source;
+  double partial;
+  std::uint32_t uses;
+  std::string symbolic;
+};
+
+std::vector<Step> steps(const Tape& tape, const std::vector<NodeView>& nodes, const TapeGraph& g,
+                        std::uint32_t v) {
+  std::vector<TapeGraph::edge_descriptor> edges;
+  for (const auto e : boost::make_iterator_range(boost::in_edges(v, g))) edges.push_back(e);
+  std::sort(edges.begin(), edges.end(), [&](auto a, auto b) { return g[a].slot < g[b].slot; });
+  std::vector<Step> out;
+  std::vector<std::vector<std::string>> texts;
+  for (const auto e : edges) {
+    const auto source = static_cast<std::uint32_t>(boost::source(e, g));
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const Step& s) { return s.source == source; });
+    std::string text = symbolic_partial(tape, nodes, v, g[e].slot);
+    if (it == out.end()) {
+      out.push_back({source, g[e].partial, 1, ""});
+      texts.push_back({std::move(text)});
+    } else {
+      it->partial += g[e].partial;
+      ++it->uses;
+      texts[static_cast<std::size_t>(it - out.begin())].push_back(std::move(text));
+    }
+  }
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    const auto& t = texts[k];
+    if (t.size() == 1) {
+      out[k].symbolic = t[0];
+    } else if (std::all_of(t.begin(), t.end(), [&](const std::string& x) { return x == t[0]; })) {
+      out[k].symbolic = std::to_string(t.size()) + " × " + product_operand(t[0]);
+    } else {
+      for (const std::string& x : t)
+        out[k].symbolic += (out[k].symbolic.empty() ? "" : " + ") + product_operand(x);
+    }
+  }
+  return out;
+}
+
+bool is_unit(const Factor& f) { return f.symbolic == "1" && f.value == 1.0; }
+
 // The paths from output down to leaf, enumerated (at most max_paths) and counted (all).
 Explanation find_paths(const Tape& tape, const std::vector<NodeView>& nodes, const TapeGraph& g,
                        const Var& output, const Var& leaf, const PathOptions& options) {
@@ -21,15 +79,22 @@ Explanation find_paths(const Tape& tape, const std::vector<NodeView>& nodes, con
   tape.check(leaf);
   const std::uint32_t top = output.index(), bottom = leaf.index();
 
-  // paths[v]: the number of paths from v down to the leaf, by dynamic programming over a
-  // topological order (operands before the nodes that use them). Exact; saturates at SIZE_MAX.
+  // paths[v]: the number of routes from v down to the leaf, by dynamic programming over a
+  // topological order (operands before the nodes that use them); an operand used twice by one
+  // node counts once (see Step). Exact; saturates at SIZE_MAX.
   std::vector<TapeGraph::vertex_descriptor> order;
   boost::topological_sort(g, std::back_inserter(order));  // users first: reverse it
   std::vector<std::size_t> paths(nodes.size(), 0);
   paths[bottom] = 1;
-  for (auto v = order.rbegin(); v != order.rend(); ++v)
-    for (const auto e : boost::make_iterator_range(boost::in_edges(*v, g)))
-      paths[*v] = saturating_add(paths[*v], paths[boost::source(e, g)]);
+  for (auto v = order.rbegin(); v != order.rend(); ++v) {
+    std::vector<std::uint32_t> seen;
+    for (const auto e : boost::make_iterator_range(boost::in_edges(*v, g))) {
+      const auto source = static_cast<std::uint32_t>(boost::source(e, g));
+      if (std::find(seen.begin(), seen.end(), source) != seen.end()) continue;
+      seen.push_back(source);
+      paths[*v] = saturating_add(paths[*v], paths[source]);
+    }
+  }
 
   Explanation result{{}, false, paths[top], 0.0, 0.0};
   // Depth-first enumeration, iterative so a deep tape cannot overflow the stack. Boost's
@@ -37,13 +102,18 @@ Explanation find_paths(const Tape& tape, const std::vector<NodeView>& nodes, con
   // paths[v] > 0 are entered, so every branch taken ends at the leaf.
   struct Frame {
     std::uint32_t vertex;
-    TapeGraph::in_edge_iterator next, end;
+    std::vector<Step> steps;
+    std::size_t next = 0;
   };
   std::vector<Frame> stack;
   std::vector<Factor> factors;
   auto enter = [&](std::uint32_t v) {
-    const auto [begin, end] = boost::in_edges(v, g);
-    stack.push_back({v, begin, end});
+    std::vector<Step> s;
+    if (v != bottom) {
+      s = steps(tape, nodes, g, v);
+      std::erase_if(s, [&](const Step& step) { return paths[step.source] == 0; });
+    }
+    stack.push_back({v, std::move(s)});
   };
   if (paths[top] > 0) enter(top);
   while (!stack.empty() && result.paths.size() < options.max_paths) {
@@ -54,19 +124,15 @@ Explanation find_paths(const Tape& tape, const std::vector<NodeView>& nodes, con
       for (const Factor& f : factors) path.product *= f.value;
       result.paths.push_back(std::move(path));
     }
-    while (frame.vertex != bottom && frame.next != frame.end &&
-           paths[boost::source(*frame.next, g)] == 0)
-      ++frame.next;
-    if (frame.vertex == bottom || frame.next == frame.end) {
+    if (frame.vertex == bottom || frame.next == frame.steps.size()) {
       stack.pop_back();
       if (!factors.empty() && !stack.empty()) factors.pop_back();
       continue;
     }
-    const auto e = *frame.next++;
-    const auto operand = static_cast<std::uint32_t>(boost::source(e, g));
-    factors.push_back({frame.vertex, operand,
-                       symbolic_partial(tape, nodes, frame.vertex, g[e].slot), g[e].partial});
-    enter(operand);
+    Step& step = frame.steps[frame.next++];
+    const std::uint32_t from = frame.vertex, to = step.source;
+    factors.push_back({from, to, std::move(step.symbolic), step.partial, step.uses});
+    enter(to);
   }
   result.capped = result.paths.size() < result.total_paths;
 
@@ -80,17 +146,40 @@ Explanation find_paths(const Tape& tape, const std::vector<NodeView>& nodes, con
           if (last.symbolic == "1")
             last.symbolic = f.symbolic;
           else if (f.symbolic != "1")
-            last.symbolic += " · " + f.symbolic;
+            last.symbolic = product_operand(last.symbolic) + " · " + product_operand(f.symbolic);
           last.value *= f.value;
           last.to = f.to;
+          last.uses = std::max(last.uses, f.uses);
         } else {
           merged.push_back(std::move(f));
         }
       }
       path.factors = std::move(merged);
     }
-    if (options.drop_unit && path.factors.size() > 1)
-      std::erase_if(path.factors, [](const Factor& f) { return f.value == 1.0; });
+    // ∂E_total/∂E1 = 1 joins the next factor, ∂E_total/∂out_o1 = ∂E1/∂out_o1, as the tutorials
+    // write it (a unit factor at the end joins the one before it).
+    if (options.fold_unit) {
+      std::vector<Factor> folded;
+      bool pending = false;  // the previous factor was a unit, folded into this one
+      std::uint32_t pending_from = 0;
+      for (Factor& f : path.factors) {
+        const std::uint32_t from = pending ? pending_from : f.from;
+        if (is_unit(f) && (&f != &path.factors.back() || folded.empty())) {
+          if (!pending) pending_from = f.from;
+          pending = true;
+          if (&f == &path.factors.back()) folded.push_back({from, f.to, "1", 1.0, 1});
+          continue;
+        }
+        if (is_unit(f)) {
+          folded.back().to = f.to;
+        } else {
+          f.from = from;
+          folded.push_back(std::move(f));
+        }
+        pending = false;
+      }
+      path.factors = std::move(folded);
+    }
   }
   return result;
 }
@@ -103,7 +192,10 @@ struct Writer {
   const ExplainOptions& options;
   bool markdown() const { return options.format == Format::Markdown; }
 
-  std::string number(double v) const { return detail::decimals(v, options.precision); }
+  std::string number(double v) const {
+    return options.significant_digits ? detail::significant(v, options.precision, true)
+                                      : detail::decimals(v, options.precision);
+  }
   std::string math_number(double v) const {
     std::string s = number(v);
     if (s.rfind("−", 0) == 0) s = "-" + s.substr(std::string("−").size());
@@ -182,9 +274,16 @@ struct Writer {
   // A formula after ∂ is parenthesized: ∂(out_o1 − target_o1)/∂out_o1.
   std::string operand(std::uint32_t v) const {
     const std::string text = name(v);
-    const bool formula = nodes[v].name.empty() && nodes[v].op != Op::Leaf &&
-                         text.find_first_of(" ^/") != std::string::npos;
+    const bool formula =
+        nodes[v].name.empty() && nodes[v].op != Op::Leaf &&
+        (text.find_first_of(" ^/") != std::string::npos || text.find("·") != std::string::npos);
     return formula ? "(" + text + ")" : text;
+  }
+  // Why a route through x·x is listed once.
+  std::string uses(const Factor& f) const {
+    if (f.uses < 2) return "";
+    return "  (" + name(f.from) + " uses " + name(f.to) + " " + std::to_string(f.uses) +
+           " times: one path, the partials of the uses summed)";
   }
   std::string partial(std::uint32_t from, std::uint32_t to) const {
     if (!markdown()) return "∂" + operand(from) + "/∂" + operand(to);
@@ -226,12 +325,13 @@ struct Writer {
         out += "**Path " + std::to_string(p + 1) + "**: " + route + "\n\n";
         for (const Factor& f : path.factors)
           out += "- $" + partial(f.from, f.to) + " = " + latex_formula(f.symbolic) + " = " +
-                 math_number(f.value) + "$\n";
+                 math_number(f.value) + "$" + uses(f) + "\n";
         out += "\n$$" + chain + " = " + numbers + " = " + math_number(path.product) + "$$\n\n";
       } else {
         out += "path " + std::to_string(p + 1) + ": " + route + "\n";
         for (const Factor& f : path.factors)
-          out += "  " + partial(f.from, f.to) + " = " + f.symbolic + " = " + number(f.value) + "\n";
+          out += "  " + partial(f.from, f.to) + " = " + f.symbolic + " = " + number(f.value) +
+                 uses(f) + "\n";
         out += "  product: " + numbers + " = " + number(path.product) + "\n\n";
       }
     }
@@ -251,7 +351,7 @@ struct Writer {
 };
 
 PathOptions path_options(const ExplainOptions& options) {
-  return {options.max_paths, options.merge_unnamed, options.drop_unit};
+  return {options.max_paths, options.merge_unnamed, options.fold_unit};
 }
 
 }  // namespace

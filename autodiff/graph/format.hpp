@@ -8,11 +8,12 @@
 namespace ad::graph::detail {
 
 // %g with the given significant digits; "−" for negative numbers, as in the labels' formulas.
-inline std::string significant(double v, int digits) {
+// keep_zeros: %#g, so every digit asked for is shown (0.741365070).
+inline std::string significant(double v, int digits, bool keep_zeros = false) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "∞" : "−∞";
   char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*g", digits, std::fabs(v));
+  std::snprintf(buffer, sizeof buffer, keep_zeros ? "%#.*g" : "%.*g", digits, std::fabs(v));
   return (v < 0 ? "−" : "") + std::string(buffer);
 }
 

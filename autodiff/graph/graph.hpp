@@ -78,10 +78,13 @@ bool write_graph(const std::string& path, const ad::Tape& tape, const DotOptions
 
 // One local partial ∂from/∂to on a path: its symbolic form in the names of the nodes
 // ("out_h1·(1 − out_h1)") and its value.
+// A node that uses the operand more than once (x·x) gives one factor, the sum of the partials
+// of its uses ("2 × x"); `uses` says how many.
 struct Factor {
   std::uint32_t from, to;
   std::string symbolic;
   double value;
+  std::uint32_t uses = 1;
 };
 struct Path {
   std::vector<std::uint32_t> nodes;  // the route as recorded, output first, leaf last
@@ -91,7 +94,7 @@ struct Path {
 struct Explanation {
   std::vector<Path> paths;  // at most max_paths of them
   bool capped;              // true when total_paths > paths.size()
-  std::size_t total_paths;  // exact, saturating at SIZE_MAX
+  std::size_t total_paths;  // exact, saturating at SIZE_MAX; x·x's two uses of x are one path
   double path_sum;          // Σ products over the listed paths (all of them unless capped)
   double gradient;          // d(output)/d(leaf) from the reverse sweep
 };
@@ -102,8 +105,9 @@ struct PathOptions {
   // E1 = 0.5·(out_o1 − target_o1)² gives the single factor ∂E1/∂out_o1 = out_o1 − target_o1
   // the tutorials print instead of ∂E1/∂pow · ∂pow/∂sub · ∂sub/∂out_o1.
   bool merge_unnamed = false;
-  // Leave out factors that are exactly 1 (∂E/∂E1 when E = E1 + E2), as the tutorials do.
-  bool drop_unit = false;
+  // Fold factors that are exactly 1 by structure (∂E_total/∂E1 when E_total = E1 + E2) into
+  // the next one, so the path reads ∂E_total/∂out_o1 = out_o1 − 0.01 as the tutorials write it.
+  bool fold_unit = false;
 };
 
 // The gradient comes from the engine: tape.backward(output) is run, so the tape's gradients
@@ -117,9 +121,12 @@ enum class Format { Text, Markdown };  // Markdown: the formulas in LaTeX math (
 struct ExplainOptions {
   Format format = Format::Text;
   std::size_t max_paths = 64;
-  int precision = 5;  // decimals
+  int precision = 5;  // decimals, or significant digits if significant_digits
   bool merge_unnamed = false;
-  bool drop_unit = false;
+  bool fold_unit = false;
+  // precision counts significant digits, trailing zeros kept (0.741365070, 0.0821670406), the
+  // way the tutorials print their factors.
+  bool significant_digits = false;
 };
 
 // The derivation of d(output)/d(leaf): every path from output to leaf, each local partial with
@@ -132,6 +139,8 @@ std::string explain(ad::Tape& tape, const ad::Var& output, const ad::Var& leaf,
 
 // "sigmoid", "×", "x − 0.01", "Σ w·x + b": what a node computes, c written out.
 std::string operation_text(const NodeView& node, int precision);
+// The same, with a sum of named nodes written out by their names: "E1 + E2", "0.5·a − b".
+std::string operation_text(const ad::Tape& tape, const NodeView& node, int precision);
 // The node as a short formula in the names of named nodes: "(out_o1 − target_o1)" for an
 // unnamed difference, its name for a named node, tape.label(i) when the formula is too long.
 std::string node_text(const ad::Tape& tape, const std::vector<NodeView>& nodes,

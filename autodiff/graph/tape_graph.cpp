@@ -40,6 +40,8 @@ std::string operation_text(const NodeView& node, int precision) {
       return "min(x, " + c + ")";
     case Op::MaxC:
       return "max(x, " + c + ")";
+    case Op::HalfSquaredError:
+      return "½(t − o)², t = " + c;
     case Op::Add:
       return "+";
     case Op::Sub:
@@ -57,6 +59,26 @@ std::string operation_text(const NodeView& node, int precision) {
     default:
       return std::string(info(node.op).name);
   }
+}
+
+std::string operation_text(const Tape& tape, const NodeView& node, int precision) {
+  // A sum of a few named nodes reads as its terms: E_total = E1 + E2.
+  constexpr std::size_t kMostTerms = 8;
+  if (node.op != Op::Linear || node.operands.empty() || node.operands.size() > kMostTerms)
+    return operation_text(node, precision);
+  std::string text;
+  for (std::size_t k = 0; k < node.operands.size(); ++k) {
+    const std::string_view name = tape.name(node.operands[k]);
+    if (name.empty()) return operation_text(node, precision);
+    const double c = node.partials[k];
+    if (k > 0)
+      text += c < 0 ? " − " : " + ";
+    else if (c < 0)
+      text += "−";
+    if (std::fabs(c) != 1) text += detail::significant(std::fabs(c), precision) + "·";
+    text += name;
+  }
+  return text;
 }
 
 namespace {
@@ -143,6 +165,9 @@ std::string formula(const Tape& tape, const std::vector<NodeView>& nodes, std::u
       break;
     case Op::MaxC:
       text = "max(" + x(0) + ", " + c + ")";
+      break;
+    case Op::HalfSquaredError:
+      text = "½(" + c + " − " + formula(tape, nodes, node.operands[0], depth - 1) + ")²";
       break;
     case Op::Add:
       text = x(0) + " + " + x(1);

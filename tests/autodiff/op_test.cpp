@@ -89,6 +89,28 @@ OP_CHECK(MixedWithConstants) {
   expect_gradient([](auto x) { return 0.3 / x; }, points, 1e-4);
 }
 
+OP_CHECK(HalfSquaredError) {
+  expect_gradient([](auto o) { return half_squared_error(o, 0.01); }, real_line());
+  expect_gradient([](auto o) { return half_squared_error(o, -2.5); }, real_line());
+}
+
+// ½(t − o)² is one node whose partial is o − t, bit for bit the gradient of 0.5·((t − o)·(t − o)).
+TEST(Op, HalfSquaredErrorIsOneNodeWithTheProductsValueAndGradient) {
+  for (const double o : {0.751365069552316, -3.25, 1e-300, 7.0e12}) {
+    for (const double t : {0.01, 0.99, -1.0}) {
+      ad::Tape tape;
+      ad::Var x(o, "o");
+      const std::size_t before = tape.size();
+      const ad::Var e = half_squared_error(x, t);
+      EXPECT_EQ(tape.size(), before + 1);
+      tape.backward(e);
+      const double error = 0.5 * ((t - o) * (t - o));
+      EXPECT_EQ(e.value(), error);
+      EXPECT_EQ(x.grad(), -(t - o));
+    }
+  }
+}
+
 OP_CHECK(CompoundAssignment) {
   expect_gradient(
       [](auto x, auto y) {

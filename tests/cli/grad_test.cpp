@@ -176,6 +176,17 @@ TEST(Grad, ExplainSumsThePathsToTheGradient) {
             "autodiff: --explain xx: not a variable of the expression (did you mean 'x'?)\n");
 }
 
+// x·x written by the user: one path (its two uses summed, "2 × x"), the factor 2x = 6 given
+// with --precision significant digits.
+TEST(Grad, ExplainListsASquareOnceWithItsDigits) {
+  const auto r = run("grad 'x*x' --at x=3 --explain x --precision 3");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("1 path from"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" = 2 × x = 6.00  ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("uses x 2 times"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("path 2"), std::string::npos) << r.out;
+}
+
 TEST(Program, UsageErrorsAndHelp) {
   auto r = run("");
   EXPECT_EQ(r.status, 2);

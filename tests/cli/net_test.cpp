@@ -108,10 +108,60 @@ TEST(Net, BadFilesAreNamedWithThePlace) {
   std::remove(good.c_str());
 }
 
+// The number at the end of the line that starts with `start` (after its last "= " or ": ").
+double last_number(const std::string& out, const std::string& start) {
+  const auto at = out.find("\n" + start);
+  if (at == std::string::npos) return NAN;
+  const std::string line = out.substr(at + 1, out.find('\n', at + 1) - at - 1);
+  const auto equals = line.rfind("= "), colon = line.rfind(": ");
+  const auto number = equals == std::string::npos
+                          ? colon
+                          : (colon == std::string::npos ? equals : std::max(equals, colon));
+  return std::stod(line.substr(number + 2));
+}
+
+// `autodiff net examples/tutorial2.json --explain w5`: Mazur's one path and his figures,
+// ∂E_total/∂out_o1 = 0.74136507, ∂out_o1/∂net_o1 = 0.186815602, ∂net_o1/∂w5 = out_h1 =
+// 0.593269992, product 0.082167041, within one unit of the last decimal he prints.
+TEST(Net, ExplainW5IsMazursPath) {
+  const std::string file = std::string(AUTODIFF_SOURCE_DIR) + "/examples/tutorial2.json";
+  const auto r = run("net " + file + " --explain w5");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string x = r.out.substr(r.out.find("∂E_total/∂w5"));
+  EXPECT_TRUE(x.starts_with("∂E_total/∂w5: 1 path from E_total to w5\n")) << x;
+  EXPECT_NE(x.find("\npath 1: E_total → E1 → out_o1 → net_o1 → w5\n"), std::string::npos) << x;
+  EXPECT_EQ(x.find("path 2"), std::string::npos) << x;
+  EXPECT_NEAR(last_number(x, "  ∂E_total/∂out_o1 = "), 0.74136507, 1e-8) << x;
+  EXPECT_NEAR(last_number(x, "  ∂out_o1/∂net_o1 = out_o1·(1 − out_o1) = "), 0.186815602, 1e-9);
+  EXPECT_NEAR(last_number(x, "  ∂net_o1/∂w5 = out_h1 = "), 0.593269992, 1e-9);
+  EXPECT_NEAR(last_number(x, "  product: "), 0.082167041, 1e-9);
+  EXPECT_NEAR(last_number(x, "sum over all paths: "), 0.082167041, 1e-9);
+  // --precision 4: Mazur's 0.74136507 to 4 significant digits.
+  const auto four = run("net " + file + " --explain w5 --precision 4");
+  EXPECT_NE(four.out.find("  ∂E_total/∂out_o1 = out_o1 − 0.01 = 0.7414\n"), std::string::npos)
+      << four.out;
+  EXPECT_EQ(run("net " + file + " --explain w5 --precision 0").status, 2);
+}
+
+// --explain w1: the tutorial's two paths, through o1 and through o2, no duplicate.
+TEST(Net, ExplainW1IsTheTwoPathsThroughTheOutputs) {
+  const std::string file = std::string(AUTODIFF_SOURCE_DIR) + "/examples/tutorial2.json";
+  const auto r = run("net " + file + " --explain w1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("∂E_total/∂w1: 2 paths"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("path 1: E_total → E1 → out_o1 → net_o1 → out_h1 → net_h1 → w1\n"),
+            std::string::npos);
+  EXPECT_NE(r.out.find("path 2: E_total → E2 → out_o2 → net_o2 → out_h1 → net_h1 → w1\n"),
+            std::string::npos);
+  EXPECT_EQ(r.out.find("path 3"), std::string::npos);
+  EXPECT_NEAR(last_number(r.out, "sum over all paths: "), 0.000438568, 1e-9);
+}
+
 TEST(Net, Help) {
   const auto r = run("net --help");
   EXPECT_EQ(r.status, 0);
-  for (const char* option : {"--json", "--steps", "--dot", "--explain", "Exit status"})
+  for (const char* option :
+       {"--json", "--steps", "--dot", "--explain", "--precision", "Exit status"})
     EXPECT_NE(r.out.find(option), std::string::npos) << option << "\n" << r.out;
 }
 

@@ -16,8 +16,9 @@ namespace {
 using ad::graph::Explanation;
 using ad::graph::PathOptions;
 
-// The tutorials' chains: steps through unnamed nodes folded, factors equal to 1 left out.
-constexpr PathOptions kTutorialChains{.max_paths = 64, .merge_unnamed = true, .drop_unit = true};
+// The tutorials' chains: steps through unnamed nodes folded, factors equal to 1 (∂E/∂E1) folded
+// into the next one.
+constexpr PathOptions kTutorialChains{.max_paths = 64, .merge_unnamed = true, .fold_unit = true};
 
 void expect_printed(const std::vector<ad::graph::Factor>& factors,
                     const std::vector<double>& printed) {
@@ -37,8 +38,9 @@ TEST(ExplainTutorial1, W5ReproducesThePrintedFactors) {
   const auto& factors = x.paths[0].factors;
   expect_printed(factors, {0.68492, 0.19480, 0.60108});
   EXPECT_NEAR(x.paths[0].product, 0.08020, tutorials::printed_tolerance(5));
-  // "[output_o1 − target_1] * [output_o1 (1 − output_o1)] * [output_h1]"
-  EXPECT_EQ(factors[0].from, n.E1.index());
+  // "[output_o1 − target_1] * [output_o1 (1 − output_o1)] * [output_h1]": ∂E_total/∂out_o1,
+  // the unit step ∂E/∂E1 folded into it.
+  EXPECT_EQ(factors[0].from, n.E.index());
   EXPECT_EQ(factors[0].to, n.out_o1.index());
   EXPECT_NE(factors[0].symbolic.find("(out_o1 − target_o1)"), std::string::npos)
       << factors[0].symbolic;
@@ -123,6 +125,110 @@ void expect_sums(const tutorials::Figures& figures) {
 TEST(ExplainTutorial1, EveryPathSumIsTheGradient) { expect_sums(tutorials::kLamsal); }
 TEST(ExplainTutorial2, EveryPathSumIsTheGradient) { expect_sums(tutorials::kMazur); }
 
+// Mazur's chain for w5, as his post prints it: ∂E_total/∂out_o1 = 0.74136507,
+// ∂out_o1/∂net_o1 = 0.186815602, ∂net_o1/∂w5 = out_h1 = 0.593269992, product 0.082167041; one
+// path (E1 is ½(t − o)², written with pow here), the unit step ∂E/∂E1 folded into the first.
+TEST(ExplainTutorial2, W5IsMazursOnePath) {
+  ad::Tape tape;
+  const auto n = tutorials::record(tutorials::kMazur);
+  const Explanation x = ad::graph::explain_paths(tape, n.E, n.w[4], kTutorialChains);
+  ASSERT_EQ(x.total_paths, 1u);
+  ASSERT_EQ(x.paths.size(), 1u);
+  const auto& f = x.paths[0].factors;
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_EQ(f[0].from, n.E.index());
+  EXPECT_EQ(f[0].to, n.out_o1.index());
+  EXPECT_NEAR(f[0].value, 0.74136507, tutorials::printed_tolerance(8));
+  EXPECT_NEAR(f[1].value, 0.186815602, tutorials::printed_tolerance(9));
+  EXPECT_NEAR(f[2].value, 0.593269992, tutorials::printed_tolerance(9));
+  EXPECT_NEAR(x.paths[0].product, 0.082167041, tutorials::printed_tolerance(9));
+  // The delta rule: ∂E/∂w5 = δ_o1 · out_h1.
+  EXPECT_NEAR(x.path_sum, tutorials::reference(tutorials::kMazur).dw[4], 1e-16);
+}
+
+// Mazur's hidden layer: ∂E_o1/∂out_h1 = 0.055399425 and ∂E_o2/∂out_h1 = −0.019049119 (the two
+// paths through o1 and o2), ∂out_h1/∂net_h1 = 0.241300709, ∂net_h1/∂w1 = i1 = 0.05, and
+// ∂E_total/∂w1 = 0.000438568.
+TEST(ExplainTutorial2, W1IsMazursTwoPathsThroughO1AndO2) {
+  ad::Tape tape;
+  const auto n = tutorials::record(tutorials::kMazur);
+  const Explanation x = ad::graph::explain_paths(tape, n.E, n.w[0], kTutorialChains);
+  ASSERT_EQ(x.total_paths, 2u);
+  ASSERT_EQ(x.paths.size(), 2u);
+  const std::array<double, 2> through = {0.055399425, -0.019049119};
+  for (std::size_t p = 0; p < 2; ++p) {
+    const auto& f = x.paths[p].factors;
+    ASSERT_EQ(f.size(), 5u);
+    EXPECT_EQ(f[0].from, n.E.index());
+    EXPECT_EQ(f[0].to, (p == 0 ? n.out_o1 : n.out_o2).index());
+    EXPECT_NEAR(f[0].value * f[1].value * f[2].value, through[p], tutorials::printed_tolerance(9));
+    EXPECT_NEAR(f[3].value, 0.241300709, tutorials::printed_tolerance(9));
+    EXPECT_EQ(f[4].value, 0.05);
+  }
+  EXPECT_NEAR(x.path_sum, 0.000438568, tutorials::printed_tolerance(9));
+  EXPECT_NEAR(x.path_sum, tutorials::reference(tutorials::kMazur).dw[0], 1e-17);
+}
+
+// A unit factor at the end of a path (∂net/∂b = 1) joins the factor before it.
+TEST(ExplainFold, UnitFactorsJoinTheirNeighbours) {
+  ad::Tape tape;
+  const auto n = tutorials::record(tutorials::kMazur);
+  const Explanation x = ad::graph::explain_paths(tape, n.E, n.b2, kTutorialChains);
+  ASSERT_EQ(x.paths.size(), 2u);
+  const tutorials::Reference r = tutorials::reference(tutorials::kMazur);
+  const auto& f = x.paths[0].factors;
+  ASSERT_EQ(f.size(), 2u);  // ∂E/∂out_o1 · ∂out_o1/∂b2
+  EXPECT_EQ(f[0].from, n.E.index());
+  EXPECT_EQ(f[1].to, n.b2.index());
+  EXPECT_DOUBLE_EQ(f[1].value, r.out_o1 * (1 - r.out_o1));
+  EXPECT_NEAR(x.path_sum, r.db2, 1e-16);
+  // A path of unit factors only is one factor 1.
+  const ad::Var a(2.0, "a");
+  const ad::Var y = ad::named(a + 1.0, "y");
+  const Explanation unit = ad::graph::explain_paths(tape, y, a, kTutorialChains);
+  ASSERT_EQ(unit.paths.at(0).factors.size(), 1u);
+  EXPECT_EQ(unit.paths[0].factors[0].value, 1.0);
+}
+
+// x·x written by a user: one route, listed once, its factor the sum of both uses (2x), the
+// total the closed form d(x²·sin x)/dx = 2x·sin x + x²·cos x.
+TEST(ExplainEdges, SquareWrittenAsAProductIsOnePathTwice) {
+  ad::Tape tape;
+  const double x0 = 0.7;
+  const ad::Var x(x0, "x");
+  const ad::Var square = x * x;
+  const ad::Var y = ad::named(square * ad::sin(x), "y");
+  const Explanation e = ad::graph::explain_paths(tape, y, x);
+  ASSERT_EQ(e.total_paths, 2u);  // through x·x and through sin(x)
+  ASSERT_EQ(e.paths.size(), 2u);
+  const auto& f = e.paths[0].factors;
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[1].uses, 2u);
+  EXPECT_EQ(f[1].symbolic, "2 × x");
+  EXPECT_EQ(f[1].value, 2 * x0);
+  EXPECT_NEAR(e.path_sum, 2 * x0 * std::sin(x0) + x0 * x0 * std::cos(x0), 1e-15);
+  EXPECT_EQ(e.path_sum, e.gradient);
+  const std::string text = ad::graph::explain(tape, y, x);
+  EXPECT_NE(text.find("∂y/∂x: 2 paths"), std::string::npos) << text;
+  EXPECT_NE(text.find("∂(x·x)/∂x = 2 × x = 1.40000  (x·x uses x 2 times"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("path 3"), std::string::npos) << text;
+}
+
+// Significant digits with the trailing zeros kept, as the tutorials print their factors.
+TEST(ExplainText, SignificantDigits) {
+  ad::Tape tape;
+  const auto n = tutorials::record(tutorials::kMazur);
+  const std::string text = ad::graph::explain(
+      tape, n.E, n.w[4],
+      {.precision = 9, .merge_unnamed = true, .fold_unit = true, .significant_digits = true});
+  for (const char* expected :
+       {"∂E/∂w5: 1 path from E to w5", "∂E/∂out_o1 = 0.5 · 2·(out_o1 − target_o1) = 0.741365070",
+        "∂out_o1/∂net_o1 = out_o1·(1 − out_o1) = 0.186815602", "= out_h1 = 0.593269992",
+        "product: 0.741365070 × 0.186815602 × 0.593269992 = 0.0821670406"})
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << "\nin:\n" << text;
+}
+
 // The second tutorial's text keeps out_o1 and the error before one update (its factor
 // figures were lost with its images); both agree at their printed precision. After one step
 // with rate 0.5 it prints E = 0.291027924, but the step taken with the exact gradients gives
@@ -152,11 +258,11 @@ TEST(ExplainText, ShowsSymbolsNumbersProductsAndTheSweep) {
   ad::Tape tape;
   const auto n = tutorials::record(tutorials::kLamsal);
   const std::string text =
-      ad::graph::explain(tape, n.E, n.w[0], {.merge_unnamed = true, .drop_unit = true});
+      ad::graph::explain(tape, n.E, n.w[0], {.merge_unnamed = true, .fold_unit = true});
   for (const char* expected :
        {"∂E/∂w1: 2 paths from E to w1", "path 1: E → E1 → out_o1 → net_o1 → out_h1 → net_h1 → w1\n",
         "path 2: E → E2 → out_o2", "∂out_o1/∂net_o1 = out_o1·(1 − out_o1) = 0.19",
-        "∂E1/∂out_o1 = 0.5 · 2·(out_o1 − target_o1) = 0.68", "∂net_o1/∂out_h1 = w5 = 0.50000",
+        "∂E/∂out_o1 = 0.5 · 2·(out_o1 − target_o1) = 0.68", "∂net_o1/∂out_h1 = w5 = 0.50000",
         "∂net_h1/∂w1 = i1 = 0.10000", "product: 0.68", "sum over all paths: 0.0011",
         "gradient from the reverse sweep: 0.0011"})
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "\nin:\n" << text;
@@ -341,10 +447,12 @@ TEST(ExplainEdges, LeafOffEveryPathHasNoPathsAndZeroGradient) {
   EXPECT_TRUE(e.paths.empty());
   EXPECT_EQ(e.path_sum, 0.0);
   EXPECT_EQ(e.gradient, 0.0);
-  // x·x: the same operand twice is two paths, b and a, summing to 2x.
+  // x·x: the same operand twice is one path whose factor sums both uses, b + a = 2x.
   const Explanation square = ad::graph::explain_paths(tape, y, x);
-  ASSERT_EQ(square.total_paths, 2u);
-  EXPECT_EQ(square.paths[0].factors[0].symbolic, "x");
+  ASSERT_EQ(square.total_paths, 1u);
+  ASSERT_EQ(square.paths.size(), 1u);
+  EXPECT_EQ(square.paths[0].factors[0].symbolic, "2 × x");
+  EXPECT_EQ(square.paths[0].factors[0].uses, 2u);
   EXPECT_EQ(square.path_sum, 2.0);
 }
 

@@ -160,6 +160,11 @@ T apply_op(const Node& n, const std::vector<T>& values) {
         return n.constant_first ? ad::max(c, operand(0)) : ad::max(operand(0), c);
       else
         return max(operand(0), T{c});
+    case Op::HalfSquaredError:
+      if constexpr (std::is_same_v<T, ad::Var>)
+        return ad::half_squared_error(operand(0), c);
+      else
+        return 0.5 * ((c - operand(0)) * (c - operand(0)));
     case Op::Add:
       return operand(0) + operand(1);
     case Op::Sub:

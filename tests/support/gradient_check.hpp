@@ -27,6 +27,9 @@ namespace reference {
 // formulas (not from the engine's table).
 inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 inline double relu(double x) { return x > 0 ? x : 0.0; }
+inline double half_squared_error(double output, double target) {
+  return 0.5 * (target - output) * (target - output);
+}
 using std::abs, std::acos, std::asin, std::atan, std::cbrt, std::cos, std::cosh, std::erf, std::exp,
     std::expm1, std::log, std::log1p, std::max, std::min, std::pow, std::sin, std::sinh, std::sqrt,
     std::tan, std::tanh;
