@@ -12,6 +12,7 @@ Judgement judge(std::string name, double engine, double engine_error,
                 std::optional<ex::FiniteDifference> fd, double tolerance) {
   Judgement j;
   j.name = std::move(name);
+  j.label = "d/d" + j.name;
   j.engine = engine;
   j.engine_error = engine_error;
   j.yours = yours;
@@ -35,7 +36,7 @@ Judgement judge(std::string name, double engine, double engine_error,
 }
 
 void print(std::ostream& out, const Judgement& j, int p) {
-  out << "  d/d" << j.name << ": " << (j.agree ? "agree" : "DISAGREE") << '\n';
+  out << "  " << j.label << ": " << (j.agree ? "agree" : "DISAGREE") << '\n';
   if (j.diagnosed)
     out << "    likely mistake: "
         << (j.diagnosis ? ex::describe(*j.diagnosis)

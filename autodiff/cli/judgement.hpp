@@ -14,7 +14,8 @@
 namespace autodiff_cli {
 
 struct Judgement {
-  std::string name;  // what the derivative is with respect to: "x", "w5", "out_h1"
+  std::string name;   // what the derivative is with respect to: "x", "w5", "out_h1"
+  std::string label;  // how the report names the derivative: "d/dx" unless the caller says
   double engine = 0, engine_error = 0;
   std::optional<ad::expression::Bounded> yours;  // none: only the engine and the FD are checked
   std::string formula;                           // yours as written

@@ -1,11 +1,14 @@
 // autodiff net FILE: runs a network file (nn/): forward values, errors, every gradient checked
 // against the delta rule and finite differences, one update, optionally N training steps, the
 // graph (--dot) and the chain rule for one parameter (--explain).
+#include <cmath>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "autodiff/cli/command.hpp"
+#include "autodiff/cli/net_check.hpp"
 #include "autodiff/graph/graph.hpp"
 #include "nn/report.hpp"
 
@@ -20,6 +23,8 @@ struct NetOptions {
   std::string dot;      // --dot FILE
   std::string explain;  // --explain PARAMETER
   int precision = 9;    // significant digits of the explanation's factors: the tutorials' 9
+  std::vector<std::string> checks;  // --check 'w5=FORMULA'
+  double tolerance = 1e-6;
 };
 
 ad::graph::Role role(nn::NodeRole r) {
@@ -92,11 +97,18 @@ void run_net(const NetOptions& options) {
   } catch (const nn::FileError& e) {
     fail(e.problem == "cannot open the file" ? kFile : kUsage, e.what());
   }
+  if (!(options.tolerance > 0) || !std::isfinite(options.tolerance))
+    fail(kUsage, "--tolerance must be a finite positive number, e.g. 1e-6");
   nn::StepResult result;
   std::string explanation;
+  std::ostringstream checks_text;
+  DerivationChecks checks;
   try {
     result = nn::run(file, options.steps);
     graph_outputs(options, file, result, explanation);
+    if (!options.checks.empty())
+      checks = check_derivations(file.network, options.checks, options.tolerance, options.precision,
+                                 checks_text);
   } catch (const nn::Error& e) {
     fail(kUsage, file.path + ": " + e.what());
   } catch (const ad::Error& e) {
@@ -105,12 +117,14 @@ void run_net(const NetOptions& options) {
   if (options.json) {
     nlohmann::json out = nn::to_json(result);
     if (!options.explain.empty()) out["explanation"] = explanation;
+    if (!options.checks.empty()) out["checks"] = checks.json;
     std::cout << out.dump(2) << '\n';
   } else {
     nn::print_report(std::cout, file, result);
     if (!explanation.empty()) std::cout << '\n' << explanation;
+    std::cout << checks_text.str();
   }
-  if (!result.check.gradients_agree) throw CLI::RuntimeError(kDisagree);
+  if (!result.check.gradients_agree || !checks.agree) throw CLI::RuntimeError(kDisagree);
 }
 
 }  // namespace
@@ -143,5 +157,20 @@ void add_net_command(CLI::App& app) {
                   "print them)")
       ->type_name("N")
       ->check(CLI::Range(1, 17));
+  net->add_option("--check", options->checks,
+                  "NAME=FORMULA or 'd E_total / d NAME=FORMULA': a derivative of E_total you "
+                  "worked out, checked against the network; NAME is a parameter or any named "
+                  "node (out_h1, net_o1, E1, i1), and the formula may use every name of the "
+                  "network: inputs, target_o1, weights, biases, net_*, out_*, E1, E_total, "
+                  "learning_rate. Repeatable. With a batch, a parameter's formula is evaluated "
+                  "per sample and averaged as the loss is; a node's is checked per sample. "
+                  "Example: --check 'w5=-(target_o1 - out_o1)*out_o1*(1 - out_o1)*out_h1'")
+      ->type_name("NAME=FORMULA")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  net->add_option("--tolerance", options->tolerance,
+                  "for --check: yours agrees when |yours - engine| <= T*max(|yours|, |engine|) "
+                  "+ 4*(the rounding-error bounds of both), as in `autodiff check`")
+      ->capture_default_str()
+      ->type_name("T");
   net->callback([options] { run_net(*options); });
 }

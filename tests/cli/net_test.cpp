@@ -157,11 +157,106 @@ TEST(Net, ExplainW1IsTheTwoPathsThroughTheOutputs) {
   EXPECT_NEAR(last_number(r.out, "sum over all paths: "), 0.000438568, 1e-9);
 }
 
+// --check: a derivation checked by the tutorial's own names. Mazur's ∂E_total/∂w5 =
+// −(target_o1 − out_o1)·out_o1·(1 − out_o1)·out_h1 = 0.082167041 and ∂E_total/∂out_h1 =
+// 0.055399425 − 0.019049119 = 0.036350306, his printed figures, agree; the reference for the
+// engine's value is his figure, for the verdict his formula.
+TEST(NetCheck, MazursDerivationsAgreeByHisNames) {
+  const std::string file = std::string(AUTODIFF_SOURCE_DIR) + "/examples/tutorial2.json";
+  const auto r = run("net " + file +
+                     " --json --check 'w5=-(target_o1 - out_o1)*out_o1*(1 - out_o1)*out_h1'"
+                     " --check 'd E_total / d out_h1=(out_o1 - target_o1)*out_o1*(1 - out_o1)*w5"
+                     " + (out_o2 - target_o2)*out_o2*(1 - out_o2)*w7'"
+                     " --check 'dE_total/dw1=((out_o1 - target_o1)*out_o1*(1 - out_o1)*w5 + "
+                     "(out_o2 - target_o2)*out_o2*(1 - out_o2)*w7)*out_h1*(1 - out_h1)*i1'");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  const json checks = json::parse(r.out)["checks"];
+  ASSERT_EQ(checks.size(), 3u);
+  const double figures[] = {0.082167041, 0.036350306, 0.000438568};
+  for (std::size_t k = 0; k < 3; ++k) {
+    EXPECT_TRUE(checks[k]["agree"].get<bool>()) << checks[k];
+    EXPECT_NEAR(checks[k]["engine"].get<double>(), figures[k], 1e-9) << checks[k];
+    EXPECT_NEAR(checks[k]["manual"].get<double>(), figures[k], 1e-9) << checks[k];
+    EXPECT_FALSE(checks[k].contains("diagnosis"));
+  }
+  EXPECT_EQ(checks[0]["derivative"], "d E_total / d w5");
+  EXPECT_EQ(checks[1]["derivative"], "d E_total / d out_h1");
+}
+
+// The usual slips in the same derivation, each named, with a correction that itself agrees
+// (re-run through the program).
+TEST(NetCheck, SlipsAreDiagnosedAndTheirCorrectionsAgree) {
+  const std::string file = std::string(AUTODIFF_SOURCE_DIR) + "/examples/tutorial2.json";
+  const struct {
+    const char* formula;
+    const char* kind;
+  } slips[] = {
+      {"-(target_o1 - out_o1)*out_o1*(1 - out_o1)*out_h2", "swapped_name"},
+      {"(target_o1 - out_o1)*out_o1*(1 - out_o1)*out_h1", "wrong_sign"},
+      {"-(target_o1 - out_o1)*out_h1", "missing_factor"},
+      {"-2*(target_o1 - out_o1)*out_o1*(1 - out_o1)*out_h1", "constant_factor"},
+  };
+  for (const auto& slip : slips) {
+    const auto r = run("net " + file + " --json --check 'w5=" + slip.formula + "'");
+    ASSERT_EQ(r.status, 1) << slip.formula << r.err;
+    const json check = json::parse(r.out)["checks"][0];
+    EXPECT_FALSE(check["agree"].get<bool>());
+    ASSERT_TRUE(check["diagnosis"].is_object()) << slip.formula << check;
+    EXPECT_EQ(check["diagnosis"]["kind"], slip.kind) << slip.formula;
+    const std::string corrected = check["diagnosis"]["corrected"];
+    const auto again = run("net " + file + " --json --check 'w5=" + corrected + "'");
+    EXPECT_EQ(again.status, 0) << corrected << again.err;
+  }
+  const auto text =
+      run("net " + file + " --check 'w5=-(target_o1 - out_o1)*out_o1*(1 - out_o1)*out_h2'");
+  EXPECT_NE(
+      text.out.find("  d E_total / d w5: DISAGREE\n    likely mistake: out_h2 is written where "
+                    "out_h1 belongs"),
+      std::string::npos)
+      << text.out;
+}
+
+// A batch: a parameter's formula is evaluated per sample and averaged as the mean loss is; a
+// node's is checked per sample. For a sigmoid output with binary cross-entropy,
+// ∂E/∂w_h1_o1 = (out_o1 − target_o1)·out_h1 and ∂E/∂out_o1 = (o − t)/(o(1 − o)) per sample; the
+// reference for the engine's values is the delta rule of the cross-check in the same report.
+TEST(NetCheck, BatchCombinesSamplesAsTheLossDoes) {
+  const std::string file = std::string(AUTODIFF_SOURCE_DIR) + "/examples/batch.json";
+  const auto r = run("net " + file +
+                     " --json --check 'w_h1_o1=(out_o1 - target_o1)*out_h1'"
+                     " --check 'd E_total / d out_o1=(out_o1 - target_o1)/(out_o1*(1 - out_o1))'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json out = json::parse(r.out);
+  const json& checks = out["checks"];
+  ASSERT_EQ(checks.size(), 5u);  // one for the weight, one per sample for out_o1
+  EXPECT_NEAR(checks[0]["manual"].get<double>(), out["gradients"]["w_h1_o1"].get<double>(), 1e-15);
+  for (std::size_t s = 1; s <= 4; ++s) EXPECT_EQ(checks[s]["sample"], s);
+  const auto wrong = run("net " + file + " --check 'w_h1_o1=(out_o1 - target_o1)*out_h2'");
+  EXPECT_EQ(wrong.status, 1);
+  EXPECT_NE(wrong.out.find("out_h2 is written where out_h1 belongs"), std::string::npos)
+      << wrong.out;
+}
+
+TEST(NetCheck, BadSpecsAreUsageErrors) {
+  const std::string file = std::string(AUTODIFF_SOURCE_DIR) + "/examples/tutorial2.json";
+  const auto unknown = run("net " + file + " --check 'w5=out_hl'");
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_NE(unknown.err.find("did you mean 'out_h1'"), std::string::npos) << unknown.err;
+  const auto node = run("net " + file + " --check 'w9=1'");
+  EXPECT_EQ(node.status, 2);
+  EXPECT_NE(node.err.find("'w9' is not a node of the network (did you mean 'w1'?)"),
+            std::string::npos)
+      << node.err;
+  EXPECT_EQ(run("net " + file + " --check 'd E1 / d w5=1'").status, 2);
+  EXPECT_EQ(run("net " + file + " --check 'w5'").status, 2);
+  EXPECT_EQ(run("net " + file + " --check 'w5=1' --tolerance nan").status, 2);
+}
+
 TEST(Net, Help) {
   const auto r = run("net --help");
   EXPECT_EQ(r.status, 0);
-  for (const char* option :
-       {"--json", "--steps", "--dot", "--explain", "--precision", "Exit status"})
+  for (const char* option : {"--json", "--steps", "--dot", "--explain", "--precision", "--check",
+                             "--tolerance", "Exit status"})
     EXPECT_NE(r.out.find(option), std::string::npos) << option << "\n" << r.out;
 }
 

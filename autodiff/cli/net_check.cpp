@@ -1,0 +1,178 @@
+#include "autodiff/cli/net_check.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "autodiff/cli/command.hpp"
+#include "autodiff/cli/judgement.hpp"
+#include "autodiff/expression/definitions.hpp"
+#include "nn/definitions.hpp"
+
+namespace autodiff_cli {
+
+namespace ex = ad::expression;
+using nlohmann::json;
+
+namespace {
+
+std::string trimmed(std::string s) {
+  s.erase(0, s.find_first_not_of(" \t"));
+  s.erase(s.find_last_not_of(" \t") + 1);
+  return s;
+}
+
+// "d E_total / d w5" or "dE_total/dw5" -> "w5"; a bare name stays as it is.
+std::string target_of(const std::string& spec, const std::string& loss) {
+  const auto slash = spec.find('/');
+  if (slash == std::string::npos) return trimmed(spec);
+  const auto derivative = [&](std::string part) {
+    part = trimmed(part);
+    if (part.empty() || part[0] != 'd')
+      fail(kUsage, "--check " + spec + ": expected 'd " + loss + " / d NAME' or NAME");
+    return trimmed(part.substr(1));
+  };
+  const std::string top = derivative(spec.substr(0, slash));
+  if (top != loss)
+    fail(kUsage, "--check " + spec + ": only derivatives of the loss " + loss +
+                     " can be checked (d " + loss + " / d NAME)");
+  return derivative(spec.substr(slash + 1));
+}
+
+// The names of the same kind, among which writing one for another is a likely slip.
+std::vector<std::vector<std::string>> kinds(const nn::Network& network,
+                                            const std::vector<nn::Definition>& definitions) {
+  std::vector<std::vector<std::string>> k(7);
+  for (const auto& w : network.weights) k[0].push_back(w.name);
+  for (const auto& b : network.biases) k[1].push_back(b.name);
+  k[2] = network.inputs;
+  for (const auto& o : network.outputs()) k[3].push_back("target_" + o);
+  for (const nn::Definition& d : definitions)
+    k[d.name.starts_with("out_") ? 4 : d.name.starts_with("net_") ? 5 : 6].push_back(d.name);
+  return k;
+}
+
+}  // namespace
+
+DerivationChecks check_derivations(const nn::Network& network,
+                                   const std::vector<std::string>& specs, double tolerance, int p,
+                                   std::ostream& text) {
+  const std::string loss = "E_total";
+  std::vector<nn::Definition> net_definitions;
+  ex::Definitions definitions;
+  try {
+    net_definitions = nn::definitions(network);
+    for (const nn::Definition& d : net_definitions) definitions.add(d.name, d.formula);
+  } catch (const std::exception& e) {
+    fail(kUsage,
+         std::string("--check: this network's names cannot be used in formulas: ") + e.what());
+  }
+  const ex::Expression f = ex::Expression::parse(loss);
+  const std::size_t samples = network.samples.size();
+  const double weight = nn::sample_weight(network);
+  std::vector<ex::Values> points;
+  for (std::size_t s = 0; s < samples; ++s) points.push_back(nn::base_values(network, s));
+
+  // The engine: the network recorded once, one sweep from the loss, and the rounding bounds.
+  ad::Tape tape;
+  nn::Trainer trainer(network);
+  trainer.evaluate();
+  const std::vector<double> rounding = ex::gradient_rounding(tape, trainer.loss_var());
+
+  DerivationChecks result;
+  text << "\nYour derivatives, by the network's names (tolerance " << format(tolerance, 3)
+       << "):\n";
+  for (const std::string& spec : specs) {
+    const auto equals = spec.find('=');
+    if (equals == std::string::npos)
+      fail(kUsage, "--check " + spec + ": expected NAME=FORMULA, e.g. --check 'w5=...'");
+    const std::string name = target_of(spec.substr(0, equals), loss);
+    const bool parameter = std::any_of(network.weights.begin(), network.weights.end(),
+                                       [&](const auto& w) { return w.name == name; }) ||
+                           std::any_of(network.biases.begin(), network.biases.end(),
+                                       [&](const auto& b) { return b.name == name; });
+    const bool node =
+        definitions.find(name) != nullptr ||
+        std::find(network.inputs.begin(), network.inputs.end(), name) != network.inputs.end();
+    if (!parameter && !node) {
+      std::vector<std::string> names;
+      for (const auto& [n, v] : definitions.values(points[0])) names.push_back(n);
+      std::string message = "--check " + spec + ": '" + name + "' is not a node of the network";
+      if (const auto close = ex::closest_name(name, names))
+        message += " (did you mean '" + *close + "'?)";
+      fail(kUsage, message);
+    }
+    const std::string what = "--check " + name;
+    const ex::Expression formula = parse_or_fail(spec.substr(equals + 1), what);
+    const auto yours_at = [&](const ex::Expression& g, std::size_t s) {
+      try {
+        return definitions.evaluate_bounded(g, points[s]);
+      } catch (const ex::UnknownVariable& e) {
+        fail(kUsage, what + ": " + e.what());
+      } catch (const ex::ExpressionError& e) {
+        fail(kNumeric, what + " at sample " + std::to_string(s + 1) + ": " + e.what());
+      }
+    };
+    // One check for a parameter (the samples combined as the loss combines them), one per
+    // sample for a node of the samples' recordings.
+    const std::size_t rows = parameter ? 1 : samples;
+    for (std::size_t row = 0; row < rows; ++row) {
+      std::vector<std::size_t> used;
+      if (parameter)
+        for (std::size_t s = 0; s < samples; ++s) used.push_back(s);
+      else
+        used.push_back(row);
+      const ad::Var var = nn::sample_node(trainer, row, name);
+      const double engine = tape.gradient(var), engine_error = rounding.at(var.index());
+      // Yours, and the loss as a function of the name, on doubles through the definitions.
+      const auto combined = [&](const ex::Expression& g) {
+        ex::Bounded sum{0, 0};
+        for (std::size_t s : used) {
+          const ex::Bounded b = yours_at(g, s);
+          sum.value += weight * b.value;
+          sum.error += weight * b.error + ex::kUnitRoundoff * std::abs(sum.value);
+        }
+        return sum;
+      };
+      const ex::BoundedFunction loss_of = [&](const ex::Values& at) {
+        ex::Bounded sum{0, 0};
+        for (std::size_t s : used) {
+          ex::Values values = points[s];
+          values[name] = at.at(name);
+          const ex::Bounded b = definitions.evaluate_bounded(f, values);
+          sum.value += weight * b.value;
+          sum.error += weight * b.error + ex::kUnitRoundoff * std::abs(sum.value);
+        }
+        return sum;
+      };
+      ex::Values at = definitions.values(points[used.front()]);
+      const std::optional<ex::FiniteDifference> fd =
+          ex::finite_difference(loss_of, {{name, at.at(name)}}, name);
+      const std::string label = "d " + loss + " / d " + name +
+                                (rows > 1 ? " (sample " + std::to_string(row + 1) + ")" : "");
+      Judgement j =
+          judge(name, engine, engine_error, combined(formula), formula.source(), fd, tolerance);
+      j.label = label;
+      if (!j.agree) {
+        std::vector<ex::Values> where;
+        for (std::size_t s : used) where.push_back(points[s]);
+        j.diagnosed = true;
+        j.diagnosis = ex::diagnose(
+            {definitions, f, name, formula, where, kinds(network, net_definitions)},
+            [&](const ex::Expression& candidate) {
+              const ex::Bounded c = combined(candidate);
+              return ex::judge(c.value, c.error, engine, engine_error, tolerance).agree;
+            });
+      }
+      print(text, j, p);
+      json row_json = to_json(j);
+      row_json["derivative"] = label;
+      if (rows > 1) row_json["sample"] = row + 1;
+      result.json.push_back(row_json);
+      result.agree = result.agree && j.agree;
+    }
+  }
+  return result;
+}
+
+}  // namespace autodiff_cli
