@@ -70,15 +70,6 @@ std::string number(double x) {
   std::snprintf(buffer, sizeof buffer, "%.6g", x);
   return std::isnan(x) ? "nan" : buffer;
 }
-}  // namespace
-
-Diverged::Diverged(int step, double learning_rate, const std::string& what)
-    : NumericError("training diverged at step " + std::to_string(step) + " with learning rate " +
-                   number(learning_rate) + ": " + what + "; try a smaller learning_rate"),
-      step(step),
-      learning_rate(learning_rate) {}
-
-namespace {
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 std::string at(std::string_view section, std::size_t i) {
   return "/" + std::string(section) + "/" + std::to_string(i);
@@ -87,6 +78,12 @@ void finite(double v, const std::string& place) {
   if (!std::isfinite(v)) throw Error(place, "not a finite number");
 }
 }  // namespace
+
+Diverged::Diverged(int step, double learning_rate, const std::string& what)
+    : NumericError("training diverged at step " + std::to_string(step) + " with learning rate " +
+                   number(learning_rate) + ": " + what + "; try a smaller learning_rate"),
+      step(step),
+      learning_rate(learning_rate) {}
 
 Topology compile(const Network& n) {
   Topology t;
