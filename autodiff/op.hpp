@@ -12,8 +12,9 @@
 //  * singular points take the one-sided limit from inside the domain, which may be infinite:
 //    sqrt'(0) = +inf, log'(0) = +inf; pow(x, c) at x = 0 has partial c * 0^(c-1) (0 for c > 1,
 //    1 for c = 1, +inf for 0 < c < 1) and 0 for c = 0; d/dc of c^x at c = 0, x > 0 is 0.
-//  * a partial that is infinite or NaN is recorded as it is; the checked mode (Tape::checked)
-//    stops there and names the operation, and a NaN gradient is never returned silently.
+//  * a partial that is infinite or NaN is recorded as it is (a reciprocal partial as its divisor,
+//    0 for an infinite one); the checked mode (Tape::checked) stops there and names the
+//    operation, and a NaN gradient is never returned silently.
 #pragma once
 
 #include <array>
@@ -29,37 +30,50 @@ namespace detail {
 inline double sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0); }
 }  // namespace detail
 
-// X(Name, function, t, value, partial, symbolic partial, formula): the value is an expression in x
-// and t, the partial in x, y (the value) and t, where t is an intermediate both share, computed
-// once (the sigmoid's e^−|x|; 0 where none is needed). The symbolic partial is for people (the
-// graph, the explanation); the formula is the same partial in the expression language, in x and
-// y, for the symbolic derivative (y lets a named node read out·(1 − out)). The sigmoid is written
-// so that it is accurate for any x: e^−|x| never overflows, and where y·(1 − y) would cancel
-// (x ≫ 0) its partial is y²·e^−x.
-#define AUTODIFF_UNARY_FUNCTIONS(X)                                                               \
-  X(Exp, exp, 0, std::exp(x), y, "exp(x)", "y")                                                   \
-  X(Log, log, 0, std::log(x), 1.0 / x, "1/x", "1/x")                                              \
-  X(Log1p, log1p, 0, std::log1p(x), 1.0 / (1.0 + x), "1/(1 + x)", "1/(1 + x)")                    \
-  X(Expm1, expm1, 0, std::expm1(x), y + 1.0, "exp(x)", "y + 1")                                   \
-  X(Sqrt, sqrt, 0, std::sqrt(x), 0.5 / y, "1/(2·sqrt(x))", "1/(2*y)")                             \
-  X(Cbrt, cbrt, 0, std::cbrt(x), 1.0 / (3.0 * y * y), "1/(3·cbrt(x)²)", "1/(3*y^2)")              \
-  X(Sin, sin, 0, std::sin(x), std::cos(x), "cos(x)", "cos(x)")                                    \
-  X(Cos, cos, 0, std::cos(x), -std::sin(x), "−sin(x)", "-sin(x)")                                 \
-  X(Tan, tan, 0, std::tan(x), 1.0 + y * y, "1 + tan(x)²", "1 + y^2")                              \
-  X(Asin, asin, 0, std::asin(x), 1.0 / std::sqrt(1.0 - x * x), "1/sqrt(1 − x²)",                  \
-    "1/sqrt(1 - x^2)")                                                                            \
-  X(Acos, acos, 0, std::acos(x), -1.0 / std::sqrt(1.0 - x * x), "−1/sqrt(1 − x²)",                \
-    "-1/sqrt(1 - x^2)")                                                                           \
-  X(Atan, atan, 0, std::atan(x), 1.0 / (1.0 + x * x), "1/(1 + x²)", "1/(1 + x^2)")                \
-  X(Sinh, sinh, 0, std::sinh(x), std::cosh(x), "cosh(x)", "cosh(x)")                              \
-  X(Cosh, cosh, 0, std::cosh(x), std::sinh(x), "sinh(x)", "sinh(x)")                              \
-  X(Tanh, tanh, 0, std::tanh(x), 1.0 - y * y, "1 − tanh(x)²", "1 - y^2")                          \
-  X(Erf, erf, 0, std::erf(x), std::numbers::inv_sqrtpi * 2.0 * std::exp(-x * x), "2/√π·exp(−x²)", \
-    "1.1283791670955126*exp(-x^2)")                                                               \
-  X(Sigmoid, sigmoid, std::exp(-std::fabs(x)), x >= 0 ? 1.0 / (1.0 + t) : t / (1.0 + t),          \
-    x >= 0 ? y * y * t : y * (1.0 - y), "σ(x)·(1 − σ(x))", "y*(1 - y)")                           \
-  X(Relu, relu, 0, x > 0 ? x : 0.0, x > 0 ? 1.0 : 0.0, "1 if x > 0, else 0", "relu(x)/x")         \
-  X(Abs, abs, 0, std::fabs(x), detail::sign(x), "sign(x)", "x/abs(x)")
+// X(Name, function, t, value, kind, datum, symbolic partial, formula): the value is an
+// expression in x and t, the datum in x, y (the value) and t, where t is an intermediate both
+// share, computed once (the sigmoid's e^−|x|; 0 where none is needed). The datum is what the tape
+// stores for the sweep: with kind Partial it is the local partial, and the sweep multiplies the
+// adjoint by it; with kind Divisor the partial is 1/datum, and the sweep divides the adjoint by
+// it. Reciprocal partials are stored as divisors because 1/d overflows where the product the
+// sweep needs, adjoint/d, does not: d/dx x·log(x) at x = 5e-324 is log(x) + 1 = −743.44, while
+// 1/x = inf. The symbolic partial is for people (the graph, the explanation); the formula is the
+// same partial in the expression language, in x and y, for the symbolic derivative (y lets a
+// named node read out·(1 − out)). The sigmoid is written so that it is accurate for any x:
+// e^−|x| never overflows, and where y·(1 − y) would cancel (x ≫ 0) its partial is y²·e^−x.
+#define AUTODIFF_UNARY_FUNCTIONS(X)                                                                \
+  X(Exp, exp, 0, std::exp(x), Partial, y, "exp(x)", "y")                                           \
+  X(Log, log, 0, std::log(x), Divisor, x, "1/x", "1/x")                                            \
+  X(Log1p, log1p, 0, std::log1p(x), Divisor, 1.0 + x, "1/(1 + x)", "1/(1 + x)")                    \
+  X(Expm1, expm1, 0, std::expm1(x), Partial, y + 1.0, "exp(x)", "y + 1")                           \
+  X(Sqrt, sqrt, 0, std::sqrt(x), Divisor, 2.0 * y, "1/(2·sqrt(x))", "1/(2*y)")                     \
+  X(Cbrt, cbrt, 0, std::cbrt(x), Divisor, 3.0 * y * y, "1/(3·cbrt(x)²)", "1/(3*y^2)")              \
+  X(Sin, sin, 0, std::sin(x), Partial, std::cos(x), "cos(x)", "cos(x)")                            \
+  X(Cos, cos, 0, std::cos(x), Partial, -std::sin(x), "−sin(x)", "-sin(x)")                         \
+  X(Tan, tan, 0, std::tan(x), Partial, 1.0 + y * y, "1 + tan(x)²", "1 + y^2")                      \
+  X(Asin, asin, 0, std::asin(x), Divisor, std::sqrt(1.0 - x * x), "1/sqrt(1 − x²)",                \
+    "1/sqrt(1 - x^2)")                                                                             \
+  X(Acos, acos, 0, std::acos(x), Divisor, -std::sqrt(1.0 - x * x), "−1/sqrt(1 − x²)",              \
+    "-1/sqrt(1 - x^2)")                                                                            \
+  X(Atan, atan, 0, std::atan(x), Partial, 1.0 / (1.0 + x * x), "1/(1 + x²)", "1/(1 + x^2)")        \
+  X(Sinh, sinh, 0, std::sinh(x), Partial, std::cosh(x), "cosh(x)", "cosh(x)")                      \
+  X(Cosh, cosh, 0, std::cosh(x), Partial, std::sinh(x), "sinh(x)", "sinh(x)")                      \
+  X(Tanh, tanh, 0, std::tanh(x), Partial, 1.0 - y * y, "1 − tanh(x)²", "1 - y^2")                  \
+  X(Erf, erf, 0, std::erf(x), Partial, std::numbers::inv_sqrtpi * 2.0 * std::exp(-x * x),          \
+    "2/√π·exp(−x²)", "1.1283791670955126*exp(-x^2)")                                               \
+  X(Sigmoid, sigmoid, std::exp(-std::fabs(x)), x >= 0 ? 1.0 / (1.0 + t) : t / (1.0 + t), Partial,  \
+    x >= 0 ? y * y * t : y * (1.0 - y), "σ(x)·(1 − σ(x))", "y*(1 - y)")                            \
+  X(Relu, relu, 0, x > 0 ? x : 0.0, Partial, x > 0 ? 1.0 : 0.0, "1 if x > 0, else 0", "relu(x)/x") \
+  X(Abs, abs, 0, std::fabs(x), Partial, detail::sign(x), "sign(x)", "x/abs(x)")
+
+// What a unary function's stored datum is (see above), and AUTODIFF_IF_<kind>(...): its
+// arguments for that kind only, so that the sweep can list the functions of each kind as the
+// cases of one branch, with no test per node.
+enum class Datum : std::uint8_t { Partial, Divisor };
+#define AUTODIFF_IF_Partial(...) __VA_ARGS__
+#define AUTODIFF_IF_Divisor(...)
+#define AUTODIFF_UNLESS_Partial(...)
+#define AUTODIFF_UNLESS_Divisor(...) __VA_ARGS__
 
 enum class Op : std::uint8_t {
   Leaf,  // an input, parameter or constant: no operands
@@ -113,7 +127,7 @@ struct OpInfo {
 inline constexpr std::array<OpInfo, static_cast<std::size_t>(Op::Count)> kOps = {{
     {"leaf", "", 0, false, {}, {}},
     {"neg", "-", 1, false, {"−1"}, {"-1"}},
-#define AUTODIFF_INFO(Name, fn, t, value, partial, text, formula) \
+#define AUTODIFF_INFO(Name, fn, t, value, kind, datum, text, formula) \
   {#fn, "", 1, false, {text}, {formula}},
     AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_INFO)
 #undef AUTODIFF_INFO
@@ -152,28 +166,48 @@ inline constexpr std::array<OpInfo, static_cast<std::size_t>(Op::Count)> kOps = 
 constexpr const OpInfo& info(Op op) { return kOps[static_cast<std::size_t>(op)]; }
 
 // Value and partial of each unary function, for the recorder and for anyone (the expression
-// parser, a forward-mode check) that needs them without recording.
+// parser, a forward-mode check) that needs them without recording; `datum` is what the tape
+// stores, and `kind` says whether the partial is the datum or its reciprocal.
 struct UnaryRule {
   double (*value)(double x);
-  double (*partial)(double x, double y);
+  double (*datum)(double x, double y);
+  Datum kind;
+  double partial(double x, double y) const {
+    const double d = datum(x, y);
+    return kind == Datum::Divisor ? 1.0 / d : d;
+  }
 };
 
 constexpr UnaryRule unary_rule(Op op) {
   switch (op) {
-#define AUTODIFF_RULE(Name, fn, t_expr, value_expr, partial_expr, ...) \
-  case Op::Name:                                                       \
-    return {[](double x) {                                             \
-              [[maybe_unused]] const double t = t_expr;                \
-              return value_expr;                                       \
-            },                                                         \
-            []([[maybe_unused]] double x, [[maybe_unused]] double y) { \
-              [[maybe_unused]] const double t = t_expr;                \
-              return partial_expr;                                     \
-            }};
+#define AUTODIFF_RULE(Name, fn, t_expr, value_expr, kind, datum_expr, ...) \
+  case Op::Name:                                                           \
+    return {[](double x) {                                                 \
+              [[maybe_unused]] const double t = t_expr;                    \
+              return value_expr;                                           \
+            },                                                             \
+            []([[maybe_unused]] double x, [[maybe_unused]] double y) {     \
+              [[maybe_unused]] const double t = t_expr;                    \
+              return datum_expr;                                           \
+            },                                                             \
+            Datum::kind};
     AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_RULE)
 #undef AUTODIFF_RULE
     default:
-      return {nullptr, nullptr};
+      return {nullptr, nullptr, Datum::Partial};
+  }
+}
+
+// The kind of a unary function's datum (Partial for every other operation).
+constexpr Datum datum_kind(Op op) {
+  switch (op) {
+#define AUTODIFF_KIND(Name, fn, t, value, kind, ...) \
+  case Op::Name:                                     \
+    return Datum::kind;
+    AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_KIND)
+#undef AUTODIFF_KIND
+    default:
+      return Datum::Partial;
   }
 }
 

@@ -15,6 +15,7 @@ namespace {
 std::atomic<std::uint32_t> next_block{1};  // block 0 is never used: epoch 0 means "no tape yet"
 
 std::string number(double x) {
+  if (std::isnan(x)) return "nan";  // not "-nan": the sign of a NaN means nothing to a reader
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.17g", x);
   return buffer;
@@ -274,12 +275,19 @@ inline void Tape::sweep(std::size_t last) {
       case Op::Neg:
         pass(*--o, -g);
         break;
-#define AUTODIFF_CASE(Name, ...) case Op::Name:
+#define AUTODIFF_CASE(Name, fn, t, value, kind, ...) AUTODIFF_IF_##kind(case Op::Name:)
         AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_CASE)
 #undef AUTODIFF_CASE
         --o;
         --d;
         if (g != 0) pass(*o, g * *d);
+        break;
+#define AUTODIFF_CASE(Name, fn, t, value, kind, ...) AUTODIFF_UNLESS_##kind(case Op::Name:)
+        AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_CASE)
+#undef AUTODIFF_CASE
+        --o;
+        --d;
+        if (g != 0) pass(*o, g / *d);  // the partial is 1/d, which may overflow where g/d does not
         break;
 #define AUTODIFF_MIXED(Name)                                             \
   case Op::Name:                                                         \
@@ -364,9 +372,59 @@ void Tape::throw_no_gradient(const Var& x) const {
   if (x.index() >= swept_)
     throw Error("no gradient for " + label(x.index()) +
                 ": it was recorded after the last backward(), or backward() was not called");
-  throw NonFinite("the gradient with respect to " + label(x.index()) +
-                  " is NaN: a derivative on its path does not exist; record with "
-                  "Tape::Options{.checked = true} to stop at the operation that made it");
+  const double g = slot_.data[x.index()].adjoint;
+  std::string message = "the gradient with respect to " + label(x.index()) + " is " +
+                        (std::isnan(g) ? "NaN" : number(g));
+  const std::string where = where_not_finite(x.index());
+  if (!where.empty()) message += ": " + where;
+  if (!checked_)
+    message +=
+        "; record with Tape::Options{.checked = true} to stop at the first operation "
+        "whose value or local partial is not finite";
+  throw NonFinite(message);
+}
+
+// The node j nearest the output, among those on a path from the output to x, whose gradient is
+// not finite: every node that passes it a contribution (they are recorded after it) has a finite
+// gradient, so either one of the contributions (that gradient times a local partial) or their
+// sum went beyond the doubles, or a local partial was not finite.
+std::string Tape::where_not_finite(std::uint32_t x) const {
+  const std::vector<Position> at = positions();
+  std::vector<bool> reaches(size_, false);  // x is on the node's operand paths
+  reaches[x] = true;
+  for (std::uint32_t i = x + 1; i < size_; ++i)
+    for_each_operand(i, at[i], [&](std::uint32_t k, double) {
+      if (reaches[k]) reaches[i] = true;
+    });
+  std::size_t end = std::min(swept_, size_);  // one past the node sought
+  while (end > x && (!reaches[end - 1] || std::isfinite(slot_.data[end - 1].adjoint))) --end;
+  if (end == x) return "";
+  const auto j = static_cast<std::uint32_t>(end - 1);
+  std::string found;
+  for (std::uint32_t i = j + 1; i < size_ && found.empty(); ++i) {
+    const double g = slot_.data[i].adjoint;
+    if (!reaches[i] || g == 0) continue;  // the sweep passes nothing on from a zero gradient
+    const bool divisor = datum_kind(op_.data[i]) == Datum::Divisor;
+    for_each_operand(i, at[i], [&](std::uint32_t k, double partial) {
+      if (k != j || !found.empty()) return;
+      const double d = divisor ? datum_.data[at[i].datum] : 0.0;
+      const double passed = divisor ? g / d : g * partial;
+      if (std::isfinite(passed)) return;
+      if (divisor ? !std::isfinite(d) || d == 0 : !std::isfinite(partial))
+        found = "the local partial ∂" + label(i) + "/∂" + label(j) + " is " + number(partial) +
+                " (its derivative does not exist there)";
+      else
+        found = "the chain rule overflows at " + label(i) + ": the gradient with respect to it, " +
+                number(g) + ", times its local partial ∂/∂" + label(j) + ", " + number(partial) +
+                ", is " + number(passed) + ", beyond the largest double (" +
+                number(std::numeric_limits<double>::max()) + ")";
+    });
+  }
+  if (found.empty())
+    found = "the contributions to the gradient with respect to " + label(j) +
+            " add up beyond the largest double (" + number(std::numeric_limits<double>::max()) +
+            ")";
+  return found;
 }
 
 // ---- Reading the tape ----
@@ -433,7 +491,7 @@ void Tape::for_each_operand(std::uint32_t i, const Position& at, F&& f) const {
   if (op == Op::Neg) {
     f(operand[0], -1.0);
   } else if (is_unary_function(op)) {
-    f(operand[0], datum[0]);
+    f(operand[0], datum_kind(op) == Datum::Divisor ? 1.0 / datum[0] : datum[0]);
   } else if (info(op).has_constant) {
     f(operand[0], mixed_partial(op, value(operand[0]), y, datum[0]));
   } else if (info(op).arity == 2) {
@@ -469,8 +527,12 @@ void Tape::check_node(std::uint32_t index, const Position& at) const {
   }
   std::string what;
   if (!std::isfinite(y)) what = "gave the value " + number(y);
+  // A reciprocal partial 1/d is tested by its divisor, which the sweep uses: 1/d may overflow
+  // (log at a subnormal x) where the adjoint divided by d does not.
+  const bool divisor = datum_kind(op) == Datum::Divisor;
+  const double d = divisor ? datum_.data[at.datum] : 0.0;
   for_each_operand(index, at, [&](std::uint32_t j, double partial) {
-    if (what.empty() && !std::isfinite(partial))
+    if (what.empty() && (divisor ? !std::isfinite(d) || d == 0 : !std::isfinite(partial)))
       what = "has the local partial ∂/∂" + label(j) + " = " + number(partial) +
              " (its derivative does not exist there)";
   });

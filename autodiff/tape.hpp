@@ -6,8 +6,9 @@
 //    node is recorded, so backward() needs no pass to clear them), and its operation code;
 //  * per operand: the index of the node it refers to (4 bytes);
 //  * per datum: a double some operations keep: a unary function's local partial, taken when it
-//    is recorded (so sigmoid computes e^−x once for both), the c of a mixed operation (x·c),
-//    the coefficients of a linear combination.
+//    is recorded (so sigmoid computes e^−x once for both), or the divisor d of a reciprocal
+//    partial 1/d (log: x), which the sweep divides by (see op.hpp); the c of a mixed operation
+//    (x·c), the coefficients of a linear combination.
 // The partials of the other operations follow from values the tape keeps anyway (∂(a·b)/∂a = b,
 // ∂(Σ wᵢxᵢ)/∂wᵢ = xᵢ), so they are not stored: the reverse sweep computes them from the operand
 // values, which sit next to the adjoints it updates. A binary operation costs
@@ -139,12 +140,20 @@ class Tape {
   // calling it twice gives the same result; Backward::Accumulate adds to them.
   void backward(const Var& output, Backward mode = Backward::Replace);
 
-  // d(output)/d(x) from the last backward(). Throws NonFinite if it is NaN, TapeMismatch if x is
-  // not from this recording, and Error if no backward() covered x.
+  // d(output)/d(x) from the last backward(). Throws TapeMismatch if x is not from this
+  // recording, Error if no backward() covered x, and NonFinite, naming the operation where the
+  // chain rule broke down, if the gradient is NaN or, on a checked tape, ±inf.
+  //
+  // Why ±inf is refused only on a checked tape: on an unchecked one an infinite gradient may be
+  // the documented one-sided limit of a derivative that is infinite (d/dx sqrt(x) at 0 is +inf,
+  // as PyTorch returns it), and it carries that information; a NaN never does. On a checked
+  // tape every value and local partial is finite (it throws otherwise), so an infinite gradient
+  // can only be a product of finite factors that overflowed in the sweep: a number outside the
+  // doubles, not the derivative, which the checked mode promises never to hand back.
   double gradient(const Var& x) const {
     if (x.epoch() == epoch_ && x.index() < swept_) [[likely]] {
       const double g = slot_.data[x.index()].adjoint;
-      if (!std::isnan(g)) [[likely]]
+      if (std::isfinite(g) || (!checked_ && !std::isnan(g))) [[likely]]
         return g;
     }
     throw_no_gradient(x);
@@ -353,6 +362,8 @@ class Tape {
   Var linear_slow(const double* c, std::span<const Var> x, const Var* bias);
   Var weighted_sum_slow(std::span<const Var> w, std::span<const Var> x, const Var* bias);
   [[noreturn]] void throw_no_gradient(const Var& x) const;
+  // Where the sweep first made a gradient on x's paths non-finite, as a sentence, or "".
+  std::string where_not_finite(std::uint32_t x) const;
   void check_node(std::uint32_t index, const Position& at) const;
   // The slow paths': also the checked mode's test.
   Var finish_sum(Op op, double value, std::size_t slots, const Position& at);
@@ -369,7 +380,7 @@ class Tape {
   Buffer<Slot> slot_;              // value and adjoint of each node
   Buffer<Op> op_;                  // operation of each node
   Buffer<std::uint32_t> operand_;  // operand indices; a variadic node ends with its count
-  Buffer<double> datum_;           // partials of unary functions, constants, coefficients
+  Buffer<double> datum_;           // unary functions' partials or divisors, constants, coefficients
   std::size_t size_ = 0, operand_size_ = 0, datum_size_ = 0;
   std::size_t node_limit_ = 0;   // the fast path's bound on size_ (see record())
   std::size_t swept_ = 0;        // nodes that have a gradient: the size at the last backward()

@@ -13,8 +13,8 @@ namespace detail {
 
 // The operations record through the active tape; the partials of all but the unary functions
 // follow from the values and are computed in the reverse sweep (op.hpp).
-inline Var unary(Op op, const Var& x, double y, double partial) {
-  return Tape::active().unary(op, x, y, partial);
+inline Var unary(Op op, const Var& x, double y, double datum) {
+  return Tape::active().unary(op, x, y, datum);
 }
 // An operation on one active operand and a plain constant c, which the tape keeps.
 inline Var mixed(Op op, const Var& x, double c, double y) {
@@ -85,12 +85,12 @@ inline std::partial_ordering operator<=>(const Var& a, double b) { return a.valu
 
 // ---- Functions of one argument, generated from the table in op.hpp ----
 
-#define AUTODIFF_FUNCTION(Name, fn, t_expr, value_expr, partial_expr, ...) \
-  inline Var fn(const Var& v) {                                            \
-    const double x = v.value();                                            \
-    [[maybe_unused]] const double t = t_expr;                              \
-    const double y = value_expr;                                           \
-    return detail::unary(Op::Name, v, y, partial_expr);                    \
+#define AUTODIFF_FUNCTION(Name, fn, t_expr, value_expr, kind, datum_expr, ...) \
+  inline Var fn(const Var& v) {                                                \
+    const double x = v.value();                                                \
+    [[maybe_unused]] const double t = t_expr;                                  \
+    const double y = value_expr;                                               \
+    return detail::unary(Op::Name, v, y, datum_expr);                          \
   }
 AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_FUNCTION)
 #undef AUTODIFF_FUNCTION

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <limits>
 #include <unordered_set>
 
 #include "autodiff/var.hpp"
@@ -63,6 +65,11 @@ void Network::set_parameters(const std::vector<double>& values) {
 }
 
 namespace {
+std::string number(double x) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6g", x);
+  return std::isnan(x) ? "nan" : buffer;
+}
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 std::string at(std::string_view section, std::size_t i) {
   return "/" + std::string(section) + "/" + std::to_string(i);
@@ -71,6 +78,12 @@ void finite(double v, const std::string& place) {
   if (!std::isfinite(v)) throw Error(place, "not a finite number");
 }
 }  // namespace
+
+Diverged::Diverged(int step, double learning_rate, const std::string& what)
+    : NumericError("training diverged at step " + std::to_string(step) + " with learning rate " +
+                   number(learning_rate) + ": " + what + "; try a smaller learning_rate"),
+      step(step),
+      learning_rate(learning_rate) {}
 
 Topology compile(const Network& n) {
   Topology t;
@@ -157,7 +170,22 @@ Topology compile(const Network& n) {
                   "expected " + std::to_string(t.outputs.size()) + " targets");
     for (double v : n.samples[s].inputs) finite(v, at("samples", s) + "/inputs");
     for (double v : n.samples[s].targets) finite(v, at("samples", s) + "/targets");
+    for (std::size_t k = 0; k < t.outputs.size(); ++k) {
+      const double target = n.samples[s].targets[k];
+      if (n.loss == Loss::BinaryCrossEntropy && !(target >= 0 && target <= 1))
+        throw Error(at("samples", s) + "/targets/" + std::to_string(k),
+                    "binary cross-entropy needs targets between 0 and 1, and sample " +
+                        std::to_string(s + 1) + " gives " + n.outputs()[k] + " the target " +
+                        number(target));
+    }
   }
+  if (const Activation a = n.layers.back().activation;
+      n.loss == Loss::BinaryCrossEntropy && a != Activation::Sigmoid)
+    throw Error(at("layers", n.layers.size() - 1) + "/activation",
+                "binary cross-entropy takes the log of each output and of 1 − output, so the "
+                "outputs must lie between 0 and 1, which the output layer's activation, " +
+                    std::string(to_string(a)) +
+                    ", cannot guarantee: use sigmoid, or the loss half_sse or mse");
   finite(n.learning_rate, "/learning_rate");
   std::unordered_set<std::size_t> trained;
   for (std::size_t k = 0; k < n.train.size(); ++k) {
@@ -305,6 +333,7 @@ double Trainer::evaluate() {
       mark(start, neuron.layer == last_layer ? NodeRole::Output : NodeRole::Hidden,
            n.layers[neuron.layer].name);
     }
+    if (n.loss == Loss::BinaryCrossEntropy) check_probabilities(s);
     start = tape.size();
     terms_.clear();
     const std::size_t m = topology_.outputs.size();
@@ -341,15 +370,52 @@ double Trainer::evaluate() {
     loss_ = totals_.front();
   }
   tape.backward(loss_);
-  for (std::size_t p = 0; p < n.parameter_count(); ++p)
-    gradients_[p] = tape.gradient(parameter_vars_[p]);
+  if (!std::isfinite(loss_.value())) numeric_error("the loss", loss_.value());
+  for (std::size_t p = 0; p < n.parameter_count(); ++p) {
+    try {
+      gradients_[p] = tape.gradient(parameter_vars_[p]);
+    } catch (const ad::NonFinite&) {  // NaN: said below, in the network's terms
+      gradients_[p] = std::numeric_limits<double>::quiet_NaN();
+    }
+    if (!std::isfinite(gradients_[p]))
+      numeric_error("the gradient ∂" + std::string(batch ? mean_name_ : "E_total") + "/∂" +
+                        std::string(n.parameter_name(p)),
+                    gradients_[p]);
+  }
   return loss_.value();
+}
+
+void Trainer::numeric_error(const std::string& subject, double value,
+                            const std::string& why) const {
+  if (steps_ > 0)
+    throw Diverged(steps_, network_.learning_rate, subject + " became " + number(value) + why);
+  throw NumericError("at the parameters the network starts from, " + subject + " is " +
+                     number(value) + why);
+}
+
+void Trainer::check_probabilities(std::size_t s) const {
+  for (std::size_t k = 0; k < topology_.outputs.size(); ++k) {
+    const std::size_t unit = topology_.outputs[k];
+    const double o = unit_vars_[unit].value();
+    if (o > 0 && o < 1) [[likely]]
+      continue;
+    const std::string& net = net_names_[s][unit];
+    numeric_error(
+        "the output " + topology_.unit_names[unit] + " of sample " + std::to_string(s + 1), o,
+        ", which binary cross-entropy cannot take: it needs outputs strictly between 0 "
+        "and 1 (" +
+            net + " = " + number(node(net).value()) + " saturates the sigmoid)");
+  }
 }
 
 double Trainer::step() {
   double before = evaluate();
-  for (std::size_t p : topology_.trained)
-    network_.set_parameter(p, network_.parameter(p) - network_.learning_rate * gradients_[p]);
+  ++steps_;
+  for (std::size_t p : topology_.trained) {
+    const double value = network_.parameter(p) - network_.learning_rate * gradients_[p];
+    network_.set_parameter(p, value);
+    if (!std::isfinite(value)) numeric_error(std::string(network_.parameter_name(p)), value);
+  }
   return before;
 }
 

@@ -29,6 +29,21 @@ struct Error : std::runtime_error {
   std::string place, problem;
 };
 
+// A number the network needs finite that is not: the loss or a gradient at the parameters the
+// file gives, or an output that binary cross-entropy cannot take. It is an ad::NonFinite, so
+// whoever reports the engine's numeric errors (the command line: exit status 3) reports these.
+struct NumericError : ad::NonFinite {
+  using ad::NonFinite::NonFinite;
+};
+// Training made the loss, a gradient or a parameter non-finite. `step` is the first step (1 for
+// the first update) after which it was: a parameter updated by it, or the loss or a gradient at
+// the parameters it produced.
+struct Diverged : NumericError {
+  Diverged(int step, double learning_rate, const std::string& what);
+  int step;
+  double learning_rate;
+};
+
 enum class Activation { Sigmoid, Tanh, Relu, Identity };
 enum class Loss { HalfSse, Mse, BinaryCrossEntropy };
 enum class Rounding { Truncate, Round };
@@ -116,8 +131,9 @@ struct Topology {
   std::unordered_map<std::string, std::size_t> unit_index;
 };
 
-// Checks everything (names, wiring, cycles, samples, train list) and throws nn::Error naming the
-// place in the file's shape and the problem.
+// Checks everything (names, wiring, cycles, samples, train list; with binary cross-entropy,
+// targets in [0, 1] and a sigmoid output layer, the one activation whose outputs lie in (0, 1))
+// and throws nn::Error naming the place in the file's shape and the problem.
 Topology compile(const Network& network);
 
 // The node names the recorder gives (net_h1, out_h1, E1, E_total, the parameters and inputs),
@@ -146,12 +162,16 @@ class Trainer {
   const Topology& topology() const { return topology_; }
 
   // Records and sweeps backward from the loss; returns the loss. The tape stays readable (node,
-  // gradient, the graph) until the next evaluate().
+  // gradient, the graph) until the next evaluate(). Throws NumericError (Diverged after a step)
+  // if the loss or a gradient is not finite, or, with binary cross-entropy, an output is not
+  // strictly between 0 and 1 (a saturated sigmoid), naming the output and the sample.
   double evaluate();
   // One gradient-descent step: evaluate(), then every trained parameter p -= rate · dE/dp, all
-  // gradients being taken at the old parameters. Returns the loss before the step.
+  // gradients being taken at the old parameters. Returns the loss before the step. Throws
+  // Diverged, naming the step and the learning rate, when a parameter becomes non-finite.
   double step();
   void train(int steps);
+  int steps_taken() const { return steps_; }
 
   // After evaluate():
   double loss() const { return loss_.value(); }
@@ -168,6 +188,14 @@ class Trainer {
 
  private:
   void remember(const std::string& name, const ad::Var& v);
+  // Throws NumericError, or Diverged once a step has been taken: `subject` is `value`.
+  [[noreturn]] void numeric_error(const std::string& subject, double value,
+                                  const std::string& why = "") const;
+  // Binary cross-entropy takes log(o) and log(1 − o): a sigmoid output that rounds to 0 or 1 (a
+  // net input above about 37 or below about −745) would make the loss infinite. Throws, naming the
+  // output.
+  void check_probabilities(std::size_t sample) const;
+  int steps_ = 0;  // updates made
   const std::string mean_name_ = "E_mean";
   Network network_;
   Topology topology_;

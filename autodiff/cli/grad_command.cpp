@@ -41,16 +41,18 @@ void run_grad(const GradOptions& options) {
   ad::Var y;
   std::vector<double> gradient;
   std::map<const ex::Node*, ad::Var> recorded;
+  const auto numeric_error = [&](const ad::Error& e) {
+    fail(kNumeric, "at " + describe(point, options.precision) + ": " + e.what());
+  };
   try {
     y = ex::record(expression, variables, &recorded);
-    tape.backward(y);
-    for (const std::string& name : names) gradient.push_back(tape.gradient(variables.at(name)));
-  } catch (const ad::Error& e) {  // DomainError from the recording, NonFinite from the sweep
-    fail(kNumeric, "at " + describe(point, options.precision) + ": " + e.what());
+  } catch (const ad::Error& e) {  // DomainError: a value or local partial that is not finite
+    numeric_error(e);
   }
 
-  // The graph and the derivation speak of the sub-expressions as the user wrote them, in
-  // parentheses where an operator shows, so that ∂(x*y + x)/∂(x*y) reads right.
+  // The graph, the derivation and the errors of the sweep speak of the sub-expressions as the
+  // user wrote them, in parentheses where an operator shows, so that ∂(x*y + x)/∂(x*y) reads
+  // right.
   for (const auto& [node, var] : recorded) {
     if (node->kind != ex::Node::Kind::Operation) continue;
     const std::string text(expression.text(*node));
@@ -63,6 +65,12 @@ void run_grad(const GradOptions& options) {
       operator_outside = operator_outside || (depth == 0 && is_operator);
     }
     tape.set_name(var, operator_outside ? "(" + text + ")" : text);
+  }
+  try {
+    tape.backward(y);
+    for (const std::string& name : names) gradient.push_back(tape.gradient(variables.at(name)));
+  } catch (const ad::NonFinite& e) {  // a gradient that overflowed: never printed as inf
+    numeric_error(e);
   }
   std::string explanation;
   if (!options.dot.empty()) {

@@ -140,7 +140,7 @@ Dot make_dot(const Tape& tape, const DotOptions& options) {
     dot.warning = "the graph has " + std::to_string(shown + dot.collapsed) +
                   " nodes; showing the " + std::to_string(shown) +
                   " nearest the outputs, the other " + std::to_string(dot.collapsed) +
-                  " are collapsed into one node (raise DotOptions::max_nodes to see them)";
+                  " are collapsed into one node";
   }
   for (std::uint32_t v : kept) keep[v] = true;
   dot.shown = kept.size();

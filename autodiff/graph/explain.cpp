@@ -345,7 +345,7 @@ struct Writer {
     }
     if (x.capped)
       out += "(capped: " + count + " paths in all, " + std::to_string(x.paths.size()) +
-             " shown; raise max_paths to list more. The sweep's gradient covers every path.)\n";
+             " shown; the sweep's gradient covers every path.)\n";
     return out;
   }
 };

@@ -86,6 +86,51 @@ TEST(Error, NaNGradientIsNeverReturnedSilently) {
                               {"gradient with respect to x is NaN", "checked"});
 }
 
+// On a checked tape every value and local partial is finite, so an infinite gradient can only be
+// a product of finite factors that overflowed in the sweep: gradient() refuses it and says where.
+TEST(Error, CheckedModeRefusesAGradientThatOverflowed) {
+  ad::Tape tape({.checked = true});
+  ad::Var x(0.0, "x");
+  const ad::Var scaled = x * 1e300;
+  const ad::Var y = scaled * 1e10;  // dy/dx = 1e310, beyond the largest double (1.8e308)
+  tape.backward(y);
+  EXPECT_EQ(scaled.grad(), 1e10);  // the finite gradients stay readable
+  expect_error<ad::NonFinite>(
+      [&] { (void)x.grad(); },
+      {"gradient with respect to x is inf", "overflows at mul#1", "10000000000", "∂/∂x"});
+  // inf − inf: NaN, from the same overflow; and no advice meant for an unchecked tape.
+  const ad::Var z = y - x * 1e300 * 1e10;
+  tape.backward(z);
+  try {
+    (void)x.grad();
+    ADD_FAILURE() << "no exception";
+  } catch (const ad::NonFinite& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("is NaN: the chain rule overflows at mul#"), std::string::npos)
+        << message;
+    EXPECT_EQ(message.find("Options"), std::string::npos) << message;
+  }
+  // Two finite contributions whose sum overflows.
+  const ad::Var w = x * 1e308 + x * 1e308;
+  tape.backward(w);
+  expect_error<ad::NonFinite>(
+      [&] { (void)x.grad(); },
+      {"gradient with respect to x is inf", "contributions", "add up beyond the largest double"});
+  // 1/x overflows at the smallest subnormal: d/dx log(x) is beyond the doubles there.
+  ad::Var tiny(std::numeric_limits<double>::denorm_min(), "tiny");
+  tape.backward(log(tiny));
+  expect_error<ad::NonFinite>([&] { (void)tiny.grad(); }, {"tiny is inf", "overflows at log#"});
+}
+
+// An unchecked tape returns ±inf as it is: it may be a derivative's infinite one-sided limit
+// (sqrt at 0, Op.SingularPointsTakeTheOneSidedLimit) and, here, the overflowed product 1e310.
+TEST(Error, UncheckedTapeReturnsAnInfiniteGradient) {
+  ad::Tape tape;
+  ad::Var x(0.0, "x");
+  tape.backward(x * 1e300 * 1e10);
+  EXPECT_EQ(x.grad(), std::numeric_limits<double>::infinity());
+}
+
 TEST(Error, CheckedModeStopsAtLogOfZero) {
   ad::Tape tape({.checked = true});
   ad::Var x(0.0, "x");

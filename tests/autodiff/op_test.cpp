@@ -280,6 +280,46 @@ TEST(Op, SigmoidIsStableForLargeArguments) {
   }
 }
 
+// A reciprocal partial 1/d (log, log1p, sqrt, cbrt, asin, acos) is stored as its divisor d, and
+// the sweep divides the adjoint by it: where 1/d overflows, the product the chain rule needs may
+// not (PyTorch gives these too). Each is checked against its closed form, on a checked tape,
+// which must let them through.
+TEST(Op, ReciprocalPartialsDoNotOverflowWhereTheProductIsFinite) {
+  const auto gradient = [](double at, auto f) {
+    ad::Tape tape({.checked = true});
+    ad::Var x(at, "x");
+    tape.backward(f(x));
+    return x.grad();
+  };
+  const auto near = [](double actual, double expected) {
+    EXPECT_NEAR(actual, expected, 1e-15 * std::abs(expected)) << expected;
+  };
+  // d/dx x·log(x) = log(x) + 1, at subnormal x where 1/x is inf: −743.44007... at 5e-324.
+  const double tiny = std::numeric_limits<double>::denorm_min();
+  EXPECT_EQ(tiny, 5e-324);
+  for (const double at : {tiny, 1e-310, 4e-309, std::numeric_limits<double>::min()})
+    near(gradient(at, [](const ad::Var& x) { return x * log(x); }), std::log(at) + 1);
+  near(std::log(tiny) + 1, -743.44007192138122);
+  // d/dx (1 + x)·log1p(x) = log1p(x) + 1, at the double nearest −1 from above.
+  const double above_minus_one = std::nextafter(-1.0, 0.0);
+  near(gradient(above_minus_one, [](const ad::Var& x) { return (1.0 + x) * log1p(x); }),
+       std::log1p(above_minus_one) + 1);
+  // d/dx x·sqrt(x) = 1.5·sqrt(x), d/dx sqrt(x) = 1/(2·sqrt(x)), d/dx x·cbrt(x) = (4/3)·cbrt(x).
+  near(gradient(tiny, [](const ad::Var& x) { return x * sqrt(x); }), 1.5 * std::sqrt(tiny));
+  near(gradient(tiny, [](const ad::Var& x) { return sqrt(x); }), 1 / (2 * std::sqrt(tiny)));
+  near(gradient(tiny, [](const ad::Var& x) { return x * cbrt(x); }), 4.0 / 3 * std::cbrt(tiny));
+  // asin, acos at the double nearest 1: ±1/sqrt((1 − x)(1 + x)).
+  const double below_one = std::nextafter(1.0, 0.0);
+  const double root = std::sqrt((1 - below_one) * (1 + below_one));
+  near(gradient(below_one, [](const ad::Var& x) { return asin(x); }), 1 / root);
+  near(gradient(below_one, [](const ad::Var& x) { return acos(x); }), -1 / root);
+  // The graph and the explanation still read the partial itself: 1/x.
+  ad::Tape tape;
+  ad::Var x(4.0, "x");
+  const ad::Var y = log(x);
+  EXPECT_EQ(tape.node(y.index()).partials, std::vector<double>{0.25});
+}
+
 TEST(Op, ComparisonsUseValuesAndRecordNothing) {
   ad::Tape tape;
   ad::Var a(1.0), b(2.0);

@@ -348,4 +348,14 @@ TEST(Check, VerboseRowsFitIn100Columns) {
     }
 }
 
+// The engine's gradient is 1e310, beyond the doubles: a numeric error, not a verdict on "inf".
+TEST(Check, AGradientThatOverflowsIsANumericError) {
+  const auto r = run("check 'x*1e300*1e10' -d x=1 --at x=0");
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("the gradient with respect to x is inf: the chain rule overflows"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out.find("inf"), std::string::npos) << r.out;
+}
+
 }  // namespace

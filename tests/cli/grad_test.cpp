@@ -207,4 +207,48 @@ TEST(Program, UsageErrorsAndHelp) {
   EXPECT_NE(run("check --help").out.find("--tolerance"), std::string::npos);
 }
 
+// A gradient beyond the doubles is a numeric error that says where it overflowed, never "inf"
+// (or null in JSON) with status 0: d/dx x·1e300·1e10 = 1e310 > 1.8e308.
+TEST(Grad, AGradientThatOverflowsIsANumericError) {
+  for (const std::string json : {"", " --json"}) {
+    const auto r = run("grad 'x*1e300*1e10' --at x=0" + json);
+    EXPECT_EQ(r.status, 3) << json;
+    EXPECT_EQ(r.out, "") << json;
+    EXPECT_NE(r.err.find("autodiff: at x = 0: the gradient with respect to x is inf: the chain "
+                         "rule overflows at (x*1e300)"),
+              std::string::npos)
+        << r.err;
+  }
+}
+
+// log's partial 1/x is inf at a subnormal x, but d/dx x·log(x) = log(x) + 1 is finite there.
+TEST(Grad, LogAtASubnormalPointGivesTheFiniteProduct) {
+  const auto r = run("grad 'x*log(x)' --at x=5e-324");
+  ASSERT_EQ(r.status, 0) << r.err;
+  expect_close(value_after(r.out, "d/dx"), std::log(5e-324) + 1);
+  EXPECT_NEAR(value_after(r.out, "d/dx"), -743.44007192138, 1e-10);
+}
+
+// What a command-line user is told about a limit names no C++ option (DotOptions::max_nodes,
+// max_paths): the graph of a sum of 401 terms, the explanation of a product of 66 factors x.
+TEST(Grad, LimitsAreToldWithoutCxxNames) {
+  std::string sum = "x", product = "x";
+  for (int k = 0; k < 400; ++k) sum += "+x";
+  for (int k = 0; k < 65; ++k) product += "*x";
+  const std::string path = testing::TempDir() + "grad_test_limits.dot";
+  auto r = run("grad '" + sum + "' --at x=1 --dot " + path);
+  std::remove(path.c_str());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(value_after(r.out, "d/dx"), 401);
+  EXPECT_NE(r.err.find("collapsed into one node"), std::string::npos) << r.err;
+  r = run("grad '" + product + "' --at x=1 --explain x");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(value_after(r.out, "d/dx"), 66);
+  EXPECT_NE(r.out.find("capped: 66 paths in all, 64 shown"), std::string::npos) << r.out;
+  for (const char* name : {"max_nodes", "max_paths", "Options", "::"}) {
+    EXPECT_EQ(r.err.find(name), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find(name), std::string::npos) << name;
+  }
+}
+
 }  // namespace

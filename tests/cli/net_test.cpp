@@ -2,6 +2,7 @@
 // of its loss, gradients and updates: h = tanh(a·x), o = σ(b·h + c), E = ½(t − o)².
 #include <gtest/gtest.h>
 
+#include <cfloat>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -258,6 +259,96 @@ TEST(Net, Help) {
   for (const char* option : {"--json", "--steps", "--dot", "--explain", "--precision", "--check",
                              "--tolerance", "Exit status"})
     EXPECT_NE(r.out.find(option), std::string::npos) << option << "\n" << r.out;
+}
+
+// One identity neuron o = w·i with i = 1, target 1, w = 0 and learning rate 50: each step
+// multiplies the error t − o by 1 − 50 = −49, so after k steps E = ½·49^(2k), which first
+// exceeds the largest double (1.8e308) at k = 92 (½·49^182 = 1.0e307, ½·49^184 = 4.9e310).
+std::string write_diverging(const std::string& name) {
+  const std::string path = testing::TempDir() + name;
+  std::ofstream(path) << R"({
+  "inputs": {"i": 1}, "targets": {"o": 1},
+  "layers": [{"name": "output", "neurons": ["o"], "activation": "identity"}],
+  "weights": [{"name": "w", "from": "i", "to": "o", "value": 0}],
+  "loss": "half_sse", "learning_rate": 50, "train": ["w"]
+})";
+  return path;
+}
+
+TEST(Net, ADivergingTrainingRunIsNamedWithItsStepAndLearningRate) {
+  int first = 1;
+  while (2 * first * std::log(49.0) - std::log(2.0) <= std::log(DBL_MAX)) ++first;
+  ASSERT_EQ(first, 92);
+  const std::string file = write_diverging("net_test_diverging.json");
+  // The last step before: E = ½·49^182.
+  auto r = run("net " + file + " --json --steps " + std::to_string(first - 1));
+  ASSERT_EQ(r.status, 0) << r.err;
+  const double loss = json::parse(r.out).at("loss_after").get<double>();
+  EXPECT_NEAR(loss, 0.5 * std::pow(49.0, 2 * (first - 1)), 1e-12 * loss);
+  for (const std::string json : {"", " --json"}) {
+    r = run("net " + file + " --steps 100" + json);
+    EXPECT_EQ(r.status, 3);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "autodiff: " + file + ": training diverged at step " + std::to_string(first) +
+                         " with learning rate 50: the loss became inf; try a smaller "
+                         "learning_rate\n");
+  }
+  std::remove(file.c_str());
+}
+
+// A network file gives binary cross-entropy targets in [0, 1] and a sigmoid output layer; an
+// output the sigmoid rounds to 0 or 1 is refused at the first step, naming output and sample.
+TEST(Net, BinaryCrossEntropyRefusesWhatItsLogarithmsCannotTake) {
+  const auto write = [](const std::string& name, double target, const std::string& activation,
+                        double w) {
+    const std::string path = testing::TempDir() + name;
+    std::ofstream(path) << R"({"inputs": {"i": 1}, "targets": {"o": )" << target << R"(},
+  "layers": [{"name": "output", "neurons": ["o"], "activation": ")"
+                        << activation << R"("}],
+  "weights": [{"name": "w", "from": "i", "to": "o", "value": )"
+                        << w << R"(}], "loss": "binary_cross_entropy"})";
+    return path;
+  };
+  std::string file = write("net_test_bce_target.json", 1.5, "sigmoid", 0.5);
+  auto r = run("net " + file);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "autodiff: " + file +
+                       ": /samples/0/targets/0: binary cross-entropy needs targets between 0 and "
+                       "1, and sample 1 gives o the target 1.5\n");
+  std::remove(file.c_str());
+  file = write("net_test_bce_identity.json", 1, "identity", 0.5);
+  r = run("net " + file);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(file + ": /layers/0/activation: binary cross-entropy"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("the output layer's activation, identity, cannot guarantee"),
+            std::string::npos)
+      << r.err;
+  std::remove(file.c_str());
+  // σ(−800) = e^−800/(1 + e^−800) is below the smallest double: exactly 0.
+  file = write("net_test_bce_saturated.json", 1, "sigmoid", -800);
+  r = run("net " + file);
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "autodiff: " + file +
+                       ": at the parameters the network starts from, the output o of sample 1 is "
+                       "0, which binary cross-entropy cannot take: it needs outputs strictly "
+                       "between 0 and 1 (net_o = -800 saturates the sigmoid)\n");
+  std::remove(file.c_str());
+}
+
+// Non-finite values in a network are told in the network's terms, never with the engine's C++
+// advice (Tape::Options, checked mode): i·w = 1e308·1e308 overflows at the start.
+TEST(Net, NonFiniteValuesAreToldInTheNetworksTerms) {
+  const std::string path = testing::TempDir() + "net_test_huge.json";
+  std::ofstream(path) << R"({"inputs": {"i1": 1e308}, "targets": {"o1": 0.01},
+  "layers": [{"neurons": ["o1"], "activation": "identity"}],
+  "weights": [{"name": "w1", "from": "i1", "to": "o1", "value": 1e308}]})";
+  const auto r = run("net " + path);
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.err,
+            "autodiff: " + path + ": at the parameters the network starts from, the loss is inf\n");
+  std::remove(path.c_str());
 }
 
 }  // namespace

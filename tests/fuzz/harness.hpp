@@ -66,6 +66,7 @@ inline void network(std::string_view bytes) {
     (void)trainer.step();
   } catch (const nn::FileError&) {
   } catch (const nn::Error&) {
+  } catch (const nn::NumericError&) {  // a loss or gradient beyond the doubles (huge_value.json)
   }
 }
 

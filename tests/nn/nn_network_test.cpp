@@ -242,4 +242,114 @@ TEST(Run, ReportNamesEverySection) {
     EXPECT_NE(text.find(part), std::string::npos) << part;
 }
 
+// One identity neuron o = w·i, as a Network built in code.
+nn::Network identity_neuron(double input, double target, double w, double learning_rate) {
+  nn::Network n;
+  n.inputs = {"i"};
+  n.layers = {{"output", {"o"}, nn::Activation::Identity}};
+  n.weights = {{"w", "i", "o", w}};
+  n.samples = {{{input}, {target}}};
+  n.learning_rate = learning_rate;
+  n.train = {"w"};
+  return n;
+}
+
+// i = 1, t = 1, w = 0, learning rate 50: each step multiplies t − o by −49, so the loss after k
+// steps is ½·49^(2k), beyond the largest double first at k = 92 (see Net tests of the CLI).
+TEST(Training, ADivergingLossNamesTheStepAndTheLearningRate) {
+  ad::Tape tape;
+  nn::Trainer trainer(identity_neuron(1, 1, 0, 50));
+  try {
+    trainer.train(100);
+    ADD_FAILURE() << "no exception";
+  } catch (const nn::Diverged& e) {
+    EXPECT_EQ(e.step, 92);
+    EXPECT_EQ(e.learning_rate, 50);
+    EXPECT_EQ(std::string(e.what()),
+              "training diverged at step 92 with learning rate 50: the loss became inf; try a "
+              "smaller learning_rate");
+  }
+  EXPECT_EQ(trainer.steps_taken(), 92);
+}
+
+// i = 1e5, t = 1e5, w = 0, learning rate 1e300: the loss ½·1e10 and dE/dw = −(t − o)·i = −1e10
+// are finite; the first update, w = 1e300·1e10 = 1e310, is not.
+TEST(Training, AParameterThatBecomesInfiniteNamesTheStep) {
+  ad::Tape tape;
+  nn::Trainer trainer(identity_neuron(1e5, 1e5, 0, 1e300));
+  try {
+    trainer.train(3);
+    ADD_FAILURE() << "no exception";
+  } catch (const nn::Diverged& e) {
+    EXPECT_EQ(e.step, 1);
+    EXPECT_NE(std::string(e.what()).find("at step 1 with learning rate 1e+300: w became inf"),
+              std::string::npos)
+        << e.what();
+  }
+  // The same numbers at the start are no divergence: the loss 1e616 is beyond the doubles.
+  nn::Trainer huge(identity_neuron(1e308, 0, 1e308, 0.5));
+  try {
+    (void)huge.evaluate();
+    ADD_FAILURE() << "no exception";
+  } catch (const nn::Diverged&) {
+    ADD_FAILURE() << "no step was taken";
+  } catch (const nn::NumericError& e) {
+    EXPECT_EQ(std::string(e.what()), "at the parameters the network starts from, the loss is inf");
+  }
+}
+
+// Binary cross-entropy −(t·log(o) + (1 − t)·log(1 − o)) needs t in [0, 1] and o in (0, 1).
+TEST(Compile, BinaryCrossEntropyNeedsTargetsInTheUnitIntervalAndASigmoidOutput) {
+  nn::Network n = identity_neuron(1, 0.5, 0.5, 0.5);
+  n.layers.back().activation = nn::Activation::Sigmoid;
+  n.loss = nn::Loss::BinaryCrossEntropy;
+  n.samples.push_back({{2}, {0}});
+  EXPECT_NO_THROW(nn::compile(n));
+  for (const double target : {-0.25, 1.0 + 1e-12}) {
+    n.samples[1].targets = {target};
+    try {
+      nn::compile(n);
+      ADD_FAILURE() << "no error for the target " << target;
+    } catch (const nn::Error& e) {
+      EXPECT_EQ(e.place, "/samples/1/targets/0");
+      EXPECT_NE(e.problem.find("sample 2 gives o the target"), std::string::npos) << e.what();
+    }
+  }
+  n.samples[1].targets = {1};
+  for (const nn::Activation a :
+       {nn::Activation::Identity, nn::Activation::Relu, nn::Activation::Tanh}) {
+    n.layers.back().activation = a;
+    try {
+      nn::compile(n);
+      ADD_FAILURE() << "no error for " << nn::to_string(a);
+    } catch (const nn::Error& e) {
+      EXPECT_EQ(e.place, "/layers/0/activation");
+      EXPECT_NE(e.problem.find(std::string(nn::to_string(a)) + ", cannot guarantee"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+// σ(40) rounds to exactly 1 (1 − σ(40) = 4.2e-18 < 2^−53): log(1 − o) would be −inf. In a batch,
+// the error names the second sample; after a step it is the divergence it is.
+TEST(Training, ASaturatedSigmoidUnderBinaryCrossEntropyNamesTheOutputAndTheSample) {
+  ASSERT_EQ(1 / (1 + std::exp(-40.0)), 1.0);
+  nn::Network n = identity_neuron(0.5, 0, 1, 0.5);
+  n.layers.back().activation = nn::Activation::Sigmoid;
+  n.loss = nn::Loss::BinaryCrossEntropy;
+  n.samples.push_back({{40}, {0}});
+  ad::Tape tape;
+  nn::Trainer trainer(n);
+  try {
+    (void)trainer.evaluate();
+    ADD_FAILURE() << "no exception";
+  } catch (const nn::NumericError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "at the parameters the network starts from, the output o of sample 2 is 1, which "
+              "binary cross-entropy cannot take: it needs outputs strictly between 0 and 1 "
+              "(s2.net_o = 40 saturates the sigmoid)");
+  }
+}
+
 }  // namespace
