@@ -124,26 +124,26 @@ DerivationChecks check_derivations(const nn::Network& network,
         used.push_back(row);
       const ad::Var var = nn::sample_node(trainer, row, name);
       const double engine = tape.gradient(var), engine_error = rounding.at(var.index());
-      // Yours, and the loss as a function of the name, on doubles through the definitions.
-      const auto combined = [&](const ex::Expression& g) {
+      // Σ over the samples used of weight·g(s), as the loss combines them, with its rounding.
+      const auto over_samples = [&](const auto& g) {
         ex::Bounded sum{0, 0};
         for (std::size_t s : used) {
-          const ex::Bounded b = yours_at(g, s);
+          const ex::Bounded b = g(s);
           sum.value += weight * b.value;
           sum.error += weight * b.error + ex::kUnitRoundoff * std::abs(sum.value);
         }
         return sum;
       };
+      // Yours, and the loss as a function of the name, on doubles through the definitions.
+      const auto combined = [&](const ex::Expression& g) {
+        return over_samples([&](std::size_t s) { return yours_at(g, s); });
+      };
       const ex::BoundedFunction loss_of = [&](const ex::Values& at) {
-        ex::Bounded sum{0, 0};
-        for (std::size_t s : used) {
+        return over_samples([&](std::size_t s) {
           ex::Values values = points[s];
           values[name] = at.at(name);
-          const ex::Bounded b = definitions.evaluate_bounded(f, values);
-          sum.value += weight * b.value;
-          sum.error += weight * b.error + ex::kUnitRoundoff * std::abs(sum.value);
-        }
-        return sum;
+          return definitions.evaluate_bounded(f, values);
+        });
       };
       ex::Values at = definitions.values(points[used.front()]);
       const std::optional<ex::FiniteDifference> fd =
