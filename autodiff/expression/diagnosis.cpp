@@ -170,8 +170,10 @@ class Diagnoser {
     for (std::size_t k = 0; k < terms_.size(); ++k) {
       const Term& t = terms_[k];
       const std::string text = term_text(k);
-      Edit edit{t.sign_at, t.sign_length, source_[t.sign_at] == '+' ? "-" : "+"};
-      if (t.sign_at == std::string::npos) {
+      Edit edit;
+      if (t.sign_at != std::string::npos) {
+        edit = {t.sign_at, t.sign_length, source_[t.sign_at] == '+' ? "-" : "+"};
+      } else {
         const std::size_t sign = starts_with_minus(text) ? (text[0] == '-' ? 1 : 3) : 0;
         edit = text.starts_with("+") ? Edit{t.node->begin, 1, "-"}
                                      : Edit{t.node->begin, sign, sign > 0 ? "" : "-"};
