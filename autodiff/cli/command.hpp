@@ -43,6 +43,10 @@ ad::expression::Values parse_point(const std::string& text, const std::string& o
 void require_variables(const ad::expression::Values& point,
                        const std::vector<std::string>& variables, const std::string& option);
 
+// Ends the subcommand with kUsage unless the verdict's tolerance T is in (0, 1): with T ≥ 1 a
+// derivative of the wrong sign could agree.
+void require_tolerance(double tolerance);
+
 // Parses an expression; a syntax error ends the subcommand with kUsage.
 ad::expression::Expression parse_or_fail(const std::string& text, const std::string& what);
 

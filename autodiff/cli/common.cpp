@@ -97,6 +97,13 @@ void require_variables(const Values& point, const std::vector<std::string>& vari
                        "=VALUE");
 }
 
+void require_tolerance(double tolerance) {
+  if (!(tolerance > 0 && tolerance < 1))
+    fail(kUsage,
+         "--tolerance must be a number above 0 and below 1, e.g. 1e-6 (with 1 or more a "
+         "derivative of the wrong sign could agree)");
+}
+
 std::string describe(const Values& point, int precision) {
   std::string text;
   for (const auto& [name, value] : point)

@@ -1,5 +1,8 @@
 #include "autodiff/cli/judgement.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "autodiff/cli/command.hpp"
 
 namespace autodiff_cli {
@@ -36,12 +39,25 @@ Judgement judge(std::string name, double engine, double engine_error,
 }
 
 void print(std::ostream& out, const Judgement& j, int p) {
-  out << "  " << j.label << ": " << (j.agree ? "agree" : "DISAGREE") << '\n';
+  const bool undecided = j.verdict && !j.verdict->decidable;
+  out << "  " << j.label << ": "
+      << (j.agree     ? "agree"
+          : undecided ? "UNDECIDED"
+                      : "DISAGREE")
+      << '\n';
+  if (undecided)
+    out << "    this point cannot judge yours: the rounding error of the values compared (±"
+        << format(j.verdict->allowed, 2)
+        << ") is as large as the values themselves, so a wrong sign would pass too; try "
+           "another point\n";
   if (j.diagnosed)
     out << "    likely mistake: "
         << (j.diagnosis ? ex::describe(*j.diagnosis)
-                        : "none of the usual ones (a sign, a constant factor, a name for another, "
-                          "a missing chain-rule factor or term)")
+            : j.diagnosis_out_of_time
+                ? "not found in the " + std::to_string(ex::kDiagnosisTime.count() / 1000) +
+                      " s the search may take (a long formula)"
+                : "none of the usual ones (a sign, a constant factor, a name "
+                  "for another, a missing chain-rule factor or term)")
         << '\n';
   const auto line = [&](const std::string& label, const std::string& value,
                         const std::string& note) {
@@ -56,6 +72,11 @@ void print(std::ostream& out, const Judgement& j, int p) {
   if (j.verdict)
     line("|yours - engine|", format(j.verdict->difference, 3),
          ", allowed " + format(j.verdict->allowed, 3));
+  if (j.agree && j.verdict->limited_by_rounding)
+    out << "    to within "
+        << format(j.verdict->allowed / std::max(std::abs(j.engine), std::abs(j.yours->value)), 2)
+        << " (relative) only, the most rounding allows here: terms that cancel make the "
+           "engine's value and yours uncertain beyond the tolerance\n";
   if (j.verdict && j.verdict->within_last_digit)
     out << "    matches to the " << j.written->significant_digits
         << " significant digits given; give more digits to check further\n";
@@ -80,6 +101,7 @@ json to_json(const Judgement& j) {
       {"digits_given",
        optional(j.written, [](const ex::WrittenPrecision& w) { return w.significant_digits; })},
       {"matches_digits_given", j.verdict && j.verdict->within_last_digit},
+      {"decidable", j.verdict ? json(j.verdict->decidable) : json(nullptr)},
       {"finite_difference",
        optional(j.fd, [](const ex::FiniteDifference& f) { return f.estimate; })},
       {"finite_difference_error",

@@ -27,7 +27,14 @@ struct Judgement {
   // Set by the caller when yours disagrees: the diagnosis was tried; its result.
   bool diagnosed = false;
   std::optional<ad::expression::Diagnosis> diagnosis;
+  bool diagnosis_out_of_time = false;  // the search stopped at its time limit
   bool agree = false;  // yours against the engine; without yours, the FD against the engine
+
+  // Yours disagrees where the point can judge it, and not merely for want of digits: the case
+  // for looking for the mistake.
+  bool wants_diagnosis() const {
+    return verdict && !agree && verdict->decidable && !verdict->within_last_digit;
+  }
 };
 
 // Judges yours (if given) against the engine and the finite difference (if any) against the

@@ -22,21 +22,26 @@ std::string trimmed(std::string s) {
   return s;
 }
 
-// "d E_total / d w5" or "dE_total/dw5" -> "w5"; a bare name stays as it is.
-std::string target_of(const std::string& spec, const std::string& loss) {
+// "d E_total / d w5" or "dE_total/dw5" -> {"E_total", "w5"}; a bare name is of E_total. With a
+// batch the numerator may also be E_mean, the loss.
+struct Target {
+  std::string of, name;
+};
+Target target_of(const std::string& spec, bool batch) {
   const auto slash = spec.find('/');
-  if (slash == std::string::npos) return trimmed(spec);
+  if (slash == std::string::npos) return {"E_total", trimmed(spec)};
   const auto derivative = [&](std::string part) {
     part = trimmed(part);
     if (part.empty() || part[0] != 'd')
-      fail(kUsage, "--check " + spec + ": expected 'd " + loss + " / d NAME' or NAME");
+      fail(kUsage, "--check " + spec + ": expected 'd E_total / d NAME' or NAME");
     return trimmed(part.substr(1));
   };
   const std::string top = derivative(spec.substr(0, slash));
-  if (top != loss)
-    fail(kUsage, "--check " + spec + ": only derivatives of the loss " + loss +
-                     " can be checked (d " + loss + " / d NAME)");
-  return derivative(spec.substr(slash + 1));
+  if (top != "E_total" && !(batch && top == "E_mean"))
+    fail(kUsage, "--check " + spec + ": only derivatives of E_total" +
+                     (batch ? std::string(" or of the loss E_mean") : "") +
+                     " can be checked (d E_total / d NAME)");
+  return {top, derivative(spec.substr(slash + 1))};
 }
 
 // The names of the same kind, among which writing one for another is a likely slip.
@@ -57,7 +62,7 @@ std::vector<std::vector<std::string>> kinds(const nn::Network& network,
 DerivationChecks check_derivations(const nn::Network& network,
                                    const std::vector<std::string>& specs, double tolerance, int p,
                                    std::ostream& text) {
-  const std::string loss = "E_total";
+  const std::string loss = "E_total";  // of one sample; with a batch the loss is their mean
   std::vector<nn::Definition> net_definitions;
   ex::Definitions definitions;
   try {
@@ -86,7 +91,7 @@ DerivationChecks check_derivations(const nn::Network& network,
     const auto equals = spec.find('=');
     if (equals == std::string::npos)
       fail(kUsage, "--check " + spec + ": expected NAME=FORMULA, e.g. --check 'w5=...'");
-    const std::string name = target_of(spec.substr(0, equals), loss);
+    const auto [of, name] = target_of(spec.substr(0, equals), samples > 1);
     const bool parameter = std::any_of(network.weights.begin(), network.weights.end(),
                                        [&](const auto& w) { return w.name == name; }) ||
                            std::any_of(network.biases.begin(), network.biases.end(),
@@ -94,6 +99,10 @@ DerivationChecks check_derivations(const nn::Network& network,
     const bool node =
         definitions.find(name) != nullptr ||
         std::find(network.inputs.begin(), network.inputs.end(), name) != network.inputs.end();
+    if (!parameter && !node && points[0].contains(name))
+      fail(kUsage, "--check " + spec + ": '" + name +
+                       "' is a constant of the recording (a target or the learning rate), not a "
+                       "node: nothing is differentiated with respect to it");
     if (!parameter && !node) {
       std::vector<std::string> names;
       for (const auto& [n, v] : definitions.values(points[0])) names.push_back(n);
@@ -113,9 +122,14 @@ DerivationChecks check_derivations(const nn::Network& network,
         fail(kNumeric, what + " at sample " + std::to_string(s + 1) + ": " + e.what());
       }
     };
-    // One check for a parameter (the samples combined as the loss combines them), one per
-    // sample for a node of the samples' recordings.
+    // One check for a parameter, of the loss (the samples combined as the loss combines them),
+    // one per sample for a node of the samples' recordings: of its sample's E_total, or with
+    // "d E_mean / d" of the loss, which weighs each sample's E_total by 1/N.
     const std::size_t rows = parameter ? 1 : samples;
+    // What the derivative is of: the loss (each sample's E_total weighs 1/N in it) or one
+    // sample's E_total. A parameter's formula is per sample, so it is weighted like its E_total.
+    const double of_weight = parameter || of == "E_mean" ? weight : 1.0;
+    const double yours_weight = parameter ? weight : 1.0;
     for (std::size_t row = 0; row < rows; ++row) {
       std::vector<std::size_t> used;
       if (parameter)
@@ -123,23 +137,26 @@ DerivationChecks check_derivations(const nn::Network& network,
       else
         used.push_back(row);
       const ad::Var var = nn::sample_node(trainer, row, name);
-      const double engine = tape.gradient(var), engine_error = rounding.at(var.index());
-      // Σ over the samples used of weight·g(s), as the loss combines them, with its rounding.
-      const auto over_samples = [&](const auto& g) {
+      // The engine's adjoint is of the loss: a sample's E_total weighs 1/N in it.
+      const double engine = tape.gradient(var) * (of_weight / weight),
+                   engine_error = rounding.at(var.index()) * (of_weight / weight);
+      // Σ over the samples used of w·g(s), with its rounding.
+      const auto over_samples = [&](double w, const auto& g) {
         ex::Bounded sum{0, 0};
         for (std::size_t s : used) {
           const ex::Bounded b = g(s);
-          sum.value += weight * b.value;
-          sum.error += weight * b.error + ex::kUnitRoundoff * std::abs(sum.value);
+          sum.value += w * b.value;
+          sum.error += w * b.error + ex::kUnitRoundoff * std::abs(sum.value);
         }
         return sum;
       };
-      // Yours, and the loss as a function of the name, on doubles through the definitions.
+      // Yours, and what it is the derivative of as a function of the name, on doubles through
+      // the definitions.
       const auto combined = [&](const ex::Expression& g) {
-        return over_samples([&](std::size_t s) { return yours_at(g, s); });
+        return over_samples(yours_weight, [&](std::size_t s) { return yours_at(g, s); });
       };
       const ex::BoundedFunction loss_of = [&](const ex::Values& at) {
-        return over_samples([&](std::size_t s) {
+        return over_samples(of_weight, [&](std::size_t s) {
           ex::Values values = points[s];
           values[name] = at.at(name);
           return definitions.evaluate_bounded(f, values);
@@ -148,12 +165,12 @@ DerivationChecks check_derivations(const nn::Network& network,
       ex::Values at = definitions.values(points[used.front()]);
       const std::optional<ex::FiniteDifference> fd =
           ex::finite_difference(loss_of, {{name, at.at(name)}}, name);
-      const std::string label = "d " + loss + " / d " + name +
+      const std::string label = "d " + (parameter && samples > 1 ? "E_mean" : of) + " / d " + name +
                                 (rows > 1 ? " (sample " + std::to_string(row + 1) + ")" : "");
       Judgement j =
           judge(name, engine, engine_error, combined(formula), formula.source(), fd, tolerance);
       j.label = label;
-      if (!j.agree && !j.verdict->within_last_digit) {
+      if (j.wants_diagnosis()) {
         std::vector<ex::Values> where;
         for (std::size_t s : used) where.push_back(points[s]);
         j.diagnosed = true;
@@ -162,7 +179,8 @@ DerivationChecks check_derivations(const nn::Network& network,
             [&](const ex::Expression& candidate) {
               const ex::Bounded c = combined(candidate);
               return ex::judge(c.value, c.error, engine, engine_error, tolerance).agree;
-            });
+            },
+            &j.diagnosis_out_of_time);
       }
       print(text, j, p);
       json row_json = to_json(j);

@@ -1,7 +1,6 @@
 // autodiff net FILE: runs a network file (nn/): forward values, errors, every gradient checked
 // against the delta rule and finite differences, one update, optionally N training steps, the
 // graph (--dot) and the chain rule for one parameter (--explain).
-#include <cmath>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -97,8 +96,7 @@ void run_net(const NetOptions& options) {
   } catch (const nn::FileError& e) {
     fail(e.problem == "cannot open the file" ? kFile : kUsage, e.what());
   }
-  if (!(options.tolerance > 0) || !std::isfinite(options.tolerance))
-    fail(kUsage, "--tolerance must be a finite positive number, e.g. 1e-6");
+  require_tolerance(options.tolerance);
   nn::StepResult result;
   std::string explanation;
   std::ostringstream checks_text;

@@ -1,6 +1,7 @@
 #include "autodiff/expression/diagnosis.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <numeric>
 
@@ -90,7 +91,10 @@ std::string times(const Node& factor) {
 class Diagnoser {
  public:
   Diagnoser(const DiagnosisInput& input, const std::function<bool(const Expression&)>& agrees)
-      : in_(input), agrees_(agrees), source_(input.formula.source()) {
+      : in_(input),
+        agrees_(agrees),
+        source_(input.formula.source()),
+        deadline_(std::chrono::steady_clock::now() + kDiagnosisTime) {
     split(source_, input.formula.root(), 1, std::string::npos, 0, terms_);
   }
 
@@ -116,6 +120,12 @@ class Diagnoser {
 
  private:
   bool accept(const std::string& text) const {
+    // The candidates grow with the terms and factors of a long formula: past the time allowed
+    // the search gives up rather than keep the user waiting.
+    if (std::chrono::steady_clock::now() > deadline_) {
+      out_of_time_ = true;
+      return false;
+    }
     try {
       return agrees_(Expression::parse(text));
     } catch (const ad::Error&) {  // the candidate cannot be evaluated somewhere: not a fix
@@ -340,10 +350,15 @@ class Diagnoser {
       const std::string text = to_string(shown);
       const bool sum =
           shown.kind == Node::Kind::Operation && (shown.op == Op::Add || shown.op == Op::Sub);
+      const std::string added = sum ? "(" + text + ")" : text;
+      // A formula that is 0 is replaced, not added to: "0 + x" reads as no correction.
+      const bool zero =
+          in_.formula.root().kind == Node::Kind::Number && in_.formula.root().number == 0;
       const std::string corrected =
-          source_ + (negative ? " - " : " + ") + (sum ? "(" + text + ")" : text);
+          zero ? (negative ? "-" : "") + added : source_ + (negative ? " - " : " + ") + added;
       if (auto d = found("missing_term", std::nullopt, corrected,
-                         "the chain-rule term " + to_string(term) + " is missing"))
+                         "the term " + to_string(term) +
+                             " (one of the chain and product rule's terms) is missing"))
         return d;
     }
     return std::nullopt;
@@ -354,13 +369,21 @@ class Diagnoser {
   std::string source_;
   std::vector<Term> terms_;
   std::optional<Node> derivative_;
+  std::chrono::steady_clock::time_point deadline_;
+
+ public:
+  mutable bool out_of_time_ = false;  // set by accept(), which is called from the const searches
 };
 
 }  // namespace
 
 std::optional<Diagnosis> diagnose(const DiagnosisInput& input,
-                                  const std::function<bool(const Expression&)>& agrees) {
-  return Diagnoser(input, agrees).run();
+                                  const std::function<bool(const Expression&)>& agrees,
+                                  bool* out_of_time) {
+  Diagnoser diagnoser(input, agrees);
+  std::optional<Diagnosis> result = diagnoser.run();
+  if (out_of_time != nullptr) *out_of_time = !result && diagnoser.out_of_time_;
+  return result;
 }
 
 std::string describe(const Diagnosis& diagnosis) {

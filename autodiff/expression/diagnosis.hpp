@@ -13,6 +13,7 @@
 // corrected formula is the user's own text with the one change made.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -43,8 +44,12 @@ struct DiagnosisInput {
 
 // `agrees` is the caller's verdict on a candidate formula at every point; only a candidate it
 // accepts is returned. std::nullopt when no single mistake explains the difference.
+// The search stops after kDiagnosisTime; `out_of_time`, if given, says whether it did so before
+// finding a mistake.
+inline constexpr std::chrono::milliseconds kDiagnosisTime{2000};
 std::optional<Diagnosis> diagnose(const DiagnosisInput& input,
-                                  const std::function<bool(const Expression&)>& agrees);
+                                  const std::function<bool(const Expression&)>& agrees,
+                                  bool* out_of_time = nullptr);
 
 // "term 2 has the wrong sign; corrected: ...", the line a report prints.
 std::string describe(const Diagnosis& diagnosis);

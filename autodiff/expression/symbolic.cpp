@@ -5,6 +5,9 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace ad::expression {
 
@@ -131,10 +134,7 @@ void gather_terms(const Node& node, double sign, std::vector<std::pair<double, N
 
 // Like terms (the same product but for its numeric factor) are combined; constants are summed
 // where the first one stands.
-Node build_sum(const Node& a, const Node& b, bool subtract) {
-  std::vector<std::pair<double, Node>> terms;
-  gather_terms(a, 1, terms);
-  gather_terms(b, subtract ? -1 : 1, terms);
+Node build_sum(std::vector<std::pair<double, Node>> terms) {
   struct Like {
     double count;        // terms with this key
     double coefficient;  // their numeric factors, summed
@@ -143,6 +143,7 @@ Node build_sum(const Node& a, const Node& b, bool subtract) {
     Product rest;
   };
   std::vector<std::pair<std::string, Like>> like;
+  std::unordered_map<std::string, std::size_t> index;  // key -> its place in `like`
   for (auto& [sign, node] : terms) {
     Product p;
     gather(node, false, p);
@@ -150,12 +151,11 @@ Node build_sum(const Node& a, const Node& b, bool subtract) {
     p.coefficient = p.denominator = 1;
     const std::string key =
         p.numerators.empty() && p.denominators.empty() ? "" : to_string(build(p));
-    const auto found =
-        std::find_if(like.begin(), like.end(), [&](auto& l) { return l.first == key; });
-    if (found == like.end())
-      like.push_back({key, Like{1, c, node, sign, std::move(p)}});
+    const auto [found, fresh] = index.emplace(key, like.size());
+    if (fresh)
+      like.push_back({key, Like{1, c, std::move(node), sign, std::move(p)}});
     else
-      found->second.count += 1, found->second.coefficient += c;
+      like[found->second].second.count += 1, like[found->second].second.coefficient += c;
   }
   std::optional<Node> result;
   for (auto& [key, l] : like) {
@@ -175,6 +175,13 @@ Node build_sum(const Node& a, const Node& b, bool subtract) {
       result = raw(sign < 0 ? Op::Sub : Op::Add, {std::move(*result), std::move(term)});
   }
   return result ? *result : number_node(0);
+}
+
+Node build_sum(const Node& a, const Node& b, bool subtract) {
+  std::vector<std::pair<double, Node>> terms;
+  gather_terms(a, 1, terms);
+  gather_terms(b, subtract ? -1 : 1, terms);
+  return build_sum(std::move(terms));
 }
 
 // ---- Printing ----
@@ -205,12 +212,61 @@ std::string format_number(double x) {
   return std::string(buffer, result.ptr);
 }
 
+void write(const Node& n, std::string& out);
+
 // The operand, in parentheses unless it binds at least as tightly as `least`; a negation on the
 // right of an operator always gets them (a*(-b), a - (-b), x^(-1)).
-std::string operand(const Node& n, int least, bool right) {
+void write_operand(const Node& n, int least, bool right, std::string& out) {
   const int p = precedence(n);
   const bool wrap = p < least || (right && p == 3);
-  return wrap ? "(" + to_string(n) + ")" : to_string(n);
+  if (wrap) out += '(';
+  write(n, out);
+  if (wrap) out += ')';
+}
+
+// Appends the text, so that a long sum is written in linear time.
+void write(const Node& n, std::string& out) {
+  if (n.kind == Node::Kind::Number) {
+    out += format_number(n.number);
+    return;
+  }
+  if (n.kind == Node::Kind::Variable) {
+    out += n.name;
+    return;
+  }
+  const OpInfo& op = info(n.op);
+  switch (n.op) {
+    case Op::Neg:
+      out += '-';
+      write_operand(n.operands[0], 2, false, out);
+      return;
+    case Op::Add:
+    case Op::Sub:
+    case Op::Mul:
+    case Op::Div: {
+      const int p = precedence(n);
+      // a - (b + c), a/(b*c): the right operand needs parentheses at the same level, except
+      // after + and * where they change nothing.
+      const bool associative = n.op == Op::Add || n.op == Op::Mul;
+      write_operand(n.operands[0], p, false, out);
+      out += p == 1 ? " " + std::string(op.symbol) + " " : std::string(op.symbol);
+      write_operand(n.operands[1], associative ? p : p + 1, true, out);
+      return;
+    }
+    case Op::Pow:
+      write_operand(n.operands[0], 5, false, out);
+      out += '^';
+      write_operand(n.operands[1], 5, true, out);
+      return;
+    default:
+      out += op.name;
+      out += '(';
+      for (std::size_t i = 0; i < n.operands.size(); ++i) {
+        if (i > 0) out += ", ";
+        write(n.operands[i], out);
+      }
+      out += ')';
+  }
 }
 
 // ---- The derivative ----
@@ -235,12 +291,17 @@ class Differentiator {
       note_inner(result);
       return names_[d->name] = result;
     }
-    const Node y = self != nullptr ? *self : simplify(node);
+    // y, the node itself, only where a partial names it (exp, sigmoid): simplifying every
+    // subtree of a long sum would cost its square.
+    std::optional<Node> y;
+    if (self != nullptr) y = *self;
     std::vector<Path> result;
     for (std::size_t i = 0; i < node.operands.size(); ++i) {
       std::vector<Path> inner = paths(node.operands[i]);
       if (inner.empty()) continue;
-      note_inner(inner);
+      // An operand's inner derivative is a chain-rule factor of what it feeds; a sum's operands
+      // are terms, not factors (and noting each partial sum of a long sum costs its square).
+      if (node.op != Op::Add && node.op != Op::Sub && node.op != Op::Neg) note_inner(inner);
       const Node partial = this->partial(node, i, y);
       if (is_number(partial, 0)) continue;
       if (!is_number(partial)) note(partial);
@@ -263,14 +324,17 @@ class Differentiator {
 
  private:
   // ∂node/∂(operand i), from the table's formula with x, a, b the operands and y the node.
-  Node partial(const Node& node, std::size_t i, const Node& y) {
+  Node partial(const Node& node, std::size_t i, std::optional<Node>& y) {
     const std::string_view formula = info(node.op).formula[i];
     if (formula.empty())
       throw ad::Error("no symbolic derivative of " + std::string(info(node.op).name));
     const Expression parsed = Expression::parse(std::string(formula));
     std::function<Node(const Node&)> substitute = [&](const Node& n) -> Node {
       if (n.kind == Node::Kind::Variable) {
-        if (n.name == "y") return y;
+        if (n.name == "y") {
+          if (!y) y = simplify(node);
+          return *y;
+        }
         return simplify(node.operands[n.name == "b" ? 1 : 0]);  // x or a
       }
       if (n.kind == Node::Kind::Number) return n;
@@ -283,24 +347,23 @@ class Differentiator {
 
   void note(const Node& factor) {
     if (is_number(factor)) return;
-    const std::string text = to_string(factor);
-    if (std::none_of(factors.begin(), factors.end(),
-                     [&](const Node& f) { return to_string(f) == text; }))
-      factors.push_back(factor);
+    if (noted_.insert(to_string(factor)).second) factors.push_back(factor);
   }
   // The inner derivative of an operand or a name, as a whole.
   void note_inner(const std::vector<Path>& inner) { note(sum_of(inner).first); }
 
  public:
   static std::pair<Node, std::vector<Node>> sum_of(const std::vector<Path>& paths) {
+    // The sum is built once from all the terms (adding them one by one costs the square).
     std::vector<Node> terms;
-    Node total = number_node(0);
+    std::vector<std::pair<double, Node>> gathered;
     for (const Path& path : paths) {
       Node term = number_node(1);
       for (const Node& factor : path) term = simplified(Op::Mul, {std::move(term), factor});
-      total = simplified(Op::Add, {std::move(total), term});
+      gather_terms(term, 1, gathered);
       terms.push_back(std::move(term));
     }
+    Node total = build_sum(std::move(gathered));
     return {std::move(total), std::move(terms)};
   }
 
@@ -308,6 +371,7 @@ class Differentiator {
   const Definitions& definitions_;
   std::string variable_;
   std::map<std::string, std::vector<Path>, std::less<>> names_;
+  std::unordered_set<std::string> noted_;  // the texts of `factors`
 };
 
 }  // namespace
@@ -358,32 +422,9 @@ Node simplify(const Node& node) {
 }
 
 std::string to_string(const Node& n) {
-  if (n.kind == Node::Kind::Number) return format_number(n.number);
-  if (n.kind == Node::Kind::Variable) return n.name;
-  const OpInfo& op = info(n.op);
-  switch (n.op) {
-    case Op::Neg:
-      return "-" + operand(n.operands[0], 2, false);
-    case Op::Add:
-    case Op::Sub:
-    case Op::Mul:
-    case Op::Div: {
-      const int p = precedence(n);
-      // a - (b + c), a/(b*c): the right operand needs parentheses at the same level, except
-      // after + and * where they change nothing.
-      const bool associative = n.op == Op::Add || n.op == Op::Mul;
-      return operand(n.operands[0], p, false) + (p == 1 ? " " : "") + std::string(op.symbol) +
-             (p == 1 ? " " : "") + operand(n.operands[1], associative ? p : p + 1, true);
-    }
-    case Op::Pow:
-      return operand(n.operands[0], 5, false) + "^" + operand(n.operands[1], 5, true);
-    default: {
-      std::string text = std::string(op.name) + "(";
-      for (std::size_t i = 0; i < n.operands.size(); ++i)
-        text += (i > 0 ? ", " : "") + to_string(n.operands[i]);
-      return text + ")";
-    }
-  }
+  std::string out;
+  write(n, out);
+  return out;
 }
 
 Derivative derivative(const Definitions& definitions, const Expression& expression,
@@ -393,13 +434,13 @@ Derivative derivative(const Definitions& definitions, const Expression& expressi
   auto [value, terms] = Differentiator::sum_of(paths);
   // Paths that give the same product (x*x: x and x) are one term, as in the sum.
   std::vector<Node> combined;
+  std::unordered_map<std::string, std::size_t> index;  // a term's text -> its place
   for (Node& term : terms) {
-    const auto same = std::find_if(combined.begin(), combined.end(),
-                                   [&](const Node& c) { return to_string(c) == to_string(term); });
-    if (same != combined.end())
-      *same = simplified(Op::Add, {*same, term});
-    else
+    const auto [same, fresh] = index.emplace(to_string(term), combined.size());
+    if (fresh)
       combined.push_back(std::move(term));
+    else
+      combined[same->second] = simplified(Op::Add, {combined[same->second], term});
   }
   return {std::move(value), std::move(combined), std::move(d.factors)};
 }

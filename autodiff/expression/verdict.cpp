@@ -66,8 +66,8 @@ Bounded evaluate_bounded(const Expression& expression, const Node& node, const V
       return {y, e[0] + e[1] + rounding};
     case Op::Mul:
       return {y, carried(x[1], e[0]) + carried(x[0], e[1]) + rounding};
-    case Op::Div:
-      return {y, carried(1 / x[1], e[0]) + carried(y / x[1], e[1]) + rounding};
+    case Op::Div:  // err(a)/|b| + |y|·err(b)/|b|: no 1/b² that overflows where y does not
+      return {y, e[0] / std::abs(x[1]) + carried(y, e[1] / std::abs(x[1])) + rounding};
     case Op::Pow:
       return {y, carried(pow_partial_base(x[0], x[1]), e[0]) +
                      carried(pow_partial_exponent(x[0], y, x[1]), e[1]) +
@@ -93,9 +93,13 @@ std::vector<double> gradient_rounding(const ad::Tape& tape, const ad::Var& y) {
     if (size[i] == 0) continue;  // on no path from y, or only through zero partials
     if (contributions[i] > 1) weight[i] += static_cast<double>(contributions[i] - 1);
     const NodeView& node = nodes[i];
+    // A reciprocal partial (log's 1/x) is applied as the sweep applies it, by dividing by the
+    // stored divisor, read from the table: 1/x overflows at a subnormal x where size/x does not.
+    const bool divisor = is_unary_function(node.op) && unary_rule(node.op).kind == Datum::Divisor;
     for (std::size_t k = 0; k < node.operands.size(); ++k) {
       const std::uint32_t o = node.operands[k];
-      size[o] += size[i] * std::abs(node.partials[k]);
+      size[o] += divisor ? size[i] / std::abs(unary_rule(node.op).datum(nodes[o].value, node.value))
+                         : size[i] * std::abs(node.partials[k]);
       weight[o] = std::max(weight[o], weight[i] + 1 + partial_rounding(node.op));
       ++contributions[o];
     }
@@ -108,11 +112,25 @@ std::vector<double> gradient_rounding(const ad::Tape& tape, const ad::Var& y) {
 Verdict judge(double yours, double yours_error, double engine, double engine_error,
               double tolerance, std::optional<double> last_digit_unit) {
   const double difference = std::abs(yours - engine);
-  const double allowed = tolerance * std::max(std::abs(yours), std::abs(engine)) +
-                         kRoundingSafety * (yours_error + engine_error);
-  const bool agree = difference <= allowed;
-  return {agree, difference, allowed,
-          !agree && last_digit_unit.has_value() && difference <= *last_digit_unit};
+  const double scale = std::max(std::abs(yours), std::abs(engine));
+  const double floor = kRoundingSafety * (yours_error + engine_error);
+  const double allowed = tolerance * scale + floor;
+  // Where the rounding floor covers both values, a derivative and its negation would agree:
+  // nothing can be judged (unless the two are the same number). A bound that is not finite
+  // never counts as agreement.
+  const bool decidable = std::isfinite(floor) && (floor < scale || yours == engine);
+  const bool agree = decidable && difference <= allowed;
+  // Within one unit of the last digit written, and the engine's value rounded to that digit
+  // leads where yours does: 0.0038 is not "1 to 1 significant digit" (it rounds to 0).
+  bool within_last_digit = false;
+  if (!agree && decidable && last_digit_unit && difference <= *last_digit_unit) {
+    const double rounded = std::round(engine / *last_digit_unit) * *last_digit_unit;
+    const auto decade = [](double v) { return std::floor(std::log10(std::abs(v))); };
+    within_last_digit = rounded != 0 && yours != 0 && (rounded > 0) == (yours > 0) &&
+                        decade(rounded) == decade(yours);
+  }
+  return {agree, decidable, difference, allowed, scale > 0 && floor > tolerance * scale,
+          within_last_digit};
 }
 
 std::optional<WrittenPrecision> written_precision(std::string_view text) {
@@ -146,8 +164,12 @@ std::optional<WrittenPrecision> written_precision(std::string_view text) {
   if (i != text.size()) return std::nullopt;
   const auto first = digits.find_first_not_of('0');
   if (first == std::string::npos) return std::nullopt;
-  return WrittenPrecision{static_cast<int>(digits.size() - first),
-                          std::pow(10.0, exponent - fraction_digits)};
+  // 1230 written without a point: its trailing zeros place the digits, they are not digits.
+  int placed = 0;
+  while (!point && digits.size() - placed > first + 1 && digits[digits.size() - 1 - placed] == '0')
+    ++placed;
+  return WrittenPrecision{static_cast<int>(digits.size() - first) - placed,
+                          std::pow(10.0, exponent - fraction_digits + placed)};
 }
 
 std::optional<FiniteDifference> finite_difference(const BoundedFunction& f, const Values& values,

@@ -61,10 +61,17 @@ inline double gradient_rounding(const ad::Tape& tape, const ad::Var& y, const ad
 // cancel there, never a fixed number.
 struct Verdict {
   bool agree;
+  // False where the rounding floor is at least as large as both values (or not finite): a
+  // derivative and its negation would both pass, so the point cannot judge yours; not agree.
+  bool decidable;
   double difference;  // |yours − engine|
   double allowed;     // the right-hand side of the rule
+  // The rounding floor, not T, sets the precision of the check here (terms cancel): an
+  // agreement holds only to the digits the floor leaves.
+  bool limited_by_rounding;
   // Yours was written as a number, disagrees, but is within one unit of its last written digit
-  // of the engine's value: it matches to the digits given. The verdict stays DISAGREE.
+  // of the engine's value, with its leading digit where the engine's is: it matches to the
+  // digits given. The verdict stays DISAGREE.
   bool within_last_digit;
 };
 inline constexpr double kRoundingSafety = 4;
@@ -72,7 +79,8 @@ Verdict judge(double yours, double yours_error, double engine, double engine_err
               double tolerance, std::optional<double> last_digit_unit = {});
 
 // The precision a number is written with: "0.0821" has 3 significant digits and its last digit
-// is worth 1e-4; "-2.50": 3 and 0.01; "1e-3": 1 and 1e-3; "7": 1 and 1. std::nullopt when the
+// is worth 1e-4; "-2.50": 3 and 0.01; "1e-3": 1 and 1e-3; "7": 1 and 1; "1230": 3 and 10 (the
+// trailing zeros of a number without a point only place its digits). std::nullopt when the
 // text is not a plain number (a formula) or its value is zero (0 means exactly zero).
 struct WrittenPrecision {
   int significant_digits;

@@ -226,10 +226,11 @@ TEST(Check, VerdictAtEveryMagnitude) {
 }
 
 TEST(Check, ToleranceMustBeAFinitePositiveNumber) {
-  for (const char* t : {"nan", "inf", "-inf", "0", "-1e-6"}) {
+  // With T of 1 or more, -x would agree with x: |x − (−x)| = 2|x| ≤ T·|x| + ... for T ≥ 2.
+  for (const char* t : {"nan", "inf", "-inf", "0", "-1e-6", "1", "2"}) {
     const auto r = run(std::string("check 'x^3' -d x=12 --at x=2 --tolerance ") + t);
     EXPECT_EQ(r.status, 2) << t;
-    EXPECT_NE(r.err.find("must be a finite positive number"), std::string::npos) << t << r.err;
+    EXPECT_NE(r.err.find("must be a number above 0 and below 1"), std::string::npos) << t << r.err;
   }
 }
 
@@ -356,6 +357,79 @@ TEST(Check, AGradientThatOverflowsIsANumericError) {
             std::string::npos)
       << r.err;
   EXPECT_EQ(r.out.find("inf"), std::string::npos) << r.out;
+}
+
+// Found by a hostile review: each of these was judged wrong before.
+// A wrong sign of a derivative divided by a tiny value: the rounding bound of 1/x^2 at 1e-80
+// overflowed to inf, and "allowed inf" accepted it.
+TEST(CheckReview, AWrongSignIsRefusedWhereTheBoundUsedToOverflow) {
+  const auto r = run("check '1/x' -d x='1/x^2' --at x=1e-80 --json");
+  EXPECT_EQ(r.status, 1) << r.out;
+  const json check = json::parse(r.out)["checks"][0];
+  EXPECT_FALSE(check["agree"].get<bool>());
+  EXPECT_TRUE(check["allowed"].is_number()) << check;  // finite
+  EXPECT_EQ(check["diagnosis"]["kind"], "wrong_sign");
+}
+
+// Where the engine's value is lost to rounding (d/dx (cosh x − sinh x) = −e^−x = −2.1e-9 at 20 is
+// computed as sinh(20) − cosh(20) = 0 ± 1.5e-6), the point cannot judge: a wrong sign (e^−x)
+// would pass, so the verdict is UNDECIDED, exit 1, and no mistake is guessed.
+TEST(CheckReview, APointThatCannotJudgeIsUndecidedNotAgree) {
+  for (const char* c : {"check 'cosh(x) - sinh(x)' -d x='exp(-x)' --at x=20",
+                        "check 'cosh(x) - sinh(x)' -d x='-exp(-x)' --at x=20",
+                        "check 'x' -d x='(1e16 + 2*x) - 1e16' --at x=1"}) {
+    const auto r = run(c);
+    EXPECT_EQ(r.status, 1) << c;
+    EXPECT_NE(r.out.find(": UNDECIDED\n    this point cannot judge yours"), std::string::npos)
+        << r.out;
+    EXPECT_EQ(r.out.find("likely mistake"), std::string::npos) << r.out;
+  }
+  // At x = 1 the same derivatives are judged: the right one agrees, the wrong sign does not.
+  EXPECT_EQ(run("check 'cosh(x) - sinh(x)' -d x='-exp(-x)' --at x=1").status, 0);
+  EXPECT_EQ(run("check 'cosh(x) - sinh(x)' -d x='exp(-x)' --at x=1").status, 1);
+}
+
+// log's partial at a subnormal x: check agrees with log(x) + 1 as grad computes it.
+TEST(CheckReview, XLogXAtASubnormalPoint) {
+  const auto r = run("check 'x*log(x)' -d x='log(x)+1' --at x=5e-324 --json");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_NEAR(json::parse(r.out)["checks"][0]["engine"].get<double>(),
+              std::log(4.9406564584124654e-324) + 1, 1e-12);
+}
+
+// "1" for 0.0038 is not a match to 1 significant digit (0.0038 rounds to 0 there); 12.01 for
+// 2.001^3·... = 12.012003 is, and so is 1230 for 1230.4 (3 digits: the trailing zero only
+// places them).
+TEST(CheckReview, MatchesToTheDigitsGivenOnlyAtTheEnginesMagnitude) {
+  EXPECT_EQ(run("check 'x*0.0038' -d x=1 --at x=1").out.find("matches to"), std::string::npos);
+  EXPECT_EQ(run("check 'x*0.3' -d x=1 --at x=1").out.find("matches to"), std::string::npos);
+  EXPECT_NE(run("check 'x^3' -d x=12.01 --at x=2.001").out.find("matches to the 4 significant"),
+            std::string::npos);
+  EXPECT_NE(run("check 'x*1230.4' -d x=1230 --at x=1").out.find("matches to the 3 significant"),
+            std::string::npos);
+}
+
+TEST(CheckReview, ADefinedNameTakesNoValueInAt) {
+  const auto r = run("check 'u*x' --let 'u=x^2' -d u='x' --at x=2,u=5");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("'u' is defined by --let"), std::string::npos) << r.err;
+}
+
+// A long formula is diagnosed too: the sign of the last of 300 terms of d/dx Σ sin(k·x). (The
+// symbolic derivative of a long sum used to cost the cube of its length.)
+TEST(CheckReview, TheLastTermOfALongSumIsFound) {
+  std::string f, d;
+  for (int k = 1; k <= 300; ++k) {
+    f += (k > 1 ? " + " : "") + std::string("sin(") + std::to_string(k) + "*x)";
+    d += (k == 1     ? ""
+          : k == 300 ? " - "
+                     : " + ") +
+         std::to_string(k) + "*cos(" + std::to_string(k) + "*x)";
+  }
+  const auto r = run("check '" + f + "' -d x='" + d + "' --at x=0.2");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("likely mistake: term 300 has the wrong sign"), std::string::npos)
+      << r.out.substr(0, 400);
 }
 
 }  // namespace

@@ -238,6 +238,19 @@ TEST(NetCheck, BatchCombinesSamplesAsTheLossDoes) {
       << wrong.out;
 }
 
+// A node of a batch is checked per sample, of that sample's E_total: d E_total / d E_total = 1
+// in every sample; of the loss E_mean (each sample weighs 1/4 in it) it is 0.25.
+TEST(NetCheck, BatchNodesAreOfTheirSamplesETotalOrOfTheMean) {
+  const std::string file = std::string(AUTODIFF_SOURCE_DIR) + "/examples/batch.json";
+  auto r =
+      run("net " + file + " --check 'd E_total / d E_total=1' --check 'd E_mean / d E_total=0.25'");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("d E_total / d E_total (sample 4): agree"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("d E_mean / d E_total (sample 4): agree"), std::string::npos) << r.out;
+  r = run("net " + file + " --check 'w_h1_o1=(out_o1 - target_o1)*out_h1'");
+  EXPECT_NE(r.out.find("d E_mean / d w_h1_o1: agree"), std::string::npos) << r.out;
+}
+
 TEST(NetCheck, BadSpecsAreUsageErrors) {
   const std::string file = std::string(AUTODIFF_SOURCE_DIR) + "/examples/tutorial2.json";
   const auto unknown = run("net " + file + " --check 'w5=out_hl'");
@@ -249,6 +262,10 @@ TEST(NetCheck, BadSpecsAreUsageErrors) {
             std::string::npos)
       << node.err;
   EXPECT_EQ(run("net " + file + " --check 'd E1 / d w5=1'").status, 2);
+  const auto target = run("net " + file + " --check 'd E_total / d target_o1=1'");
+  EXPECT_EQ(target.status, 2);
+  EXPECT_NE(target.err.find("'target_o1' is a constant of the recording"), std::string::npos)
+      << target.err;
   EXPECT_EQ(run("net " + file + " --check 'w5'").status, 2);
   EXPECT_EQ(run("net " + file + " --check 'w5=1' --tolerance nan").status, 2);
 }

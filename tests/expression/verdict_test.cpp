@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 
 #include "autodiff/autodiff.hpp"
 
@@ -129,11 +130,23 @@ TEST(Judge, IsRelativeAndNeverAcceptsASmallWrongValue) {
   EXPECT_FALSE(ex::judge(0, 0, 2e-7, 1e-22, 1e-6).agree);
   EXPECT_FALSE(ex::judge(-1.3348e-10, 1e-26, 1.3348e-10, 1e-26, 1e-6).agree);
   EXPECT_TRUE(ex::judge(1.3348e-10 * (1 + 1e-7), 0, 1.3348e-10, 0, 1e-6).agree);
-  // Where the engine's value is within rounding of zero, the floor is the rounding bounds.
+  // Where both values are within the rounding floor of zero the point cannot judge: a value and
+  // its negation would both pass (2e-15 against -2e-15, with bounds of 1e-16 and 1e-15).
   const ex::Verdict near_zero = ex::judge(2e-15, 1e-16, -2e-15, 1e-15, 1e-6);
-  EXPECT_TRUE(near_zero.agree);
+  EXPECT_FALSE(near_zero.decidable);
+  EXPECT_FALSE(near_zero.agree);
   EXPECT_DOUBLE_EQ(near_zero.allowed, 1e-6 * 2e-15 + ex::kRoundingSafety * (1e-16 + 1e-15));
   EXPECT_FALSE(ex::judge(3e-14, 1e-16, -2e-15, 1e-15, 1e-6).agree);
+  // The same number is decidable even at zero (x - x, and 0 written for it).
+  EXPECT_TRUE(ex::judge(0, 1e-16, 0, 1e-16, 1e-6).agree);
+  // A floor below the values but above T·|value| sets the precision: 3e-4 apart at 1, with
+  // bounds of 1e-4 each (floor 8e-4), agrees, limited by rounding; the negation does not.
+  const ex::Verdict limited = ex::judge(1.0003, 1e-4, 1.0, 1e-4, 1e-6);
+  EXPECT_TRUE(limited.agree);
+  EXPECT_TRUE(limited.limited_by_rounding);
+  EXPECT_FALSE(ex::judge(-1.0003, 1e-4, 1.0, 1e-4, 1e-6).agree);
+  // A bound that is not finite never counts as agreement.
+  EXPECT_FALSE(ex::judge(1, std::numeric_limits<double>::infinity(), -1, 0, 1e-6).agree);
 }
 
 TEST(Judge, WithinTheLastWrittenDigitIsStillADisagreement) {
@@ -184,7 +197,8 @@ TEST(WrittenPrecision, DigitsAndTheUnitOfTheLastOne) {
   expect("7", 1, 1);
   expect(" 1.25E+2 ", 3, 1);
   expect("+.5", 1, 0.1);
-  expect("120", 3, 1);
+  expect("120", 2, 10);  // the trailing zero of a number without a point only places its digits
+  expect("120.", 3, 1);
   EXPECT_FALSE(ex::written_precision("0"));      // 0 means exactly zero
   EXPECT_FALSE(ex::written_precision("0.000"));  // as does any zero
   EXPECT_FALSE(ex::written_precision("2*x"));    // a formula
