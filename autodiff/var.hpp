@@ -16,22 +16,24 @@ namespace detail {
 inline Var unary(Op op, const Var& x, double y, double datum) {
   return Tape::active().unary(op, x, y, datum);
 }
-// An operation on one active operand and a plain constant c, which the tape keeps.
+// An operation on one active operand and a plain constant c, which the tape keeps. (inline: as
+// templates they would be inlined less eagerly than the functions they replace, and the
+// recording fast path is a few instructions.)
 template <Op op>
-Var with_constant(const Var& x, double c) {
+inline Var with_constant(const Var& x, double c) {
   return Tape::active().unary(op, x, mixed_value(op, x.value(), c), c);
 }
 // A binary operation of the table on two active operands, or on one and a constant.
 template <Op op>
-Var binary(const Var& a, const Var& b) {
+inline Var binary(const Var& a, const Var& b) {
   return Tape::active().binary(op, a, b, binary_value(op, a.value(), b.value()));
 }
 template <Op op>
-Var binary(const Var& x, double c) {
+inline Var binary(const Var& x, double c) {
   return with_constant<ad::with_constant(op, false)>(x, c);
 }
 template <Op op>
-Var binary(double c, const Var& x) {
+inline Var binary(double c, const Var& x) {
   return with_constant<ad::with_constant(op, true)>(x, c);
 }
 
