@@ -1,7 +1,8 @@
 // The operations the tape records, each defined in exactly one place: its value, its local
 // partial derivatives, its name and the symbolic form of its partials. The reverse sweep, the
-// checked mode, the graph dump, the explanation and the expression parser all read this table;
-// adding a unary function is one line in AUTODIFF_UNARY_FUNCTIONS (plus its test).
+// checked mode, the graph dump, the explanation and the expression parser all read these tables;
+// adding a unary function is one row in AUTODIFF_UNARY_FUNCTIONS, a binary operation one row in
+// AUTODIFF_BINARY_OPERATIONS plus its Var overloads in var.hpp (plus, for either, its test).
 //
 // In the formulas, x is the operand, y the result, a and b the operands of a binary operation
 // and c the plain-double constant of a mixed operation (x + c, c / x, ...).
