@@ -1,7 +1,8 @@
 // The operations the tape records, each defined in exactly one place: its value, its local
 // partial derivatives, its name and the symbolic form of its partials. The reverse sweep, the
-// checked mode, the graph dump, the explanation and the expression parser all read this table;
-// adding a unary function is one line in AUTODIFF_UNARY_FUNCTIONS (plus its test).
+// checked mode, the graph dump, the explanation and the expression parser all read these tables;
+// adding a unary function is one row in AUTODIFF_UNARY_FUNCTIONS, a binary operation one row in
+// AUTODIFF_BINARY_OPERATIONS plus its Var overloads in var.hpp (plus, for either, its test).
 //
 // In the formulas, x is the operand, y the result, a and b the operands of a binary operation
 // and c the plain-double constant of a mixed operation (x + c, c / x, ...).
@@ -17,6 +18,7 @@
 //    operation, and a NaN gradient is never returned silently.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -66,50 +68,115 @@ inline double sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0); }
   X(Relu, relu, 0, x > 0 ? x : 0.0, Partial, x > 0 ? 1.0 : 0.0, "1 if x > 0, else 0", "relu(x)/x") \
   X(Abs, abs, 0, std::fabs(x), Partial, detail::sign(x), "sign(x)", "x/abs(x)")
 
-// What a unary function's stored datum is (see above), and AUTODIFF_IF_<kind>(...): its
-// arguments for that kind only, so that the sweep can list the functions of each kind as the
-// cases of one branch, with no test per node.
+// Partials of the power function, with the conventions above at base 0.
+inline double pow_partial_base(double a, double b) {
+  return b == 0 ? 0.0 : b * std::pow(a, b - 1.0);
+}
+inline double pow_partial_exponent(double a, double y, double b) {
+  return (a == 0 && b > 0) ? 0.0 : y * std::log(a);
+}
+// Partial of min/max with respect to the operand that is compared with `other`.
+inline double min_partial(double self, double other) {
+  return self < other ? 1.0 : (self > other ? 0.0 : 0.5);
+}
+inline double max_partial(double self, double other) {
+  return self > other ? 1.0 : (self < other ? 0.0 : 0.5);
+}
+
+// X(Name, function, sides, partials, symbol, syntax, value,
+//   ∂y/∂a, its text, its formula,
+//   ∂y/∂b, its text, its formula,
+//   label, form, label with c, form with c)
+// The value and the partials are expressions in a, b and y (the value): the tape stores none of
+// them, the sweep computes the partials from the operands' values. The texts are for people, the
+// formulas in the expression language (empty where there is none), as for the unary functions.
+//  * sides: Ordered if c ∘ x is an operation of its own (c − x), Commutative if c ∘ x is
+//    recorded as x ∘ c (c + x);
+//  * partials: Unit if both are ±1, so that the sweep need not skip a zero adjoint (1·g cannot
+//    make a NaN), else Any;
+//  * symbol: the infix operator of the expression language, empty for a function;
+//  * syntax: Call if the expression language has the function name(a, b), else Infix;
+//  * label: the graph's label of a node a ∘ b (empty: the name); form: its formula, in a and b.
+// From each row come the operation a ∘ b (Name) and, for a constant c (kept on the tape as the
+// node's datum), x ∘ c (NameC) and, if Ordered, c ∘ x (CName), whose partial is the row's with
+// the constant put in (∂(c − x)/∂x is ∂(a − b)/∂b at a = c, b = x). The label and the form with
+// c are those of x ∘ c, because people write x + 1 but 2·x and "× 0.5"; c ∘ x is labelled
+// "c <label> x" and its form is the row's with a = c, b = x.
+// clang-format off
+#define AUTODIFF_BINARY_OPERATIONS(X)                                                             \
+  X(Add, add, Commutative, Unit, "+", Infix, a + b,                                               \
+    1.0, "1", "1",                                                                                \
+    1.0, "1", "1",                                                                                \
+    "+", "a + b", "x + c", "x + c")                                                               \
+  X(Sub, sub, Ordered, Unit, "-", Infix, a - b,                                                   \
+    1.0, "1", "1",                                                                                \
+    -1.0, "−1", "-1",                                                                             \
+    "−", "a − b", "x − c", "x − c")                                                               \
+  X(Mul, mul, Commutative, Any, "*", Infix, a * b,                                                \
+    b, "b", "b",                                                                                  \
+    a, "a", "a",                                                                                  \
+    "×", "a·b", "× c", "c·x")                                                                     \
+  X(Div, div, Ordered, Any, "/", Infix, a / b,                                                    \
+    1.0 / b, "1/b", "1/b",                                                                        \
+    -y / b, "−a/b²", "-a/b^2",                                                                    \
+    "÷", "a/b", "÷ c", "x/c")                                                                     \
+  X(Pow, pow, Ordered, Any, "^", Call, std::pow(a, b),                                            \
+    pow_partial_base(a, b), "b·a^(b−1)", "b*a^(b - 1)",                                           \
+    pow_partial_exponent(a, y, b), "a^b·ln(a)", "y*log(a)",                                       \
+    "^", "a^b", "x ^ c", "x^c")                                                                   \
+  X(Min, min, Commutative, Any, "", Call, a <= b ? a : b,                                         \
+    min_partial(a, b), "1 if a < b, 0 if a > b, ½ if a = b", "",                                  \
+    min_partial(b, a), "1 if b < a, 0 if b > a, ½ if a = b", "",                                  \
+    "", "min(a, b)", "min(x, c)", "min(x, c)")                                                    \
+  X(Max, max, Commutative, Any, "", Call, a >= b ? a : b,                                         \
+    max_partial(a, b), "1 if a > b, 0 if a < b, ½ if a = b", "",                                  \
+    max_partial(b, a), "1 if b > a, 0 if b < a, ½ if a = b", "",                                  \
+    "", "max(a, b)", "max(x, c)", "max(x, c)")
+// clang-format on
+
+// X(Name, function, value, ∂y/∂x, its text, its formula, label, form): the operations on an
+// active x and a constant c that have no binary twin to be derived from, in x, y and c. Only
+// one: ½(c − x)², an output's error against its target c as the tutorials write it
+// (E1 = ½(target_o1 − out_o1)²), one node whose partial is x − c = −(c − x), exactly. Its form
+// encloses x in parentheses of its own, so the graph does not wrap the operand again.
+#define AUTODIFF_MIXED_OPERATIONS(X)                                                          \
+  X(HalfSquaredError, half_squared_error, 0.5 * ((c - x) * (c - x)), x - c, "x − c", "x - c", \
+    "½(t − o)², t = c", "½(c − x)²")
+
+// AUTODIFF_IF_<token>(...): its arguments for that value of a column only, so that a list can
+// be generated from the rows of one kind.
 enum class Datum : std::uint8_t { Partial, Divisor };
 #define AUTODIFF_IF_Partial(...) __VA_ARGS__
 #define AUTODIFF_IF_Divisor(...)
 #define AUTODIFF_UNLESS_Partial(...)
 #define AUTODIFF_UNLESS_Divisor(...) __VA_ARGS__
+#define AUTODIFF_IF_Ordered(...) __VA_ARGS__
+#define AUTODIFF_IF_Commutative(...)
+#define AUTODIFF_UNLESS_Ordered(...)
+#define AUTODIFF_UNLESS_Commutative(...) __VA_ARGS__
 
+#define AUTODIFF_NAME(Name, ...) Name,
+#define AUTODIFF_WITH_CONSTANT(Name, fn, sides, ...) Name##C, AUTODIFF_IF_##sides(C##Name, )
 enum class Op : std::uint8_t {
-  Leaf,  // an input, parameter or constant: no operands
-  // unary
-  Neg,
-#define AUTODIFF_ENUM(Name, ...) Name,
-  AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_ENUM)
-#undef AUTODIFF_ENUM
-  // one active operand x and a plain-double constant c
-  AddC,  // x + c
-  SubC,  // x − c
-  CSub,  // c − x
-  MulC,  // x · c
-  DivC,  // x / c
-  CDiv,  // c / x
-  PowC,  // x ^ c
-  CPow,  // c ^ x
-  MinC,  // min(x, c)
-  MaxC,  // max(x, c)
-  // ½(c − x)²: an output's error against its target c, one node as the tutorials write it
-  HalfSquaredError,
-  // two active operands a and b
-  Add,
-  Sub,
-  Mul,
-  Div,
-  Pow,
-  Min,
-  Max,
+  Leaf,                                    // an input, parameter or constant: no operands
+  Neg,                                     // −x
+  AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_NAME)  // unary functions f(x)
+  AUTODIFF_BINARY_OPERATIONS(AUTODIFF_WITH_CONSTANT)  // x ∘ c and c ∘ x, c a plain double
+  AUTODIFF_MIXED_OPERATIONS(AUTODIFF_NAME)            // other operations of x and c
+  AUTODIFF_BINARY_OPERATIONS(AUTODIFF_NAME)           // a ∘ b, both active
   // any number of operands
   Linear,       // Σ c_i·x_i with plain-double coefficients c_i (kept as the partials): sums
   WeightedSum,  // Σ w_i·x_i (+ b), all active: operands w_1, x_1, w_2, x_2, ..., [b]
   Count
 };
+#undef AUTODIFF_NAME
+#undef AUTODIFF_WITH_CONSTANT
 
 inline constexpr std::uint8_t kVariadic = 0xFF;
+inline constexpr std::size_t kOpCount = static_cast<std::size_t>(Op::Count);
+
+// Which table, or which special case, an operation comes from.
+enum class OpKind : std::uint8_t { Leaf, Neg, Unary, Binary, WithConstant, Mixed, Sum };
 
 // What every consumer of the tape needs to know about an operation.
 struct OpInfo {
@@ -122,48 +189,123 @@ struct OpInfo {
   // max, the variadic operations), for the symbolic derivative. Where a derivative does not exist
   // (relu and abs at 0) the formula is undefined (0/0) rather than a convention.
   std::array<std::string_view, 2> formula;
+  std::string_view label;  // the graph's label, in x and c ("× c"); empty: the name
+  std::string_view form;   // the formula for people, in a and b or x and c; empty: name(x)
+  OpKind kind;
+  Op binary;  // the binary row an operation with a constant comes from, else Op::Count
+  bool call;  // a binary function of the expression language: name(a, b)
 };
 
-inline constexpr std::array<OpInfo, static_cast<std::size_t>(Op::Count)> kOps = {{
-    {"leaf", "", 0, false, {}, {}},
-    {"neg", "-", 1, false, {"−1"}, {"-1"}},
-#define AUTODIFF_INFO(Name, fn, t, value, kind, datum, text, formula) \
-  {#fn, "", 1, false, {text}, {formula}},
-    AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_INFO)
+namespace detail {
+
+// A text of the table with its operands renamed, kept in the program's constant data.
+struct Text {
+  std::array<char, 48> chars{};
+  std::size_t size = 0;
+  constexpr std::string_view view() const { return {chars.data(), size}; }
+  constexpr Text& operator+=(std::string_view s) {
+    for (char ch : s) chars.at(size++) = ch;  // .at: a text too long does not compile
+    return *this;
+  }
+};
+constexpr bool is_word(char ch) {
+  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+         ch == '_';
+}
+// A binary row's text in a and b, written for x ∘ c (constant_first false) or c ∘ x: each a or
+// b that stands alone becomes x or c.
+constexpr Text put_constant(std::string_view text, bool constant_first) {
+  Text t;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char ch = text[i];
+    const bool alone =
+        (i == 0 || !is_word(text[i - 1])) && (i + 1 == text.size() || !is_word(text[i + 1]));
+    if (alone && (ch == 'a' || ch == 'b')) ch = (ch == 'a') == constant_first ? 'c' : 'x';
+    t += std::string_view(&ch, 1);
+  }
+  return t;
+}
+constexpr Text join(std::string_view a, std::string_view b, std::string_view c) {
+  Text t;
+  t += a;
+  t += b;
+  t += c;
+  return t;
+}
+constexpr std::size_t index(Op op) { return static_cast<std::size_t>(op); }
+enum class Partials : bool { Any, Unit };
+enum class Syntax : bool { Infix, Call };
+
+// The derived texts of the operations with a constant: partial text, formula, label, form.
+inline constexpr auto kWithConstant = [] {
+  std::array<std::array<Text, 4>, kOpCount> t{};
+#define AUTODIFF_DERIVE(Name, fn, sides, unit, symbol, syntax, value, pa, ta, fa, pb, tb, fb,  \
+                        label, form, label_c, form_c)                                          \
+  t[index(Op::Name##C)] = {put_constant(ta, false), put_constant(fa, false),                   \
+                           join(label_c, "", ""), join(form_c, "", "")};                       \
+  AUTODIFF_IF_##sides(t[index(Op::C##Name)] = {put_constant(tb, true), put_constant(fb, true), \
+                                               join("c ", label, " x"),                        \
+                                               put_constant(form, true)};)
+  AUTODIFF_BINARY_OPERATIONS(AUTODIFF_DERIVE)
+#undef AUTODIFF_DERIVE
+  return t;
+}();
+
+}  // namespace detail
+
+// One entry per operation, each written where its row is: kOps cannot fall out of step with
+// the enum (an operation without an entry has no name, which the static_assert below refuses).
+inline constexpr std::array<OpInfo, kOpCount> kOps = [] {
+  using detail::index;
+  std::array<OpInfo, kOpCount> t{};
+  t[index(Op::Leaf)] = {"leaf", "", 0, false, {}, {}, "", "", OpKind::Leaf, Op::Count, false};
+  t[index(Op::Neg)] = {"neg", "-",  1,           false,     {"−1"}, {"-1"},
+                       "−x",  "−x", OpKind::Neg, Op::Count, false};
+#define AUTODIFF_INFO(Name, fn, t_expr, value, kind, datum, text, formula)                \
+  t[index(Op::Name)] = {#fn,           "",        1,    false, {text}, {formula}, "", "", \
+                        OpKind::Unary, Op::Count, false};
+  AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_INFO)
 #undef AUTODIFF_INFO
-        {"add", "+", 1, true, {"1"}, {"1"}},
-    {"sub", "-", 1, true, {"1"}, {"1"}},
-    {"sub", "-", 1, true, {"−1"}, {"-1"}},
-    {"mul", "*", 1, true, {"c"}, {"c"}},
-    {"div", "/", 1, true, {"1/c"}, {"1/c"}},
-    {"div", "/", 1, true, {"−c/x²"}, {"-c/x^2"}},
-    {"pow", "^", 1, true, {"c·x^(c−1)"}, {"c*x^(c - 1)"}},
-    {"pow", "^", 1, true, {"c^x·ln(c)"}, {"y*log(c)"}},
-    {"min", "", 1, true, {"1 if x < c, 0 if x > c, ½ at a tie"}, {}},
-    {"max", "", 1, true, {"1 if x > c, 0 if x < c, ½ at a tie"}, {}},
-    {"half_squared_error", "", 1, true, {"x − c"}, {"x - c"}},
-    {"add", "+", 2, false, {"1", "1"}, {"1", "1"}},
-    {"sub", "-", 2, false, {"1", "−1"}, {"1", "-1"}},
-    {"mul", "*", 2, false, {"b", "a"}, {"b", "a"}},
-    {"div", "/", 2, false, {"1/b", "−a/b²"}, {"1/b", "-a/b^2"}},
-    {"pow", "^", 2, false, {"b·a^(b−1)", "a^b·ln(a)"}, {"b*a^(b - 1)", "y*log(a)"}},
-    {"min",
-     "",
-     2,
-     false,
-     {"1 if a < b, 0 if a > b, ½ at a tie", "1 if b < a, 0 if b > a, ½ at a tie"},
-     {}},
-    {"max",
-     "",
-     2,
-     false,
-     {"1 if a > b, 0 if a < b, ½ at a tie", "1 if b > a, 0 if b < a, ½ at a tie"},
-     {}},
-    {"linear", "", kVariadic, false, {"c_i"}, {}},
-    {"weighted_sum", "", kVariadic, false, {"x_i", "w_i"}, {}},
-}};
+#define AUTODIFF_INFO(Name, fn, sides, unit, symbol, syntax, value, pa, ta, fa, pb, tb, fb, label, \
+                      form, ...)                                                                   \
+  t[index(Op::Name)] = {#fn,                                                                       \
+                        symbol,                                                                    \
+                        2,                                                                         \
+                        false,                                                                     \
+                        {ta, tb},                                                                  \
+                        {fa, fb},                                                                  \
+                        label,                                                                     \
+                        form,                                                                      \
+                        OpKind::Binary,                                                            \
+                        Op::Count,                                                                 \
+                        detail::Syntax::syntax == detail::Syntax::Call};                           \
+  for (const Op op : {Op::Name##C AUTODIFF_IF_##sides(, Op::C##Name)}) {                           \
+    const auto& d = detail::kWithConstant[index(op)];                                              \
+    t[index(op)] = {#fn,         symbol,        1,                                                 \
+                    true,        {d[0].view()}, {d[1].view()},                                     \
+                    d[2].view(), d[3].view(),   OpKind::WithConstant,                              \
+                    Op::Name,    false};                                                           \
+  }
+  AUTODIFF_BINARY_OPERATIONS(AUTODIFF_INFO)
+#undef AUTODIFF_INFO
+#define AUTODIFF_INFO(Name, fn, value, partial, text, formula, label, form)                   \
+  t[index(Op::Name)] = {#fn,           "",        1,    true, {text}, {formula}, label, form, \
+                        OpKind::Mixed, Op::Count, false};
+  AUTODIFF_MIXED_OPERATIONS(AUTODIFF_INFO)
+#undef AUTODIFF_INFO
+  t[index(Op::Linear)] = {"linear", "", kVariadic,   false,     {"c_i"}, {},
+                          "",       "", OpKind::Sum, Op::Count, false};
+  t[index(Op::WeightedSum)] = {"weighted_sum", "",        kVariadic, false,
+                               {"x_i", "w_i"}, {},        "",        "",
+                               OpKind::Sum,    Op::Count, false};
+  return t;
+}();
+static_assert(std::ranges::none_of(kOps, [](const OpInfo& i) { return i.name.empty(); }),
+              "an operation of enum Op has no entry in kOps");
 
 constexpr const OpInfo& info(Op op) { return kOps[static_cast<std::size_t>(op)]; }
+
+constexpr bool is_unary_function(Op op) { return info(op).kind == OpKind::Unary; }
 
 // Value and partial of each unary function, for the recorder and for anyone (the expression
 // parser, a forward-mode check) that needs them without recording; `datum` is what the tape
@@ -211,51 +353,52 @@ constexpr Datum datum_kind(Op op) {
   }
 }
 
-constexpr bool is_unary_function(Op op) { return op > Op::Neg && op < Op::AddC; }
-
-// Partials of the power function, with the conventions above at base 0.
-inline double pow_partial_base(double a, double b) {
-  return b == 0 ? 0.0 : b * std::pow(a, b - 1.0);
-}
-inline double pow_partial_exponent(double a, double y, double b) {
-  return (a == 0 && b > 0) ? 0.0 : y * std::log(a);
-}
-// Partial of min/max with respect to the operand that is compared with `other`.
-inline double min_partial(double self, double other) {
-  return self < other ? 1.0 : (self > other ? 0.0 : 0.5);
-}
-inline double max_partial(double self, double other) {
-  return self > other ? 1.0 : (self < other ? 0.0 : 0.5);
+// The operation that records a ∘ b with the constant c as its second operand (x ∘ c) or its
+// first (c ∘ x; x ∘ c again for a commutative one); Op::Count for any other operation.
+constexpr Op with_constant(Op binary, bool constant_first) {
+  switch (binary) {
+#define AUTODIFF_CASE(Name, fn, sides, ...)                                                       \
+  case Op::Name:                                                                                  \
+    return constant_first ? AUTODIFF_IF_##sides(Op::C##Name) AUTODIFF_UNLESS_##sides(Op::Name##C) \
+                          : Op::Name##C;
+    AUTODIFF_BINARY_OPERATIONS(AUTODIFF_CASE)
+#undef AUTODIFF_CASE
+    default:
+      return Op::Count;
+  }
 }
 
-// The partials of the operations whose partials follow from values the tape keeps anyway, so
-// that it need not store them: the reverse sweep calls these with the operation known at compile
-// time (the switch folds away), the graph and the checked mode with any operation.
+// The values and partials of the binary and mixed operations, from the tables: the recorder
+// and the reverse sweep call these with the operation known at compile time (the switch folds
+// away), the graph, the checked mode and the expression language with any operation.
 
-// ∂y/∂x of a mixed operation y = f(x, c).
-inline double mixed_partial(Op op, double x, double y, double c) {
+// a ∘ b.
+inline double binary_value(Op op, double a, double b) {
   switch (op) {
-    case Op::AddC:
-    case Op::SubC:
-      return 1.0;
-    case Op::CSub:
-      return -1.0;
-    case Op::MulC:
-      return c;
-    case Op::DivC:
-      return 1.0 / c;
-    case Op::CDiv:
-      return -y / x;
-    case Op::PowC:
-      return pow_partial_base(x, c);
-    case Op::CPow:
-      return pow_partial_exponent(c, y, x);
-    case Op::MinC:
-      return min_partial(x, c);
-    case Op::MaxC:
-      return max_partial(x, c);
-    case Op::HalfSquaredError:
-      return x - c;  // −(c − x), exactly
+#define AUTODIFF_CASE(Name, fn, sides, unit, symbol, syntax, value, ...) \
+  case Op::Name:                                                         \
+    return value;
+    AUTODIFF_BINARY_OPERATIONS(AUTODIFF_CASE)
+#undef AUTODIFF_CASE
+    default:
+      return std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
+// y = f(x, c) of an operation with a constant.
+inline double mixed_value(Op op, double x, double c) {
+  switch (op) {
+#define AUTODIFF_CASE(Name, fn, sides, ...) \
+  case Op::Name##C:                         \
+    return binary_value(Op::Name, x, c);    \
+    AUTODIFF_IF_##sides(case Op::C##Name : return binary_value(Op::Name, c, x);)
+    AUTODIFF_BINARY_OPERATIONS(AUTODIFF_CASE)
+#undef AUTODIFF_CASE
+#define AUTODIFF_CASE(Name, fn, value, ...) \
+  case Op::Name:                            \
+    return value;
+    AUTODIFF_MIXED_OPERATIONS(AUTODIFF_CASE)
+#undef AUTODIFF_CASE
     default:
       return std::numeric_limits<double>::quiet_NaN();
   }
@@ -267,22 +410,52 @@ struct BinaryPartials {
 };
 inline BinaryPartials binary_partials(Op op, double a, double b, double y) {
   switch (op) {
-    case Op::Add:
-      return {1.0, 1.0};
-    case Op::Sub:
-      return {1.0, -1.0};
-    case Op::Mul:
-      return {b, a};
-    case Op::Div:
-      return {1.0 / b, -y / b};
-    case Op::Pow:
-      return {pow_partial_base(a, b), pow_partial_exponent(a, y, b)};
-    case Op::Min:
-      return {min_partial(a, b), min_partial(b, a)};
-    case Op::Max:
-      return {max_partial(a, b), max_partial(b, a)};
+#define AUTODIFF_CASE(Name, fn, sides, unit, symbol, syntax, value, pa, ta, fa, pb, ...) \
+  case Op::Name:                                                                         \
+    return {pa, pb};
+    AUTODIFF_BINARY_OPERATIONS(AUTODIFF_CASE)
+#undef AUTODIFF_CASE
     default:
       return {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+  }
+}
+
+// ∂y/∂x of an operation y = f(x, c) with a constant: the binary partial with c put in.
+inline double mixed_partial(Op op, double x, double y, double c) {
+  switch (op) {
+#define AUTODIFF_CASE(Name, fn, sides, unit, symbol, syntax, value, pa, ta, fa, pb, ...) \
+  case Op::Name##C: {                                                                    \
+    [[maybe_unused]] const double a = x, b = c;                                          \
+    return pa;                                                                           \
+  }                                                                                      \
+    AUTODIFF_IF_##sides(case Op::C##Name                                                 \
+                        : {                                                              \
+                          [[maybe_unused]] const double a = c, b = x;                    \
+                          return pb;                                                     \
+                        })
+    AUTODIFF_BINARY_OPERATIONS(AUTODIFF_CASE)
+#undef AUTODIFF_CASE
+#define AUTODIFF_CASE(Name, fn, value, partial, ...) \
+  case Op::Name:                                     \
+    return partial;
+    AUTODIFF_MIXED_OPERATIONS(AUTODIFF_CASE)
+#undef AUTODIFF_CASE
+    default:
+      return std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
+// Whether the operation's partials are all ±1 (the sweep then passes on a zero adjoint too).
+constexpr bool unit_partials(Op op) {
+  switch (op) {
+#define AUTODIFF_CASE(Name, fn, sides, unit, ...) \
+  case Op::Name:                                  \
+  case Op::Name##C:                               \
+    AUTODIFF_IF_##sides(case Op::C##Name:) return detail::Partials::unit == detail::Partials::Unit;
+    AUTODIFF_BINARY_OPERATIONS(AUTODIFF_CASE)
+#undef AUTODIFF_CASE
+    default:
+      return false;
   }
 }
 

@@ -235,9 +235,6 @@ void Tape::backward(const Var& output, Backward mode) {
 // A node whose adjoint is 0 passes nothing on (and 0 · inf must not make a NaN); the test is
 // left out where the partials are ±1, which cannot make a NaN.
 inline void Tape::sweep(std::size_t last) {
-  constexpr auto unit_partials = [](Op op) {
-    return op == Op::Add || op == Op::Sub || op == Op::AddC || op == Op::SubC || op == Op::CSub;
-  };
   Slot* const s = slot_.data;
   const Op* const op = op_.data;
   Cursor at{operand_.data + operand_size_, datum_.data + datum_size_};
@@ -296,19 +293,15 @@ inline void Tape::sweep(std::size_t last) {
     if (g != 0 || unit_partials(Op::Name))                               \
       pass(*o, g* mixed_partial(Op::Name, s[*o].value, s[i].value, *d)); \
     break;
-        AUTODIFF_MIXED(AddC)
-        AUTODIFF_MIXED(SubC)
-        AUTODIFF_MIXED(CSub)
-        AUTODIFF_MIXED(MulC)
-        AUTODIFF_MIXED(DivC)
-        AUTODIFF_MIXED(CDiv)
-        AUTODIFF_MIXED(PowC)
-        AUTODIFF_MIXED(CPow)
-        AUTODIFF_MIXED(MinC)
-        AUTODIFF_MIXED(MaxC)
-        AUTODIFF_MIXED(HalfSquaredError)
+#define AUTODIFF_WITH_CONSTANT(Name, fn, sides, ...) \
+  AUTODIFF_MIXED(Name##C) AUTODIFF_IF_##sides(AUTODIFF_MIXED(C##Name))
+#define AUTODIFF_NAMED(Name, ...) AUTODIFF_MIXED(Name)
+        AUTODIFF_BINARY_OPERATIONS(AUTODIFF_WITH_CONSTANT)
+        AUTODIFF_MIXED_OPERATIONS(AUTODIFF_NAMED)
+#undef AUTODIFF_NAMED
+#undef AUTODIFF_WITH_CONSTANT
 #undef AUTODIFF_MIXED
-#define AUTODIFF_BINARY(Name)                                                             \
+#define AUTODIFF_BINARY(Name, ...)                                                        \
   case Op::Name:                                                                          \
     o -= 2;                                                                               \
     if (g != 0 || unit_partials(Op::Name)) {                                              \
@@ -317,13 +310,7 @@ inline void Tape::sweep(std::size_t last) {
       pass(o[1], g* p.b);                                                                 \
     }                                                                                     \
     break;
-        AUTODIFF_BINARY(Add)
-        AUTODIFF_BINARY(Sub)
-        AUTODIFF_BINARY(Mul)
-        AUTODIFF_BINARY(Div)
-        AUTODIFF_BINARY(Pow)
-        AUTODIFF_BINARY(Min)
-        AUTODIFF_BINARY(Max)
+        AUTODIFF_BINARY_OPERATIONS(AUTODIFF_BINARY)
 #undef AUTODIFF_BINARY
       case Op::Linear: {
         const Sum sum(*--o, Op::Linear);

@@ -1,5 +1,5 @@
-// The operations on Var: each computes its value and records one node. The partials come from
-// op.hpp, so this file holds no formula of its own but the values of the arithmetic operators.
+// The operations on Var: each records one node. Their values and partials come from the tables
+// in op.hpp, so this file holds no formula of its own.
 #pragma once
 
 #include <compare>
@@ -16,12 +16,25 @@ namespace detail {
 inline Var unary(Op op, const Var& x, double y, double datum) {
   return Tape::active().unary(op, x, y, datum);
 }
-// An operation on one active operand and a plain constant c, which the tape keeps.
-inline Var mixed(Op op, const Var& x, double c, double y) {
-  return Tape::active().unary(op, x, y, c);
+// An operation on one active operand and a plain constant c, which the tape keeps. (inline: as
+// templates they would be inlined less eagerly than the functions they replace, and the
+// recording fast path is a few instructions.)
+template <Op op>
+inline Var with_constant(const Var& x, double c) {
+  return Tape::active().unary(op, x, mixed_value(op, x.value(), c), c);
 }
-inline Var binary(Op op, const Var& a, const Var& b, double y) {
-  return Tape::active().binary(op, a, b, y);
+// A binary operation of the table on two active operands, or on one and a constant.
+template <Op op>
+inline Var binary(const Var& a, const Var& b) {
+  return Tape::active().binary(op, a, b, binary_value(op, a.value(), b.value()));
+}
+template <Op op>
+inline Var binary(const Var& x, double c) {
+  return with_constant<ad::with_constant(op, false)>(x, c);
+}
+template <Op op>
+inline Var binary(double c, const Var& x) {
+  return with_constant<ad::with_constant(op, true)>(x, c);
 }
 
 }  // namespace detail
@@ -31,39 +44,18 @@ inline Var binary(Op op, const Var& a, const Var& b, double y) {
 inline Var operator+(const Var& x) { return x; }
 inline Var operator-(const Var& x) { return Tape::active().unary(Op::Neg, x, -x.value()); }
 
-inline Var operator+(const Var& a, const Var& b) {
-  return detail::binary(Op::Add, a, b, a.value() + b.value());
-}
-inline Var operator-(const Var& a, const Var& b) {
-  return detail::binary(Op::Sub, a, b, a.value() - b.value());
-}
-inline Var operator*(const Var& a, const Var& b) {
-  return detail::binary(Op::Mul, a, b, a.value() * b.value());
-}
-inline Var operator/(const Var& a, const Var& b) {
-  return detail::binary(Op::Div, a, b, a.value() / b.value());
-}
-
-inline Var operator+(const Var& x, double c) {
-  return detail::mixed(Op::AddC, x, c, x.value() + c);
-}
-inline Var operator+(double c, const Var& x) { return x + c; }
-inline Var operator-(const Var& x, double c) {
-  return detail::mixed(Op::SubC, x, c, x.value() - c);
-}
-inline Var operator-(double c, const Var& x) {
-  return detail::mixed(Op::CSub, x, c, c - x.value());
-}
-inline Var operator*(const Var& x, double c) {
-  return detail::mixed(Op::MulC, x, c, x.value() * c);
-}
-inline Var operator*(double c, const Var& x) { return x * c; }
-inline Var operator/(const Var& x, double c) {
-  return detail::mixed(Op::DivC, x, c, x.value() / c);
-}
-inline Var operator/(double c, const Var& x) {
-  return detail::mixed(Op::CDiv, x, c, c / x.value());
-}
+inline Var operator+(const Var& a, const Var& b) { return detail::binary<Op::Add>(a, b); }
+inline Var operator+(const Var& x, double c) { return detail::binary<Op::Add>(x, c); }
+inline Var operator+(double c, const Var& x) { return detail::binary<Op::Add>(c, x); }
+inline Var operator-(const Var& a, const Var& b) { return detail::binary<Op::Sub>(a, b); }
+inline Var operator-(const Var& x, double c) { return detail::binary<Op::Sub>(x, c); }
+inline Var operator-(double c, const Var& x) { return detail::binary<Op::Sub>(c, x); }
+inline Var operator*(const Var& a, const Var& b) { return detail::binary<Op::Mul>(a, b); }
+inline Var operator*(const Var& x, double c) { return detail::binary<Op::Mul>(x, c); }
+inline Var operator*(double c, const Var& x) { return detail::binary<Op::Mul>(c, x); }
+inline Var operator/(const Var& a, const Var& b) { return detail::binary<Op::Div>(a, b); }
+inline Var operator/(const Var& x, double c) { return detail::binary<Op::Div>(x, c); }
+inline Var operator/(double c, const Var& x) { return detail::binary<Op::Div>(c, x); }
 
 inline Var& operator+=(Var& a, const Var& b) { return a = a + b; }
 inline Var& operator-=(Var& a, const Var& b) { return a = a - b; }
@@ -97,39 +89,23 @@ AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_FUNCTION)
 
 // ---- pow, min, max ----
 
-inline Var pow(const Var& a, const Var& b) {
-  return detail::binary(Op::Pow, a, b, std::pow(a.value(), b.value()));
-}
-inline Var pow(const Var& x, double c) {
-  return detail::mixed(Op::PowC, x, c, std::pow(x.value(), c));
-}
-inline Var pow(double c, const Var& x) {
-  return detail::mixed(Op::CPow, x, c, std::pow(c, x.value()));
-}
-
-inline Var min(const Var& a, const Var& b) {
-  return detail::binary(Op::Min, a, b, a.value() <= b.value() ? a.value() : b.value());
-}
-inline Var max(const Var& a, const Var& b) {
-  return detail::binary(Op::Max, a, b, a.value() >= b.value() ? a.value() : b.value());
-}
-inline Var min(const Var& x, double c) {
-  return detail::mixed(Op::MinC, x, c, x.value() <= c ? x.value() : c);
-}
-inline Var max(const Var& x, double c) {
-  return detail::mixed(Op::MaxC, x, c, x.value() >= c ? x.value() : c);
-}
-inline Var min(double c, const Var& x) { return min(x, c); }
-inline Var max(double c, const Var& x) { return max(x, c); }
+inline Var pow(const Var& a, const Var& b) { return detail::binary<Op::Pow>(a, b); }
+inline Var pow(const Var& x, double c) { return detail::binary<Op::Pow>(x, c); }
+inline Var pow(double c, const Var& x) { return detail::binary<Op::Pow>(c, x); }
+inline Var min(const Var& a, const Var& b) { return detail::binary<Op::Min>(a, b); }
+inline Var min(const Var& x, double c) { return detail::binary<Op::Min>(x, c); }
+inline Var min(double c, const Var& x) { return detail::binary<Op::Min>(c, x); }
+inline Var max(const Var& a, const Var& b) { return detail::binary<Op::Max>(a, b); }
+inline Var max(const Var& x, double c) { return detail::binary<Op::Max>(x, c); }
+inline Var max(double c, const Var& x) { return detail::binary<Op::Max>(c, x); }
 
 // ---- Errors ----
 
-// ½(target − output)², one node whose partial is output − target: an output's error as the
-// tutorials write it (E1 = ½(target_o1 − out_o1)²), so the chain rule walks it as one step
-// instead of through both operands of a product. The value is 0.5·(d·d), d = target − output.
+// ½(target − output)², one node whose partial is output − target (op.hpp): an output's error
+// as the tutorials write it, so the chain rule walks it as one step instead of through both
+// operands of a product.
 inline Var half_squared_error(const Var& output, double target) {
-  const double d = target - output.value();
-  return detail::mixed(Op::HalfSquaredError, output, target, 0.5 * (d * d));
+  return detail::with_constant<Op::HalfSquaredError>(output, target);
 }
 
 // ---- Sums, recorded as one node each ----

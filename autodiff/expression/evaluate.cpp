@@ -43,26 +43,9 @@ std::string application(Op op, const std::vector<double>& operands) {
 }
 
 double operate(Op op, const std::vector<double>& x) {
-  switch (op) {
-    case Op::Neg:
-      return -x[0];
-    case Op::Add:
-      return x[0] + x[1];
-    case Op::Sub:
-      return x[0] - x[1];
-    case Op::Mul:
-      return x[0] * x[1];
-    case Op::Div:
-      return x[0] / x[1];
-    case Op::Pow:
-      return std::pow(x[0], x[1]);
-    case Op::Min:
-      return x[0] <= x[1] ? x[0] : x[1];
-    case Op::Max:
-      return x[0] >= x[1] ? x[0] : x[1];
-    default:
-      return unary_rule(op).value(x[0]);
-  }
+  if (op == Op::Neg) return -x[0];
+  if (info(op).kind == OpKind::Binary) return binary_value(op, x[0], x[1]);
+  return unary_rule(op).value(x[0]);
 }
 
 ad::Var operate(Op op, const ad::Var& x) {
@@ -80,24 +63,15 @@ ad::Var operate(Op op, const ad::Var& x) {
 }
 
 // A binary operation where either side may be a constant (a double) or active (a Var); the
-// mixed overloads keep the constant on the tape, as the engine records x^2 or 2*x.
+// mixed operations keep the constant on the tape, as the engine records x^2 or 2*x.
 template <class A, class B>
 ad::Var operate(Op op, const A& a, const B& b) {
   switch (op) {
-    case Op::Add:
-      return a + b;
-    case Op::Sub:
-      return a - b;
-    case Op::Mul:
-      return a * b;
-    case Op::Div:
-      return a / b;
-    case Op::Pow:
-      return ad::pow(a, b);
-    case Op::Min:
-      return ad::min(a, b);
-    case Op::Max:
-      return ad::max(a, b);
+#define AUTODIFF_CALL(Name, ...) \
+  case Op::Name:                 \
+    return ad::detail::binary<Op::Name>(a, b);
+    AUTODIFF_BINARY_OPERATIONS(AUTODIFF_CALL)
+#undef AUTODIFF_CALL
     default:
       throw ad::Error("expression: " + std::string(info(op).name) + " is not binary");
   }

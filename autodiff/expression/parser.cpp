@@ -375,14 +375,12 @@ std::vector<std::string> Expression::variables() const {
 const std::vector<Function>& functions() {
   static const std::vector<Function> table = [] {
     std::vector<Function> t;
-    // Every unary function of the engine's table: a new entry there is parsable at once.
-    for (std::size_t i = 0; i < kOps.size(); ++i) {
-      const Op op = static_cast<Op>(i);
-      if (unary_rule(op).value != nullptr) t.push_back({kOps[i].name, op, 1});
-    }
-    t.push_back({"pow", Op::Pow, 2});
-    t.push_back({"min", Op::Min, 2});
-    t.push_back({"max", Op::Max, 2});
+    // Every unary function of the engine's tables, then every binary one (pow, min, max): a new
+    // entry there is parsable at once.
+    for (std::size_t i = 0; i < kOps.size(); ++i)
+      if (kOps[i].kind == OpKind::Unary) t.push_back({kOps[i].name, static_cast<Op>(i), 1});
+    for (std::size_t i = 0; i < kOps.size(); ++i)
+      if (kOps[i].call) t.push_back({kOps[i].name, static_cast<Op>(i), 2});
     return t;
   }();
   return table;

@@ -31,36 +31,10 @@ Node raw(Op op, std::vector<Node> operands) {
 std::optional<double> fold(Op op, const std::vector<Node>& operands) {
   for (const Node& operand : operands)
     if (!is_number(operand)) return std::nullopt;
-  double y = 0;
   const double a = operands[0].number, b = operands.size() > 1 ? operands[1].number : 0.0;
-  switch (op) {
-    case Op::Neg:
-      y = -a;
-      break;
-    case Op::Add:
-      y = a + b;
-      break;
-    case Op::Sub:
-      y = a - b;
-      break;
-    case Op::Mul:
-      y = a * b;
-      break;
-    case Op::Div:
-      y = a / b;
-      break;
-    case Op::Pow:
-      y = std::pow(a, b);
-      break;
-    case Op::Min:
-      y = std::min(a, b);
-      break;
-    case Op::Max:
-      y = std::max(a, b);
-      break;
-    default:
-      y = unary_rule(op).value(a);
-  }
+  const double y = op == Op::Neg                     ? -a
+                   : info(op).kind == OpKind::Binary ? binary_value(op, a, b)
+                                                     : unary_rule(op).value(a);
   if (!std::isfinite(y)) return std::nullopt;  // left as written: 1/0 is the user's to see
   return y;
 }

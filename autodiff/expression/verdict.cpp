@@ -17,14 +17,10 @@ constexpr double kFunctionRounding = 4;
 // is ±1, a constant, ½ or the other operand of a product; one for a quotient; a library
 // function's (with the product or sum around it) otherwise.
 double partial_rounding(Op op) {
-  switch (op) {
+  switch (info(op).kind == OpKind::WithConstant ? info(op).binary : op) {  // x / c as a / b
     case Op::Div:
-    case Op::DivC:
-    case Op::CDiv:
       return 1;
     case Op::Pow:
-    case Op::PowC:
-    case Op::CPow:
       return kFunctionRounding;
     default:
       return is_unary_function(op) ? kFunctionRounding : 0;
@@ -68,10 +64,10 @@ Bounded evaluate_bounded(const Expression& expression, const Node& node, const V
       return {y, carried(x[1], e[0]) + carried(x[0], e[1]) + rounding};
     case Op::Div:  // err(a)/|b| + |y|·err(b)/|b|: no 1/b² that overflows where y does not
       return {y, e[0] / std::abs(x[1]) + carried(y, e[1] / std::abs(x[1])) + rounding};
-    case Op::Pow:
-      return {y, carried(pow_partial_base(x[0], x[1]), e[0]) +
-                     carried(pow_partial_exponent(x[0], y, x[1]), e[1]) +
-                     kFunctionRounding * rounding};
+    case Op::Pow: {
+      const BinaryPartials p = binary_partials(Op::Pow, x[0], x[1], y);
+      return {y, carried(p.a, e[0]) + carried(p.b, e[1]) + kFunctionRounding * rounding};
+    }
     case Op::Min:
     case Op::Max:  // 1-Lipschitz in each operand, and exact
       return {y, std::max(e[0], e[1])};

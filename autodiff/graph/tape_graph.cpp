@@ -13,74 +13,6 @@ TapeGraph make_graph(const std::vector<NodeView>& nodes) {
   return g;
 }
 
-std::string operation_text(const NodeView& node, int precision) {
-  const std::string c = detail::significant(node.constant, precision);
-  switch (node.op) {
-    case Op::Leaf:
-      return node.name.empty() ? "constant" : "leaf";
-    case Op::Neg:
-      return "−x";
-    case Op::AddC:
-      return "x + " + c;
-    case Op::SubC:
-      return "x − " + c;
-    case Op::CSub:
-      return c + " − x";
-    case Op::MulC:
-      return "× " + c;
-    case Op::DivC:
-      return "÷ " + c;
-    case Op::CDiv:
-      return c + " ÷ x";
-    case Op::PowC:
-      return "x ^ " + c;
-    case Op::CPow:
-      return c + " ^ x";
-    case Op::MinC:
-      return "min(x, " + c + ")";
-    case Op::MaxC:
-      return "max(x, " + c + ")";
-    case Op::HalfSquaredError:
-      return "½(t − o)², t = " + c;
-    case Op::Add:
-      return "+";
-    case Op::Sub:
-      return "−";
-    case Op::Mul:
-      return "×";
-    case Op::Div:
-      return "÷";
-    case Op::Pow:
-      return "^";
-    case Op::Linear:
-      return "Σ c·x";
-    case Op::WeightedSum:
-      return node.operands.size() % 2 == 1 ? "Σ w·x + b" : "Σ w·x";
-    default:
-      return std::string(info(node.op).name);
-  }
-}
-
-std::string operation_text(const Tape& tape, const NodeView& node, int precision) {
-  // A sum of a few named nodes reads as its terms: E_total = E1 + E2.
-  constexpr std::size_t kMostTerms = 8;
-  if (node.op != Op::Linear || node.operands.empty() || node.operands.size() > kMostTerms)
-    return operation_text(node, precision);
-  std::string text;
-  for (std::size_t k = 0; k < node.operands.size(); ++k) {
-    const std::string_view name = tape.name(node.operands[k]);
-    if (name.empty()) return operation_text(node, precision);
-    const double c = node.partials[k];
-    if (k > 0)
-      text += c < 0 ? " − " : " + ";
-    else if (c < 0)
-      text += "−";
-    if (std::fabs(c) != 1) text += detail::significant(std::fabs(c), precision) + "·";
-    text += name;
-  }
-  return text;
-}
-
 namespace {
 
 constexpr std::size_t kLongestFormula = 40;
@@ -115,6 +47,48 @@ std::string substitute(std::string_view text, const std::string (&values)[5]) {
   return out;
 }
 
+}  // namespace
+
+std::string operation_text(const NodeView& node, int precision) {
+  switch (node.op) {
+    case Op::Leaf:
+      return node.name.empty() ? "constant" : "leaf";
+    case Op::Linear:
+      return "Σ c·x";
+    case Op::WeightedSum:
+      return node.operands.size() % 2 == 1 ? "Σ w·x + b" : "Σ w·x";
+    default:
+      break;
+  }
+  const OpInfo& op = info(node.op);
+  if (op.label.empty()) return std::string(op.name);
+  std::string values[5];  // x, y, a, b, c: the label names the constant c
+  values[4] = detail::significant(node.constant, precision);
+  return substitute(op.label, values);
+}
+
+std::string operation_text(const Tape& tape, const NodeView& node, int precision) {
+  // A sum of a few named nodes reads as its terms: E_total = E1 + E2.
+  constexpr std::size_t kMostTerms = 8;
+  if (node.op != Op::Linear || node.operands.empty() || node.operands.size() > kMostTerms)
+    return operation_text(node, precision);
+  std::string text;
+  for (std::size_t k = 0; k < node.operands.size(); ++k) {
+    const std::string_view name = tape.name(node.operands[k]);
+    if (name.empty()) return operation_text(node, precision);
+    const double c = node.partials[k];
+    if (k > 0)
+      text += c < 0 ? " − " : " + ";
+    else if (c < 0)
+      text += "−";
+    if (std::fabs(c) != 1) text += detail::significant(std::fabs(c), precision) + "·";
+    text += name;
+  }
+  return text;
+}
+
+namespace {
+
 std::string formula(const Tape& tape, const std::vector<NodeView>& nodes, std::uint32_t index,
                     int depth);
 
@@ -129,73 +103,20 @@ std::string formula(const Tape& tape, const std::vector<NodeView>& nodes, std::u
   if (!node.name.empty()) return std::string(node.name);
   if (node.op == Op::Leaf) return detail::significant(node.value, 6);
   if (depth == 0 || node.operands.size() > 2) return tape.label(index);
-  const std::string c = detail::significant(node.constant, 6);
-  auto x = [&](std::size_t k) { return operand_formula(tape, nodes, node.operands[k], depth - 1); };
+  const OpInfo& op = info(node.op);
   std::string text;
-  switch (node.op) {
-    case Op::Neg:
-      text = "−" + x(0);
-      break;
-    case Op::AddC:
-      text = x(0) + " + " + c;
-      break;
-    case Op::SubC:
-      text = x(0) + " − " + c;
-      break;
-    case Op::CSub:
-      text = c + " − " + x(0);
-      break;
-    case Op::MulC:
-      text = c + "·" + x(0);
-      break;
-    case Op::DivC:
-      text = x(0) + "/" + c;
-      break;
-    case Op::CDiv:
-      text = c + "/" + x(0);
-      break;
-    case Op::PowC:
-      text = x(0) + "^" + c;
-      break;
-    case Op::CPow:
-      text = c + "^" + x(0);
-      break;
-    case Op::MinC:
-      text = "min(" + x(0) + ", " + c + ")";
-      break;
-    case Op::MaxC:
-      text = "max(" + x(0) + ", " + c + ")";
-      break;
-    case Op::HalfSquaredError:
-      text = "½(" + c + " − " + formula(tape, nodes, node.operands[0], depth - 1) + ")²";
-      break;
-    case Op::Add:
-      text = x(0) + " + " + x(1);
-      break;
-    case Op::Sub:
-      text = x(0) + " − " + x(1);
-      break;
-    case Op::Mul:
-      text = x(0) + "·" + x(1);
-      break;
-    case Op::Div:
-      text = x(0) + "/" + x(1);
-      break;
-    case Op::Pow:
-      text = x(0) + "^" + x(1);
-      break;
-    case Op::Min:
-      text = "min(" + x(0) + ", " + x(1) + ")";
-      break;
-    case Op::Max:
-      text = "max(" + x(0) + ", " + x(1) + ")";
-      break;
-    default:
-      if (node.operands.size() == 1)
-        text = std::string(info(node.op).name) + "(" +
-               formula(tape, nodes, node.operands[0], depth - 1) + ")";
-      else
-        return tape.label(index);
+  if (op.form.empty()) {  // a unary function
+    if (node.operands.size() != 1) return tape.label(index);
+    text = std::string(op.name) + "(" + formula(tape, nodes, node.operands[0], depth - 1) + ")";
+  } else {
+    std::string values[5];  // x, y, a, b, c
+    for (std::size_t k = 0; k < node.operands.size(); ++k)
+      values[node.operands.size() == 1 ? 0 : 2 + k] =
+          op.kind == OpKind::Mixed  // its form encloses x in parentheses of its own
+              ? formula(tape, nodes, node.operands[k], depth - 1)
+              : operand_formula(tape, nodes, node.operands[k], depth - 1);
+    if (op.has_constant) values[4] = detail::significant(node.constant, 6);
+    text = substitute(op.form, values);
   }
   return text.size() > kLongestFormula ? tape.label(index) : text;
 }
@@ -235,10 +156,6 @@ std::string symbolic_partial(const Tape& tape, const std::vector<NodeView>& node
       if (node.constant == 2) return "2·" + text(0);
       if (node.constant == 1) return "1";
       return c + "·" + text(0) + "^" + detail::significant(node.constant - 1, 6);
-    case Op::MinC:
-    case Op::MaxC:
-    case Op::Min:
-    case Op::Max:
     case Op::Relu:
     case Op::Abs:
       // Piecewise: the branch taken is the number itself.
@@ -246,6 +163,8 @@ std::string symbolic_partial(const Tape& tape, const std::vector<NodeView>& node
     default:
       break;
   }
+  // Piecewise without a formula (min, max): the same.
+  if (info(node.op).formula[0].empty()) return detail::significant(node.partials[slot], 6);
   std::string values[5];  // x, y, a, b, c
   if (node.operands.size() == 1) values[0] = text(0);
   if (node.operands.size() == 2) {

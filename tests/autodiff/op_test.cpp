@@ -5,14 +5,21 @@
 
 #include <cmath>
 #include <limits>
+#include <set>
+#include <string>
 
+#include "autodiff/expression/expression.hpp"
+#include "autodiff/graph/graph.hpp"
 #include "support/gradient_check.hpp"
 
+using testing_support::central_difference;
 using testing_support::expect_gradient;
 using testing_support::positive;
 using testing_support::real_line;
 using testing_support::unit_interval;
 using namespace reference;  // double versions for the finite differences; Var ones via ADL
+namespace ex = ad::expression;
+using ad::Op;
 
 namespace {
 
@@ -332,6 +339,199 @@ TEST(Op, ComparisonsUseValuesAndRecordNothing) {
   EXPECT_TRUE(2.0 > a);
   EXPECT_FALSE(a >= b);
   EXPECT_EQ(tape.size(), nodes);
+}
+
+// ---- The tables, row by row ----
+//
+// Every operation of op.hpp's tables walked through every place derived from its row: the Var
+// overloads (value against plain doubles), the recorded node (NodeView: operation, value,
+// constant, partials against finite differences), the reverse sweep (against finite
+// differences), the graph (label, formula, symbolic partials) and the expression language
+// (parsing, evaluation on doubles, recording with a constant on either side). A row added to a
+// table without its Var overloads, its line in binary_operations() or one of its derived places
+// fails here (and a row without that line fails Op.EveryOperationIsCovered as well).
+
+// Points away from the kinks (min and max at a tie) and inside every domain (pow's base > 0).
+const P2 kPoints = {{1.7, 0.6}, {0.45, 2.3}, {2.2, 2.9}};
+constexpr double kConstant = 1.3;
+
+std::set<Op>& checked() {
+  static std::set<Op> ops;
+  return ops;
+}
+
+// The recorded node of y = f(operands), checked against f on doubles and finite differences.
+template <std::size_t N, class F>
+void expect_node(const F& f, const std::array<double, N>& point, Op op, double constant) {
+  ad::Tape tape;
+  std::array<ad::Var, N> x;
+  for (std::size_t i = 0; i < N; ++i) x[i] = ad::Var(point[i], i == 0 ? "a" : "b");
+  const ad::Var y = std::apply(f, x);
+  const ad::NodeView node = tape.node(y.index());
+  SCOPED_TRACE(std::string(ad::info(op).name) + " recorded as " +
+               std::string(ad::info(node.op).name));
+  EXPECT_EQ(node.op, op);
+  EXPECT_EQ(node.value, std::apply(f, point));
+  ASSERT_EQ(node.operands.size(), N);
+  if (ad::info(op).has_constant) {
+    EXPECT_EQ(node.constant, constant);
+  }
+  for (std::size_t i = 0; i < N; ++i) {
+    EXPECT_EQ(node.operands[i], x[i].index());
+    const auto d = central_difference(f, point, i);
+    EXPECT_NEAR(node.partials[i], d.estimate, d.tolerance) << "NodeView partial " << i;
+  }
+  // The graph: a label that names the operation, or its symbol, or the constant; a formula in
+  // the operands' names; a symbolic partial per operand.
+  const std::vector<ad::NodeView> nodes = tape.nodes();
+  const std::string label = ad::graph::operation_text(node, 6);
+  EXPECT_FALSE(label.empty());
+  if (ad::info(op).label.empty()) {
+    EXPECT_NE(label.find(ad::info(op).name), std::string::npos);
+  }
+  if (ad::info(op).has_constant) {
+    EXPECT_NE(label.find("1.3"), std::string::npos) << label;
+  }
+  const std::string text = ad::graph::node_text(tape, nodes, y.index());
+  for (std::size_t i = 0; i < N; ++i)
+    EXPECT_NE(text.find(i == 0 ? "a" : "b"), std::string::npos) << text;
+  if (ad::info(op).has_constant) {
+    EXPECT_NE(text.find("1.3"), std::string::npos) << text;
+  }
+  for (std::uint32_t i = 0; i < N; ++i)
+    EXPECT_FALSE(ad::graph::symbolic_partial(tape, nodes, y.index(), i).empty());
+  checked().insert(op);
+}
+
+// One binary operation: f(a, b) with a, b both Vars, either one a constant, or both doubles
+// (the reference), through the engine and the expression language.
+template <class F>
+void expect_binary(Op op, const F& f) {
+  const ad::OpInfo& info = ad::info(op);
+  ASSERT_EQ(info.kind, ad::OpKind::Binary);
+  const Op x_c = ad::with_constant(op, false), c_x = ad::with_constant(op, true);
+  for (const auto& [a, b] : kPoints) {
+    expect_node(f, std::array{a, b}, op, 0.0);
+    expect_node([&](auto x) { return f(x, kConstant); }, std::array{a}, x_c, kConstant);
+    expect_node([&](auto x) { return f(kConstant, x); }, std::array{b}, c_x, kConstant);
+  }
+  // The sweep, against finite differences (and its coverage for Op.EveryOperationIsCovered).
+  expect_gradient(f, kPoints);
+  expect_gradient([&](auto x) { return f(x, kConstant); }, P1{{1.7}, {0.45}, {2.2}});
+  expect_gradient([&](auto x) { return f(kConstant, x); }, P1{{0.6}, {2.3}, {2.9}});
+  // The expression language: the operator, and the function where the language has one.
+  std::vector<std::string (*)(const ad::OpInfo&, std::string, std::string)> forms;
+  if (!info.symbol.empty())
+    forms.push_back([](const ad::OpInfo& i, std::string l, std::string r) {
+      return l + " " + std::string(i.symbol) + " " + r;
+    });
+  if (info.call || info.symbol.empty())
+    forms.push_back([](const ad::OpInfo& i, std::string l, std::string r) {
+      return std::string(i.name) + "(" + l + ", " + r + ")";
+    });
+  for (const auto form : forms) {
+    SCOPED_TRACE(form(info, "a", "b"));
+    const ex::Expression e = ex::Expression::parse(form(info, "a", "b"));
+    for (const auto& [a, b] : kPoints) EXPECT_EQ(ex::evaluate(e, {{"a", a}, {"b", b}}), f(a, b));
+    ad::Tape tape;
+    const ad::Var a(kPoints[0][0], "a"), b(kPoints[0][1], "b");
+    EXPECT_EQ(tape.node(ex::record(e, {{"a", a}, {"b", b}}).index()).op, op);
+    const ex::Expression left = ex::Expression::parse(form(info, "a", "1.3"));
+    EXPECT_EQ(tape.node(ex::record(left, {{"a", a}}).index()).op, x_c);
+    const ex::Expression right = ex::Expression::parse(form(info, "1.3", "b"));
+    EXPECT_EQ(tape.node(ex::record(right, {{"b", b}}).index()).op, c_x);
+  }
+  if (info.call) {
+    bool listed = false;
+    for (const ex::Function& fn : ex::functions()) listed |= fn.op == op && fn.arity == 2;
+    EXPECT_TRUE(listed) << info.name << " is not a function of the expression language";
+  }
+  checked().insert(op);
+}
+
+// Each binary operation written as a person writes it; the references are the plain-double
+// operators and std:: functions.
+void binary_operations() {
+  expect_binary(Op::Add, [](auto a, auto b) { return a + b; });
+  expect_binary(Op::Sub, [](auto a, auto b) { return a - b; });
+  expect_binary(Op::Mul, [](auto a, auto b) { return a * b; });
+  expect_binary(Op::Div, [](auto a, auto b) { return a / b; });
+  expect_binary(Op::Pow, [](auto a, auto b) { return pow(a, b); });
+  expect_binary(Op::Min, [](auto a, auto b) { return min(a, b); });
+  expect_binary(Op::Max, [](auto a, auto b) { return max(a, b); });
+}
+
+void mixed_operations() {
+  for (const auto& point : kPoints)
+    expect_node([](auto x) { return half_squared_error(x, kConstant); }, std::array{point[0]},
+                Op::HalfSquaredError, kConstant);
+  expect_gradient([](auto x) { return half_squared_error(x, kConstant); }, P1{{0.4}, {2.1}});
+}
+
+// Each unary function through the expression language (its name parses, its value on doubles
+// is the recorded one), the recorded node (its partial against finite differences of that
+// value), the sweep and the graph. Their values are checked against references in op_test.cpp.
+void unary_functions() {
+  constexpr double x = 0.4;  // inside every domain
+  for (std::size_t i = 0; i < ad::kOps.size(); ++i) {
+    if (ad::kOps[i].kind != ad::OpKind::Unary) continue;
+    const auto op = static_cast<Op>(i);
+    const std::string name(ad::kOps[i].name);
+    SCOPED_TRACE(name);
+    const ex::Expression e = ex::Expression::parse(name + "(a)");
+    const auto f = [&](double a) { return ex::evaluate(e, {{"a", a}}); };
+    ad::Tape tape;
+    const ad::Var a(x, "a");
+    const ad::Var y = ex::record(e, {{"a", a}});
+    const ad::NodeView node = tape.node(y.index());
+    EXPECT_EQ(node.op, op);
+    EXPECT_EQ(node.value, f(x));
+    const auto d = central_difference(f, std::array{x}, 0);
+    EXPECT_NEAR(node.partials[0], d.estimate, d.tolerance);
+    tape.backward(y);
+    EXPECT_NEAR(a.grad(), d.estimate, d.tolerance);
+    EXPECT_EQ(ad::graph::operation_text(node, 6), name);
+    const std::vector<ad::NodeView> nodes = tape.nodes();
+    EXPECT_EQ(ad::graph::node_text(tape, nodes, y.index()), name + "(a)");
+    EXPECT_FALSE(ad::graph::symbolic_partial(tape, nodes, y.index(), 0).empty());
+    checked().insert(op);
+  }
+}
+
+OP_CHECK(TableRows) {
+  binary_operations();
+  mixed_operations();
+  unary_functions();
+}
+
+// Every operation of the tables went through the walks above: run them again here (each test
+// runs in a process of its own) and list what they left out.
+TEST(Op, EveryRowIsWalkedThroughEveryPlace) {
+  TableRows();
+  for (std::size_t i = 0; i < ad::kOps.size(); ++i) {
+    const ad::OpKind kind = ad::kOps[i].kind;
+    if (kind == ad::OpKind::Binary || kind == ad::OpKind::WithConstant ||
+        kind == ad::OpKind::Mixed || kind == ad::OpKind::Unary) {
+      EXPECT_TRUE(checked().count(static_cast<Op>(i)))
+          << ad::kOps[i].name << " (op " << i << ") is not walked";
+    }
+  }
+}
+
+// The constant-operand variants are the binary rows': x ∘ c and c ∘ x record operations whose
+// binary twin is the row, and a commutative row has one variant only.
+TEST(Op, ConstantVariantsComeFromTheirRows) {
+  for (std::size_t i = 0; i < ad::kOps.size(); ++i) {
+    const auto op = static_cast<Op>(i);
+    if (ad::kOps[i].kind != ad::OpKind::Binary) continue;
+    for (const bool first : {false, true}) {
+      const Op variant = ad::with_constant(op, first);
+      ASSERT_NE(variant, Op::Count) << ad::kOps[i].name;
+      EXPECT_EQ(ad::info(variant).binary, op);
+      EXPECT_EQ(ad::info(variant).name, ad::kOps[i].name);
+      EXPECT_TRUE(ad::info(variant).has_constant);
+    }
+  }
 }
 
 // A new table entry without a gradient check fails here.
