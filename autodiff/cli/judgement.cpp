@@ -52,12 +52,10 @@ void print(std::ostream& out, const Judgement& j, int p) {
            "another point\n";
   if (j.diagnosed)
     out << "    likely mistake: "
-        << (j.diagnosis ? ex::describe(*j.diagnosis)
-            : j.diagnosis_out_of_time
-                ? "not found in the " + std::to_string(ex::kDiagnosisTime.count() / 1000) +
-                      " s the search may take (a long formula)"
-                : "none of the usual ones (a sign, a constant factor, a name "
-                  "for another, a missing chain-rule factor or term)")
+        << (j.diagnosis               ? ex::describe(*j.diagnosis)
+            : j.diagnosis_out_of_time ? "not found within the search's limit (a long formula)"
+                                      : "none of the usual ones (a sign, a constant factor, a name "
+                                        "for another, a missing chain-rule factor or term)")
         << '\n';
   const auto line = [&](const std::string& label, const std::string& value,
                         const std::string& note) {
@@ -72,7 +70,7 @@ void print(std::ostream& out, const Judgement& j, int p) {
   if (j.verdict)
     line("|yours - engine|", format(j.verdict->difference, 3),
          ", allowed " + format(j.verdict->allowed, 3));
-  if (j.agree && j.verdict->limited_by_rounding)
+  if (j.agree && j.verdict && j.verdict->limited_by_rounding)
     out << "    to within "
         << format(j.verdict->allowed / std::max(std::abs(j.engine), std::abs(j.yours->value)), 2)
         << " (relative) only, the most rounding allows here: terms that cancel make the "

@@ -1,7 +1,6 @@
 #include "autodiff/expression/diagnosis.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <numeric>
 
@@ -94,16 +93,18 @@ class Diagnoser {
       : in_(input),
         agrees_(agrees),
         source_(input.formula.source()),
-        deadline_(std::chrono::steady_clock::now() + kDiagnosisTime) {
+        candidates_left_(kDiagnosisCandidates) {
     split(source_, input.formula.root(), 1, std::string::npos, 0, terms_);
   }
 
   std::optional<Diagnosis> run() {
     std::optional<Derivative> d;
     try {
-      d = derivative(in_.definitions, in_.expression, in_.variable);
+      d = derivative(in_.definitions, in_.expression, in_.variable, kDiagnosisWork);
       derivative_ = d->value;
-    } catch (const ad::Error&) {  // min, max: only the mistakes that need no derivative
+    } catch (const DerivativeTooLong&) {  // only the mistakes that need no derivative
+      out_of_time_ = true;
+    } catch (const ad::Error&) {  // min, max: likewise
     }
     if (auto found = wrong_sign()) return found;
     // A swap before a constant factor: tutorials' numbers are short decimals, whose ratios
@@ -120,12 +121,13 @@ class Diagnoser {
 
  private:
   bool accept(const std::string& text) const {
-    // The candidates grow with the terms and factors of a long formula: past the time allowed
-    // the search gives up rather than keep the user waiting.
-    if (std::chrono::steady_clock::now() > deadline_) {
+    // The candidates grow with the terms and factors of a long formula: past its limit the
+    // search gives up rather than keep the user waiting.
+    if (candidates_left_ == 0) {
       out_of_time_ = true;
       return false;
     }
+    --candidates_left_;
     try {
       return agrees_(Expression::parse(text));
     } catch (const ad::Error&) {  // the candidate cannot be evaluated somewhere: not a fix
@@ -369,7 +371,7 @@ class Diagnoser {
   std::string source_;
   std::vector<Term> terms_;
   std::optional<Node> derivative_;
-  std::chrono::steady_clock::time_point deadline_;
+  mutable std::size_t candidates_left_;
 
  public:
   mutable bool out_of_time_ = false;  // set by accept(), which is called from the const searches

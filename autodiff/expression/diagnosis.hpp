@@ -13,7 +13,7 @@
 // corrected formula is the user's own text with the one change made.
 #pragma once
 
-#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -44,9 +44,13 @@ struct DiagnosisInput {
 
 // `agrees` is the caller's verdict on a candidate formula at every point; only a candidate it
 // accepts is returned. std::nullopt when no single mistake explains the difference.
-// The search stops after kDiagnosisTime; `out_of_time`, if given, says whether it did so before
-// finding a mistake.
-inline constexpr std::chrono::milliseconds kDiagnosisTime{2000};
+// The search is bounded by counts, so that it takes the same path in every build (a sanitizer's
+// or valgrind's too): at most kDiagnosisCandidates candidate formulas are judged, and the
+// symbolic derivative may take kDiagnosisWork simplifications (without it, only the mistakes
+// that need none are tried). A formula of 900 terms is searched in about 3 s in a Release build.
+// `out_of_time`, if given, says whether the search stopped at its limit before finding a mistake.
+inline constexpr std::size_t kDiagnosisCandidates = 1000;
+inline constexpr std::size_t kDiagnosisWork = 50000;
 std::optional<Diagnosis> diagnose(const DiagnosisInput& input,
                                   const std::function<bool(const Expression&)>& agrees,
                                   bool* out_of_time = nullptr);

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -255,6 +256,20 @@ class Differentiator {
 
   std::vector<Path> paths(const Node& node, const Node* self = nullptr) {
     if (node.kind == Node::Kind::Number) return {};
+    // Each level of functions and products nested in one another lengthens every path below it:
+    // writing out a chain of n of them costs about n^4. Sums do not nest that way.
+    const bool nests = node.kind == Node::Kind::Variable ||
+                       (node.op != Op::Add && node.op != Op::Sub && node.op != Op::Neg);
+    if (nests && ++depth_ > kMaxNesting)
+      throw DerivativeTooLong("the derivative nests more than " + std::to_string(kMaxNesting) +
+                              " functions and products deep");
+    struct Leave {
+      std::size_t& depth;
+      bool nests;
+      ~Leave() {
+        if (nests) --depth;
+      }
+    } leave{depth_, nests};
     if (node.kind == Node::Kind::Variable) {
       if (node.name == variable_) return {Path{}};
       const Definition* d = definitions_.find(node.name);
@@ -288,8 +303,8 @@ class Differentiator {
         result.push_back(std::move(path));
       }
       if (result.size() > kMaxPaths)
-        throw ad::Error("the derivative has more than " + std::to_string(kMaxPaths) +
-                        " chain-rule paths");
+        throw DerivativeTooLong("the derivative has more than " + std::to_string(kMaxPaths) +
+                                " chain-rule paths");
     }
     return result;
   }
@@ -346,6 +361,8 @@ class Differentiator {
   std::string variable_;
   std::map<std::string, std::vector<Path>, std::less<>> names_;
   std::unordered_set<std::string> noted_;  // the texts of `factors`
+  static constexpr std::size_t kMaxNesting = 64;
+  std::size_t depth_ = 0;  // of paths() calls that nest
 };
 
 }  // namespace
@@ -363,7 +380,15 @@ Node variable_node(std::string name) {
   return n;
 }
 
+namespace {
+// The simplifications done by the derivative being built in this thread, against its budget.
+thread_local std::size_t work = 0, work_limit = std::numeric_limits<std::size_t>::max();
+}  // namespace
+
 Node simplified(Op op, std::vector<Node> operands) {
+  if (++work > work_limit)
+    throw DerivativeTooLong("the derivative is too long to write out (over " +
+                            std::to_string(work_limit) + " simplifications)");
   if (const auto value = fold(op, operands)) return number_node(*value);
   switch (op) {
     case Op::Neg:
@@ -402,7 +427,12 @@ std::string to_string(const Node& n) {
 }
 
 Derivative derivative(const Definitions& definitions, const Expression& expression,
-                      const std::string& variable) {
+                      const std::string& variable, std::size_t max_work) {
+  work = 0;
+  work_limit = max_work;
+  struct Reset {
+    ~Reset() { work_limit = std::numeric_limits<std::size_t>::max(); }
+  } reset;
   Differentiator d(definitions, variable);
   const std::vector<Path> paths = d.paths(expression.root());
   auto [value, terms] = Differentiator::sum_of(paths);

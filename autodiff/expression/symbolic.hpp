@@ -7,6 +7,7 @@
 // are what a hand derivation most often leaves out.
 #pragma once
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -36,9 +37,14 @@ struct Derivative {
 // d expression / d `variable`. For a base variable it is the total derivative, through every
 // definition; for a defined name it is ∂expression/∂name with the base variables and the earlier
 // names held (the adjoint of backpropagation: ∂E_total/∂out_o1). Throws ad::Error for an
-// operation with no formula for its partial (min, max) and for a derivative of more than
-// 10000 paths.
+// operation with no formula for its partial (min, max), and DerivativeTooLong for a derivative
+// of more than 10000 paths or when writing it out takes more than `max_work` simplifications (a
+// bound on the time it may take that is the same in every build).
+struct DerivativeTooLong : ad::Error {
+  using ad::Error::Error;
+};
 Derivative derivative(const Definitions& definitions, const Expression& expression,
-                      const std::string& variable);
+                      const std::string& variable,
+                      std::size_t max_work = std::numeric_limits<std::size_t>::max());
 
 }  // namespace ad::expression

@@ -53,6 +53,26 @@ Bounded evaluate_bounded(const Expression& expression, const Node& node, const V
     e.push_back(b.error);
   }
   const double y = apply(expression, node, x);
+  // A result that falls below the normal doubles has lost its relative precision: a subnormal
+  // one, or a 0 from operations whose exact result is never 0 for non-zero operands (exp(-900),
+  // 1e-200*1e-200). No relative bound holds, and none is claimed. (relu(-1), log(1) and
+  // acos(1) are exactly 0.)
+  const auto never_zero = [](Op op) {
+    switch (op) {
+      case Op::Mul:
+      case Op::Div:
+      case Op::Pow:
+      case Op::Exp:
+      case Op::Sigmoid:
+        return true;
+      default:
+        return false;
+    }
+  };
+  const bool operands_nonzero = std::none_of(x.begin(), x.end(), [](double v) { return v == 0; });
+  if (operands_nonzero && std::abs(y) < std::numeric_limits<double>::min() &&
+      (y != 0 || never_zero(node.op)) && node.op != Op::Add && node.op != Op::Sub)
+    return {y, std::numeric_limits<double>::infinity()};
   const double rounding = u * std::abs(y);
   switch (node.op) {
     case Op::Neg:
@@ -111,10 +131,14 @@ Verdict judge(double yours, double yours_error, double engine, double engine_err
   const double scale = std::max(std::abs(yours), std::abs(engine));
   const double floor = kRoundingSafety * (yours_error + engine_error);
   const double allowed = tolerance * scale + floor;
-  // Where the rounding floor covers both values, a derivative and its negation would agree:
-  // nothing can be judged (unless the two are the same number). A bound that is not finite
-  // never counts as agreement.
-  const bool decidable = std::isfinite(floor) && (floor < scale || yours == engine);
+  // The point can judge yours only where the rounding floor leaves the engine's value at least
+  // one significant digit (floor ≤ |engine|/10): else a derivative and its negation, or twice
+  // it, could agree. The same number is judged even at zero (x − x, and 0 written for it),
+  // unless its rounding cannot be bounded (an underflow); so are the subnormal doubles, whose
+  // relative precision is gone.
+  const bool decidable = std::isfinite(floor) &&
+                         !(scale > 0 && scale < std::numeric_limits<double>::min()) &&
+                         (floor <= std::abs(engine) / 10 || yours == engine);
   const bool agree = decidable && difference <= allowed;
   // Within one unit of the last digit written, and the engine's value rounded to that digit
   // leads where yours does: 0.0038 is not "1 to 1 significant digit" (it rounds to 0).
@@ -125,7 +149,11 @@ Verdict judge(double yours, double yours_error, double engine, double engine_err
     within_last_digit = rounded != 0 && yours != 0 && (rounded > 0) == (yours > 0) &&
                         decade(rounded) == decade(yours);
   }
-  return {agree, decidable, difference, allowed, scale > 0 && floor > tolerance * scale,
+  return {agree,
+          decidable,
+          difference,
+          allowed,
+          scale > 0 && floor > tolerance * scale,
           within_last_digit};
 }
 

@@ -61,8 +61,9 @@ inline double gradient_rounding(const ad::Tape& tape, const ad::Var& y, const ad
 // cancel there, never a fixed number.
 struct Verdict {
   bool agree;
-  // False where the rounding floor is at least as large as both values (or not finite): a
-  // derivative and its negation would both pass, so the point cannot judge yours; not agree.
+  // False where the rounding floor leaves the engine's value less than one significant digit (or
+  // is not finite, after an underflow), or the values are subnormal: a derivative and its
+  // negation could both pass, so the point cannot judge yours; not agree.
   bool decidable;
   double difference;  // |yours − engine|
   double allowed;     // the right-hand side of the rule

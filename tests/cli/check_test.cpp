@@ -432,4 +432,37 @@ TEST(CheckReview, TheLastTermOfALongSumIsFound) {
       << r.out.substr(0, 400);
 }
 
+// Found by a second review: a derivative that underflows to 0 (−2x·e^−x² at 30 is −1e-389), or
+// that rounding leaves without one significant digit (log(1 + x) − x at 5e-15), cannot judge a
+// wrong sign or a factor 2: UNDECIDED, exit 1. Exact zeros are still judged: d/dx x² at 0.
+TEST(CheckReview, UnderflowAndLostDigitsAreUndecided) {
+  for (const char* c : {"check 'exp(-x^2)' -d x='2*x*exp(-x^2)' --at x=30",
+                        "check 'x^3' -d x='30*x^2' --at x=1.5e-162",
+                        "check 'sigmoid(x)' -d x='-sigmoid(x)*(1-sigmoid(x))' --at x=-800",
+                        "check 'log(1+x) - x' -d x='-2*x/(1+x)' --at x=5e-15",
+                        "check '1e12*(x - sin(x))' -d x='2*1e12*2*sin(x/2)^2' --at x=1e-7"}) {
+    const auto r = run(c);
+    EXPECT_EQ(r.status, 1) << c;
+    EXPECT_NE(r.out.find(": UNDECIDED\n"), std::string::npos) << c << "\n" << r.out;
+  }
+  EXPECT_EQ(run("check 'x^2' -d x='2*x' --at x=0").status, 0);
+  EXPECT_EQ(run("check 'x - x' -d x=0 --at x=3").status, 0);
+  EXPECT_EQ(run("check 'x^2' -d x='-2*x' --at x=1").status, 1);
+}
+
+// The diagnosis of a deeply nested formula is bounded (by counts, the same in every build): a
+// chain of 160 sines with one cos factor missing ends with the search's limit, not hours later.
+TEST(CheckReview, TheDiagnosisOfADeepFormulaIsBounded) {
+  std::string f = "x", d, inner = "x";
+  for (int k = 0; k < 160; ++k) {
+    if (k > 0) d += (d.empty() ? "" : "*") + std::string("cos(") + inner + ")";
+    inner = "sin(" + inner + ")";
+    f = "sin(" + f + ")";
+  }
+  const auto r = run("check '" + f + "' -d x='" + d + "' --at x=0.5");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("likely mistake: not found within the search's limit"), std::string::npos)
+      << r.out.substr(0, 300);
+}
+
 }  // namespace
