@@ -433,7 +433,7 @@ void add_check_command(CLI::App& app) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   check
       ->add_option("--tolerance", options->tolerance,
-                   "a finite positive number: yours agrees when |yours - engine| <= "
+                   "above 0 and below 1: yours agrees when |yours - engine| <= "
                    "T*max(|yours|, |engine|) + 4*(the rounding-error bounds of both, which "
                    "grow only where terms cancel). The finite difference is a check of the "
                    "engine, shown beside it; it decides only for a variable without -d")

@@ -161,7 +161,8 @@ void add_net_command(CLI::App& app) {
                   "node (out_h1, net_o1, E1, i1), and the formula may use every name of the "
                   "network: inputs, target_o1, weights, biases, net_*, out_*, E1, E_total, "
                   "learning_rate. Repeatable. With a batch, a parameter's formula is evaluated "
-                  "per sample and averaged as the loss is; a node's is checked per sample. "
+                  "per sample and averaged as the loss E_mean is; a node's is checked per "
+                  "sample, of that sample's E_total (or of E_mean: 'd E_mean / d NAME=...'). "
                   "Example: --check 'w5=-(target_o1 - out_o1)*out_o1*(1 - out_o1)*out_h1'")
       ->type_name("NAME=FORMULA")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
