@@ -38,6 +38,10 @@ TEST(EvaluateBounded, CoversTheTrueErrorAndIsNotAbsurdlyLoose) {
       {"sin(x)*exp(x)/x + x^3", 0.7,
        [](long double x) { return std::sin(x) * std::exp(x) / x + std::pow(x, 3.0L); }},
   };
+  // The reference needs a long double more precise than double. Valgrind computes long double
+  // in double precision (its x87 emulation), where the true error cannot be measured.
+  volatile long double one = 1, tiny = 0x1p-60L;
+  if (one + tiny == one) GTEST_SKIP() << "long double is no more precise than double here";
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);
     const auto e = ex::Expression::parse(c.text);
