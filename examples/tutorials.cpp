@@ -20,9 +20,9 @@ void heading(const std::string& title) {
             << std::string(78, '=') << "\n";
 }
 
-void write_graph(const nn::Network& network, const std::string& stem) {
+void write_graph(const ad::nn::Network& network, const std::string& stem) {
   ad::Tape tape;
-  nn::Trainer trainer(network);
+  ad::nn::Trainer trainer(network);
   trainer.evaluate();
   ad::graph::DotOptions options;
   options.outputs = {trainer.loss_var()};
@@ -30,16 +30,16 @@ void write_graph(const nn::Network& network, const std::string& stem) {
   for (const auto& [index, info] : trainer.node_info()) {
     ad::graph::Role role = ad::graph::Role::Hidden;
     switch (info.role) {
-      case nn::NodeRole::Input:
+      case ad::nn::NodeRole::Input:
         role = ad::graph::Role::Input;
         break;
-      case nn::NodeRole::Parameter:
+      case ad::nn::NodeRole::Parameter:
         role = ad::graph::Role::Parameter;
         break;
-      case nn::NodeRole::Hidden:
+      case ad::nn::NodeRole::Hidden:
         role = ad::graph::Role::Hidden;
         break;
-      case nn::NodeRole::Output:
+      case ad::nn::NodeRole::Output:
         role = ad::graph::Role::Output;
         break;
     }
@@ -59,9 +59,9 @@ void write_graph(const nn::Network& network, const std::string& stem) {
 void tutorial(const std::string& path, const std::string& stem, const std::string& title,
               int steps) {
   heading(title);
-  nn::NetworkFile file = nn::load_network_file(path);
-  nn::StepResult result = nn::run(file, steps);
-  nn::print_report(std::cout, file, result);
+  ad::nn::NetworkFile file = ad::nn::load_network_file(path);
+  ad::nn::StepResult result = ad::nn::run(file, steps);
+  ad::nn::print_report(std::cout, file, result);
   write_graph(file.network, stem);
 }
 
@@ -83,24 +83,25 @@ int main(int argc, char** argv) {
              10000);
 
     heading("What Mazur's training figures correspond to");
-    nn::Network mazur = nn::load_network_file(dir + "/tutorial2.json").network;
-    nn::Network variant = mazur;
-    nn::train_layer_by_layer(variant, 1);
-    nn::Topology topology = nn::compile(variant);
+    ad::nn::Network mazur = ad::nn::load_network_file(dir + "/tutorial2.json").network;
+    ad::nn::Network variant = mazur;
+    ad::nn::train_layer_by_layer(variant, 1);
+    ad::nn::Topology topology = ad::nn::compile(variant);
     std::printf(
         "The exact algorithm (all gradients at the old weights) does not give his error after one\n"
         "update, nor his outputs after 10,000. Updating the output weights first and using the\n"
         "updated w5..w8 for the hidden layer's deltas does:\n"
         "  E_total after 1 update, that way:       %.12f (printed 0.291027924)\n",
-        nn::loss(variant, topology, variant.parameters()));
-    nn::train_layer_by_layer(variant, 9999);
-    nn::Forward f = nn::forward(variant, topology, variant.parameters(), variant.samples[0]);
+        ad::nn::loss(variant, topology, variant.parameters()));
+    ad::nn::train_layer_by_layer(variant, 9999);
+    ad::nn::Forward f =
+        ad::nn::forward(variant, topology, variant.parameters(), variant.samples[0]);
     std::printf(
         "  outputs after 10,000 updates, that way: %.12f %.12f (printed 0.015912196 0.984065734)\n",
         f.out[topology.outputs[0]], f.out[topology.outputs[1]]);
     {
       ad::Tape tape;
-      nn::Trainer exact(mazur);
+      ad::nn::Trainer exact(mazur);
       exact.train(9999);
       std::printf(
           "His E_total 0.0000351085 is the exact algorithm's error after 9,999 updates: %.13f\n"

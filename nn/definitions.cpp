@@ -3,7 +3,7 @@
 #include <cctype>
 #include <unordered_set>
 
-namespace nn {
+namespace ad::nn {
 
 namespace {
 
@@ -85,12 +85,12 @@ std::vector<Definition> definitions(const Network& n) {
   return out;
 }
 
-ad::expression::Values base_values(const Network& n, std::size_t sample) {
+ad::expr::Values base_values(const Network& n, std::size_t sample) {
   if (sample >= n.samples.size())
     throw Error("/samples", "no sample " + std::to_string(sample + 1) + ": the network has " +
                                 std::to_string(n.samples.size()));
   const Sample& s = n.samples[sample];
-  ad::expression::Values values;
+  ad::expr::Values values;
   for (std::size_t i = 0; i < n.inputs.size(); ++i) values[n.inputs[i]] = s.inputs[i];
   const auto& outputs = n.outputs();
   for (std::size_t k = 0; k < outputs.size(); ++k) values[target_name(outputs[k])] = s.targets[k];
@@ -118,4 +118,4 @@ ad::Var sample_node(const Trainer& trainer, std::size_t sample, std::string_view
   }
 }
 
-}  // namespace nn
+}  // namespace ad::nn

@@ -20,7 +20,7 @@
 #include "autodiff/expression/expression.hpp"
 #include "nn/network.hpp"
 
-namespace nn {
+namespace ad::nn {
 
 struct Definition {
   std::string name;     // net_h1, out_h1, E1, E_total
@@ -39,7 +39,7 @@ std::vector<Definition> definitions(const Network& network);
 // The values of the base names for sample s (0-based): the inputs (i1), the targets named
 // target_<output neuron> (target_o1), the weights and biases, and the learning rate as
 // learning_rate and eta (eta left out if the network has a name "eta").
-ad::expression::Values base_values(const Network& network, std::size_t sample);
+ad::expr::Values base_values(const Network& network, std::size_t sample);
 
 // The loss is Σ_s sample_weight · E_total(s): the mean over the samples.
 double sample_weight(const Network& network);
@@ -49,4 +49,4 @@ double sample_weight(const Network& network);
 // the parameters are shared. Throws nn::Error if there is no such node.
 ad::Var sample_node(const Trainer& trainer, std::size_t sample, std::string_view name);
 
-}  // namespace nn
+}  // namespace ad::nn

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-namespace nn {
+namespace ad::nn {
 namespace {
 
 double derivative(Activation a, double net, double out) {
@@ -118,4 +118,4 @@ void train_layer_by_layer(Network& n, int steps) {
   }
 }
 
-}  // namespace nn
+}  // namespace ad::nn

@@ -11,7 +11,7 @@
 
 #include "nn/network.hpp"
 
-namespace nn {
+namespace ad::nn {
 
 // ∂loss/∂p for every parameter (weights, then biases), by the delta rule.
 std::vector<double> delta_rule_gradients(const Network& network);
@@ -25,4 +25,4 @@ std::vector<double> finite_difference_gradients(const Network& network);
 // Mazur's published figures after training (see the cross-check report).
 void train_layer_by_layer(Network& network, int steps);
 
-}  // namespace nn
+}  // namespace ad::nn

@@ -8,7 +8,7 @@
 
 #include "autodiff/var.hpp"
 
-namespace nn {
+namespace ad::nn {
 
 std::string_view to_string(Activation a) {
   switch (a) {
@@ -501,4 +501,4 @@ double loss(const Network& n, const Topology& t, const std::vector<double>& p) {
   return sum / static_cast<double>(n.samples.size());
 }
 
-}  // namespace nn
+}  // namespace ad::nn

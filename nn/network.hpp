@@ -17,7 +17,7 @@
 
 #include "autodiff/tape.hpp"
 
-namespace nn {
+namespace ad::nn {
 
 // A network that cannot be built. `place` is a JSON pointer into the network file's shape
 // (/weights/3/from) so the file loader can report it as is.
@@ -231,4 +231,4 @@ Forward forward(const Network& network, const Topology& topology,
 double loss(const Network& network, const Topology& topology,
             const std::vector<double>& parameters);
 
-}  // namespace nn
+}  // namespace ad::nn

@@ -8,7 +8,7 @@
 
 #include "nn/report.hpp"
 
-namespace nn {
+namespace ad::nn {
 namespace {
 
 using json = nlohmann::ordered_json;  // keeps the file's order of inputs and targets
@@ -365,4 +365,4 @@ NetworkFile load_network_file(const std::string& path) {
   return parse_network_file(text.str(), path);
 }
 
-}  // namespace nn
+}  // namespace ad::nn

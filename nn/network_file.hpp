@@ -8,7 +8,7 @@
 
 #include "nn/network.hpp"
 
-namespace nn {
+namespace ad::nn {
 
 // A bad network file: the file, the place in it (a JSON pointer such as /weights/3/from, or
 // line:column for a syntax error) and the problem.
@@ -30,4 +30,4 @@ NetworkFile load_network_file(const std::string& path);
 // The same from text; `file` names it in errors.
 NetworkFile parse_network_file(std::string_view text, const std::string& file);
 
-}  // namespace nn
+}  // namespace ad::nn

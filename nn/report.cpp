@@ -8,7 +8,7 @@
 
 #include "nn/delta_rule.hpp"
 
-namespace nn {
+namespace ad::nn {
 namespace {
 
 struct Quantity {
@@ -370,4 +370,4 @@ void print_report(std::ostream& out, const NetworkFile& file, const StepResult& 
   }
 }
 
-}  // namespace nn
+}  // namespace ad::nn

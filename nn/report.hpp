@@ -10,7 +10,7 @@
 
 #include "nn/network_file.hpp"
 
-namespace nn {
+namespace ad::nn {
 
 // ---- Published figures ----
 
@@ -84,4 +84,4 @@ nlohmann::json to_json(const StepResult& result);
 // parameters and the loss after training.
 void print_report(std::ostream& out, const NetworkFile& file, const StepResult& result);
 
-}  // namespace nn
+}  // namespace ad::nn

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace ad::expression {
+namespace ad::expr {
 
 namespace {
 
@@ -79,7 +79,7 @@ std::vector<std::string> Definitions::base_variables(
 Values Definitions::values(const Values& inputs) const {
   Values values = inputs;
   for (const Definition& d : definitions_)
-    if (!values.contains(d.name)) values[d.name] = ad::expression::evaluate(d.expression, values);
+    if (!values.contains(d.name)) values[d.name] = ad::expr::evaluate(d.expression, values);
   return values;
 }
 
@@ -87,11 +87,11 @@ Bounded Definitions::evaluate_bounded(const Expression& expression, const Values
   Values values = inputs, errors;
   for (const Definition& d : definitions_)
     if (!values.contains(d.name)) {
-      const Bounded b = ad::expression::evaluate_bounded(d.expression, values, &errors);
+      const Bounded b = ad::expr::evaluate_bounded(d.expression, values, &errors);
       values[d.name] = b.value;
       errors[d.name] = b.error;
     }
-  return ad::expression::evaluate_bounded(expression, values, &errors);
+  return ad::expr::evaluate_bounded(expression, values, &errors);
 }
 
 BoundedFunction Definitions::function(const Expression& expression) const {
@@ -102,7 +102,7 @@ BoundedFunction Definitions::function(const Expression& expression) const {
 
 void Definitions::record(Variables& variables) const {
   for (const Definition& d : definitions_) {
-    ad::Var var = ad::expression::record(d.expression, variables);
+    ad::Var var = ad::expr::record(d.expression, variables);
     // A definition that is another name (out = x) gets a node of its own, so that the derivative
     // with respect to it is its own and not that of the name it repeats.
     if (std::any_of(variables.begin(), variables.end(),
@@ -113,4 +113,4 @@ void Definitions::record(Variables& variables) const {
   }
 }
 
-}  // namespace ad::expression
+}  // namespace ad::expr

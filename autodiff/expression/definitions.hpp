@@ -11,7 +11,7 @@
 #include "autodiff/expression/expression.hpp"
 #include "autodiff/expression/verdict.hpp"
 
-namespace ad::expression {
+namespace ad::expr {
 
 struct Definition {
   std::string name;
@@ -41,7 +41,7 @@ class Definitions {
   // the others held, is a finite difference in that name. Throws as evaluate() does.
   Values values(const Values& inputs) const;
   double evaluate(const Expression& expression, const Values& inputs) const {
-    return ad::expression::evaluate(expression, values(inputs));
+    return ad::expr::evaluate(expression, values(inputs));
   }
   // The same with a bound on its rounding error, each definition's own rounding carried into the
   // expressions that use it (the inputs are exact).
@@ -57,4 +57,4 @@ class Definitions {
   std::vector<Definition> definitions_;
 };
 
-}  // namespace ad::expression
+}  // namespace ad::expr

@@ -6,7 +6,7 @@
 
 #include "autodiff/expression/symbolic.hpp"
 
-namespace ad::expression {
+namespace ad::expr {
 
 namespace {
 
@@ -392,4 +392,4 @@ std::string describe(const Diagnosis& diagnosis) {
   return diagnosis.explanation + "; corrected: " + diagnosis.corrected;
 }
 
-}  // namespace ad::expression
+}  // namespace ad::expr

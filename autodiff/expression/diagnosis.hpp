@@ -21,7 +21,7 @@
 
 #include "autodiff/expression/definitions.hpp"
 
-namespace ad::expression {
+namespace ad::expr {
 
 struct Diagnosis {
   std::string kind;         // "wrong_sign", "missing_factor", "missing_term", ...
@@ -58,4 +58,4 @@ std::optional<Diagnosis> diagnose(const DiagnosisInput& input,
 // "term 2 has the wrong sign; corrected: ...", the line a report prints.
 std::string describe(const Diagnosis& diagnosis);
 
-}  // namespace ad::expression
+}  // namespace ad::expr

@@ -4,7 +4,7 @@
 
 #include "autodiff/expression/expression.hpp"
 
-namespace ad::expression {
+namespace ad::expr {
 
 namespace {
 
@@ -193,4 +193,4 @@ ad::Var record(const Expression& expression, const Variables& variables,
   return root.active ? root.var : ad::Var(root.value);
 }
 
-}  // namespace ad::expression
+}  // namespace ad::expr

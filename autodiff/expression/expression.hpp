@@ -24,7 +24,7 @@
 #include "autodiff/error.hpp"
 #include "autodiff/var.hpp"
 
-namespace ad::expression {
+namespace ad::expr {
 
 // An error at a place in an expression. what() holds the message, the column, the expression
 // and a caret under the place:
@@ -126,4 +126,4 @@ const std::vector<Function>& functions();
 std::optional<std::string> closest_name(std::string_view name,
                                         const std::vector<std::string>& candidates);
 
-}  // namespace ad::expression
+}  // namespace ad::expr

@@ -8,7 +8,7 @@
 
 #include "autodiff/expression/expression.hpp"
 
-namespace ad::expression {
+namespace ad::expr {
 
 namespace {
 
@@ -419,4 +419,4 @@ std::optional<std::string> closest_name(std::string_view name,
   return std::nullopt;
 }
 
-}  // namespace ad::expression
+}  // namespace ad::expr

@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-namespace ad::expression {
+namespace ad::expr {
 
 namespace {
 
@@ -449,4 +449,4 @@ Derivative derivative(const Definitions& definitions, const Expression& expressi
   return {std::move(value), std::move(combined), std::move(d.factors)};
 }
 
-}  // namespace ad::expression
+}  // namespace ad::expr

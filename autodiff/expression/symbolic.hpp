@@ -14,7 +14,7 @@
 #include "autodiff/expression/definitions.hpp"
 #include "autodiff/expression/expression.hpp"
 
-namespace ad::expression {
+namespace ad::expr {
 
 // Nodes built here have no source (begin = end = 0): print them with to_string.
 Node number_node(double value);
@@ -47,4 +47,4 @@ Derivative derivative(const Definitions& definitions, const Expression& expressi
                       const std::string& variable,
                       std::size_t max_work = std::numeric_limits<std::size_t>::max());
 
-}  // namespace ad::expression
+}  // namespace ad::expr

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-namespace ad::expression {
+namespace ad::expr {
 
 namespace {
 
@@ -259,4 +259,4 @@ std::optional<FiniteDifference> finite_difference(const Expression& expression,
                            values, variable);
 }
 
-}  // namespace ad::expression
+}  // namespace ad::expr

@@ -12,7 +12,7 @@
 #include "autodiff/expression/expression.hpp"
 #include "autodiff/tape.hpp"
 
-namespace ad::expression {
+namespace ad::expr {
 
 // The unit roundoff of double: a correctly rounded operation has relative error at most u.
 inline constexpr double kUnitRoundoff = 0x1p-53;
@@ -112,4 +112,4 @@ std::optional<FiniteDifference> finite_difference(const Expression& expression,
                                                   const Values& values,
                                                   const std::string& variable);
 
-}  // namespace ad::expression
+}  // namespace ad::expr

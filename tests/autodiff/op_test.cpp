@@ -18,7 +18,7 @@ using testing_support::positive;
 using testing_support::real_line;
 using testing_support::unit_interval;
 using namespace reference;  // double versions for the finite differences; Var ones via ADL
-namespace ex = ad::expression;
+namespace ex = ad::expr;
 using ad::Op;
 
 namespace {

@@ -8,7 +8,7 @@
 
 #include "autodiff/tape.hpp"
 
-namespace ex = ad::expression;
+namespace ex = ad::expr;
 
 namespace {
 

@@ -8,7 +8,7 @@
 
 #include <cmath>
 
-namespace ex = ad::expression;
+namespace ex = ad::expr;
 
 namespace {
 

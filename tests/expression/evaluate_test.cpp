@@ -11,7 +11,7 @@
 #include "autodiff/expression/expression.hpp"
 #include "support/gradient_check.hpp"
 
-namespace ex = ad::expression;
+namespace ex = ad::expr;
 
 namespace {
 

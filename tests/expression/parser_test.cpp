@@ -8,7 +8,7 @@
 
 #include "autodiff/expression/expression.hpp"
 
-namespace ex = ad::expression;
+namespace ex = ad::expr;
 
 namespace {
 

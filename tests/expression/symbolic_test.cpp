@@ -7,7 +7,7 @@
 
 #include <cmath>
 
-namespace ex = ad::expression;
+namespace ex = ad::expr;
 
 namespace {
 

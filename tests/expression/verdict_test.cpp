@@ -11,7 +11,7 @@
 
 #include "autodiff/autodiff.hpp"
 
-namespace ex = ad::expression;
+namespace ex = ad::expr;
 
 namespace {
 

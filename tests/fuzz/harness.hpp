@@ -20,7 +20,7 @@ namespace fuzz {
 // Parse an expression; if it parses, evaluate it on doubles, record it on a checked tape and
 // differentiate it, and take its finite differences, at a fixed point.
 inline void expression(std::string_view bytes) {
-  namespace ex = ad::expression;
+  namespace ex = ad::expr;
   try {
     const ex::Expression e = ex::Expression::parse(std::string(bytes));
     ex::Values values;
@@ -56,17 +56,18 @@ inline void expression(std::string_view bytes) {
 // of it on the engine and compare nothing (the unit tests do that): it must just not crash.
 inline void network(std::string_view bytes) {
   try {
-    const nn::NetworkFile file = nn::parse_network_file(bytes, "fuzz.json");
-    const nn::Network& n = file.network;
+    const ad::nn::NetworkFile file = ad::nn::parse_network_file(bytes, "fuzz.json");
+    const ad::nn::Network& n = file.network;
     std::size_t units = n.inputs.size();
-    for (const nn::Layer& layer : n.layers) units += layer.neurons.size();
+    for (const ad::nn::Layer& layer : n.layers) units += layer.neurons.size();
     if (n.parameter_count() > 10000 || units * n.samples.size() > 100000) return;
     ad::Tape tape;
-    nn::Trainer trainer(n);
+    ad::nn::Trainer trainer(n);
     (void)trainer.step();
-  } catch (const nn::FileError&) {
-  } catch (const nn::Error&) {
-  } catch (const nn::NumericError&) {  // a loss or gradient beyond the doubles (huge_value.json)
+  } catch (const ad::nn::FileError&) {
+  } catch (const ad::nn::Error&) {
+  } catch (
+      const ad::nn::NumericError&) {  // a loss or gradient beyond the doubles (huge_value.json)
   }
 }
 

@@ -1,7 +1,7 @@
 // The network as named definitions in the expression language: evaluated on doubles with the
 // expression evaluator, every definition reproduces the plain-double forward pass and loss
-// (nn::forward, nn::loss, and the per-output error written out here), for every example network
-// and every sample; the engine's recorded nodes of the same names hold the same values.
+// (ad::nn::forward, ad::nn::loss, and the per-output error written out here), for every example
+// network and every sample; the engine's recorded nodes of the same names hold the same values.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,15 +11,15 @@
 
 namespace {
 
-namespace ex = ad::expression;
+namespace ex = ad::expr;
 
-nn::Network load(const std::string& name) {
-  return nn::load_network_file(std::string(AUTODIFF_SOURCE_DIR) + "/examples/" + name + ".json")
+ad::nn::Network load(const std::string& name) {
+  return ad::nn::load_network_file(std::string(AUTODIFF_SOURCE_DIR) + "/examples/" + name + ".json")
       .network;
 }
 
 // Evaluates the definitions in order, each seeing the base names and the definitions before it.
-ex::Values evaluate_all(const std::vector<nn::Definition>& definitions, ex::Values values) {
+ex::Values evaluate_all(const std::vector<ad::nn::Definition>& definitions, ex::Values values) {
   for (const auto& d : definitions) {
     SCOPED_TRACE(d.name + " = " + d.formula);
     EXPECT_FALSE(values.contains(d.name));
@@ -29,13 +29,13 @@ ex::Values evaluate_all(const std::vector<nn::Definition>& definitions, ex::Valu
 }
 
 // The error of one output, by its textbook formula on doubles.
-double error(nn::Loss loss, double target, double output) {
+double error(ad::nn::Loss loss, double target, double output) {
   switch (loss) {
-    case nn::Loss::HalfSse:
+    case ad::nn::Loss::HalfSse:
       return 0.5 * (target - output) * (target - output);
-    case nn::Loss::Mse:
+    case ad::nn::Loss::Mse:
       return (target - output) * (target - output);
-    case nn::Loss::BinaryCrossEntropy:
+    case ad::nn::Loss::BinaryCrossEntropy:
       return -(target * std::log(output) + (1 - target) * std::log(1 - output));
   }
   return NAN;
@@ -45,18 +45,18 @@ void expect_near(double actual, double expected) {
   EXPECT_NEAR(actual, expected, 4e-16 * std::max(1.0, std::abs(expected)));
 }
 
-void expect_definitions_reproduce(const nn::Network& n) {
+void expect_definitions_reproduce(const ad::nn::Network& n) {
   SCOPED_TRACE(n.name);
-  const nn::Topology t = nn::compile(n);
-  const std::vector<nn::Definition> definitions = nn::definitions(n);
+  const ad::nn::Topology t = ad::nn::compile(n);
+  const std::vector<ad::nn::Definition> definitions = ad::nn::definitions(n);
   ad::Tape tape;
-  nn::Trainer trainer(n);
+  ad::nn::Trainer trainer(n);
   trainer.evaluate();
   double loss = 0;
   for (std::size_t s = 0; s < n.samples.size(); ++s) {
     SCOPED_TRACE("sample " + std::to_string(s + 1));
-    const ex::Values v = evaluate_all(definitions, nn::base_values(n, s));
-    const nn::Forward f = nn::forward(n, t, n.parameters(), n.samples[s]);
+    const ex::Values v = evaluate_all(definitions, ad::nn::base_values(n, s));
+    const ad::nn::Forward f = ad::nn::forward(n, t, n.parameters(), n.samples[s]);
     for (const auto& neuron : t.neurons) {
       const std::string& name = t.unit_names[neuron.unit];
       expect_near(v.at("net_" + name), f.net[neuron.unit]);
@@ -70,20 +70,20 @@ void expect_definitions_reproduce(const nn::Network& n) {
       EXPECT_EQ(v.at("target_" + neuron), n.samples[s].targets[k]);
       total += e;
     }
-    if (n.loss != nn::Loss::HalfSse) total /= static_cast<double>(t.outputs.size());
+    if (n.loss != ad::nn::Loss::HalfSse) total /= static_cast<double>(t.outputs.size());
     expect_near(v.at("E_total"), total);
-    loss += nn::sample_weight(n) * v.at("E_total");
+    loss += ad::nn::sample_weight(n) * v.at("E_total");
     // The engine's nodes of the same names, found by (sample, name).
     for (const auto& d : definitions) {
-      const ad::Var node = nn::sample_node(trainer, s, d.name);
+      const ad::Var node = ad::nn::sample_node(trainer, s, d.name);
       expect_near(node.value(), v.at(d.name));
     }
-    for (const auto& [name, value] : nn::base_values(n, s)) {
+    for (const auto& [name, value] : ad::nn::base_values(n, s)) {
       if (name == "learning_rate" || name == "eta" || name.starts_with("target_")) continue;
-      EXPECT_EQ(nn::sample_node(trainer, s, name).value(), value) << name;
+      EXPECT_EQ(ad::nn::sample_node(trainer, s, name).value(), value) << name;
     }
   }
-  expect_near(loss, nn::loss(n, t, n.parameters()));
+  expect_near(loss, ad::nn::loss(n, t, n.parameters()));
   expect_near(loss, trainer.loss());
 }
 
@@ -93,12 +93,12 @@ TEST(Definitions, ReproduceEveryNamedNodeOfEveryExample) {
 }
 
 TEST(Definitions, MseAndIdentityActivation) {
-  nn::Network n = load("tutorial2");
-  n.loss = nn::Loss::Mse;
-  n.layers[0].activation = nn::Activation::Identity;
+  ad::nn::Network n = load("tutorial2");
+  n.loss = ad::nn::Loss::Mse;
+  n.layers[0].activation = ad::nn::Activation::Identity;
   expect_definitions_reproduce(n);
   n.layers.back().neurons.pop_back();  // one output: E_total = E1, no division
-  std::erase_if(n.weights, [](const nn::Weight& w) { return w.to == "o2"; });
+  std::erase_if(n.weights, [](const ad::nn::Weight& w) { return w.to == "o2"; });
   n.biases[1].to = {"o1"};
   for (auto& s : n.samples) s.targets.pop_back();
   n.train = {"w1"};
@@ -106,8 +106,8 @@ TEST(Definitions, MseAndIdentityActivation) {
 }
 
 TEST(Definitions, MazurReadsLikeTheTutorial) {
-  const nn::Network n = load("tutorial2");
-  const auto d = nn::definitions(n);
+  const ad::nn::Network n = load("tutorial2");
+  const auto d = ad::nn::definitions(n);
   ASSERT_EQ(d.size(), 11u);
   EXPECT_EQ(d[0].name, "net_h1");
   EXPECT_EQ(d[0].formula, "w1*i1 + w2*i2 + b1");
@@ -118,7 +118,7 @@ TEST(Definitions, MazurReadsLikeTheTutorial) {
   EXPECT_EQ(d[8].formula, "0.5*(target_o1 - out_o1)^2");
   EXPECT_EQ(d[10].name, "E_total");
   EXPECT_EQ(d[10].formula, "E1 + E2");
-  const ex::Values v = nn::base_values(n, 0);
+  const ex::Values v = ad::nn::base_values(n, 0);
   EXPECT_EQ(v.at("i1"), 0.05);
   EXPECT_EQ(v.at("target_o1"), 0.01);
   EXPECT_EQ(v.at("target_o2"), 0.99);
@@ -126,44 +126,44 @@ TEST(Definitions, MazurReadsLikeTheTutorial) {
   EXPECT_EQ(v.at("b2"), 0.60);
   EXPECT_EQ(v.at("learning_rate"), 0.5);
   EXPECT_EQ(v.at("eta"), 0.5);
-  EXPECT_EQ(nn::sample_weight(n), 1.0);
+  EXPECT_EQ(ad::nn::sample_weight(n), 1.0);
 }
 
 TEST(Definitions, BatchNodesAreFoundBySampleAndTheLossIsTheMean) {
-  const nn::Network n = load("batch");
+  const ad::nn::Network n = load("batch");
   ad::Tape tape;
-  nn::Trainer trainer(n);
+  ad::nn::Trainer trainer(n);
   trainer.evaluate();
-  EXPECT_EQ(nn::sample_weight(n), 0.25);
-  EXPECT_EQ(nn::sample_node(trainer, 1, "E_total").index(), trainer.node("s2.E_total").index());
-  EXPECT_EQ(nn::sample_node(trainer, 3, n.inputs[0]).index(),
+  EXPECT_EQ(ad::nn::sample_weight(n), 0.25);
+  EXPECT_EQ(ad::nn::sample_node(trainer, 1, "E_total").index(), trainer.node("s2.E_total").index());
+  EXPECT_EQ(ad::nn::sample_node(trainer, 3, n.inputs[0]).index(),
             trainer.node("s4." + n.inputs[0]).index());
   // Parameters are shared by the samples.
   const std::string w(n.parameter_name(0));
-  EXPECT_EQ(nn::sample_node(trainer, 2, w).index(), trainer.node(w).index());
-  EXPECT_THROW(nn::sample_node(trainer, 4, "E_total"), nn::Error);
-  EXPECT_THROW(nn::sample_node(trainer, 0, "E9"), nn::Error);
-  EXPECT_THROW(nn::base_values(n, 4), nn::Error);
+  EXPECT_EQ(ad::nn::sample_node(trainer, 2, w).index(), trainer.node(w).index());
+  EXPECT_THROW(ad::nn::sample_node(trainer, 4, "E_total"), ad::nn::Error);
+  EXPECT_THROW(ad::nn::sample_node(trainer, 0, "E9"), ad::nn::Error);
+  EXPECT_THROW(ad::nn::base_values(n, 4), ad::nn::Error);
 }
 
 TEST(Definitions, NamesThatCannotBeWrittenInAFormulaAreRefused) {
-  nn::Network n = load("tutorial2");
+  ad::nn::Network n = load("tutorial2");
   n.weights[0].name = "w-1";
   n.train = {};
   EXPECT_THROW(
       {
         try {
-          nn::definitions(n);
-        } catch (const nn::Error& e) {
+          ad::nn::definitions(n);
+        } catch (const ad::nn::Error& e) {
           EXPECT_NE(std::string(e.what()).find("\"w-1\" cannot be used in a formula"),
                     std::string::npos)
               << e.what();
           throw;
         }
       },
-      nn::Error);
+      ad::nn::Error);
   n.weights[0].name = "E1";  // a weight named like an error
-  EXPECT_THROW(nn::definitions(n), nn::Error);
+  EXPECT_THROW(ad::nn::definitions(n), ad::nn::Error);
 }
 
 }  // namespace

@@ -17,14 +17,14 @@ using ad::graph::Explanation;
 constexpr ad::graph::PathOptions kTutorialChains{
     .max_paths = 64, .merge_unnamed = true, .fold_unit = true};
 
-nn::Network load(const std::string& name) {
-  return nn::load_network_file(std::string(AUTODIFF_SOURCE_DIR) + "/examples/" + name + ".json")
+ad::nn::Network load(const std::string& name) {
+  return ad::nn::load_network_file(std::string(AUTODIFF_SOURCE_DIR) + "/examples/" + name + ".json")
       .network;
 }
 
 TEST(NetworkExplain, EachErrorIsOneNode) {
   ad::Tape tape;
-  nn::Trainer trainer(load("tutorial2"));
+  ad::nn::Trainer trainer(load("tutorial2"));
   trainer.evaluate();
   const ad::NodeView e1 = tape.node(trainer.node("E1").index());
   EXPECT_EQ(e1.op, ad::Op::HalfSquaredError);
@@ -38,7 +38,7 @@ TEST(NetworkExplain, EachErrorIsOneNode) {
 // Mazur's figures for w5 and w1 (see tests/graph/explain_test.cpp), now from the nn's recording.
 TEST(NetworkExplain, MazurW5AndW1) {
   ad::Tape tape;
-  nn::Trainer trainer(load("tutorial2"));
+  ad::nn::Trainer trainer(load("tutorial2"));
   trainer.evaluate();
   const ad::Var w5 = trainer.node("w5"), w1 = trainer.node("w1");
   const Explanation x5 = ad::graph::explain_paths(tape, trainer.loss_var(), w5, kTutorialChains);
@@ -66,7 +66,7 @@ TEST(NetworkExplain, MazurW5AndW1) {
 // and the nn's network explain every parameter with the same paths and the same factors.
 TEST(NetworkExplain, AgreesWithTheGraphLibrarysPowExample) {
   ad::Tape nn_tape;
-  nn::Trainer trainer(load("tutorial2"));
+  ad::nn::Trainer trainer(load("tutorial2"));
   trainer.evaluate();
   for (std::size_t p = 0; p < 10; ++p) {
     const std::string name(trainer.network().parameter_name(p));
@@ -98,7 +98,7 @@ TEST(NetworkExplain, AgreesWithTheGraphLibrarysPowExample) {
 
 TEST(NetworkExplain, GraphLabelsTheErrorAndTheTotal) {
   ad::Tape tape;
-  nn::Trainer trainer(load("tutorial2"));
+  ad::nn::Trainer trainer(load("tutorial2"));
   trainer.evaluate();
   const std::string dot = ad::graph::to_dot(tape, {.outputs = {trainer.loss_var()}});
   EXPECT_NE(dot.find("E1 = ½(t − o)², t = 0.01\\n"), std::string::npos) << dot;
@@ -108,14 +108,14 @@ TEST(NetworkExplain, GraphLabelsTheErrorAndTheTotal) {
 
 // Mean squared error is 2·½(t − o)², bit for bit (t − o)² (the plain-double loss computes that).
 TEST(NetworkExplain, MseKeepsItsValues) {
-  nn::Network n = load("tutorial2");
-  n.loss = nn::Loss::Mse;
+  ad::nn::Network n = load("tutorial2");
+  n.loss = ad::nn::Loss::Mse;
   ad::Tape tape;
-  nn::Trainer trainer(n);
+  ad::nn::Trainer trainer(n);
   trainer.evaluate();
   const double o1 = trainer.node("out_o1").value(), o2 = trainer.node("out_o2").value();
   EXPECT_EQ(trainer.node("E1").value(), (0.01 - o1) * (0.01 - o1));
-  EXPECT_EQ(trainer.loss(), nn::loss(n, nn::compile(n), n.parameters()));
+  EXPECT_EQ(trainer.loss(), ad::nn::loss(n, ad::nn::compile(n), n.parameters()));
   EXPECT_EQ(trainer.node("E2").value(), (0.99 - o2) * (0.99 - o2));
 }
 

@@ -25,9 +25,9 @@ nlohmann::ordered_json valid() {
 void expect_error(const nlohmann::ordered_json& j, const std::string& place,
                   const std::string& problem) {
   try {
-    nn::parse_network_file(j.dump(), "net.json");
+    ad::nn::parse_network_file(j.dump(), "net.json");
     ADD_FAILURE() << "no error for " << place;
-  } catch (const nn::FileError& e) {
+  } catch (const ad::nn::FileError& e) {
     EXPECT_EQ(e.file, "net.json");
     EXPECT_EQ(e.place, place);
     EXPECT_NE(e.problem.find(problem), std::string::npos) << e.what();
@@ -36,7 +36,7 @@ void expect_error(const nlohmann::ordered_json& j, const std::string& place,
 }
 
 TEST(NetworkFile, ValidFileLoads) {
-  const nn::NetworkFile f = nn::parse_network_file(valid().dump(), "net.json");
+  const ad::nn::NetworkFile f = ad::nn::parse_network_file(valid().dump(), "net.json");
   EXPECT_EQ(f.network.parameter_count(), 6u);
   EXPECT_EQ(f.network.inputs, (std::vector<std::string>{"i1", "i2"}));
 }
@@ -103,9 +103,9 @@ TEST(NetworkFile, OtherMistakes) {
 
 TEST(NetworkFile, SyntaxErrorGivesLineAndColumn) {
   try {
-    nn::parse_network_file("{\n  \"inputs\": {\"i1\": 0.05,}\n}", "bad.json");
+    ad::nn::parse_network_file("{\n  \"inputs\": {\"i1\": 0.05,}\n}", "bad.json");
     ADD_FAILURE();
-  } catch (const nn::FileError& e) {
+  } catch (const ad::nn::FileError& e) {
     EXPECT_EQ(e.file, "bad.json");
     EXPECT_EQ(e.place.rfind("line 2", 0), 0u) << e.place;
     EXPECT_NE(e.problem.find("invalid JSON"), std::string::npos);
@@ -113,7 +113,7 @@ TEST(NetworkFile, SyntaxErrorGivesLineAndColumn) {
 }
 
 TEST(NetworkFile, MissingFile) {
-  EXPECT_THROW(nn::load_network_file("/nonexistent/net.json"), nn::FileError);
+  EXPECT_THROW(ad::nn::load_network_file("/nonexistent/net.json"), ad::nn::FileError);
 }
 
 TEST(NetworkFile, NothingIsHalfRun) {
@@ -123,9 +123,9 @@ TEST(NetworkFile, NothingIsHalfRun) {
   j["train"] = {"w1", "nope"};
   bool loaded = false;
   try {
-    nn::parse_network_file(j.dump(), "net.json");
+    ad::nn::parse_network_file(j.dump(), "net.json");
     loaded = true;
-  } catch (const nn::FileError&) {
+  } catch (const ad::nn::FileError&) {
   }
   EXPECT_FALSE(loaded);
 }
@@ -133,22 +133,23 @@ TEST(NetworkFile, NothingIsHalfRun) {
 TEST(NetworkFile, ShortFormIsSeededAndDeterministic) {
   const std::string text = R"({"sizes": [2, 3, 1], "seed": 5, "bias": "per_layer",
     "samples": [{"inputs": [0, 1], "targets": [1]}, {"inputs": [1, 1], "targets": [0]}]})";
-  const nn::Network a = nn::parse_network_file(text, "s.json").network;
-  const nn::Network b = nn::parse_network_file(text, "s.json").network;
+  const ad::nn::Network a = ad::nn::parse_network_file(text, "s.json").network;
+  const ad::nn::Network b = ad::nn::parse_network_file(text, "s.json").network;
   EXPECT_EQ(a.parameters(), b.parameters());
   EXPECT_EQ(a.weights.size(), 9u);
   EXPECT_EQ(a.biases.size(), 2u);
   EXPECT_EQ(a.samples.size(), 2u);
   for (const auto& w : a.weights) EXPECT_LE(std::abs(w.value), 1.0);
-  const nn::Network c = nn::parse_network_file(R"({"sizes": [2, 3, 1], "seed": 6,
+  const ad::nn::Network c = ad::nn::parse_network_file(R"({"sizes": [2, 3, 1], "seed": 6,
     "samples": [{"inputs": [0, 1], "targets": [1]}]})",
-                                               "s.json")
-                            .network;
+                                                       "s.json")
+                                .network;
   EXPECT_NE(a.weights[0].value, c.weights[0].value);
   try {
-    nn::parse_network_file(R"({"sizes": [2, 1], "inputs": [1, 2, 3], "targets": [1]})", "s.json");
+    ad::nn::parse_network_file(R"({"sizes": [2, 1], "inputs": [1, 2, 3], "targets": [1]})",
+                               "s.json");
     ADD_FAILURE();
-  } catch (const nn::FileError& e) {
+  } catch (const ad::nn::FileError& e) {
     EXPECT_EQ(e.place, "/inputs");
     EXPECT_NE(e.problem.find("expected 2 inputs"), std::string::npos) << e.what();
   }

@@ -14,14 +14,16 @@ std::string example(const std::string& name) {
   return std::string(AUTODIFF_SOURCE_DIR) + "/examples/" + name + ".json";
 }
 
-nn::Network load(const std::string& name) { return nn::load_network_file(example(name)).network; }
+ad::nn::Network load(const std::string& name) {
+  return ad::nn::load_network_file(example(name)).network;
+}
 
-void expect_gradients_agree(const nn::Network& network) {
+void expect_gradients_agree(const ad::nn::Network& network) {
   ad::Tape tape;
-  nn::Trainer trainer(network);
+  ad::nn::Trainer trainer(network);
   trainer.evaluate();
-  const auto delta = nn::delta_rule_gradients(network);
-  const auto fd = nn::finite_difference_gradients(network);
+  const auto delta = ad::nn::delta_rule_gradients(network);
+  const auto fd = ad::nn::finite_difference_gradients(network);
   ASSERT_EQ(trainer.gradients().size(), network.parameter_count());
   for (std::size_t p = 0; p < network.parameter_count(); ++p) {
     const double g = trainer.gradients()[p];
@@ -30,71 +32,73 @@ void expect_gradients_agree(const nn::Network& network) {
     EXPECT_NEAR(g, fd[p], 1e-8 * std::max(1.0, std::abs(g)));
   }
   // The plain forward pass gives the same loss.
-  EXPECT_NEAR(trainer.loss(), nn::loss(network, nn::compile(network), network.parameters()), 1e-15);
+  EXPECT_NEAR(trainer.loss(), ad::nn::loss(network, ad::nn::compile(network), network.parameters()),
+              1e-15);
 }
 
 TEST(Gradients, EngineDeltaRuleAndFiniteDifferencesAgreeOnEveryExample) {
   for (const char* name : {"tutorial1", "tutorial2", "deep", "batch"}) {
     SCOPED_TRACE(name);
-    const nn::Network network = load(name);
+    const ad::nn::Network network = load(name);
     expect_gradients_agree(network);
-    const nn::CrossCheck report = nn::cross_check(network);
+    const ad::nn::CrossCheck report = ad::nn::cross_check(network);
     EXPECT_TRUE(report.gradients_agree);
     EXPECT_EQ(report.parameters.size(), network.parameter_count());
   }
 }
 
 TEST(Gradients, DeepNetworkHasThreeHiddenLayersMixedActivationsAndPerNeuronBiases) {
-  const nn::Network deep = load("deep");
+  const ad::nn::Network deep = load("deep");
   ASSERT_EQ(deep.layers.size(), 4u);
-  EXPECT_EQ(deep.layers[0].activation, nn::Activation::Tanh);
-  EXPECT_EQ(deep.layers[2].activation, nn::Activation::Relu);
+  EXPECT_EQ(deep.layers[0].activation, ad::nn::Activation::Tanh);
+  EXPECT_EQ(deep.layers[2].activation, ad::nn::Activation::Relu);
   std::size_t neurons = 0;
   for (const auto& layer : deep.layers) neurons += layer.neurons.size();
   EXPECT_EQ(deep.biases.size(), neurons);
   // Every loss and activation, on the deep network.
-  for (nn::Loss loss : {nn::Loss::HalfSse, nn::Loss::Mse, nn::Loss::BinaryCrossEntropy})
-    for (nn::Activation a :
-         {nn::Activation::Sigmoid, nn::Activation::Tanh, nn::Activation::Identity}) {
-      nn::Network variant = deep;
+  for (ad::nn::Loss loss :
+       {ad::nn::Loss::HalfSse, ad::nn::Loss::Mse, ad::nn::Loss::BinaryCrossEntropy})
+    for (ad::nn::Activation a :
+         {ad::nn::Activation::Sigmoid, ad::nn::Activation::Tanh, ad::nn::Activation::Identity}) {
+      ad::nn::Network variant = deep;
       variant.loss = loss;
       variant.layers[1].activation = a;
-      SCOPED_TRACE(std::string(nn::to_string(loss)) + " " + std::string(nn::to_string(a)));
+      SCOPED_TRACE(std::string(ad::nn::to_string(loss)) + " " + std::string(ad::nn::to_string(a)));
       expect_gradients_agree(variant);
     }
 }
 
 TEST(Batch, LossAndGradientsAreTheMeanOverTheSamples) {
-  const nn::Network batch = load("batch");
+  const ad::nn::Network batch = load("batch");
   ASSERT_EQ(batch.samples.size(), 4u);
   ad::Tape tape;
-  nn::Trainer whole(batch);
+  ad::nn::Trainer whole(batch);
   whole.evaluate();
   const std::vector<double> batch_gradients = whole.gradients();
   const double batch_loss = whole.loss();
   double loss = 0;
   std::vector<double> mean(batch.parameter_count(), 0.0);
   for (const auto& sample : batch.samples) {
-    nn::Network one = batch;
+    ad::nn::Network one = batch;
     one.samples = {sample};
     // Reference: the delta rule and the plain loss of each sample alone.
-    const auto g = nn::delta_rule_gradients(one);
+    const auto g = ad::nn::delta_rule_gradients(one);
     for (std::size_t p = 0; p < g.size(); ++p) mean[p] += g[p] / 4;
-    loss += nn::loss(one, nn::compile(one), one.parameters()) / 4;
+    loss += ad::nn::loss(one, ad::nn::compile(one), one.parameters()) / 4;
   }
   EXPECT_NEAR(batch_loss, loss, 1e-15);
   for (std::size_t p = 0; p < mean.size(); ++p) EXPECT_NEAR(batch_gradients[p], mean[p], 1e-14);
   // Training on the batch lowers its loss (XOR).
-  nn::Trainer trainer(batch);
+  ad::nn::Trainer trainer(batch);
   trainer.train(2000);
   EXPECT_LT(trainer.evaluate(), 0.1 * batch_loss);
 }
 
 TEST(Training, AllGradientsAreTakenAtTheOldWeightsThenAllUpdated) {
-  const nn::Network mazur = load("tutorial2");
-  const auto g = nn::delta_rule_gradients(mazur);
+  const ad::nn::Network mazur = load("tutorial2");
+  const auto g = ad::nn::delta_rule_gradients(mazur);
   ad::Tape tape;
-  nn::Trainer trainer(mazur);
+  ad::nn::Trainer trainer(mazur);
   trainer.step();
   for (std::size_t p = 0; p < mazur.parameter_count(); ++p) {
     const double expected = mazur.is_bias(p) ? mazur.parameter(p) : mazur.parameter(p) - 0.5 * g[p];
@@ -104,7 +108,7 @@ TEST(Training, AllGradientsAreTakenAtTheOldWeightsThenAllUpdated) {
 
 TEST(Training, TheTapeStopsGrowingAfterTheFirstStep) {
   ad::Tape tape;
-  nn::Trainer trainer(load("tutorial2"));
+  ad::nn::Trainer trainer(load("tutorial2"));
   trainer.train(2);
   const std::size_t reserved = tape.bytes_reserved(), nodes = tape.size();
   trainer.train(100);
@@ -114,7 +118,7 @@ TEST(Training, TheTapeStopsGrowingAfterTheFirstStep) {
 
 TEST(Recording, NodesAreNamedLikeTheTutorialsAndNetInputsAreOneWeightedSum) {
   ad::Tape tape;
-  nn::Trainer trainer(load("tutorial2"));
+  ad::nn::Trainer trainer(load("tutorial2"));
   trainer.evaluate();
   // Mazur: net_h1 = w1·i1 + w2·i2 + b1 = 0.15·0.05 + 0.2·0.1 + 0.35.
   EXPECT_DOUBLE_EQ(trainer.node("net_h1").value(), 0.3775);
@@ -122,18 +126,18 @@ TEST(Recording, NodesAreNamedLikeTheTutorialsAndNetInputsAreOneWeightedSum) {
   EXPECT_EQ(tape.label(trainer.node("E_total").index()), "E_total");
   EXPECT_EQ(tape.label(trainer.node("out_o2").index()), "out_o2");
   const auto info = trainer.node_info();
-  EXPECT_EQ(info.at(trainer.node("w5").index()).role, nn::NodeRole::Parameter);
-  EXPECT_EQ(info.at(trainer.node("i1").index()).role, nn::NodeRole::Input);
+  EXPECT_EQ(info.at(trainer.node("w5").index()).role, ad::nn::NodeRole::Parameter);
+  EXPECT_EQ(info.at(trainer.node("i1").index()).role, ad::nn::NodeRole::Input);
   EXPECT_EQ(info.at(trainer.node("out_h1").index()).cluster, "hidden");
-  EXPECT_EQ(info.at(trainer.node("out_o1").index()).role, nn::NodeRole::Output);
-  EXPECT_THROW(trainer.node("net_h9"), nn::Error);
+  EXPECT_EQ(info.at(trainer.node("out_o1").index()).role, ad::nn::NodeRole::Output);
+  EXPECT_THROW(trainer.node("net_h9"), ad::nn::Error);
 }
 
 // ---- Published figures ----
 
 TEST(Lamsal, EveryPrintedFigureAgreesAtItsPrintedPrecisionAndIsTruncated) {
-  const nn::Network lamsal = load("tutorial1");
-  const auto checks = nn::check_figures(lamsal);
+  const ad::nn::Network lamsal = load("tutorial1");
+  const auto checks = ad::nn::check_figures(lamsal);
   ASSERT_EQ(checks.size(), 35u);
   for (const auto& c : checks) {
     SCOPED_TRACE(c.figure.label);
@@ -150,7 +154,7 @@ TEST(Lamsal, EveryPrintedFigureAgreesAtItsPrintedPrecisionAndIsTruncated) {
 }
 
 TEST(Mazur, FiguresBeforeTrainingAgree) {
-  const auto checks = nn::check_figures(load("tutorial2"));
+  const auto checks = ad::nn::check_figures(load("tutorial2"));
   ASSERT_EQ(checks.size(), 6u);
   EXPECT_EQ(checks[0].figure.printed, "0.75136507");
   EXPECT_TRUE(checks[0].agrees);
@@ -161,7 +165,7 @@ TEST(Mazur, FiguresBeforeTrainingAgree) {
 }
 
 TEST(Mazur, FiguresAfterTrainingAreTheTutorialsDiscrepancies) {
-  const auto checks = nn::check_figures(load("tutorial2"));
+  const auto checks = ad::nn::check_figures(load("tutorial2"));
   ASSERT_EQ(checks.size(), 6u);
   // The exact values (all gradients at the old weights, as the tutorial's text says), also
   // computed independently with plain Python floats: 0.29102777369359933 after one update;
@@ -181,38 +185,39 @@ TEST(Mazur, FiguresAfterTrainingAreTheTutorialsDiscrepancies) {
 }
 
 TEST(Mazur, WhatTheTutorialDidToGetItsTrainingFigures) {
-  const nn::Network mazur = load("tutorial2");
-  const nn::Topology topology = nn::compile(mazur);
+  const ad::nn::Network mazur = load("tutorial2");
+  const ad::nn::Topology topology = ad::nn::compile(mazur);
   // Its error after one update and its outputs after 10,000 come from updating w5..w8 first and
   // using the updated values for the hidden deltas (not what its text describes).
-  nn::Network variant = mazur;
-  nn::train_layer_by_layer(variant, 1);
-  EXPECT_NEAR(nn::loss(variant, topology, variant.parameters()), 0.291027924, 0.5e-9);
-  nn::train_layer_by_layer(variant, 9999);
-  const nn::Forward f = nn::forward(variant, topology, variant.parameters(), variant.samples[0]);
+  ad::nn::Network variant = mazur;
+  ad::nn::train_layer_by_layer(variant, 1);
+  EXPECT_NEAR(ad::nn::loss(variant, topology, variant.parameters()), 0.291027924, 0.5e-9);
+  ad::nn::train_layer_by_layer(variant, 9999);
+  const ad::nn::Forward f =
+      ad::nn::forward(variant, topology, variant.parameters(), variant.samples[0]);
   EXPECT_NEAR(f.out[topology.outputs[0]], 0.015912196, 0.5e-9);
   EXPECT_NEAR(f.out[topology.outputs[1]], 0.984065734, 0.5e-9);
   // Its error after 10,000 is the exact algorithm's error after 9,999 updates (the loss
   // computed in the 10,000th step before its update), rounded to 10 decimals.
   ad::Tape tape;
-  nn::Trainer trainer(mazur);
+  ad::nn::Trainer trainer(mazur);
   trainer.train(9999);
   EXPECT_NEAR(trainer.evaluate(), 0.0000351085, 0.5e-10);
 }
 
 TEST(Figures, TruncatingAndRounding) {
-  EXPECT_EQ(nn::as_printed(0.6010878788, 5, nn::Rounding::Truncate), "0.60108");
-  EXPECT_EQ(nn::as_printed(0.41000000000000003, 2, nn::Rounding::Truncate), "0.41");
-  EXPECT_EQ(nn::as_printed(-0.0176065, 5, nn::Rounding::Truncate), "-0.01760");
-  EXPECT_EQ(nn::as_printed(0.2983711087, 9, nn::Rounding::Round), "0.298371109");
+  EXPECT_EQ(ad::nn::as_printed(0.6010878788, 5, ad::nn::Rounding::Truncate), "0.60108");
+  EXPECT_EQ(ad::nn::as_printed(0.41000000000000003, 2, ad::nn::Rounding::Truncate), "0.41");
+  EXPECT_EQ(ad::nn::as_printed(-0.0176065, 5, ad::nn::Rounding::Truncate), "-0.01760");
+  EXPECT_EQ(ad::nn::as_printed(0.2983711087, 9, ad::nn::Rounding::Round), "0.298371109");
 }
 
 // ---- The command line's functions ----
 
 TEST(Run, JsonHasTheKeysScriptsNeed) {
-  const nn::NetworkFile file = nn::load_network_file(example("tutorial2"));
-  const nn::StepResult one = nn::run(file);
-  const nlohmann::json j = nn::to_json(one);
+  const ad::nn::NetworkFile file = ad::nn::load_network_file(example("tutorial2"));
+  const ad::nn::StepResult one = ad::nn::run(file);
+  const nlohmann::json j = ad::nn::to_json(one);
   EXPECT_EQ(j.size(), 4u);
   EXPECT_NEAR(j.at("loss").get<double>(), 0.2983711087600027, 1e-15);
   EXPECT_NEAR(j.at("outputs").at("o1").get<double>(), 0.7513650695523157, 1e-15);
@@ -221,21 +226,22 @@ TEST(Run, JsonHasTheKeysScriptsNeed) {
   EXPECT_DOUBLE_EQ(j.at("parameters_after").at("b1").get<double>(), 0.35);
   EXPECT_NEAR(j.at("parameters_after").at("w5").get<double>(), 0.4 - 0.5 * 0.08216704056423077,
               1e-15);
-  const nlohmann::json trained = nn::to_json(nn::run(file, 1));
+  const nlohmann::json trained = ad::nn::to_json(ad::nn::run(file, 1));
   EXPECT_NEAR(trained.at("loss_after").get<double>(), 0.29102777369359933, 1e-15);
   EXPECT_TRUE(trained.at("outputs_after").contains("o2"));
 }
 
 TEST(Run, BatchOutputsArePerSample) {
-  const nlohmann::json j = nn::to_json(nn::run(nn::load_network_file(example("batch"))));
+  const nlohmann::json j =
+      ad::nn::to_json(ad::nn::run(ad::nn::load_network_file(example("batch"))));
   ASSERT_TRUE(j.at("outputs").at("o1").is_array());
   EXPECT_EQ(j.at("outputs").at("o1").size(), 4u);
 }
 
 TEST(Run, ReportNamesEverySection) {
-  const nn::NetworkFile file = nn::load_network_file(example("tutorial1"));
+  const ad::nn::NetworkFile file = ad::nn::load_network_file(example("tutorial1"));
   std::ostringstream out;
-  nn::print_report(out, file, nn::run(file, 1));
+  ad::nn::print_report(out, file, ad::nn::run(file, 1));
   const std::string text = out.str();
   for (const char* part : {"Forward pass", "net_h1", "E_total", "Cross-check", "b2", "new_w1",
                            "After one gradient step", "After 1 gradient step"})
@@ -243,10 +249,10 @@ TEST(Run, ReportNamesEverySection) {
 }
 
 // One identity neuron o = w·i, as a Network built in code.
-nn::Network identity_neuron(double input, double target, double w, double learning_rate) {
-  nn::Network n;
+ad::nn::Network identity_neuron(double input, double target, double w, double learning_rate) {
+  ad::nn::Network n;
   n.inputs = {"i"};
-  n.layers = {{"output", {"o"}, nn::Activation::Identity}};
+  n.layers = {{"output", {"o"}, ad::nn::Activation::Identity}};
   n.weights = {{"w", "i", "o", w}};
   n.samples = {{{input}, {target}}};
   n.learning_rate = learning_rate;
@@ -258,11 +264,11 @@ nn::Network identity_neuron(double input, double target, double w, double learni
 // steps is ½·49^(2k), beyond the largest double first at k = 92 (see Net tests of the CLI).
 TEST(Training, ADivergingLossNamesTheStepAndTheLearningRate) {
   ad::Tape tape;
-  nn::Trainer trainer(identity_neuron(1, 1, 0, 50));
+  ad::nn::Trainer trainer(identity_neuron(1, 1, 0, 50));
   try {
     trainer.train(100);
     ADD_FAILURE() << "no exception";
-  } catch (const nn::Diverged& e) {
+  } catch (const ad::nn::Diverged& e) {
     EXPECT_EQ(e.step, 92);
     EXPECT_EQ(e.learning_rate, 50);
     EXPECT_EQ(std::string(e.what()),
@@ -276,55 +282,55 @@ TEST(Training, ADivergingLossNamesTheStepAndTheLearningRate) {
 // are finite; the first update, w = 1e300·1e10 = 1e310, is not.
 TEST(Training, AParameterThatBecomesInfiniteNamesTheStep) {
   ad::Tape tape;
-  nn::Trainer trainer(identity_neuron(1e5, 1e5, 0, 1e300));
+  ad::nn::Trainer trainer(identity_neuron(1e5, 1e5, 0, 1e300));
   try {
     trainer.train(3);
     ADD_FAILURE() << "no exception";
-  } catch (const nn::Diverged& e) {
+  } catch (const ad::nn::Diverged& e) {
     EXPECT_EQ(e.step, 1);
     EXPECT_NE(std::string(e.what()).find("at step 1 with learning rate 1e+300: w became inf"),
               std::string::npos)
         << e.what();
   }
   // The same numbers at the start are no divergence: the loss 1e616 is beyond the doubles.
-  nn::Trainer huge(identity_neuron(1e308, 0, 1e308, 0.5));
+  ad::nn::Trainer huge(identity_neuron(1e308, 0, 1e308, 0.5));
   try {
     (void)huge.evaluate();
     ADD_FAILURE() << "no exception";
-  } catch (const nn::Diverged&) {
+  } catch (const ad::nn::Diverged&) {
     ADD_FAILURE() << "no step was taken";
-  } catch (const nn::NumericError& e) {
+  } catch (const ad::nn::NumericError& e) {
     EXPECT_EQ(std::string(e.what()), "at the parameters the network starts from, the loss is inf");
   }
 }
 
 // Binary cross-entropy −(t·log(o) + (1 − t)·log(1 − o)) needs t in [0, 1] and o in (0, 1).
 TEST(Compile, BinaryCrossEntropyNeedsTargetsInTheUnitIntervalAndASigmoidOutput) {
-  nn::Network n = identity_neuron(1, 0.5, 0.5, 0.5);
-  n.layers.back().activation = nn::Activation::Sigmoid;
-  n.loss = nn::Loss::BinaryCrossEntropy;
+  ad::nn::Network n = identity_neuron(1, 0.5, 0.5, 0.5);
+  n.layers.back().activation = ad::nn::Activation::Sigmoid;
+  n.loss = ad::nn::Loss::BinaryCrossEntropy;
   n.samples.push_back({{2}, {0}});
-  EXPECT_NO_THROW(nn::compile(n));
+  EXPECT_NO_THROW(ad::nn::compile(n));
   for (const double target : {-0.25, 1.0 + 1e-12}) {
     n.samples[1].targets = {target};
     try {
-      nn::compile(n);
+      ad::nn::compile(n);
       ADD_FAILURE() << "no error for the target " << target;
-    } catch (const nn::Error& e) {
+    } catch (const ad::nn::Error& e) {
       EXPECT_EQ(e.place, "/samples/1/targets/0");
       EXPECT_NE(e.problem.find("sample 2 gives o the target"), std::string::npos) << e.what();
     }
   }
   n.samples[1].targets = {1};
-  for (const nn::Activation a :
-       {nn::Activation::Identity, nn::Activation::Relu, nn::Activation::Tanh}) {
+  for (const ad::nn::Activation a :
+       {ad::nn::Activation::Identity, ad::nn::Activation::Relu, ad::nn::Activation::Tanh}) {
     n.layers.back().activation = a;
     try {
-      nn::compile(n);
-      ADD_FAILURE() << "no error for " << nn::to_string(a);
-    } catch (const nn::Error& e) {
+      ad::nn::compile(n);
+      ADD_FAILURE() << "no error for " << ad::nn::to_string(a);
+    } catch (const ad::nn::Error& e) {
       EXPECT_EQ(e.place, "/layers/0/activation");
-      EXPECT_NE(e.problem.find(std::string(nn::to_string(a)) + ", cannot guarantee"),
+      EXPECT_NE(e.problem.find(std::string(ad::nn::to_string(a)) + ", cannot guarantee"),
                 std::string::npos)
           << e.what();
     }
@@ -335,16 +341,16 @@ TEST(Compile, BinaryCrossEntropyNeedsTargetsInTheUnitIntervalAndASigmoidOutput) 
 // the error names the second sample; after a step it is the divergence it is.
 TEST(Training, ASaturatedSigmoidUnderBinaryCrossEntropyNamesTheOutputAndTheSample) {
   ASSERT_EQ(1 / (1 + std::exp(-40.0)), 1.0);
-  nn::Network n = identity_neuron(0.5, 0, 1, 0.5);
-  n.layers.back().activation = nn::Activation::Sigmoid;
-  n.loss = nn::Loss::BinaryCrossEntropy;
+  ad::nn::Network n = identity_neuron(0.5, 0, 1, 0.5);
+  n.layers.back().activation = ad::nn::Activation::Sigmoid;
+  n.loss = ad::nn::Loss::BinaryCrossEntropy;
   n.samples.push_back({{40}, {0}});
   ad::Tape tape;
-  nn::Trainer trainer(n);
+  ad::nn::Trainer trainer(n);
   try {
     (void)trainer.evaluate();
     ADD_FAILURE() << "no exception";
-  } catch (const nn::NumericError& e) {
+  } catch (const ad::nn::NumericError& e) {
     EXPECT_EQ(std::string(e.what()),
               "at the parameters the network starts from, the output o of sample 2 is 1, which "
               "binary cross-entropy cannot take: it needs outputs strictly between 0 and 1 "

@@ -2,7 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "autodiff/cli/command.hpp"
+#include "cli/command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
       "differentiation.\nRun 'autodiff SUBCOMMAND --help' for each subcommand.",
       "autodiff"};
   // Set before the subcommands are added: each copies it.
-  app.footer(autodiff_cli::expression_help() + "\n\n" + autodiff_cli::kExitStatusHelp);
+  app.footer(ad::cli::expression_help() + "\n\n" + ad::cli::kExitStatusHelp);
   app.require_subcommand(1);
   add_grad_command(app);
   add_check_command(app);
@@ -21,10 +21,10 @@ int main(int argc, char** argv) {
     return e.get_exit_code();  // a subcommand failed and said why
   } catch (const CLI::ParseError& e) {
     const int status = app.exit(e);
-    return status == 0 ? 0 : autodiff_cli::kUsage;
+    return status == 0 ? 0 : ad::cli::kUsage;
   } catch (const std::exception& e) {
     std::cerr << "autodiff: " << e.what() << '\n';
-    return autodiff_cli::kNumeric;
+    return ad::cli::kNumeric;
   }
-  return autodiff_cli::kOk;
+  return ad::cli::kOk;
 }

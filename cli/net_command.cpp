@@ -6,14 +6,14 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "autodiff/cli/command.hpp"
-#include "autodiff/cli/net_check.hpp"
 #include "autodiff/graph/graph.hpp"
+#include "cli/command.hpp"
+#include "cli/net_check.hpp"
 #include "nn/report.hpp"
 
 namespace {
 
-using namespace autodiff_cli;
+using namespace ad::cli;
 
 struct NetOptions {
   std::string file;
@@ -26,24 +26,24 @@ struct NetOptions {
   double tolerance = 1e-6;
 };
 
-ad::graph::Role role(nn::NodeRole r) {
+ad::graph::Role role(ad::nn::NodeRole r) {
   switch (r) {
-    case nn::NodeRole::Input:
+    case ad::nn::NodeRole::Input:
       return ad::graph::Role::Input;
-    case nn::NodeRole::Parameter:
+    case ad::nn::NodeRole::Parameter:
       return ad::graph::Role::Parameter;
-    case nn::NodeRole::Hidden:
+    case ad::nn::NodeRole::Hidden:
       return ad::graph::Role::Hidden;
-    case nn::NodeRole::Output:
+    case ad::nn::NodeRole::Output:
       return ad::graph::Role::Output;
   }
   return ad::graph::Role::Auto;
 }
 
 // Records the network's first forward pass and writes its graph and/or explains a parameter.
-void graph_outputs(const NetOptions& options, const nn::NetworkFile& file,
-                   const nn::StepResult& result, std::string& explanation) {
-  const nn::Network& network = file.network;
+void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
+                   const ad::nn::StepResult& result, std::string& explanation) {
+  const ad::nn::Network& network = file.network;
   std::size_t explained = network.parameter_count();
   if (!options.explain.empty()) {
     std::vector<std::string> names;
@@ -53,13 +53,13 @@ void graph_outputs(const NetOptions& options, const nn::NetworkFile& file,
     }
     if (explained == network.parameter_count()) {
       std::string message = "--explain " + options.explain + ": not a parameter of " + file.path;
-      if (const auto close = ad::expression::closest_name(options.explain, names))
+      if (const auto close = ad::expr::closest_name(options.explain, names))
         message += " (did you mean '" + *close + "'?)";
       fail(kUsage, message);
     }
   }
   ad::Tape tape;
-  nn::Trainer trainer(network);
+  ad::nn::Trainer trainer(network);
   trainer.evaluate();
   if (!options.dot.empty()) {
     ad::graph::DotOptions dot;
@@ -90,35 +90,35 @@ void graph_outputs(const NetOptions& options, const nn::NetworkFile& file,
 }
 
 void run_net(const NetOptions& options) {
-  nn::NetworkFile file;
+  ad::nn::NetworkFile file;
   try {
-    file = nn::load_network_file(options.file);
-  } catch (const nn::FileError& e) {
+    file = ad::nn::load_network_file(options.file);
+  } catch (const ad::nn::FileError& e) {
     fail(e.problem == "cannot open the file" ? kFile : kUsage, e.what());
   }
   require_tolerance(options.tolerance);
-  nn::StepResult result;
+  ad::nn::StepResult result;
   std::string explanation;
   std::ostringstream checks_text;
   DerivationChecks checks;
   try {
-    result = nn::run(file, options.steps);
+    result = ad::nn::run(file, options.steps);
     graph_outputs(options, file, result, explanation);
     if (!options.checks.empty())
       checks = check_derivations(file.network, options.checks, options.tolerance, options.precision,
                                  checks_text);
-  } catch (const nn::Error& e) {
+  } catch (const ad::nn::Error& e) {
     fail(kUsage, file.path + ": " + e.what());
   } catch (const ad::Error& e) {
     fail(kNumeric, file.path + ": " + e.what());
   }
   if (options.json) {
-    nlohmann::json out = nn::to_json(result);
+    nlohmann::json out = ad::nn::to_json(result);
     if (!options.explain.empty()) out["explanation"] = explanation;
     if (!options.checks.empty()) out["checks"] = checks.json;
     std::cout << out.dump(2) << '\n';
   } else {
-    nn::print_report(std::cout, file, result);
+    ad::nn::print_report(std::cout, file, result);
     if (!explanation.empty()) std::cout << '\n' << explanation;
     std::cout << checks_text.str();
   }

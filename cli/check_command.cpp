@@ -21,15 +21,15 @@
 #include <sstream>
 #include <tuple>
 
-#include "autodiff/cli/command.hpp"
-#include "autodiff/cli/judgement.hpp"
 #include "autodiff/expression/definitions.hpp"
 #include "autodiff/expression/diagnosis.hpp"
+#include "cli/command.hpp"
+#include "cli/judgement.hpp"
 
 namespace {
 
-using namespace autodiff_cli;
-namespace ex = ad::expression;
+using namespace ad::cli;
+namespace ex = ad::expr;
 using nlohmann::json;
 
 struct CheckOptions {

@@ -1,13 +1,13 @@
-#include "autodiff/cli/judgement.hpp"
+#include "cli/judgement.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "autodiff/cli/command.hpp"
+#include "cli/command.hpp"
 
-namespace autodiff_cli {
+namespace ad::cli {
 
-namespace ex = ad::expression;
+namespace ex = ad::expr;
 using nlohmann::json;
 
 Judgement judge(std::string name, double engine, double engine_error,
@@ -116,4 +116,4 @@ json to_json(const Judgement& j) {
   return row;
 }
 
-}  // namespace autodiff_cli
+}  // namespace ad::cli

@@ -4,13 +4,13 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "autodiff/cli/command.hpp"
 #include "autodiff/graph/graph.hpp"
+#include "cli/command.hpp"
 
 namespace {
 
-using namespace autodiff_cli;
-namespace ex = ad::expression;
+using namespace ad::cli;
+namespace ex = ad::expr;
 
 struct GradOptions {
   std::string expression;

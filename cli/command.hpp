@@ -8,7 +8,7 @@
 
 #include "autodiff/expression/expression.hpp"
 
-namespace autodiff_cli {
+namespace ad::cli {
 
 // The program's exit statuses (also in --help and the README).
 enum ExitStatus : int {
@@ -36,24 +36,24 @@ std::string format(double x, int precision);
 
 // "x=1.5,y=-2" -> {x: 1.5, y: -2}. A value may be any expression without variables (1/3,
 // 2^-10, -sqrt(2)). Ends the subcommand with kUsage on a malformed point.
-ad::expression::Values parse_point(const std::string& text, const std::string& option);
+ad::expr::Values parse_point(const std::string& text, const std::string& option);
 
 // Ends the subcommand with kUsage unless `point` gives a value to each of `variables` and to
 // nothing else, naming the missing or unknown variable.
-void require_variables(const ad::expression::Values& point,
-                       const std::vector<std::string>& variables, const std::string& option);
+void require_variables(const ad::expr::Values& point, const std::vector<std::string>& variables,
+                       const std::string& option);
 
 // Ends the subcommand with kUsage unless the verdict's tolerance T is in (0, 1): with T ≥ 1 a
 // derivative of the wrong sign could agree.
 void require_tolerance(double tolerance);
 
 // Parses an expression; a syntax error ends the subcommand with kUsage.
-ad::expression::Expression parse_or_fail(const std::string& text, const std::string& what);
+ad::expr::Expression parse_or_fail(const std::string& text, const std::string& what);
 
 // "x = 1.5, y = -2"
-std::string describe(const ad::expression::Values& point, int precision);
+std::string describe(const ad::expr::Values& point, int precision);
 
-}  // namespace autodiff_cli
+}  // namespace ad::cli
 
 void add_grad_command(CLI::App& app);
 void add_check_command(CLI::App& app);

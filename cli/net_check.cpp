@@ -1,17 +1,17 @@
-#include "autodiff/cli/net_check.hpp"
+#include "cli/net_check.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <optional>
 
-#include "autodiff/cli/command.hpp"
-#include "autodiff/cli/judgement.hpp"
 #include "autodiff/expression/definitions.hpp"
+#include "cli/command.hpp"
+#include "cli/judgement.hpp"
 #include "nn/definitions.hpp"
 
-namespace autodiff_cli {
+namespace ad::cli {
 
-namespace ex = ad::expression;
+namespace ex = ad::expr;
 using nlohmann::json;
 
 namespace {
@@ -45,42 +45,42 @@ Target target_of(const std::string& spec, bool batch) {
 }
 
 // The names of the same kind, among which writing one for another is a likely slip.
-std::vector<std::vector<std::string>> kinds(const nn::Network& network,
-                                            const std::vector<nn::Definition>& definitions) {
+std::vector<std::vector<std::string>> kinds(const ad::nn::Network& network,
+                                            const std::vector<ad::nn::Definition>& definitions) {
   std::vector<std::vector<std::string>> k(7);
   for (const auto& w : network.weights) k[0].push_back(w.name);
   for (const auto& b : network.biases) k[1].push_back(b.name);
   k[2] = network.inputs;
   for (const auto& o : network.outputs()) k[3].push_back("target_" + o);
-  for (const nn::Definition& d : definitions)
+  for (const ad::nn::Definition& d : definitions)
     k[d.name.starts_with("out_") ? 4 : d.name.starts_with("net_") ? 5 : 6].push_back(d.name);
   return k;
 }
 
 }  // namespace
 
-DerivationChecks check_derivations(const nn::Network& network,
+DerivationChecks check_derivations(const ad::nn::Network& network,
                                    const std::vector<std::string>& specs, double tolerance, int p,
                                    std::ostream& text) {
   const std::string loss = "E_total";  // of one sample; with a batch the loss is their mean
-  std::vector<nn::Definition> net_definitions;
+  std::vector<ad::nn::Definition> net_definitions;
   ex::Definitions definitions;
   try {
-    net_definitions = nn::definitions(network);
-    for (const nn::Definition& d : net_definitions) definitions.add(d.name, d.formula);
+    net_definitions = ad::nn::definitions(network);
+    for (const ad::nn::Definition& d : net_definitions) definitions.add(d.name, d.formula);
   } catch (const std::exception& e) {
     fail(kUsage,
          std::string("--check: this network's names cannot be used in formulas: ") + e.what());
   }
   const ex::Expression f = ex::Expression::parse(loss);
   const std::size_t samples = network.samples.size();
-  const double weight = nn::sample_weight(network);
+  const double weight = ad::nn::sample_weight(network);
   std::vector<ex::Values> points;
-  for (std::size_t s = 0; s < samples; ++s) points.push_back(nn::base_values(network, s));
+  for (std::size_t s = 0; s < samples; ++s) points.push_back(ad::nn::base_values(network, s));
 
   // The engine: the network recorded once, one sweep from the loss, and the rounding bounds.
   ad::Tape tape;
-  nn::Trainer trainer(network);
+  ad::nn::Trainer trainer(network);
   trainer.evaluate();
   const std::vector<double> rounding = ex::gradient_rounding(tape, trainer.loss_var());
 
@@ -136,7 +136,7 @@ DerivationChecks check_derivations(const nn::Network& network,
         for (std::size_t s = 0; s < samples; ++s) used.push_back(s);
       else
         used.push_back(row);
-      const ad::Var var = nn::sample_node(trainer, row, name);
+      const ad::Var var = ad::nn::sample_node(trainer, row, name);
       // The engine's adjoint is of the loss: a sample's E_total weighs 1/N in it.
       const double engine = tape.gradient(var) * (of_weight / weight),
                    engine_error = rounding.at(var.index()) * (of_weight / weight);
@@ -193,4 +193,4 @@ DerivationChecks check_derivations(const nn::Network& network,
   return result;
 }
 
-}  // namespace autodiff_cli
+}  // namespace ad::cli

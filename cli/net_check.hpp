@@ -10,7 +10,7 @@
 
 #include "nn/network.hpp"
 
-namespace autodiff_cli {
+namespace ad::cli {
 
 struct DerivationChecks {
   nlohmann::json json = nlohmann::json::array();
@@ -22,8 +22,8 @@ struct DerivationChecks {
 // derivative is checked once (the samples' formulas combined as the loss combines them); a
 // node's per sample. Writes the text report to `text`; ends the program with kUsage for a bad
 // spec or formula, kNumeric for a formula that cannot be evaluated.
-DerivationChecks check_derivations(const nn::Network& network,
+DerivationChecks check_derivations(const ad::nn::Network& network,
                                    const std::vector<std::string>& specs, double tolerance,
                                    int precision, std::ostream& text);
 
-}  // namespace autodiff_cli
+}  // namespace ad::cli

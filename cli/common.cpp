@@ -3,16 +3,16 @@
 #include <cstdio>
 #include <iostream>
 
-#include "autodiff/cli/command.hpp"
+#include "cli/command.hpp"
 
-namespace autodiff_cli {
+namespace ad::cli {
 
-using ad::expression::Expression;
-using ad::expression::Values;
+using ad::expr::Expression;
+using ad::expr::Values;
 
 std::string expression_help() {
   std::string functions;
-  for (const auto& f : ad::expression::functions())
+  for (const auto& f : ad::expr::functions())
     functions +=
         (functions.empty() ? "" : " ") + std::string(f.name) + (f.arity == 2 ? "(a,b)" : "");
   return "Expressions: numbers (2, 1.5, .5, 1e-3, 2.5E+4), variables (names such as x, w1, "
@@ -36,7 +36,7 @@ std::string format(double x, int precision) {
 Expression parse_or_fail(const std::string& text, const std::string& what) {
   try {
     return Expression::parse(text);
-  } catch (const ad::expression::ExpressionError& e) {
+  } catch (const ad::expr::ExpressionError& e) {
     fail(kUsage, "in " + what + ": " + e.what());
   }
 }
@@ -72,8 +72,8 @@ Values parse_point(const std::string& text, const std::string& option) {
       fail(kUsage, option + " " + text + ": the value of '" + name +
                        "' must be a number, not an expression of '" + vars.front() + "'");
     try {
-      point[name] = ad::expression::evaluate(e, {});
-    } catch (const ad::expression::ExpressionError& error) {
+      point[name] = ad::expr::evaluate(e, {});
+    } catch (const ad::expr::ExpressionError& error) {
       fail(kNumeric, "in the value of " + name + " in " + option + ": " + error.what());
     }
   }
@@ -85,7 +85,7 @@ void require_variables(const Values& point, const std::vector<std::string>& vari
   for (const auto& [name, value] : point) {
     if (std::find(variables.begin(), variables.end(), name) != variables.end()) continue;
     std::string message = option + ": '" + name + "' is not a variable of the expression";
-    if (const auto close = ad::expression::closest_name(name, variables))
+    if (const auto close = ad::expr::closest_name(name, variables))
       message += " (did you mean '" + *close + "'?)";
     else if (variables.empty())
       message += ", which has none";
@@ -111,4 +111,4 @@ std::string describe(const Values& point, int precision) {
   return text;
 }
 
-}  // namespace autodiff_cli
+}  // namespace ad::cli

@@ -11,22 +11,22 @@
 #include "autodiff/expression/diagnosis.hpp"
 #include "autodiff/expression/verdict.hpp"
 
-namespace autodiff_cli {
+namespace ad::cli {
 
 struct Judgement {
   std::string name;   // what the derivative is with respect to: "x", "w5", "out_h1"
   std::string label;  // how the report names the derivative: "d/dx" unless the caller says
   double engine = 0, engine_error = 0;
-  std::optional<ad::expression::Bounded> yours;  // none: only the engine and the FD are checked
-  std::string formula;                           // yours as written
-  std::optional<ad::expression::FiniteDifference> fd;
+  std::optional<ad::expr::Bounded> yours;  // none: only the engine and the FD are checked
+  std::string formula;                     // yours as written
+  std::optional<ad::expr::FiniteDifference> fd;
   std::string fd_missing = "every step leaves a function's domain";  // why there is no FD
   bool fd_confirms = true;  // the FD agrees with the engine within its error
-  std::optional<ad::expression::Verdict> verdict;
-  std::optional<ad::expression::WrittenPrecision> written;
+  std::optional<ad::expr::Verdict> verdict;
+  std::optional<ad::expr::WrittenPrecision> written;
   // Set by the caller when yours disagrees: the diagnosis was tried; its result.
   bool diagnosed = false;
-  std::optional<ad::expression::Diagnosis> diagnosis;
+  std::optional<ad::expr::Diagnosis> diagnosis;
   bool diagnosis_out_of_time = false;  // the search stopped at its time limit
   bool agree = false;  // yours against the engine; without yours, the FD against the engine
 
@@ -40,8 +40,8 @@ struct Judgement {
 // Judges yours (if given) against the engine and the finite difference (if any) against the
 // engine, with the tolerance T of the verdict.
 Judgement judge(std::string name, double engine, double engine_error,
-                std::optional<ad::expression::Bounded> yours, const std::string& formula,
-                std::optional<ad::expression::FiniteDifference> fd, double tolerance);
+                std::optional<ad::expr::Bounded> yours, const std::string& formula,
+                std::optional<ad::expr::FiniteDifference> fd, double tolerance);
 
 // The short report: the verdict, the likely mistake, engine, yours and the finite difference,
 // and what decided the verdict; lines are indented by two spaces.
@@ -52,4 +52,4 @@ void print(std::ostream& out, const Judgement& j, int precision);
 // finite_difference_error, finite_difference_confirms_engine, diagnosis, agree.
 nlohmann::json to_json(const Judgement& j);
 
-}  // namespace autodiff_cli
+}  // namespace ad::cli
