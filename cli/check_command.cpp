@@ -15,7 +15,6 @@
 #include <cmath>
 #include <iostream>
 #include <limits>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -23,6 +22,7 @@
 
 #include "autodiff/expression/definitions.hpp"
 #include "autodiff/expression/diagnosis.hpp"
+#include "autodiff/text.hpp"
 #include "cli/command.hpp"
 #include "cli/judgement.hpp"
 
@@ -43,12 +43,6 @@ struct CheckOptions {
   int precision = 17;
 };
 
-// |a − b| relative to the larger magnitude (0 when both are 0).
-double relative_error(double a, double b) {
-  const double scale = std::max(std::abs(a), std::abs(b));
-  return scale == 0 ? 0.0 : std::abs(a - b) / scale;
-}
-
 // A variable whose formula names a variable the expression lacks is a usage error, with the
 // closest name and a caret.
 void require_known_variables(const ex::Expression& formula, const ex::Node& node,
@@ -56,8 +50,7 @@ void require_known_variables(const ex::Expression& formula, const ex::Node& node
   if (node.kind == ex::Node::Kind::Variable &&
       std::find(variables.begin(), variables.end(), node.name) == variables.end()) {
     std::string message = "'" + node.name + "' is not a variable of the expression";
-    if (const auto close = ex::closest_name(node.name, variables))
-      message += " (did you mean '" + *close + "'?)";
+    message += ad::did_you_mean(node.name, variables);
     fail(kUsage,
          "in " + what + ": " +
              ex::UnknownVariable(message, formula.source(), node.begin, node.end - node.begin)
@@ -177,7 +170,7 @@ json diagnose(const ex::Expression& formula, const Engine& engine, const std::st
     // 0 and ±1 equal too many quantities to point at any.
     if (v == 0 || std::abs(v) == 1) return found;
     const auto match = [&](double q, const std::string& label) {
-      if (found.size() < 3 && relative_error(v, q) <= 1e-9) found.push_back(label);
+      if (found.size() < 3 && ad::relative_error(v, q) <= 1e-9) found.push_back(label);
     };
     for (const SubExpression& part : engine.parts) {
       match(part.value, "value of " + part.text);
@@ -197,12 +190,12 @@ json diagnose(const ex::Expression& formula, const Engine& engine, const std::st
   std::vector<Part> terms;
   split(formula.root(), ad::Op::Add, ad::Op::Sub, false, terms);
   text << "    your formula term by term (the terms should add up to the engine's "
-       << format(engine.gradient.at(name), p) << "):\n";
+       << ad::number(engine.gradient.at(name), p) << "):\n";
   for (const Part& term : terms) {
     const double value = ex::evaluate(formula, *term.node, point) * (term.flipped ? -1 : 1);
     const std::string term_text = (term.flipped ? "-" : "") + std::string(formula.text(*term.node));
     const json term_same = term.node->depends_on_variables() ? same_as(value) : json::array();
-    text << fit("      term " + term_text + " = " + format(value, p) + notes(term_same), width)
+    text << fit("      term " + term_text + " = " + ad::number(value, p) + notes(term_same), width)
          << '\n';
     std::vector<Part> factors;
     split(*term.node, ad::Op::Mul, ad::Op::Div, false, factors);
@@ -214,7 +207,7 @@ json diagnose(const ex::Expression& formula, const Engine& engine, const std::st
           (factor.flipped ? "1/" : "") + std::string(formula.text(*factor.node));
       const json factor_same = factor.node->depends_on_variables() ? same_as(v) : json::array();
       if (factors.size() > 1)
-        text << fit("        factor " + factor_text + " = " + format(v, p) + notes(factor_same),
+        text << fit("        factor " + factor_text + " = " + ad::number(v, p) + notes(factor_same),
                     width)
              << '\n';
       factors_json.push_back({{"text", factor_text}, {"value", v}, {"same_as", factor_same}});
@@ -242,7 +235,7 @@ json diagnose(const ex::Expression& formula, const Engine& engine, const std::st
   row("sub-expression N", "value of N", "dN/d" + name, "df/dN");
   for (const SubExpression& part : engine.parts) {
     const double derivative = part.derivative.at(name);
-    row(part.text, format(part.value, p), format(derivative, p), format(part.outer, p));
+    row(part.text, ad::number(part.value, p), ad::number(derivative, p), ad::number(part.outer, p));
     result["engine_quantities"].push_back({{"subexpression", part.text},
                                            {"value", part.value},
                                            {"derivative", derivative},
@@ -279,8 +272,7 @@ void run_check(const CheckOptions& options) {
     name.erase(name.find_last_not_of(' ') + 1);
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       std::string message = "-d " + d + ": '" + name + "' is not a variable of the expression";
-      if (const auto close = ex::closest_name(name, known))
-        message += " (did you mean '" + *close + "'?)";
+      message += ad::did_you_mean(name, known);
       fail(kUsage, message);
     }
     if (manual.contains(name)) fail(kUsage, "-d: the derivative for '" + name + "' given twice");
@@ -340,7 +332,7 @@ void run_check(const CheckOptions& options) {
                  {"checks", json::array()}};
   std::ostringstream text;
   text << "checking the derivatives of " << options.expression << " (tolerance "
-       << format(options.tolerance, 3) << ")\n";
+       << ad::number(options.tolerance, 3) << ")\n";
   for (const ex::Definition& d : definitions.all()) {
     text << "  where " << d.name << " = " << d.expression.source() << '\n';
     report["definitions"].push_back({{"name", d.name}, {"formula", d.expression.source()}});
@@ -353,8 +345,8 @@ void run_check(const CheckOptions& options) {
     const ex::Values values = definitions.values(point);  // the engine has evaluated them
     text << "\nat " << describe(point, p) << ":";
     for (const ex::Definition& d : definitions.all())
-      text << " " << d.name << " = " << format(values.at(d.name), p) << ",";
-    text << " f = " << format(engine.value, p) << '\n';
+      text << " " << d.name << " = " << ad::number(values.at(d.name), p) << ",";
+    text << " f = " << ad::number(engine.value, p) << '\n';
 
     for (const std::string& name : targets) {
       // With respect to a defined name: a finite difference in it, the base variables held.
@@ -386,10 +378,10 @@ void run_check(const CheckOptions& options) {
       row["variable"] = name;
       row["at"] = point;
       json& rel = row["relative_error"] = json::object();
-      if (mine) rel["manual_engine"] = relative_error(mine->value, j.engine);
+      if (mine) rel["manual_engine"] = ad::relative_error(mine->value, j.engine);
       if (mine && j.fd)
-        rel["manual_finite_difference"] = relative_error(mine->value, j.fd->estimate);
-      if (j.fd) rel["engine_finite_difference"] = relative_error(j.engine, j.fd->estimate);
+        rel["manual_finite_difference"] = ad::relative_error(mine->value, j.fd->estimate);
+      if (j.fd) rel["engine_finite_difference"] = ad::relative_error(j.engine, j.fd->estimate);
       if (mine && !j.agree) {
         // The factor table only with --verbose (JSON has it always: it is not read by people).
         std::ostringstream discarded;

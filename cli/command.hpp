@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "autodiff/expression/expression.hpp"
+#include "autodiff/text.hpp"
 
 namespace ad::cli {
 
@@ -30,9 +31,6 @@ std::string expression_help();
 
 // Prints "autodiff: <message>" on stderr and ends the subcommand with `status`.
 [[noreturn]] void fail(int status, const std::string& message);
-
-// x with `precision` significant digits (17 round-trips every double).
-std::string format(double x, int precision);
 
 // "x=1.5,y=-2" -> {x: 1.5, y: -2}. A value may be any expression without variables (1/3,
 // 2^-10, -sqrt(2)). Ends the subcommand with kUsage on a malformed point.

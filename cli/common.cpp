@@ -26,13 +26,6 @@ void fail(int status, const std::string& message) {
   throw CLI::RuntimeError(status);
 }
 
-std::string format(double x, int precision) {
-  if (std::isnan(x)) return "nan";
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*g", precision, x);
-  return buffer;
-}
-
 Expression parse_or_fail(const std::string& text, const std::string& what) {
   try {
     return Expression::parse(text);
@@ -85,10 +78,7 @@ void require_variables(const Values& point, const std::vector<std::string>& vari
   for (const auto& [name, value] : point) {
     if (std::find(variables.begin(), variables.end(), name) != variables.end()) continue;
     std::string message = option + ": '" + name + "' is not a variable of the expression";
-    if (const auto close = ad::expr::closest_name(name, variables))
-      message += " (did you mean '" + *close + "'?)";
-    else if (variables.empty())
-      message += ", which has none";
+    message += variables.empty() ? ", which has none" : ad::did_you_mean(name, variables);
     fail(kUsage, message);
   }
   for (const std::string& name : variables)
@@ -107,7 +97,7 @@ void require_tolerance(double tolerance) {
 std::string describe(const Values& point, int precision) {
   std::string text;
   for (const auto& [name, value] : point)
-    text += (text.empty() ? "" : ", ") + name + " = " + format(value, precision);
+    text += (text.empty() ? "" : ", ") + name + " = " + ad::number(value, precision);
   return text;
 }
 

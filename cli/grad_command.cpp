@@ -1,10 +1,10 @@
 // autodiff grad EXPR --at x=1.5,y=-2: the value and the gradient, recorded on a checked tape.
 #include <cstring>
 #include <iostream>
-#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "autodiff/graph/graph.hpp"
+#include "autodiff/text.hpp"
 #include "cli/command.hpp"
 
 namespace {
@@ -34,8 +34,7 @@ void run_grad(const GradOptions& options) {
   for (const std::string& name : names) variables.emplace(name, ad::Var(point.at(name), name));
   if (!options.explain.empty() && !variables.contains(options.explain)) {
     std::string message = "--explain " + options.explain + ": not a variable of the expression";
-    if (const auto close = ex::closest_name(options.explain, names))
-      message += " (did you mean '" + *close + "'?)";
+    message += ad::did_you_mean(options.explain, names);
     fail(kUsage, message);
   }
   ad::Var y;
@@ -104,7 +103,7 @@ void run_grad(const GradOptions& options) {
   for (const std::string& name : names) width = std::max(width, name.size() + 3);
   const auto line = [&](const std::string& label, double x) {
     std::cout << label << std::string(width - label.size(), ' ') << " = "
-              << format(x, options.precision) << '\n';
+              << ad::number(x, options.precision) << '\n';
   };
   line("value", y.value());
   for (std::size_t i = 0; i < names.size(); ++i) line("d/d" + names[i], gradient[i]);

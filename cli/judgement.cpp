@@ -47,7 +47,7 @@ void print(std::ostream& out, const Judgement& j, int p) {
       << '\n';
   if (undecided)
     out << "    this point cannot judge yours: the rounding error of the values compared (±"
-        << format(j.verdict->allowed, 2)
+        << ad::number(j.verdict->allowed, 2)
         << ") is as large as the values themselves, so a wrong sign would pass too; try "
            "another point\n";
   if (j.diagnosed)
@@ -61,18 +61,20 @@ void print(std::ostream& out, const Judgement& j, int p) {
                         const std::string& note) {
     out << "    " << label << std::string(19 - label.size(), ' ') << value << note << '\n';
   };
-  line("engine", format(j.engine, p), "");
-  if (j.yours) line("yours", format(j.yours->value, p), "   = " + j.formula);
+  line("engine", ad::number(j.engine, p), "");
+  if (j.yours) line("yours", ad::number(j.yours->value, p), "   = " + j.formula);
   if (j.fd)
-    line("finite difference", format(j.fd->estimate, p), "   (± " + format(j.fd->error, 2) + ")");
+    line("finite difference", ad::number(j.fd->estimate, p),
+         "   (± " + ad::number(j.fd->error, 2) + ")");
   else
     line("finite difference", "n/a", "   (" + j.fd_missing + ")");
   if (j.verdict)
-    line("|yours - engine|", format(j.verdict->difference, 3),
-         ", allowed " + format(j.verdict->allowed, 3));
+    line("|yours - engine|", ad::number(j.verdict->difference, 3),
+         ", allowed " + ad::number(j.verdict->allowed, 3));
   if (j.agree && j.verdict && j.verdict->limited_by_rounding)
     out << "    to within "
-        << format(j.verdict->allowed / std::max(std::abs(j.engine), std::abs(j.yours->value)), 2)
+        << ad::number(j.verdict->allowed / std::max(std::abs(j.engine), std::abs(j.yours->value)),
+                      2)
         << " (relative) only, the most rounding allows here: terms that cancel make the "
            "engine's value and yours uncertain beyond the tolerance\n";
   if (j.verdict && j.verdict->within_last_digit)

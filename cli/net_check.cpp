@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "autodiff/expression/definitions.hpp"
+#include "autodiff/text.hpp"
 #include "cli/command.hpp"
 #include "cli/judgement.hpp"
 #include "nn/definitions.hpp"
@@ -85,7 +86,7 @@ DerivationChecks check_derivations(const ad::nn::Network& network,
   const std::vector<double> rounding = ex::gradient_rounding(tape, trainer.loss_var());
 
   DerivationChecks result;
-  text << "\nYour derivatives, by the network's names (tolerance " << format(tolerance, 3)
+  text << "\nYour derivatives, by the network's names (tolerance " << ad::number(tolerance, 3)
        << "):\n";
   for (const std::string& spec : specs) {
     const auto equals = spec.find('=');
@@ -107,8 +108,7 @@ DerivationChecks check_derivations(const ad::nn::Network& network,
       std::vector<std::string> names;
       for (const auto& [n, v] : definitions.values(points[0])) names.push_back(n);
       std::string message = "--check " + spec + ": '" + name + "' is not a node of the network";
-      if (const auto close = ex::closest_name(name, names))
-        message += " (did you mean '" + *close + "'?)";
+      message += ad::did_you_mean(name, names);
       fail(kUsage, message);
     }
     const std::string what = "--check " + name;

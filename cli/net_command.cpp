@@ -2,11 +2,11 @@
 // against the delta rule and finite differences, one update, optionally N training steps, the
 // graph (--dot) and the chain rule for one parameter (--explain).
 #include <iostream>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "autodiff/graph/graph.hpp"
+#include "autodiff/text.hpp"
 #include "cli/command.hpp"
 #include "cli/net_check.hpp"
 #include "nn/report.hpp"
@@ -53,8 +53,7 @@ void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
     }
     if (explained == network.parameter_count()) {
       std::string message = "--explain " + options.explain + ": not a parameter of " + file.path;
-      if (const auto close = ad::expr::closest_name(options.explain, names))
-        message += " (did you mean '" + *close + "'?)";
+      message += ad::did_you_mean(options.explain, names);
       fail(kUsage, message);
     }
   }
@@ -72,7 +71,7 @@ void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
       for (const auto& [name, value] : result.parameters_after)
         if (name == network.parameter_name(p))
           dot.annotations[trainer.parameter_vars()[p].index()].note =
-              "after update: " + format(value, 6);
+              "after update: " + ad::number(value, 6);
     std::string message;
     if (!ad::graph::write_graph(options.dot, trainer.tape(), dot, &message))
       fail(kFile, "--dot " + options.dot + ": " + message);

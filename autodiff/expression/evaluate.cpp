@@ -3,17 +3,11 @@
 #include <cstdio>
 
 #include "autodiff/expression/expression.hpp"
+#include "autodiff/text.hpp"
 
 namespace ad::expr {
 
 namespace {
-
-std::string number(double x) {
-  if (std::isnan(x)) return "nan";  // not "-nan": the sign of a NaN means nothing here
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.17g", x);
-  return buffer;
-}
 
 // "log(-2)", "1 / 0": the operation as it was applied, for messages.
 std::string application(Op op, const std::vector<double>& operands) {
@@ -124,8 +118,7 @@ class Recorder {
     std::vector<std::string> names;
     for (const auto& [name, var] : variables_) names.push_back(name);
     std::string message = "unknown variable '" + node.name + "'";
-    if (const auto suggestion = closest_name(node.name, names))
-      message += " (did you mean '" + *suggestion + "'?)";
+    message += ad::did_you_mean(node.name, names);
     throw UnknownVariable(message, expression_.source(), node.begin, node.end - node.begin);
   }
 
@@ -166,8 +159,7 @@ double evaluate(const Expression& expression, const Node& node, const Values& va
         std::vector<std::string> names;
         for (const auto& [name, value] : values) names.push_back(name);
         std::string message = "unknown variable '" + node.name + "'";
-        if (const auto suggestion = closest_name(node.name, names))
-          message += " (did you mean '" + *suggestion + "'?)";
+        message += ad::did_you_mean(node.name, names);
         throw UnknownVariable(message, expression.source(), node.begin, node.end - node.begin);
       }
       return found->second;

@@ -122,8 +122,5 @@ struct Function {
   int arity;
 };
 const std::vector<Function>& functions();
-// The candidate closest to `name` by edit distance, if it is close enough to be a likely typo.
-std::optional<std::string> closest_name(std::string_view name,
-                                        const std::vector<std::string>& candidates);
 
 }  // namespace ad::expr

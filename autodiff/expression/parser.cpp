@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <set>
 #include <utility>
 
 #include "autodiff/expression/expression.hpp"
+#include "autodiff/text.hpp"
 
 namespace ad::expr {
 
@@ -296,14 +296,13 @@ class Parser {
     if (function == table.end()) {
       std::vector<std::string> names;
       for (const Function& f : table) names.emplace_back(f.name);
-      const auto suggestion = closest_name(name, names);
       std::string message = "unknown function " + quoted(name);
-      if (suggestion) {
-        message += " (did you mean " + quoted(*suggestion) + "?)";
-      } else {
+      const std::string suggestion = did_you_mean(name, names);
+      if (suggestion.empty()) {
         message += "; the functions are";
         for (const auto& n : names) message += " " + n;
       }
+      message += suggestion;
       fail(message, name_at);
     }
     advance();  // '('
@@ -384,39 +383,6 @@ const std::vector<Function>& functions() {
     return t;
   }();
   return table;
-}
-
-std::optional<std::string> closest_name(std::string_view name,
-                                        const std::vector<std::string>& candidates) {
-  // Levenshtein distance, one row at a time.
-  const auto distance = [](std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-      std::size_t diagonal = row[0];
-      row[0] = i;
-      for (std::size_t j = 1; j <= b.size(); ++j) {
-        const std::size_t substitution = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
-        diagonal = row[j];
-        row[j] = std::min({row[j] + 1, row[j - 1] + 1, substitution});
-      }
-    }
-    return row[b.size()];
-  };
-  std::optional<std::string> best;
-  std::size_t best_distance = 0;
-  for (const auto& candidate : candidates) {
-    const std::size_t d = distance(name, candidate);
-    if (!best || d < best_distance) {
-      best = candidate;
-      best_distance = d;
-    }
-  }
-  // A typo changes a character or two; beyond that (or half the name, or all of it: 'z' for
-  // 'x') it is another name.
-  const std::size_t limit = std::min<std::size_t>(2, std::max<std::size_t>(1, name.size() / 2));
-  if (best && best_distance <= limit && best_distance < name.size()) return best;
-  return std::nullopt;
 }
 
 }  // namespace ad::expr

@@ -320,7 +320,7 @@ struct Writer {
                                     : " × ") +
                    (markdown() ? math_number(f.value) : number(f.value));
       }
-      if (path.factors.empty()) chain = numbers = markdown() ? "1" : "1";
+      if (path.factors.empty()) chain = numbers = "1";
       if (markdown()) {
         out += "**Path " + std::to_string(p + 1) + "**: " + route + "\n\n";
         for (const Factor& f : path.factors)
