@@ -150,7 +150,7 @@ for md in "$@"; do
     }
     inside && /^ *```[ ]*$/ { inside = 0; close(dir "/block." k); marker = ""; next }
     inside { print substr($0, indent + 1) > (dir "/block." k); next }
-    /[^ ]/ { marker = ($0 ~ /^<!-- .* -->$/) ? $0 : "" }
+    /[^ ]/ { text = $0; sub(/^ +/, "", text); marker = (text ~ /^<!-- .* -->$/) ? text : "" }
     END { if (inside) print "unclosed\t" fence_line > (dir "/block.list") }' "$md"
   [[ -f $scratch/block.list ]] || continue
   while IFS=$'\t' read -r k line lang marker; do
