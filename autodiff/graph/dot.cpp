@@ -104,91 +104,61 @@ std::string node_label(const Tape& tape, const NodeView& node, const Annotation*
   return label;
 }
 
-}  // namespace
-
-Dot make_dot(const Tape& tape, const DotOptions& options) {
-  const std::vector<NodeView> nodes = tape.nodes();
-  const TapeGraph g = make_graph(nodes);
-  const std::size_t n = nodes.size();
-
-  std::vector<std::uint32_t> outputs;
-  for (const Var& v : options.outputs) {
-    tape.check(v);
-    outputs.push_back(v.index());
-  }
-  // Keep what reaches an output; with no outputs given, everything, measured from the sinks.
-  std::vector<std::uint32_t> sources = outputs;
-  if (sources.empty())
-    for (std::uint32_t v = 0; v < n; ++v)
-      if (boost::out_degree(v, g) == 0) sources.push_back(v);
-  const std::vector<std::size_t> distance = distances_from(g, sources);
+// The nodes that reach an output (every sink's ancestors when no output is given), in
+// recording order: at most max_nodes of them, nearest the outputs first; the rest are counted
+// in dot.collapsed and said in dot.warning.
+std::vector<std::uint32_t> select_nodes(const std::vector<std::size_t>& distance,
+                                        std::size_t max_nodes, Dot& dot) {
   std::vector<std::uint32_t> kept;
-  for (std::uint32_t v = 0; v < n; ++v)
+  for (std::uint32_t v = 0; v < distance.size(); ++v)
     if (distance[v] != kUnreached) kept.push_back(v);
+  if (kept.size() <= std::max<std::size_t>(max_nodes, 1)) return kept;
+  // Nearest the outputs first; at equal distance the later node (nearer in recording order).
+  std::stable_sort(kept.begin(), kept.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return distance[a] != distance[b] ? distance[a] < distance[b] : a > b;
+  });
+  const std::size_t shown = std::max<std::size_t>(max_nodes, 2) - 1;
+  dot.collapsed = kept.size() - shown;
+  kept.resize(shown);
+  std::sort(kept.begin(), kept.end());
+  dot.warning = "the graph has " + std::to_string(shown + dot.collapsed) + " nodes; showing the " +
+                std::to_string(shown) + " nearest the outputs, the other " +
+                std::to_string(dot.collapsed) + " are collapsed into one node";
+  return kept;
+}
 
-  Dot dot;
-  std::vector<bool> keep(n, false);
-  if (kept.size() > std::max<std::size_t>(options.max_nodes, 1)) {
-    // Nearest the outputs first; at equal distance the later node (nearer in recording order).
-    std::stable_sort(kept.begin(), kept.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return distance[a] != distance[b] ? distance[a] < distance[b] : a > b;
-    });
-    const std::size_t shown = std::max<std::size_t>(options.max_nodes, 2) - 1;
-    dot.collapsed = kept.size() - shown;
-    kept.resize(shown);
-    std::sort(kept.begin(), kept.end());
-    dot.warning = "the graph has " + std::to_string(shown + dot.collapsed) +
-                  " nodes; showing the " + std::to_string(shown) +
-                  " nearest the outputs, the other " + std::to_string(dot.collapsed) +
-                  " are collapsed into one node";
-  }
-  for (std::uint32_t v : kept) keep[v] = true;
-  dot.shown = kept.size();
-
-  ShownGraph shown(kept.size() + (dot.collapsed > 0 ? 1 : 0));
-  std::vector<std::size_t> vertex_of(n, kUnreached);
-  for (std::size_t k = 0; k < kept.size(); ++k) vertex_of[kept[k]] = k;
-  for (std::size_t k = 0; k < kept.size(); ++k) {
-    const NodeView& node = nodes[kept[k]];
-    const auto found = options.annotations.find(node.index);
-    const Annotation* note = found == options.annotations.end() ? nullptr : &found->second;
-    const bool is_output = std::find(outputs.begin(), outputs.end(), node.index) != outputs.end();
-    Shown& v = shown[k];
-    v.label = node_label(tape, node, note, options.precision);
-    style(v, resolve(note ? note->role : Role::Auto, node, is_output));
-    if (note) v.cluster = note->cluster;
-  }
+// The edges among the kept nodes, labelled with their local partials, and one edge from the
+// summary node into each kept node that a collapsed one feeds.
+void add_edges(const TapeGraph& g, const std::vector<std::uint32_t>& kept,
+               const std::vector<std::size_t>& distance, int precision, ShownGraph& shown) {
   const std::size_t summary = kept.size();
-  if (dot.collapsed > 0) {
-    shown[summary].label = std::to_string(dot.collapsed) + " more nodes\n(collapsed)";
-    shown[summary].shape = "box3d";
-    shown[summary].fill = "#d9d9d9";
-    shown[summary].style = "filled";
-  }
+  std::vector<std::size_t> vertex_of(distance.size(), kUnreached);
+  for (std::size_t k = 0; k < kept.size(); ++k) vertex_of[kept[k]] = k;
   std::vector<bool> summary_feeds(kept.size(), false);
   for (std::uint32_t target : kept) {
     for (const auto e : boost::make_iterator_range(boost::in_edges(target, g))) {
       const std::uint32_t source = static_cast<std::uint32_t>(boost::source(e, g));
-      if (keep[source]) {
+      if (vertex_of[source] != kUnreached) {
         boost::add_edge(vertex_of[source], vertex_of[target],
-                        ShownEdge{detail::significant(g[e].partial, options.precision)}, shown);
+                        ShownEdge{detail::significant(g[e].partial, precision)}, shown);
       } else if (distance[source] != kUnreached && !summary_feeds[vertex_of[target]]) {
         summary_feeds[vertex_of[target]] = true;  // one edge from the summary per user
         boost::add_edge(summary, vertex_of[target], ShownEdge{"…"}, shown);
       }
     }
   }
+}
 
-  std::string graph_label = options.title;
-  if (!dot.warning.empty()) graph_label += (graph_label.empty() ? "" : "\n") + dot.warning;
+// The Graphviz text: graph attributes, the clusters by vertex id, then every vertex and edge.
+std::string write_dot(const ShownGraph& shown, std::size_t kept, const std::string& label) {
   auto graph_writer = [&](std::ostream& out) {
     out << "rankdir=LR;\nnode [fontname=\"Helvetica\"];\nedge [fontname=\"Helvetica\", "
            "fontsize=10];\n";
-    if (!graph_label.empty()) out << "label=" << quoted(graph_label) << ";\nlabelloc=t;\n";
+    if (!label.empty()) out << "label=" << quoted(label) << ";\nlabelloc=t;\n";
     // Clusters list their members by vertex id; write_graphviz then writes the attributes.
     std::map<std::string, std::vector<std::size_t>> clusters;
     std::vector<std::string> order;
-    for (std::size_t k = 0; k < kept.size(); ++k) {
+    for (std::size_t k = 0; k < kept; ++k) {
       const std::string& name = shown[k].cluster;
       if (name.empty()) continue;
       if (!clusters.contains(name)) order.push_back(name);
@@ -211,7 +181,51 @@ Dot make_dot(const Tape& tape, const DotOptions& options) {
   };
   std::ostringstream out;
   boost::write_graphviz(out, shown, vertex_writer, edge_writer, graph_writer);
-  dot.text = out.str();
+  return out.str();
+}
+
+}  // namespace
+
+Dot make_dot(const Tape& tape, const DotOptions& options) {
+  const std::vector<NodeView> nodes = tape.nodes();
+  const TapeGraph g = make_graph(nodes);
+  std::vector<std::uint32_t> outputs;
+  for (const Var& v : options.outputs) {
+    tape.check(v);
+    outputs.push_back(v.index());
+  }
+  // Keep what reaches an output; with no outputs given, everything, measured from the sinks.
+  std::vector<std::uint32_t> sources = outputs;
+  if (sources.empty())
+    for (std::uint32_t v = 0; v < nodes.size(); ++v)
+      if (boost::out_degree(v, g) == 0) sources.push_back(v);
+  const std::vector<std::size_t> distance = distances_from(g, sources);
+  Dot dot;
+  const std::vector<std::uint32_t> kept = select_nodes(distance, options.max_nodes, dot);
+  dot.shown = kept.size();
+
+  ShownGraph shown(kept.size() + (dot.collapsed > 0 ? 1 : 0));
+  for (std::size_t k = 0; k < kept.size(); ++k) {
+    const NodeView& node = nodes[kept[k]];
+    const auto found = options.annotations.find(node.index);
+    const Annotation* note = found == options.annotations.end() ? nullptr : &found->second;
+    const bool is_output = std::find(outputs.begin(), outputs.end(), node.index) != outputs.end();
+    Shown& v = shown[k];
+    v.label = node_label(tape, node, note, options.precision);
+    style(v, resolve(note ? note->role : Role::Auto, node, is_output));
+    if (note) v.cluster = note->cluster;
+  }
+  if (dot.collapsed > 0) {
+    Shown& summary = shown[kept.size()];
+    summary.label = std::to_string(dot.collapsed) + " more nodes\n(collapsed)";
+    summary.shape = "box3d";
+    summary.fill = "#d9d9d9";
+    summary.style = "filled";
+  }
+  add_edges(g, kept, distance, options.precision, shown);
+  std::string label = options.title;
+  if (!dot.warning.empty()) label += (label.empty() ? "" : "\n") + dot.warning;
+  dot.text = write_dot(shown, kept.size(), label);
   return dot;
 }
 

@@ -72,19 +72,13 @@ std::vector<Step> steps(const Tape& tape, const std::vector<NodeView>& nodes, co
 
 bool is_unit(const Factor& f) { return f.symbolic == "1" && f.value == 1.0; }
 
-// The paths from output down to leaf, enumerated (at most max_paths) and counted (all).
-Explanation find_paths(const Tape& tape, const std::vector<NodeView>& nodes, const TapeGraph& g,
-                       const Var& output, const Var& leaf, const PathOptions& options) {
-  tape.check(output);
-  tape.check(leaf);
-  const std::uint32_t top = output.index(), bottom = leaf.index();
-
-  // paths[v]: the number of routes from v down to the leaf, by dynamic programming over a
-  // topological order (operands before the nodes that use them); an operand used twice by one
-  // node counts once (see Step). Exact; saturates at SIZE_MAX.
+// paths[v]: the number of routes from v down to the leaf, by dynamic programming over a
+// topological order (operands before the nodes that use them); an operand used twice by one
+// node counts once (see Step). Exact; saturates at SIZE_MAX.
+std::vector<std::size_t> count_paths(const TapeGraph& g, std::size_t size, std::uint32_t bottom) {
   std::vector<TapeGraph::vertex_descriptor> order;
   boost::topological_sort(g, std::back_inserter(order));  // users first: reverse it
-  std::vector<std::size_t> paths(nodes.size(), 0);
+  std::vector<std::size_t> paths(size, 0);
   paths[bottom] = 1;
   for (auto v = order.rbegin(); v != order.rend(); ++v) {
     std::vector<std::uint32_t> seen;
@@ -95,16 +89,22 @@ Explanation find_paths(const Tape& tape, const std::vector<NodeView>& nodes, con
       paths[*v] = saturating_add(paths[*v], paths[source]);
     }
   }
+  return paths;
+}
 
-  Explanation result{{}, false, paths[top], 0.0, 0.0};
-  // Depth-first enumeration, iterative so a deep tape cannot overflow the stack. Boost's
-  // depth_first_search visits each vertex once, so it cannot list paths; only branches with
-  // paths[v] > 0 are entered, so every branch taken ends at the leaf.
+// The first `max_paths` paths from top down to bottom, depth first. Iterative so a deep tape
+// cannot overflow the stack. Boost's depth_first_search visits each vertex once, so it cannot
+// list paths; only branches with paths[v] > 0 are entered, so every branch taken ends at the
+// leaf.
+std::vector<Path> enumerate_paths(const Tape& tape, const std::vector<NodeView>& nodes,
+                                  const TapeGraph& g, const std::vector<std::size_t>& paths,
+                                  std::uint32_t top, std::uint32_t bottom, std::size_t max_paths) {
   struct Frame {
     std::uint32_t vertex;
     std::vector<Step> steps;
     std::size_t next = 0;
   };
+  std::vector<Path> result;
   std::vector<Frame> stack;
   std::vector<Factor> factors;
   auto enter = [&](std::uint32_t v) {
@@ -116,13 +116,13 @@ Explanation find_paths(const Tape& tape, const std::vector<NodeView>& nodes, con
     stack.push_back({v, std::move(s)});
   };
   if (paths[top] > 0) enter(top);
-  while (!stack.empty() && result.paths.size() < options.max_paths) {
+  while (!stack.empty() && result.size() < max_paths) {
     Frame& frame = stack.back();
     if (frame.vertex == bottom) {
       Path path{{top}, factors, 1.0};
       for (const Factor& f : factors) path.nodes.push_back(f.to);
       for (const Factor& f : factors) path.product *= f.value;
-      result.paths.push_back(std::move(path));
+      result.push_back(std::move(path));
     }
     if (frame.vertex == bottom || frame.next == frame.steps.size()) {
       stack.pop_back();
@@ -134,52 +134,68 @@ Explanation find_paths(const Tape& tape, const std::vector<NodeView>& nodes, con
     factors.push_back({from, to, std::move(step.symbolic), step.partial, step.uses});
     enter(to);
   }
-  result.capped = result.paths.size() < result.total_paths;
+  return result;
+}
 
+// A factor into an unnamed intermediate joins the next one: the path reads name to name.
+void merge_unnamed(Path& path, const std::vector<NodeView>& nodes, std::uint32_t bottom) {
+  std::vector<Factor> merged;
+  for (Factor& f : path.factors) {
+    if (!merged.empty() && nodes[merged.back().to].name.empty() && merged.back().to != bottom) {
+      Factor& last = merged.back();
+      if (last.symbolic == "1")
+        last.symbolic = f.symbolic;
+      else if (f.symbolic != "1")
+        last.symbolic = product_operand(last.symbolic) + " · " + product_operand(f.symbolic);
+      last.value *= f.value;
+      last.to = f.to;
+      last.uses = std::max(last.uses, f.uses);
+    } else {
+      merged.push_back(std::move(f));
+    }
+  }
+  path.factors = std::move(merged);
+}
+
+// ∂E_total/∂E1 = 1 joins the next factor, ∂E_total/∂out_o1 = ∂E1/∂out_o1, as the tutorials
+// write it (a unit factor at the end joins the one before it).
+void fold_units(Path& path) {
+  std::vector<Factor> folded;
+  bool pending = false;  // the previous factor was a unit, folded into this one
+  std::uint32_t pending_from = 0;
+  for (Factor& f : path.factors) {
+    const std::uint32_t from = pending ? pending_from : f.from;
+    if (is_unit(f) && (&f != &path.factors.back() || folded.empty())) {
+      if (!pending) pending_from = f.from;
+      pending = true;
+      if (&f == &path.factors.back()) folded.push_back({from, f.to, "1", 1.0, 1});
+      continue;
+    }
+    if (is_unit(f)) {
+      folded.back().to = f.to;
+    } else {
+      f.from = from;
+      folded.push_back(std::move(f));
+    }
+    pending = false;
+  }
+  path.factors = std::move(folded);
+}
+
+// The paths from output down to leaf, enumerated (at most max_paths) and counted (all).
+Explanation find_paths(const Tape& tape, const std::vector<NodeView>& nodes, const TapeGraph& g,
+                       const Var& output, const Var& leaf, const PathOptions& options) {
+  tape.check(output);
+  tape.check(leaf);
+  const std::uint32_t top = output.index(), bottom = leaf.index();
+  const std::vector<std::size_t> paths = count_paths(g, nodes.size(), bottom);
+  Explanation result{enumerate_paths(tape, nodes, g, paths, top, bottom, options.max_paths), false,
+                     paths[top], 0.0, 0.0};
+  result.capped = result.paths.size() < result.total_paths;
   for (Path& path : result.paths) {
     result.path_sum += path.product;  // the products are kept as recorded, before any merge
-    if (options.merge_unnamed) {
-      std::vector<Factor> merged;
-      for (Factor& f : path.factors) {
-        if (!merged.empty() && nodes[merged.back().to].name.empty() && merged.back().to != bottom) {
-          Factor& last = merged.back();
-          if (last.symbolic == "1")
-            last.symbolic = f.symbolic;
-          else if (f.symbolic != "1")
-            last.symbolic = product_operand(last.symbolic) + " · " + product_operand(f.symbolic);
-          last.value *= f.value;
-          last.to = f.to;
-          last.uses = std::max(last.uses, f.uses);
-        } else {
-          merged.push_back(std::move(f));
-        }
-      }
-      path.factors = std::move(merged);
-    }
-    // ∂E_total/∂E1 = 1 joins the next factor, ∂E_total/∂out_o1 = ∂E1/∂out_o1, as the tutorials
-    // write it (a unit factor at the end joins the one before it).
-    if (options.fold_unit) {
-      std::vector<Factor> folded;
-      bool pending = false;  // the previous factor was a unit, folded into this one
-      std::uint32_t pending_from = 0;
-      for (Factor& f : path.factors) {
-        const std::uint32_t from = pending ? pending_from : f.from;
-        if (is_unit(f) && (&f != &path.factors.back() || folded.empty())) {
-          if (!pending) pending_from = f.from;
-          pending = true;
-          if (&f == &path.factors.back()) folded.push_back({from, f.to, "1", 1.0, 1});
-          continue;
-        }
-        if (is_unit(f)) {
-          folded.back().to = f.to;
-        } else {
-          f.from = from;
-          folded.push_back(std::move(f));
-        }
-        pending = false;
-      }
-      path.factors = std::move(folded);
-    }
+    if (options.merge_unnamed) merge_unnamed(path, nodes, bottom);
+    if (options.fold_unit) fold_units(path);
   }
   return result;
 }

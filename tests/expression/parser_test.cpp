@@ -190,12 +190,4 @@ TEST(Errors, TooDeepIsAnErrorNotAStackOverflow) {
   EXPECT_DOUBLE_EQ(ex::evaluate(ex::Expression::parse(long_sum), {{"x", 2}}), 1999.0);
 }
 
-TEST(Errors, ClosestNameIsATypoNotAnyName) {
-  const std::vector<std::string> names{"x", "y", "rate", "sigmoid"};
-  EXPECT_EQ(ex::closest_name("rte", names), "rate");
-  EXPECT_EQ(ex::closest_name("sigmoi", names), "sigmoid");
-  EXPECT_EQ(ex::closest_name("z", names), std::nullopt);  // one letter for another: no typo
-  EXPECT_EQ(ex::closest_name("weight", names), std::nullopt);
-}
-
 }  // namespace

@@ -1,0 +1,36 @@
+// The shared message helpers: numbers with a given count of digits, relative errors and the
+// "did you mean" suggestion, against values worked out by hand.
+#include "autodiff/text.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+namespace {
+
+TEST(Text, NumberRoundTripsAndRoundsToItsDigits) {
+  EXPECT_EQ(ad::number(0.1), "0.10000000000000001");  // 17 digits: the double nearest 0.1
+  EXPECT_EQ(std::stod(ad::number(1.0 / 3.0)), 1.0 / 3.0);
+  EXPECT_EQ(ad::number(2.0 / 3.0, 6), "0.666667");
+  EXPECT_EQ(ad::number(1e300 * 1e10), "inf");
+  EXPECT_EQ(ad::number(-std::numeric_limits<double>::quiet_NaN()), "nan");  // never "-nan"
+}
+
+TEST(Text, RelativeErrorIsToTheLargerMagnitude) {
+  EXPECT_DOUBLE_EQ(ad::relative_error(1.0, 1.5), 0.5 / 1.5);
+  EXPECT_DOUBLE_EQ(ad::relative_error(-2.0, 2.0), 2.0);
+  EXPECT_EQ(ad::relative_error(0.0, 0.0), 0.0);
+}
+
+TEST(Text, ClosestNameIsATypoNotAnyName) {
+  const std::vector<std::string> names{"x", "y", "rate", "sigmoid"};
+  EXPECT_EQ(ad::closest_name("rte", names), "rate");
+  EXPECT_EQ(ad::closest_name("sigmoi", names), "sigmoid");
+  EXPECT_EQ(ad::closest_name("z", names), std::nullopt);  // one letter for another: no typo
+  EXPECT_EQ(ad::closest_name("weight", names), std::nullopt);
+  EXPECT_EQ(ad::did_you_mean("rte", names), " (did you mean 'rate'?)");
+  EXPECT_EQ(ad::did_you_mean("weight", names), "");
+}
+
+}  // namespace
