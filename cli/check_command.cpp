@@ -244,24 +244,21 @@ json diagnose(const ex::Expression& formula, const Engine& engine, const std::st
   return result;
 }
 
-void run_check(const CheckOptions& options) {
-  const ex::Expression expression = parse_or_fail(options.expression, "the expression");
+// What the command line asks for, read and checked: the expression, the definitions, your
+// derivatives and the points, each point with the engine's account of f there.
+struct Check {
+  ex::Expression expression;
   ex::Definitions definitions;
-  for (const std::string& let : options.lets) {
-    try {
-      definitions.add(let);
-    } catch (const ex::ExpressionError& e) {
-      fail(kUsage, "--let " + let + ": " + e.what());
-    }
-  }
-  // The base variables take their values from --at; a formula may also use the defined names,
-  // and a derivative may be taken with respect to one (∂f/∂out, the base variables held).
-  const std::vector<std::string> names = definitions.base_variables({&expression});
-  std::vector<std::string> known = names;
-  for (const ex::Definition& d : definitions.all()) known.push_back(d.name);
-  if (names.empty()) fail(kUsage, "the expression has no variables: nothing to check");
-  require_tolerance(options.tolerance);
+  std::vector<std::string> names;                // the base variables, given values by --at
+  std::vector<std::string> targets;              // the derivatives to check, in order
+  std::map<std::string, ex::Expression> manual;  // yours, by variable
+  std::vector<ex::Values> points;
+  std::vector<Engine> engines;  // one per point
+};
 
+// -d NAME=FORMULA, each naming a variable or a defined name once.
+std::map<std::string, ex::Expression> read_derivatives(const CheckOptions& options,
+                                                       const std::vector<std::string>& known) {
   std::map<std::string, ex::Expression> manual;
   for (const std::string& d : options.derivatives) {
     const auto equals = d.find('=');
@@ -270,136 +267,173 @@ void run_check(const CheckOptions& options) {
     std::string name = d.substr(0, equals);
     name.erase(0, name.find_first_not_of(' '));
     name.erase(name.find_last_not_of(' ') + 1);
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
-      std::string message = "-d " + d + ": '" + name + "' is not a variable of the expression";
-      message += ad::did_you_mean(name, known);
-      fail(kUsage, message);
-    }
+    if (std::find(known.begin(), known.end(), name) == known.end())
+      fail(kUsage, "-d " + d + ": '" + name + "' is not a variable of the expression" +
+                       ad::did_you_mean(name, known));
     if (manual.contains(name)) fail(kUsage, "-d: the derivative for '" + name + "' given twice");
     const std::string what = "the derivative for " + name;
     ex::Expression formula = parse_or_fail(d.substr(equals + 1), what);
     require_known_variables(formula, formula.root(), known, what);
     manual.emplace(name, std::move(formula));
   }
-  if (manual.empty())
-    fail(kUsage, "give the derivative you worked out for at least one variable, e.g. -d " +
-                     names.front() + "='...'");
-  if (options.points.empty())
-    fail(kUsage, "give at least one point with --at, e.g. --at " + names.front() + "=1");
+  return manual;
+}
 
-  std::vector<std::string> targets = names;  // the derivatives to check, in order
-  for (const ex::Definition& d : definitions.all())
-    if (manual.contains(d.name)) targets.push_back(d.name);
-  const int p = options.precision;
-  std::vector<ex::Values> points;
-  std::vector<Engine> engines;
+Check read_check(const CheckOptions& options) {
+  Check c{parse_or_fail(options.expression, "the expression"), {}, {}, {}, {}, {}, {}};
+  for (const std::string& let : options.lets) {
+    try {
+      c.definitions.add(let);
+    } catch (const ex::ExpressionError& e) {
+      fail(kUsage, "--let " + let + ": " + e.what());
+    }
+  }
+  // The base variables take their values from --at; a formula may also use the defined names,
+  // and a derivative may be taken with respect to one (∂f/∂out, the base variables held).
+  c.names = c.definitions.base_variables({&c.expression});
+  std::vector<std::string> known = c.names;
+  for (const ex::Definition& d : c.definitions.all()) known.push_back(d.name);
+  if (c.names.empty()) fail(kUsage, "the expression has no variables: nothing to check");
+  require_tolerance(options.tolerance);
+  c.manual = read_derivatives(options, known);
+  if (c.manual.empty())
+    fail(kUsage, "give the derivative you worked out for at least one variable, e.g. -d " +
+                     c.names.front() + "='...'");
+  if (options.points.empty())
+    fail(kUsage, "give at least one point with --at, e.g. --at " + c.names.front() + "=1");
+  c.targets = c.names;
+  for (const ex::Definition& d : c.definitions.all())
+    if (c.manual.contains(d.name)) c.targets.push_back(d.name);
   for (const std::string& at : options.points) {
-    points.push_back(parse_point(at, "--at"));
-    for (const auto& [name, value] : points.back())
-      if (definitions.find(name) != nullptr)
+    c.points.push_back(parse_point(at, "--at"));
+    for (const auto& [name, value] : c.points.back())
+      if (c.definitions.find(name) != nullptr)
         fail(kUsage, "--at " + at + ": '" + name +
                          "' is defined by --let; it takes its value from its definition");
-    require_variables(points.back(), names, "--at");
-    engines.push_back(run_engine(expression, definitions, names, targets, points.back(), p));
+    require_variables(c.points.back(), c.names, "--at");
+    c.engines.push_back(run_engine(c.expression, c.definitions, c.names, c.targets, c.points.back(),
+                                   options.precision));
   }
-  // The likely mistake in a formula that disagrees, tried against the engine at every point.
-  // Per variable: the mistake found, and whether the search ran out of time.
-  std::map<std::string, std::pair<std::optional<ex::Diagnosis>, bool>> diagnoses;
-  const auto diagnosis = [&](const std::string& name) -> const auto& {
-    if (!diagnoses.contains(name)) {
+  return c;
+}
+
+// The likely mistake in a formula that disagrees, tried against the engine at every point,
+// found once per variable: the mistake, and whether the search ran out of its budget.
+class Diagnoses {
+ public:
+  Diagnoses(const Check& check, double tolerance) : check_(check), tolerance_(tolerance) {}
+  const std::pair<std::optional<ex::Diagnosis>, bool>& of(const std::string& name) {
+    if (!found_.contains(name)) {
       const auto agrees = [&](const ex::Expression& candidate) {
-        for (std::size_t i = 0; i < points.size(); ++i) {
-          const ex::Bounded yours = definitions.evaluate_bounded(candidate, points[i]);
-          if (!ex::judge(yours.value, yours.error, engines[i].gradient.at(name),
-                         engines[i].rounding.at(name), options.tolerance)
+        for (std::size_t i = 0; i < check_.points.size(); ++i) {
+          const ex::Bounded yours =
+              check_.definitions.evaluate_bounded(candidate, check_.points[i]);
+          if (!ex::judge(yours.value, yours.error, check_.engines[i].gradient.at(name),
+                         check_.engines[i].rounding.at(name), tolerance_)
                    .agree)
             return false;
         }
         return true;
       };
-      bool out_of_time = false;
-      auto found = ex::diagnose({definitions, expression, name, manual.at(name), points, {}},
-                                agrees, &out_of_time);
-      diagnoses[name] = {std::move(found), out_of_time};
+      bool out_of_budget = false;
+      auto found = ex::diagnose(
+          {check_.definitions, check_.expression, name, check_.manual.at(name), check_.points, {}},
+          agrees, &out_of_budget);
+      found_[name] = {std::move(found), out_of_budget};
     }
-    return diagnoses[name];
-  };
-  const auto program = definitions.function(expression);
-  const std::size_t width = report_width();
-  bool all_agree = true;
+    return found_[name];
+  }
+
+ private:
+  const Check& check_;
+  double tolerance_;
+  std::map<std::string, std::pair<std::optional<ex::Diagnosis>, bool>> found_;
+};
+
+// The judgement of one derivative at point i: printed to `text`, returned as a JSON row.
+json check_one(const Check& c, std::size_t i, const std::string& name, const CheckOptions& options,
+               Diagnoses& diagnoses, std::ostream& text, bool& agree) {
+  const ex::Values& point = c.points[i];
+  const Engine& engine = c.engines[i];
+  const ex::Values values = c.definitions.values(point);  // the engine has evaluated them
+  const int p = options.precision;
+  // With respect to a defined name: a finite difference in it, the base variables held.
+  ex::Values at = point;
+  if (c.definitions.find(name) != nullptr) at[name] = values.at(name);
+  const auto formula = c.manual.find(name);
+  std::optional<ex::Bounded> mine;
+  if (formula != c.manual.end()) {
+    try {
+      mine = c.definitions.evaluate_bounded(formula->second, point);
+    } catch (const ex::ExpressionError& e) {
+      fail(kNumeric, "the derivative for " + name + " at " + describe(point, p) + ": " + e.what());
+    }
+  }
+  Judgement j = judge(name, engine.gradient.at(name), engine.rounding.at(name), mine,
+                      mine ? formula->second.source() : "",
+                      ex::finite_difference(c.definitions.function(c.expression), at, name),
+                      options.tolerance);
+  if (j.wants_diagnosis()) {
+    j.diagnosed = true;
+    std::tie(j.diagnosis, j.diagnosis_out_of_time) = diagnoses.of(name);
+  }
+  agree = j.agree;
+  print(text, j, p);
+
+  json row = to_json(j);
+  row["variable"] = name;
+  row["at"] = point;
+  json& rel = row["relative_error"] = json::object();
+  if (mine) rel["manual_engine"] = ad::relative_error(mine->value, j.engine);
+  if (mine && j.fd)
+    rel["manual_finite_difference"] = ad::relative_error(mine->value, j.fd->estimate);
+  if (j.fd) rel["engine_finite_difference"] = ad::relative_error(j.engine, j.fd->estimate);
+  if (mine && !j.agree) {
+    // The factor table only with --verbose (JSON has it always: it is not read by people).
+    std::ostringstream discarded;
+    const json where = diagnose(formula->second, engine, name, values, p, report_width(),
+                                options.verbose ? text : discarded);
+    row["terms"] = where["terms"];
+    row["engine_quantities"] = where["engine_quantities"];
+  }
+  return row;
+}
+
+void run_check(const CheckOptions& options) {
+  const Check c = read_check(options);
+  const int p = options.precision;
+  Diagnoses diagnoses(c, options.tolerance);
   json report = {{"expression", options.expression},
                  {"tolerance", options.tolerance},
                  {"checks", json::array()}};
   std::ostringstream text;
   text << "checking the derivatives of " << options.expression << " (tolerance "
        << ad::number(options.tolerance, 3) << ")\n";
-  for (const ex::Definition& d : definitions.all()) {
+  for (const ex::Definition& d : c.definitions.all()) {
     text << "  where " << d.name << " = " << d.expression.source() << '\n';
     report["definitions"].push_back({{"name", d.name}, {"formula", d.expression.source()}});
   }
   std::size_t checked = 0, agreeing = 0;
-
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    const ex::Values& point = points[i];
-    const Engine& engine = engines[i];
-    const ex::Values values = definitions.values(point);  // the engine has evaluated them
-    text << "\nat " << describe(point, p) << ":";
-    for (const ex::Definition& d : definitions.all())
+  for (std::size_t i = 0; i < c.points.size(); ++i) {
+    const ex::Values values = c.definitions.values(c.points[i]);
+    text << "\nat " << describe(c.points[i], p) << ":";
+    for (const ex::Definition& d : c.definitions.all())
       text << " " << d.name << " = " << ad::number(values.at(d.name), p) << ",";
-    text << " f = " << ad::number(engine.value, p) << '\n';
-
-    for (const std::string& name : targets) {
-      // With respect to a defined name: a finite difference in it, the base variables held.
-      ex::Values at = point;
-      if (definitions.find(name) != nullptr) at[name] = values.at(name);
-      const auto formula = manual.find(name);
-      std::optional<ex::Bounded> mine;
-      if (formula != manual.end()) {
-        try {
-          mine = definitions.evaluate_bounded(formula->second, point);
-        } catch (const ex::ExpressionError& e) {
-          fail(kNumeric,
-               "the derivative for " + name + " at " + describe(point, p) + ": " + e.what());
-        }
-      }
-      Judgement j = judge(name, engine.gradient.at(name), engine.rounding.at(name), mine,
-                          mine ? formula->second.source() : "",
-                          ex::finite_difference(program, at, name), options.tolerance);
-      if (j.wants_diagnosis()) {
-        j.diagnosed = true;
-        std::tie(j.diagnosis, j.diagnosis_out_of_time) = diagnosis(name);
-      }
-      all_agree = all_agree && j.agree;
+    text << " f = " << ad::number(c.engines[i].value, p) << '\n';
+    for (const std::string& name : c.targets) {
+      bool agree = false;
+      report["checks"].push_back(check_one(c, i, name, options, diagnoses, text, agree));
       ++checked;
-      agreeing += j.agree ? 1 : 0;
-      print(text, j, p);
-
-      json row = to_json(j);
-      row["variable"] = name;
-      row["at"] = point;
-      json& rel = row["relative_error"] = json::object();
-      if (mine) rel["manual_engine"] = ad::relative_error(mine->value, j.engine);
-      if (mine && j.fd)
-        rel["manual_finite_difference"] = ad::relative_error(mine->value, j.fd->estimate);
-      if (j.fd) rel["engine_finite_difference"] = ad::relative_error(j.engine, j.fd->estimate);
-      if (mine && !j.agree) {
-        // The factor table only with --verbose (JSON has it always: it is not read by people).
-        std::ostringstream discarded;
-        const json where = diagnose(formula->second, engine, name, values, p, width,
-                                    options.verbose ? static_cast<std::ostream&>(text) : discarded);
-        row["terms"] = where["terms"];
-        row["engine_quantities"] = where["engine_quantities"];
-      }
-      report["checks"].push_back(row);
+      agreeing += agree ? 1 : 0;
     }
   }
-  report["agree"] = all_agree;
+  report["agree"] = agreeing == checked;
   text << '\n' << agreeing << " of " << checked << " checks agree\n";
   if (options.json)
     std::cout << report.dump(2) << '\n';
   else
     std::cout << text.str();
-  if (!all_agree) throw CLI::RuntimeError(kDisagree);
+  if (agreeing != checked) throw CLI::RuntimeError(kDisagree);
 }
 
 }  // namespace
