@@ -222,9 +222,9 @@ class Tape {
       return linear_slow(c, x, bias);
     const std::uint32_t epoch = epoch_;
     double* d = datum_.data + datum_size_;
-    bool ok = true;
-    const double value = sum_value(n, bias, epoch, ok, [&](std::size_t k) {
-      ok &= x[k].epoch() == epoch;
+    bool ok;
+    const double value = sum_value(n, bias, epoch, ok, [&](std::size_t k, bool& all) {
+      all &= x[k].epoch() == epoch;
       d[k] = c != nullptr ? c[k] : 1.0;
       return c != nullptr ? c[k] * x[k].value() : x[k].value();
     });
@@ -239,9 +239,9 @@ class Tape {
         [[unlikely]]
       return weighted_sum_slow(w, x, bias);
     const std::uint32_t epoch = epoch_;
-    bool ok = true;
-    const double value = sum_value(n, bias, epoch, ok, [&](std::size_t k) {
-      ok &= (w[k].epoch() == epoch) & (x[k].epoch() == epoch);
+    bool ok;
+    const double value = sum_value(n, bias, epoch, ok, [&](std::size_t k, bool& all) {
+      all &= (w[k].epoch() == epoch) & (x[k].epoch() == epoch);
       return w[k].value() * x[k].value();
     });
     if (!ok) [[unlikely]]
@@ -306,17 +306,19 @@ class Tape {
     node_limit_ = checked_ ? 0 : std::min({nodes, operands, data});
   }
   // The prologue every sum shares: its value, the terms summed left to right and the bias last,
-  // and (into ok) whether the bias belongs to `epoch`; term(k) gives the k-th term and adds its
-  // operands' test to ok.
+  // and (into ok) whether every operand belongs to `epoch`; term(k, all) gives the k-th term and
+  // adds its operands' test to all.
   template <class Term>
   static double sum_value(std::size_t n, const Var* bias, std::uint32_t epoch, bool& ok,
                           Term&& term) {
     double value = 0.0;
-    for (std::size_t k = 0; k < n; ++k) value += term(k);
+    bool all = true;
+    for (std::size_t k = 0; k < n; ++k) value += term(k, all);
     if (bias != nullptr) {
-      ok &= bias->epoch() == epoch;
+      all &= bias->epoch() == epoch;
       value += bias->value();
     }
+    ok = all;
     return value;
   }
   // Writes a sum's operand slots at the end of the operand stream (node_layout.hpp).
