@@ -78,7 +78,7 @@ void Tape::check_node(std::uint32_t index, const Position& at) const {
   if (!what.empty()) throw_checked({op, index, at, {}, y, what});
 }
 
-void Tape::throw_checked(const NotFinite& found) const {
+void Tape::throw_checked(const CheckFailure& found) const {
   if (found.op == Op::Leaf)
     throw NonFinite("checked mode: input " + std::string(found.input) + " is " +
                     number(found.value));

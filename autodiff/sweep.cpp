@@ -40,43 +40,51 @@ struct Tape::Sweep {
       s[j].adjoint += x;
   }
 
+  // Node i, of operation op, passes its adjoint g on. Its operands and data are read back from
+  // o and d as node_layout.hpp lays them out, with op known at compile time.
   template <Op op>
   [[gnu::always_inline]] void step(std::size_t i, double g) {
+    if constexpr (info(op).kind == OpKind::Sum)
+      step_sum<op>(g);
+    else
+      step_fixed<op>(i, g);
+  }
+
+  template <Op op>
+  [[gnu::always_inline]] void step_fixed(std::size_t i, double g) {
     constexpr OpKind kind = info(op).kind;
+    o -= info(op).arity;
+    d -= detail::fixed_data(op);
     if constexpr (kind == OpKind::Neg) {
-      pass(i, *--o, -g);
+      pass(i, o[0], -g);
+    } else if constexpr (kind == OpKind::Unary && datum_kind(op) == Datum::Partial) {
+      if (g != 0) pass(i, o[0], g * d[0]);
     } else if constexpr (kind == OpKind::Unary) {
-      --o;
-      --d;
-      if constexpr (datum_kind(op) == Datum::Partial) {
-        if (g != 0) pass(i, *o, g * *d);
-      } else {
-        if (g != 0) pass(i, *o, g / *d);  // the partial is 1/d, which may overflow where g/d not
-      }
+      if (g != 0) pass(i, o[0], g / d[0]);  // not g · (1/d): 1/d may overflow where g/d does not
     } else if constexpr (kind == OpKind::WithConstant || kind == OpKind::Mixed) {
-      --o;
-      --d;
       if (g != 0 || unit_partials(op))
-        pass(i, *o, g * mixed_partial(op, s[*o].value, s[i].value, *d));
-    } else if constexpr (kind == OpKind::Binary) {
-      o -= 2;
+        pass(i, o[0], g * mixed_partial(op, s[o[0]].value, s[i].value, d[0]));
+    } else {
+      static_assert(kind == OpKind::Binary);
       if (g != 0 || unit_partials(op)) {
         const BinaryPartials p = binary_partials(op, s[o[0]].value, s[o[1]].value, s[i].value);
         pass(i, o[0], g * p.a);
         pass(i, o[1], g * p.b);
       }
-    } else {
-      static_assert(kind == OpKind::Sum);
-      const detail::Sum sum(*--o, op);
-      o -= sum.slots;
-      d -= sum.data;
-      if (g == 0) return;
-      if constexpr (detail::sum_lists(op) == 1)
-        linear(sum, g);
-      else
-        weighted_sum(sum, g);
-      if (sum.bias) s[o[sum.slots - 1]].adjoint += g;
     }
+  }
+
+  template <Op op>
+  [[gnu::always_inline]] void step_sum(double g) {
+    const detail::Sum sum(*--o, op);
+    o -= sum.slots;
+    d -= sum.data;
+    if (g == 0) return;
+    if constexpr (detail::sum_lists(op) == 1)
+      linear(sum, g);
+    else
+      weighted_sum(sum, g);
+    if (sum.bias) s[o[sum.slots - 1]].adjoint += g;
   }
 
   // Σ cₖ·xₖ: ∂/∂xₖ = cₖ, the node's data.

@@ -346,7 +346,7 @@ class Tape {
   // What the checked mode found not finite: an input (op Leaf, perhaps not yet recorded) named
   // `input` whose value is `value`, or the operation at node `index`, its operands at `at`, of
   // which `what` ("gave the value inf", "has the local partial ...").
-  struct NotFinite {
+  struct CheckFailure {
     Op op;
     std::uint32_t index;
     Position at;
@@ -355,7 +355,7 @@ class Tape {
     std::string what;
   };
   // The checked mode's one throw.
-  [[noreturn]] void throw_checked(const NotFinite& found) const;
+  [[noreturn]] void throw_checked(const CheckFailure& found) const;
   // The slow paths': also the checked mode's test.
   Var finish_sum(Op op, double value, std::size_t slots, const Position& at);
   [[noreturn]] void throw_mismatch(const Var& v) const;
