@@ -1,4 +1,7 @@
-// The tape (a Wengert list) and the active scalar Var whose operations it records.
+// The tape (a Wengert list) and the active scalar Var whose operations it records: the public
+// class and its recording fast paths. The rest of its work is in record.cpp (buffers, growth,
+// epochs, names), sweep.cpp (the reverse sweep), read.cpp (node views), check.cpp (the checked
+// mode and the errors), and node_layout.hpp (how a node lies in the streams).
 //
 // Layout: four streams, each one contiguous buffer that grows by doubling and is kept across
 // clear(), so a training loop stops allocating after its first step.
@@ -26,14 +29,15 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
-#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "autodiff/error.hpp"
+#include "autodiff/node_layout.hpp"
 #include "autodiff/op.hpp"
 
 namespace ad {
@@ -77,8 +81,7 @@ class Var {
  private:
   double value_ = 0.0;
   std::uint32_t index_ = 0;
-  // kNeverRecorded, which no tape hands out (and not 0: an array of Vars that is not all zero
-  // bytes is filled with plain stores, not with `rep stos`, which is slow on some CPUs).
+  // kNeverRecorded, which no tape hands out.
   std::uint32_t epoch_ = kNeverRecorded;
 };
 
@@ -219,17 +222,12 @@ class Tape {
       return linear_slow(c, x, bias);
     const std::uint32_t epoch = epoch_;
     double* d = datum_.data + datum_size_;
-    double value = 0.0;
-    bool ok = true;
-    for (std::size_t k = 0; k < n; ++k) {
-      ok &= x[k].epoch() == epoch;
+    bool ok;
+    const double value = sum_value(n, bias, epoch, ok, [&](std::size_t k, bool& all) {
+      all &= x[k].epoch() == epoch;
       d[k] = c != nullptr ? c[k] : 1.0;
-      value += c != nullptr ? c[k] * x[k].value() : x[k].value();
-    }
-    if (bias != nullptr) {
-      ok &= bias->epoch() == epoch;
-      value += bias->value();
-    }
+      return c != nullptr ? c[k] * x[k].value() : x[k].value();
+    });
     if (!ok) [[unlikely]]
       return linear_slow(c, x, bias);
     datum_size_ += n;
@@ -241,16 +239,11 @@ class Tape {
         [[unlikely]]
       return weighted_sum_slow(w, x, bias);
     const std::uint32_t epoch = epoch_;
-    double value = 0.0;
-    bool ok = true;
-    for (std::size_t k = 0; k < n; ++k) {
-      ok &= (w[k].epoch() == epoch) & (x[k].epoch() == epoch);
-      value += w[k].value() * x[k].value();
-    }
-    if (bias != nullptr) {
-      ok &= bias->epoch() == epoch;
-      value += bias->value();
-    }
+    bool ok;
+    const double value = sum_value(n, bias, epoch, ok, [&](std::size_t k, bool& all) {
+      all &= (w[k].epoch() == epoch) & (x[k].epoch() == epoch);
+      return w[k].value() * x[k].value();
+    });
     if (!ok) [[unlikely]]
       return weighted_sum_slow(w, x, bias);
     return finish_sum(Op::WeightedSum, value, write_sum<2>(w, x, n, bias), epoch);
@@ -279,11 +272,7 @@ class Tape {
   struct Name {
     std::uint32_t node, offset, length;
   };
-  // Where a node's operands and data start, and how many operands it has.
-  struct Position {
-    std::size_t operand, datum;
-    std::uint32_t count;
-  };
+  using Position = detail::Position;
 
   // The one recording path: N operands, D data. The fast path is one compare and the stores:
   // node_limit_ is kept low enough that any node of up to two operands and one datum fits below
@@ -316,38 +305,27 @@ class Tape {
     const std::size_t data = size_ + (datum_.capacity - datum_size_);
     node_limit_ = checked_ ? 0 : std::min({nodes, operands, data});
   }
-  // Writes the operand slots of a sum of n terms over L lists of operands (linear: x; weighted
-  // sum: w and x, interleaved), then the bias and the count slot: terms·4 + strided·2 + bias.
-  // When every list is an arithmetic progression of node indices (a row of weights recorded in
-  // order, a layer's outputs), as they are in a dense layer, only each list's first index and
-  // step are written: 2·L slots however long the sum. Returns the slots written.
+  // The prologue every sum shares: its value, the terms summed left to right and the bias last,
+  // and (into ok) whether every operand belongs to `epoch`; term(k, all) gives the k-th term and
+  // adds its operands' test to all.
+  template <class Term>
+  static double sum_value(std::size_t n, const Var* bias, std::uint32_t epoch, bool& ok,
+                          Term&& term) {
+    double value = 0.0;
+    bool all = true;
+    for (std::size_t k = 0; k < n; ++k) value += term(k, all);
+    if (bias != nullptr) {
+      all &= bias->epoch() == epoch;
+      value += bias->value();
+    }
+    ok = all;
+    return value;
+  }
+  // Writes a sum's operand slots at the end of the operand stream (node_layout.hpp).
   template <std::size_t L>
   std::size_t write_sum(std::span<const Var> w, std::span<const Var> x, std::size_t n,
                         const Var* bias) {
-    std::uint32_t* o = operand_.data + operand_size_;
-    const auto list = [&](std::size_t l) { return L == 2 && l == 0 ? w : x; };
-    bool strided = n > 2;
-    std::array<std::uint32_t, L> at{}, step{};
-    for (std::size_t l = 0; l < L && strided; ++l) {
-      at[l] = list(l)[0].index();
-      step[l] = list(l)[1].index() - at[l];  // modulo 2^32, as in the sweep
-    }
-    for (std::size_t k = 1; k < n && strided; ++k)
-      for (std::size_t l = 0; l < L; ++l)
-        strided &= list(l)[k].index() == static_cast<std::uint32_t>(at[l] + k * step[l]);
-    std::size_t slots = 0;
-    if (strided) {
-      for (std::size_t l = 0; l < L; ++l) {
-        o[slots++] = at[l];
-        o[slots++] = step[l];
-      }
-    } else {
-      for (std::size_t k = 0; k < n; ++k)
-        for (std::size_t l = 0; l < L; ++l) o[slots++] = list(l)[k].index();
-    }
-    if (bias != nullptr) o[slots++] = bias->index();
-    o[slots++] = static_cast<std::uint32_t>(n << 2 | std::size_t{strided} << 1 | (bias != nullptr));
-    return slots;
+    return detail::write_sum<L>(operand_.data + operand_size_, w, x, n, bias);
   }
   // The node of a sum whose operand slots are written (the fast paths are never in checked mode).
   Var finish_sum(Op op, double value, std::size_t slots, std::uint32_t epoch) {
@@ -365,6 +343,19 @@ class Tape {
   // Where the sweep first made a gradient on x's paths non-finite, as a sentence, or "".
   std::string where_not_finite(std::uint32_t x) const;
   void check_node(std::uint32_t index, const Position& at) const;
+  // What the checked mode found not finite: an input (op Leaf, perhaps not yet recorded) named
+  // `input` whose value is `value`, or the operation at node `index`, its operands at `at`, of
+  // which `what` ("gave the value inf", "has the local partial ...").
+  struct CheckFailure {
+    Op op;
+    std::uint32_t index;
+    Position at;
+    std::string_view input;
+    double value;
+    std::string what;
+  };
+  // The checked mode's one throw.
+  [[noreturn]] void throw_checked(const CheckFailure& found) const;
   // The slow paths': also the checked mode's test.
   Var finish_sum(Op op, double value, std::size_t slots, const Position& at);
   [[noreturn]] void throw_mismatch(const Var& v) const;
@@ -374,7 +365,12 @@ class Tape {
   NodeView view(std::uint32_t index, const Position& at) const;
   // Calls f(operand's node index, ∂node/∂operand) for each operand of a node, in order.
   template <class F>
-  void for_each_operand(std::uint32_t index, const Position& at, F&& f) const;
+  void for_each_operand(std::uint32_t i, const Position& at, F&& f) const {
+    detail::for_each_operand(
+        op_.data[i], slot_.data[i].value, operand_.data + at.operand, at.count,
+        datum_.data + at.datum, [&](std::uint32_t j) { return slot_.data[j].value; }, f);
+  }
+  struct Sweep;  // the reverse sweep's state and its step per operation (sweep.cpp)
   void sweep(std::size_t last);
 
   Buffer<Slot> slot_;              // value and adjoint of each node

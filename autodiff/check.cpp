@@ -1,0 +1,158 @@
+// The tape's checks and what they throw: the checked mode, the diagnosis of a gradient that is
+// not finite, and the messages for a Var used where it does not belong.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "autodiff/tape.hpp"
+
+namespace ad {
+
+namespace {
+
+std::string number(double x) {
+  if (std::isnan(x)) return "nan";  // not "-nan": the sign of a NaN means nothing to a reader
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.17g", x);
+  return buffer;
+}
+
+}  // namespace
+
+// ---- A Var where it does not belong ----
+
+void Tape::throw_no_active_tape() {
+  throw NoActiveTape(
+      "no tape is active in this thread: create an ad::Tape (it records until it is destroyed) "
+      "before making or combining Vars");
+}
+
+void Tape::throw_mismatch(const Var& v) const {
+  if (v.epoch() == Var::kNeverRecorded)
+    throw TapeMismatch(
+        "a Var that was never recorded (default-constructed) was used in an operation");
+  const std::uint32_t block = v.epoch() / kEpochBlock;
+  const bool mine =
+      std::any_of(epoch_ranges_.begin(), epoch_ranges_.end(), [&](const EpochRange& r) {
+        return r.blocks != 0 && block >= r.first_block && block - r.first_block < r.blocks;
+      });
+  if (mine && v.epoch() < epoch_)
+    throw TapeMismatch("node #" + std::to_string(v.index()) + " (value " + number(v.value()) +
+                       ") was recorded before its tape was cleared; clear() invalidates every "
+                       "Var recorded before it: record it again");
+  throw TapeMismatch("node #" + std::to_string(v.index()) + " (value " + number(v.value()) +
+                     ") belongs to another tape than the one active in this thread; values "
+                     "of two tapes cannot be combined");
+}
+
+void detail::throw_length_mismatch(const char* what, std::size_t a, std::size_t b) {
+  throw Error(std::string(what) + ": " + std::to_string(a) + " coefficients for " +
+              std::to_string(b) + " terms");
+}
+
+// ---- The checked mode ----
+
+// A node just recorded: its value and local partials must be finite.
+void Tape::check_node(std::uint32_t index, const Position& at) const {
+  const Op op = op_.data[index];
+  const double y = slot_.data[index].value;
+  if (op == Op::Leaf) {
+    if (!std::isfinite(y)) [[unlikely]]
+      throw_checked({op, index, at, label(index), y, {}});
+    return;
+  }
+  std::string what;
+  if (!std::isfinite(y)) what = "gave the value " + number(y);
+  // A reciprocal partial 1/d is tested by its divisor, which the sweep uses: 1/d may overflow
+  // (log at a subnormal x) where the adjoint divided by d does not.
+  const bool divisor = datum_kind(op) == Datum::Divisor;
+  const double d = divisor ? datum_.data[at.datum] : 0.0;
+  for_each_operand(index, at, [&](std::uint32_t j, double partial) {
+    if (what.empty() && (divisor ? !std::isfinite(d) || d == 0 : !std::isfinite(partial)))
+      what = "has the local partial ∂/∂" + label(j) + " = " + number(partial) +
+             " (its derivative does not exist there)";
+  });
+  if (!what.empty()) throw_checked({op, index, at, {}, y, what});
+}
+
+void Tape::throw_checked(const CheckFailure& found) const {
+  if (found.op == Op::Leaf)
+    throw NonFinite("checked mode: input " + std::string(found.input) + " is " +
+                    number(found.value));
+  const NodeView node = view(found.index, found.at);
+  std::string operands;
+  for (std::size_t k = 0; k < node.operands.size(); ++k) {
+    if (k > 0) operands += ", ";
+    operands += label(node.operands[k]) + " = " + number(slot_.data[node.operands[k]].value);
+  }
+  if (info(found.op).has_constant) operands += ", c = " + number(node.constant);
+  throw NonFinite("checked mode: " + std::string(info(found.op).name) + " at node #" +
+                  std::to_string(found.index) + " " + found.what + "; operands: " + operands);
+}
+
+// ---- A gradient that is not finite ----
+
+void Tape::throw_no_gradient(const Var& x) const {
+  check(x);
+  if (x.index() >= swept_)
+    throw Error("no gradient for " + label(x.index()) +
+                ": it was recorded after the last backward(), or backward() was not called");
+  const double g = slot_.data[x.index()].adjoint;
+  std::string message = "the gradient with respect to " + label(x.index()) + " is " +
+                        (std::isnan(g) ? "NaN" : number(g));
+  const std::string where = where_not_finite(x.index());
+  if (!where.empty()) message += ": " + where;
+  if (!checked_)
+    message +=
+        "; record with Tape::Options{.checked = true} to stop at the first operation "
+        "whose value or local partial is not finite";
+  throw NonFinite(message);
+}
+
+// The node j nearest the output, among those on a path from the output to x, whose gradient is
+// not finite: every node that passes it a contribution (they are recorded after it) has a finite
+// gradient, so either one of the contributions (that gradient times a local partial) or their
+// sum went beyond the doubles, or a local partial was not finite.
+std::string Tape::where_not_finite(std::uint32_t x) const {
+  const std::vector<Position> at = positions();
+  std::vector<bool> reaches(size_, false);  // x is on the node's operand paths
+  reaches[x] = true;
+  for (std::uint32_t i = x + 1; i < size_; ++i)
+    for_each_operand(i, at[i], [&](std::uint32_t k, double) {
+      if (reaches[k]) reaches[i] = true;
+    });
+  std::size_t end = std::min(swept_, size_);  // one past the node sought
+  while (end > x && (!reaches[end - 1] || std::isfinite(slot_.data[end - 1].adjoint))) --end;
+  if (end == x) return "";
+  const auto j = static_cast<std::uint32_t>(end - 1);
+  std::string found;
+  for (std::uint32_t i = j + 1; i < size_ && found.empty(); ++i) {
+    const double g = slot_.data[i].adjoint;
+    if (!reaches[i] || g == 0) continue;  // the sweep passes nothing on from a zero gradient
+    const bool divisor = datum_kind(op_.data[i]) == Datum::Divisor;
+    for_each_operand(i, at[i], [&](std::uint32_t k, double partial) {
+      if (k != j || !found.empty()) return;
+      const double d = divisor ? datum_.data[at[i].datum] : 0.0;
+      const double passed = divisor ? g / d : g * partial;
+      if (std::isfinite(passed)) return;
+      if (divisor ? !std::isfinite(d) || d == 0 : !std::isfinite(partial))
+        found = "the local partial ∂" + label(i) + "/∂" + label(j) + " is " + number(partial) +
+                " (its derivative does not exist there)";
+      else
+        found = "the chain rule overflows at " + label(i) + ": the gradient with respect to it, " +
+                number(g) + ", times its local partial ∂/∂" + label(j) + ", " + number(partial) +
+                ", is " + number(passed) + ", beyond the largest double (" +
+                number(std::numeric_limits<double>::max()) + ")";
+    });
+  }
+  if (found.empty())
+    found = "the contributions to the gradient with respect to " + label(j) +
+            " add up beyond the largest double (" + number(std::numeric_limits<double>::max()) +
+            ")";
+  return found;
+}
+
+}  // namespace ad

@@ -1,0 +1,141 @@
+// How a node lies in the tape's streams, given its operation: how many operand slots and data it
+// takes, where they are, and what each operand's partial is. The one encoder (write_sum) and
+// decoder of that layout, used by the recorder, the sweep, the node views and the checked mode.
+//
+// A node with a fixed number of operands takes its arity in operand slots and one datum if it is
+// a unary function (its partial or divisor) or keeps a constant (x ∘ c). A sum's last operand
+// slot is its count slot (see Sum), which says how many slots come before it; a linear
+// combination also takes one datum per term, its coefficient.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "autodiff/op.hpp"
+
+namespace ad::detail {
+
+// A sum's count slot: terms << 2 | strided << 1 | bias. Its operand slots are either every
+// operand, in order (w₁, x₁, w₂, x₂, ... for a weighted sum), or, when each list of operands (x;
+// or w and x) is an arithmetic progression of node indices, each list's first index and step;
+// then the bias, if any.
+// The lists of operands a sum has: x; or w and x for a weighted sum.
+constexpr std::uint32_t sum_lists(Op op) { return op == Op::WeightedSum ? 2 : 1; }
+
+struct Sum {
+  static constexpr std::uint32_t count(std::size_t terms, bool strided, bool bias) {
+    return static_cast<std::uint32_t>(terms << 2 | std::size_t{strided} << 1 | std::size_t{bias});
+  }
+  Sum(std::uint32_t count, Op op)
+      : terms(count >> 2),
+        strided(count & 2),
+        bias(count & 1),
+        lists(sum_lists(op)),
+        slots((strided ? 2 * lists : lists * terms) + bias),
+        data(op == Op::Linear ? terms : 0) {}
+  std::uint32_t terms;
+  bool strided, bias;
+  std::uint32_t lists;
+  std::uint32_t slots;  // operand slots, the count slot excluded
+  std::uint32_t data;   // the coefficients of a linear combination
+};
+
+// Writes the operand slots of a sum of n terms over L lists of operands (linear: x; weighted sum:
+// w and x, interleaved), then the bias and the count slot, from o on. Strided when n > 2 and
+// every list is a progression (a row of weights recorded in order, a layer's outputs, as in a
+// dense layer): 2·L slots however long the sum. Returns the slots written.
+template <std::size_t L, class Operand>
+inline std::size_t write_sum(std::uint32_t* o, std::span<const Operand> w,
+                             std::span<const Operand> x, std::size_t n, const Operand* bias) {
+  const auto list = [&](std::size_t l) { return L == 2 && l == 0 ? w : x; };
+  bool strided = n > 2;
+  std::array<std::uint32_t, L> at{}, step{};
+  for (std::size_t l = 0; l < L && strided; ++l) {
+    at[l] = list(l)[0].index();
+    step[l] = list(l)[1].index() - at[l];  // modulo 2^32, as in the sweep
+  }
+  for (std::size_t k = 1; k < n && strided; ++k)
+    for (std::size_t l = 0; l < L; ++l)
+      strided &= list(l)[k].index() == static_cast<std::uint32_t>(at[l] + k * step[l]);
+  std::size_t slots = 0;
+  if (strided) {
+    for (std::size_t l = 0; l < L; ++l) {
+      o[slots++] = at[l];
+      o[slots++] = step[l];
+    }
+  } else {
+    for (std::size_t k = 0; k < n; ++k)
+      for (std::size_t l = 0; l < L; ++l) o[slots++] = list(l)[k].index();
+  }
+  if (bias != nullptr) o[slots++] = bias->index();
+  o[slots++] = Sum::count(n, strided, bias != nullptr);
+  return slots;
+}
+
+// The data a node of a fixed number of operands takes: its partial, divisor or constant.
+constexpr std::uint32_t fixed_data(Op op) {
+  return is_unary_function(op) || info(op).has_constant ? 1 : 0;
+}
+
+// Where a node's operands and data start, and how many operand slots it has (a sum's count slot
+// excluded, so that it is operand[count]).
+struct Position {
+  std::size_t operand, datum;
+  std::uint32_t count;
+};
+
+// Reads the streams backwards, one node at a time, from the ends of its operands and data.
+struct Cursor {
+  const std::uint32_t* operand;
+  const double* datum;
+  // Moves over the node's operand slots and data; returns its operand slots (as Position::count).
+  std::uint32_t step_back(Op op) {
+    if (info(op).arity == kVariadic) {
+      const Sum sum(*--operand, op);
+      operand -= sum.slots;
+      datum -= sum.data;
+      return sum.slots;
+    }
+    operand -= info(op).arity;
+    datum -= fixed_data(op);
+    return info(op).arity;
+  }
+};
+
+// Calls f(operand's node index, ∂y/∂operand) for each operand of the node y = op(...) whose
+// operand slots start at `operand` (`count` of them) and data at `datum`, in order; value(j) is
+// node j's value. The sweep computes the same partials, with the operation known at compile time.
+template <class Value, class F>
+void for_each_operand(Op op, double y, const std::uint32_t* operand, std::uint32_t count,
+                      const double* datum, Value&& value, F&& f) {
+  if (op == Op::Neg) {
+    f(operand[0], -1.0);
+  } else if (is_unary_function(op)) {
+    f(operand[0], datum_kind(op) == Datum::Divisor ? 1.0 / datum[0] : datum[0]);
+  } else if (info(op).has_constant) {
+    f(operand[0], mixed_partial(op, value(operand[0]), y, datum[0]));
+  } else if (info(op).arity == 2) {
+    const BinaryPartials p = binary_partials(op, value(operand[0]), value(operand[1]), y);
+    f(operand[0], p.a);
+    f(operand[1], p.b);
+  } else if (info(op).arity == kVariadic) {
+    const Sum sum(operand[count], op);
+    const auto term = [&](std::uint32_t k, std::uint32_t l) -> std::uint32_t {
+      return sum.strided ? operand[2 * l] + k * operand[2 * l + 1] : operand[sum.lists * k + l];
+    };
+    for (std::uint32_t k = 0; k < sum.terms; ++k) {
+      if (sum.lists == 1) {
+        f(term(k, 0), datum[k]);
+      } else {
+        const std::uint32_t w = term(k, 0), x = term(k, 1);
+        f(w, value(x));
+        f(x, value(w));
+      }
+    }
+    if (sum.bias) f(operand[sum.slots - 1], 1.0);
+  }
+}
+
+}  // namespace ad::detail
