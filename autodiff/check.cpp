@@ -8,19 +8,9 @@
 #include <vector>
 
 #include "autodiff/tape.hpp"
+#include "autodiff/text.hpp"
 
 namespace ad {
-
-namespace {
-
-std::string number(double x) {
-  if (std::isnan(x)) return "nan";  // not "-nan": the sign of a NaN means nothing to a reader
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.17g", x);
-  return buffer;
-}
-
-}  // namespace
 
 // ---- A Var where it does not belong ----
 
@@ -61,36 +51,50 @@ void Tape::check_node(std::uint32_t index, const Position& at) const {
   const double y = slot_.data[index].value;
   if (op == Op::Leaf) {
     if (!std::isfinite(y)) [[unlikely]]
-      throw_checked({op, index, at, label(index), y, {}});
+      throw_checked({op, index, at, label(index), y, {}, {}});
     return;
   }
-  std::string what;
-  if (!std::isfinite(y)) what = "gave the value " + number(y);
+  std::string reason, what;
+  if (!std::isfinite(y)) {
+    reason = "value = " + number(y);
+    what = "gave the value " + number(y);
+  }
   // A reciprocal partial 1/d is tested by its divisor, which the sweep uses: 1/d may overflow
   // (log at a subnormal x) where the adjoint divided by d does not.
   const bool divisor = datum_kind(op) == Datum::Divisor;
   const double d = divisor ? datum_.data[at.datum] : 0.0;
   for_each_operand(index, at, [&](std::uint32_t j, double partial) {
-    if (what.empty() && (divisor ? !std::isfinite(d) || d == 0 : !std::isfinite(partial)))
-      what = "has the local partial ∂/∂" + label(j) + " = " + number(partial) +
-             " (its derivative does not exist there)";
+    if (what.empty() && (divisor ? !std::isfinite(d) || d == 0 : !std::isfinite(partial))) {
+      reason = "∂/∂" + label(j) + " = " + number(partial);
+      what = "has the local partial " + reason + " (its derivative does not exist there)";
+    }
   });
-  if (!what.empty()) throw_checked({op, index, at, {}, y, what});
+  if (!what.empty()) throw_checked({op, index, at, {}, y, reason, what});
 }
 
 void Tape::throw_checked(const CheckFailure& found) const {
-  if (found.op == Op::Leaf)
-    throw NonFinite("checked mode: input " + std::string(found.input) + " is " +
-                    number(found.value));
+  ErrorContext context{{}, {}, "node #" + std::to_string(found.index), {}, found.reason};
+  if (found.op == Op::Leaf) {
+    context.reason = "value = " + number(found.value);
+    throw NonFinite(
+        "checked mode: input " + std::string(found.input) + " is " + number(found.value),
+        std::move(context));
+  }
   const NodeView node = view(found.index, found.at);
+  context.operation = info(found.op).name;
   std::string operands;
   for (std::size_t k = 0; k < node.operands.size(); ++k) {
     if (k > 0) operands += ", ";
-    operands += label(node.operands[k]) + " = " + number(slot_.data[node.operands[k]].value);
+    context.operands.push_back(slot_.data[node.operands[k]].value);
+    operands += label(node.operands[k]) + " = " + number(context.operands.back());
   }
-  if (info(found.op).has_constant) operands += ", c = " + number(node.constant);
-  throw NonFinite("checked mode: " + std::string(info(found.op).name) + " at node #" +
-                  std::to_string(found.index) + " " + found.what + "; operands: " + operands);
+  if (info(found.op).has_constant) {
+    context.operands.push_back(node.constant);
+    operands += ", c = " + number(node.constant);
+  }
+  throw NonFinite("checked mode: " + context.operation + " at " + context.place + " " + found.what +
+                      "; operands: " + operands,
+                  std::move(context));
 }
 
 // ---- A gradient that is not finite ----

@@ -131,7 +131,7 @@ Var Tape::record_slow(Op op, double y, const std::uint32_t* operands, std::uint3
 
 Var Tape::leaf(double value, std::string_view name) {
   if (checked_ && !name.empty() && !std::isfinite(value)) [[unlikely]]
-    throw_checked({Op::Leaf, 0, {}, name, value, {}});
+    throw_checked({Op::Leaf, 0, {}, name, value, {}, {}});
   const Var v = leaf(value);
   if (!name.empty()) set_name(v, name);
   return v;

@@ -352,7 +352,8 @@ class Tape {
     Position at;
     std::string_view input;
     double value;
-    std::string what;
+    std::string reason;  // "∂/∂x = inf": ErrorContext::reason
+    std::string what;    // the message's account of it
   };
   // The checked mode's one throw.
   [[noreturn]] void throw_checked(const CheckFailure& found) const;

@@ -32,8 +32,11 @@ std::string application(Op op, const std::vector<double>& operands) {
     reason = "outside the domain of " + std::string(info(node.op).name);
   else
     reason = "the result is not a finite number";
-  throw DomainError(application(node.op, operands) + " = " + number(result) + ": " + reason,
+  DomainError error(application(node.op, operands) + " = " + number(result) + ": " + reason,
                     expression.source(), node.begin, node.end - node.begin);
+  error.operation = info(node.op).name;
+  error.operands = operands;
+  throw error;
 }
 
 double operate(Op op, const std::vector<double>& x) {
@@ -129,17 +132,14 @@ class Recorder {
     for (const Operand& o : operands) values.push_back(o.value);
     const double result = operate(node.op, values);
     if (!std::isfinite(result)) throw_not_finite(expression_, node, values, result);
-    // The engine names the partial that is not finite: "... the local partial ∂/∂x = inf (...".
-    std::string detail = e.what();
-    const auto from = detail.find("local partial ");
-    const auto to = detail.find(" (", from);
-    detail = from == std::string::npos || to == std::string::npos
-                 ? ": " + detail
-                 : " (" + detail.substr(from + 14, to - from - 14) + ")";
-    if (const auto sign = detail.find("-nan"); sign != std::string::npos) detail.erase(sign, 1);
-    throw DomainError(application(node.op, values) + " = " + number(result) +
+    // The engine says which partial is not finite: "∂/∂x = inf".
+    const std::string detail = " (" + e.reason + ")";
+    DomainError error(application(node.op, values) + " = " + number(result) +
                           " has no finite derivative there" + detail,
                       expression_.source(), node.begin, node.end - node.begin);
+    error.operation = e.operation;
+    error.operands = values;
+    throw error;
   }
 
   const Expression& expression_;

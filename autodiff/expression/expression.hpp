@@ -36,11 +36,11 @@ class ExpressionError : public ad::Error {
   // offset and length are in bytes of source; the column shown counts characters.
   ExpressionError(std::string message, std::string_view source, std::size_t offset,
                   std::size_t length = 1);
-  const std::string& message() const { return message_; }
-  std::size_t column() const { return column_; }  // 1-based, in characters
+  // The message without the place: the same as `reason`.
+  const std::string& message() const { return reason; }
+  std::size_t column() const { return column_; }  // 1-based, in characters; `place` says it
 
  private:
-  std::string message_;
   std::size_t column_;
 };
 

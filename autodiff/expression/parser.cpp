@@ -344,9 +344,11 @@ void collect_variables(const Node& node, std::vector<std::string>& out) {
 
 ExpressionError::ExpressionError(std::string message, std::string_view source, std::size_t offset,
                                  std::size_t length)
-    : ad::Error(format_error(message, source, offset, length)),
-      message_(std::move(message)),
-      column_(characters(source.substr(0, std::min(offset, source.size()))) + 1) {}
+    : ad::Error(format_error(message, source, offset, length), {}),
+      column_(characters(source.substr(0, std::min(offset, source.size()))) + 1) {
+  place = "column " + std::to_string(column_);
+  reason = std::move(message);
+}
 
 bool Node::depends_on_variables() const {
   if (kind == Kind::Variable) return true;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "autodiff/var.hpp"
 
@@ -149,6 +150,39 @@ TEST(Error, CheckedModeStopsAtAnInfinitePartial) {
   ad::Var x(0.0, "x");
   expect_error<ad::NonFinite>([&] { (void)sqrt(x); },
                               {"sqrt", "local partial ∂/∂x = inf", "does not exist"});
+}
+
+// The error's fields say the same as its message, in parts, for a caller to read: d√x/dx =
+// 1/(2√x) is infinite at 0; (−2)^y's ∂/∂y = (−2)^y·ln(−2) does not exist.
+TEST(Error, CheckedModeNamesTheOperationItsOperandsAndThePlaceInFields) {
+  ad::Tape tape({.checked = true});
+  ad::Var a(1.0, "a"), x(0.0, "x");
+  try {
+    (void)sqrt(x);
+    ADD_FAILURE() << "no exception";
+  } catch (const ad::Error& e) {
+    EXPECT_EQ(e.operation, "sqrt");
+    EXPECT_EQ(e.operands, std::vector<double>{0.0});
+    EXPECT_EQ(e.place, "node #2");  // a is node #0, x node #1
+    EXPECT_EQ(e.reason, "∂/∂x = inf");
+    EXPECT_TRUE(e.file.empty());
+  }
+  ad::Var base(-2.0, "base"), y(2.0, "y");
+  try {
+    (void)pow(base, y);
+    ADD_FAILURE() << "no exception";
+  } catch (const ad::NonFinite& e) {
+    EXPECT_EQ(e.operation, "pow");
+    EXPECT_EQ(e.operands, (std::vector<double>{-2.0, 2.0}));
+    EXPECT_EQ(e.reason, "∂/∂y = nan");
+  }
+  try {
+    ad::Var z(kNaN, "z");
+    ADD_FAILURE() << "no exception";
+  } catch (const ad::NonFinite& e) {
+    EXPECT_TRUE(e.operation.empty());
+    EXPECT_EQ(e.reason, "value = nan");
+  }
 }
 
 TEST(Error, CheckedModeStopsAtANonexistentDerivative) {

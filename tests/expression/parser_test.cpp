@@ -121,6 +121,8 @@ void expect_error(const std::string& text, const std::string& message, std::size
   } catch (const ex::SyntaxError& e) {
     EXPECT_EQ(e.message(), message) << text;
     EXPECT_EQ(e.column(), column) << text;
+    EXPECT_EQ(e.reason, message) << text;  // the fields, as a caller reads them
+    EXPECT_EQ(e.place, "column " + std::to_string(column)) << text;
     EXPECT_EQ(std::string(e.what()),
               message + " at column " + std::to_string(column) + "\n  " + text + "\n  " + underline)
         << text;
