@@ -60,14 +60,14 @@ std::vector<std::vector<std::string>> kinds(const ad::nn::Network& network,
 
 }  // namespace
 
-DerivationChecks check_derivations(const ad::nn::Network& network,
+DerivationChecks check_derivations(const ad::nn::Network& network, const ad::nn::Topology& topology,
                                    const std::vector<std::string>& specs, double tolerance, int p,
                                    std::ostream& text) {
   const std::string loss = "E_total";  // of one sample; with a batch the loss is their mean
   std::vector<ad::nn::Definition> net_definitions;
   ex::Definitions definitions;
   try {
-    net_definitions = ad::nn::definitions(network);
+    net_definitions = ad::nn::definitions(network, topology);
     for (const ad::nn::Definition& d : net_definitions) definitions.add(d.name, d.formula);
   } catch (const std::exception& e) {
     fail(kUsage,
@@ -81,7 +81,7 @@ DerivationChecks check_derivations(const ad::nn::Network& network,
 
   // The engine: the network recorded once, one sweep from the loss, and the rounding bounds.
   ad::Tape tape;
-  ad::nn::Trainer trainer(network);
+  ad::nn::Trainer trainer(network, topology);
   trainer.evaluate();
   const std::vector<double> rounding = ex::gradient_rounding(tape, trainer.loss_var());
 

@@ -5,11 +5,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "autodiff/error.hpp"
 #include "autodiff/graph/graph.hpp"
 #include "autodiff/text.hpp"
 #include "cli/command.hpp"
 #include "cli/net_check.hpp"
 #include "nn/report.hpp"
+#include "nn/trainer.hpp"
 
 namespace {
 
@@ -58,7 +60,7 @@ void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
     }
   }
   ad::Tape tape;
-  ad::nn::Trainer trainer(network);
+  ad::nn::Trainer trainer(network, file.topology);
   trainer.evaluate();
   if (!options.dot.empty()) {
     ad::graph::DotOptions dot;
@@ -92,8 +94,10 @@ void run_net(const NetOptions& options) {
   ad::nn::NetworkFile file;
   try {
     file = ad::nn::load_network_file(options.file);
+  } catch (const ad::IoError& e) {
+    fail(kFile, e.what());
   } catch (const ad::nn::FileError& e) {
-    fail(e.problem == "cannot open the file" ? kFile : kUsage, e.what());
+    fail(kUsage, e.what());
   }
   require_tolerance(options.tolerance);
   ad::nn::StepResult result;
@@ -104,8 +108,8 @@ void run_net(const NetOptions& options) {
     result = ad::nn::run(file, options.steps);
     graph_outputs(options, file, result, explanation);
     if (!options.checks.empty())
-      checks = check_derivations(file.network, options.checks, options.tolerance, options.precision,
-                                 checks_text);
+      checks = check_derivations(file.network, file.topology, options.checks, options.tolerance,
+                                 options.precision, checks_text);
   } catch (const ad::nn::Error& e) {
     fail(kUsage, file.path + ": " + e.what());
   } catch (const ad::Error& e) {

@@ -8,8 +8,9 @@
 #include <string>
 
 #include "autodiff/graph/graph.hpp"
-#include "nn/delta_rule.hpp"
+#include "nn/references.hpp"
 #include "nn/report.hpp"
+#include "nn/trainer.hpp"
 
 namespace {
 
@@ -22,7 +23,7 @@ void heading(const std::string& title) {
 
 void write_graph(const ad::nn::Network& network, const std::string& stem) {
   ad::Tape tape;
-  ad::nn::Trainer trainer(network);
+  ad::nn::Trainer trainer(network, ad::nn::compile(network));
   trainer.evaluate();
   ad::graph::DotOptions options;
   options.outputs = {trainer.loss_var()};
@@ -85,23 +86,22 @@ int main(int argc, char** argv) {
     heading("What Mazur's training figures correspond to");
     ad::nn::Network mazur = ad::nn::load_network_file(dir + "/tutorial2.json").network;
     ad::nn::Network variant = mazur;
-    ad::nn::train_layer_by_layer(variant, 1);
-    ad::nn::Topology topology = ad::nn::compile(variant);
+    const ad::nn::Topology topology = ad::nn::compile(variant);
+    ad::nn::train_layer_by_layer(variant, topology, 1);
     std::printf(
         "The exact algorithm (all gradients at the old weights) does not give his error after one\n"
         "update, nor his outputs after 10,000. Updating the output weights first and using the\n"
         "updated w5..w8 for the hidden layer's deltas does:\n"
         "  E_total after 1 update, that way:       %.12f (printed 0.291027924)\n",
         ad::nn::loss(variant, topology, variant.parameters()));
-    ad::nn::train_layer_by_layer(variant, 9999);
-    ad::nn::Forward f =
-        ad::nn::forward(variant, topology, variant.parameters(), variant.samples[0]);
+    ad::nn::train_layer_by_layer(variant, topology, 9999);
+    ad::nn::Forward f = ad::nn::forward(topology, variant.parameters(), variant.samples[0]);
     std::printf(
         "  outputs after 10,000 updates, that way: %.12f %.12f (printed 0.015912196 0.984065734)\n",
         f.out[topology.outputs[0]], f.out[topology.outputs[1]]);
     {
       ad::Tape tape;
-      ad::nn::Trainer exact(mazur);
+      ad::nn::Trainer exact(mazur, ad::nn::compile(mazur));
       exact.train(9999);
       std::printf(
           "His E_total 0.0000351085 is the exact algorithm's error after 9,999 updates: %.13f\n"

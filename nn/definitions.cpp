@@ -37,8 +37,7 @@ std::string error_formula(Loss loss, const std::string& t, const std::string& o)
 
 }  // namespace
 
-std::vector<Definition> definitions(const Network& n) {
-  const Topology t = compile(n);
+std::vector<Definition> definitions(const Network& n, const Topology& t) {
   std::vector<Definition> out;
   for (const auto& neuron : t.neurons) {
     const std::string& name = t.unit_names[neuron.unit];

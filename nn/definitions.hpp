@@ -19,6 +19,7 @@
 
 #include "autodiff/expression/expression.hpp"
 #include "nn/network.hpp"
+#include "nn/trainer.hpp"
 
 namespace ad::nn {
 
@@ -32,9 +33,10 @@ struct Definition {
 // weighted sum (weights in file order, the bias last), out_X its activation (sigmoid, tanh,
 // relu, or out_X = net_X for identity), then E1, E2, ... per output (half_sse: 0.5*(t - o)^2;
 // mse: (t - o)^2; binary_cross_entropy: -(t*log(o) + (1 - t)*log(1 - o))) and E_total (their
-// sum, divided by the number of outputs for mse and binary cross-entropy). Throws nn::Error if
-// a name of the network cannot be written in a formula or collides with a generated one.
-std::vector<Definition> definitions(const Network& network);
+// sum, divided by the number of outputs for mse and binary cross-entropy). `topology` is
+// nn::compile(network). Throws nn::Error if a name of the network cannot be written in a formula
+// or collides with a generated one.
+std::vector<Definition> definitions(const Network& network, const Topology& topology);
 
 // The values of the base names for sample s (0-based): the inputs (i1), the targets named
 // target_<output neuron> (target_o1), the weights and biases, and the learning rate as

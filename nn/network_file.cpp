@@ -1,12 +1,14 @@
 #include "nn/network_file.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
-
-#include "nn/report.hpp"
 
 namespace ad::nn {
 namespace {
@@ -90,7 +92,8 @@ double uniform(std::mt19937_64& g, double a) {
 constexpr long kMaxLayerSize = 100'000;
 constexpr std::size_t kMaxWeights = 10'000'000;
 
-void read_short_form(const Reader& r, const json& j, Network& n) {
+// The layer sizes of "sizes", inputs first.
+std::vector<std::size_t> read_sizes(const Reader& r, const json& j) {
   const json& sizes = r.array(j.at("sizes"), "/sizes");
   if (sizes.size() < 2) r.fail("/sizes", "give at least the inputs and the outputs");
   std::vector<std::size_t> size;
@@ -109,12 +112,16 @@ void read_short_form(const Reader& r, const json& j, Network& n) {
   if (weights > kMaxWeights)
     r.fail("/sizes", "these sizes make " + std::to_string(weights) + " weights; the limit is " +
                          std::to_string(kMaxWeights));
+  return size;
+}
+
+// One activation per layer after the inputs: "activation" is one name for all, or a list.
+std::vector<Activation> read_activations(const Reader& r, const json& j, std::size_t layers) {
   std::vector<Activation> acts;
   if (j.contains("activation") && j.at("activation").is_array()) {
     const json& a = j.at("activation");
-    if (a.size() != size.size() - 1)
-      r.fail("/activation",
-             "expected one activation per layer (" + std::to_string(size.size() - 1) + ")");
+    if (a.size() != layers)
+      r.fail("/activation", "expected one activation per layer (" + std::to_string(layers) + ")");
     for (std::size_t i = 0; i < a.size(); ++i) {
       auto act = parse_activation(r.text(a[i], idx("/activation", i)));
       if (!act) r.fail(idx("/activation", i), "unknown activation (sigmoid, tanh, relu, identity)");
@@ -126,8 +133,14 @@ void read_short_form(const Reader& r, const json& j, Network& n) {
     auto act = parse_activation(name);
     if (!act)
       r.fail("/activation", "unknown activation \"" + name + "\" (sigmoid, tanh, relu, identity)");
-    acts.assign(size.size() - 1, *act);
+    acts.assign(layers, *act);
   }
+  return acts;
+}
+
+void read_short_form(const Reader& r, const json& j, Network& n) {
+  const std::vector<std::size_t> size = read_sizes(r, j);
+  const std::vector<Activation> acts = read_activations(r, j, size.size() - 1);
   std::string bias = j.contains("bias") ? r.text(j.at("bias"), "/bias") : "per_neuron";
   if (bias != "per_neuron" && bias != "per_layer" && bias != "none")
     r.fail("/bias", "expected \"per_neuron\", \"per_layer\" or \"none\"");
@@ -216,6 +229,81 @@ void read_long_form(const Reader& r, const json& j, Network& n) {
   }
 }
 
+// "samples", or one sample's "inputs" and "targets" objects.
+void read_samples(const Reader& r, const json& j, bool short_form, Network& n) {
+  const std::vector<std::string>& outputs = n.layers.back().neurons;
+  if (j.contains("samples")) {
+    if (j.contains("targets") || (j.contains("inputs") && j.at("inputs").is_object()))
+      r.fail("/samples",
+             "give either \"samples\" or one sample's \"inputs\" and \"targets\" objects");
+    const json& samples = r.array(j.at("samples"), "/samples");
+    if (samples.empty()) r.fail("/samples", "no sample");
+    for (std::size_t s = 0; s < samples.size(); ++s) {
+      std::string place = idx("/samples", s);
+      r.object(samples[s], place);
+      r.only(samples[s], place, {"inputs", "targets"});
+      n.samples.push_back(
+          {values(r, r.need(samples[s], place, "inputs"), place + "/inputs", n.inputs, "inputs"),
+           values(r, r.need(samples[s], place, "targets"), place + "/targets", outputs,
+                  "targets")});
+    }
+  } else {
+    if (short_form && !j.contains("inputs"))
+      r.fail("/samples", "missing \"samples\" (or \"inputs\" and \"targets\")");
+    n.samples.push_back({values(r, r.need(j, "", "inputs"), "/inputs", n.inputs, "inputs"),
+                         values(r, r.need(j, "", "targets"), "/targets", outputs, "targets")});
+  }
+}
+
+// The loss, the learning rate and what to train.
+void read_training(const Reader& r, const json& j, Network& n) {
+  if (j.contains("loss")) {
+    auto l = parse_loss(r.text(j.at("loss"), "/loss"));
+    if (!l) r.fail("/loss", "unknown loss (half_sse, mse, binary_cross_entropy)");
+    n.loss = *l;
+  }
+  if (j.contains("learning_rate"))
+    n.learning_rate = r.number(j.at("learning_rate"), "/learning_rate");
+  if (!j.contains("train") || j.at("train") == "weights") {
+    for (const auto& w : n.weights) n.train.push_back(w.name);
+  } else if (j.at("train") == "all") {
+    for (std::size_t p = 0; p < n.parameter_count(); ++p) n.train.emplace_back(n.parameter_name(p));
+  } else {
+    const json& train = j.at("train");
+    if (!train.is_array())
+      r.fail("/train", "expected \"weights\", \"all\" or a list of parameter names");
+    for (std::size_t k = 0; k < train.size(); ++k)
+      n.train.push_back(r.text(train[k], idx("/train", k)));
+  }
+}
+
+PublishedFigures read_published(const Reader& r, const json& published) {
+  const json& p = r.object(published, "/published");
+  r.only(p, "/published", {"source", "rounding", "figures"});
+  PublishedFigures pub;
+  if (p.contains("source")) pub.source = r.text(p.at("source"), "/published/source");
+  std::string rounding =
+      p.contains("rounding") ? r.text(p.at("rounding"), "/published/rounding") : "round";
+  if (rounding != "round" && rounding != "truncate")
+    r.fail("/published/rounding", "expected \"round\" or \"truncate\"");
+  pub.rounding = rounding == "round" ? Rounding::Round : Rounding::Truncate;
+  const json& figures = r.array(r.need(p, "/published", "figures"), "/published/figures");
+  for (std::size_t f = 0; f < figures.size(); ++f) {
+    std::string place = idx("/published/figures", f);
+    r.object(figures[f], place);
+    r.only(figures[f], place, {"label", "printed", "quantity"});
+    Figure fig{r.text(r.need(figures[f], place, "label"), place + "/label"),
+               r.text(r.need(figures[f], place, "printed"), place + "/printed"),
+               r.text(r.need(figures[f], place, "quantity"), place + "/quantity")};
+    char* end = nullptr;
+    std::strtod(fig.printed.c_str(), &end);
+    if (fig.printed.empty() || *end != '\0')
+      r.fail(place + "/printed", "not a number: \"" + fig.printed + "\"");
+    pub.figures.push_back(std::move(fig));
+  }
+  return pub;
+}
+
 Network read(const Reader& r, const json& j) {
   r.object(j, "");
   r.only(j, "",
@@ -244,82 +332,16 @@ Network read(const Reader& r, const json& j) {
     read_long_form(r, j, n);
   }
   if (n.layers.empty()) r.fail("/layers", "the network has no layers");
-  const std::vector<std::string>& outputs = n.layers.back().neurons;
-  if (j.contains("samples")) {
-    if (j.contains("targets") || (j.contains("inputs") && j.at("inputs").is_object()))
-      r.fail("/samples",
-             "give either \"samples\" or one sample's \"inputs\" and \"targets\" objects");
-    const json& samples = r.array(j.at("samples"), "/samples");
-    if (samples.empty()) r.fail("/samples", "no sample");
-    for (std::size_t s = 0; s < samples.size(); ++s) {
-      std::string place = idx("/samples", s);
-      r.object(samples[s], place);
-      r.only(samples[s], place, {"inputs", "targets"});
-      n.samples.push_back(
-          {values(r, r.need(samples[s], place, "inputs"), place + "/inputs", n.inputs, "inputs"),
-           values(r, r.need(samples[s], place, "targets"), place + "/targets", outputs,
-                  "targets")});
-    }
-  } else {
-    if (short_form && !j.contains("inputs"))
-      r.fail("/samples", "missing \"samples\" (or \"inputs\" and \"targets\")");
-    n.samples.push_back({values(r, r.need(j, "", "inputs"), "/inputs", n.inputs, "inputs"),
-                         values(r, r.need(j, "", "targets"), "/targets", outputs, "targets")});
-  }
-  if (j.contains("loss")) {
-    auto l = parse_loss(r.text(j.at("loss"), "/loss"));
-    if (!l) r.fail("/loss", "unknown loss (half_sse, mse, binary_cross_entropy)");
-    n.loss = *l;
-  }
-  if (j.contains("learning_rate"))
-    n.learning_rate = r.number(j.at("learning_rate"), "/learning_rate");
-  if (!j.contains("train") || j.at("train") == "weights") {
-    for (const auto& w : n.weights) n.train.push_back(w.name);
-  } else if (j.at("train") == "all") {
-    for (std::size_t p = 0; p < n.parameter_count(); ++p) n.train.emplace_back(n.parameter_name(p));
-  } else {
-    const json& train = j.at("train");
-    if (!train.is_array())
-      r.fail("/train", "expected \"weights\", \"all\" or a list of parameter names");
-    for (std::size_t k = 0; k < train.size(); ++k)
-      n.train.push_back(r.text(train[k], idx("/train", k)));
-  }
-  if (j.contains("published")) {
-    const json& p = r.object(j.at("published"), "/published");
-    r.only(p, "/published", {"source", "rounding", "figures"});
-    PublishedFigures pub;
-    if (p.contains("source")) pub.source = r.text(p.at("source"), "/published/source");
-    std::string rounding =
-        p.contains("rounding") ? r.text(p.at("rounding"), "/published/rounding") : "round";
-    if (rounding != "round" && rounding != "truncate")
-      r.fail("/published/rounding", "expected \"round\" or \"truncate\"");
-    pub.rounding = rounding == "round" ? Rounding::Round : Rounding::Truncate;
-    const json& figures = r.array(r.need(p, "/published", "figures"), "/published/figures");
-    for (std::size_t f = 0; f < figures.size(); ++f) {
-      std::string place = idx("/published/figures", f);
-      r.object(figures[f], place);
-      r.only(figures[f], place, {"label", "printed", "quantity"});
-      Figure fig{r.text(r.need(figures[f], place, "label"), place + "/label"),
-                 r.text(r.need(figures[f], place, "printed"), place + "/printed"),
-                 r.text(r.need(figures[f], place, "quantity"), place + "/quantity")};
-      char* end = nullptr;
-      std::strtod(fig.printed.c_str(), &end);
-      if (fig.printed.empty() || *end != '\0')
-        r.fail(place + "/printed", "not a number: \"" + fig.printed + "\"");
-      pub.figures.push_back(std::move(fig));
-    }
-    n.published = std::move(pub);
-  }
+  read_samples(r, j, short_form, n);
+  read_training(r, j, n);
+  if (j.contains("published")) n.published = read_published(r, j.at("published"));
   return n;
 }
 
-}  // namespace
-
-NetworkFile parse_network_file(std::string_view text, const std::string& file) {
-  Reader r{file};
-  json j;
+// The document, or a FileError at its line:column.
+json parse_json(std::string_view text, const std::string& file) {
   try {
-    j = json::parse(text);
+    return json::parse(text);
   } catch (const json::parse_error& e) {
     // Turn the byte offset into line:column.
     std::size_t line = 1, column = 1;
@@ -342,27 +364,82 @@ NetworkFile parse_network_file(std::string_view text, const std::string& file) {
         file, "(the document)",
         "invalid JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2)));
   }
-  NetworkFile result{file, read(r, j)};
+}
+
+std::vector<std::string> words(const std::string& s) {
+  std::istringstream in(s);
+  std::vector<std::string> w;
+  for (std::string x; in >> x;) w.push_back(x);
+  return w;
+}
+
+}  // namespace
+
+NetworkFile parse_network_file(std::string_view text, const std::string& file) {
+  const json j = parse_json(text, file);
+  Network network = read(Reader{file}, j);
   try {
-    compile(result.network);
-    if (result.network.published && result.network.samples.size() != 1)
+    Topology topology = compile(network);
+    if (network.published && network.samples.size() != 1)
       throw Error("/published", "published figures need a network with one sample");
-    if (result.network.published)
-      for (std::size_t f = 0; f < result.network.published->figures.size(); ++f)
-        check_quantity(result.network, result.network.published->figures[f].quantity,
+    if (network.published)
+      for (std::size_t f = 0; f < network.published->figures.size(); ++f)
+        check_quantity(network, network.published->figures[f].quantity,
                        "/published/figures/" + std::to_string(f) + "/quantity");
+    return {file, std::move(network), std::move(topology)};
   } catch (const Error& e) {
-    throw FileError(file, e.place, e.problem);
+    throw FileError(file, e.place, e.reason);
   }
-  return result;
 }
 
 NetworkFile load_network_file(const std::string& path) {
+  errno = 0;
   std::ifstream in(path);
-  if (!in) throw FileError(path, "/", "cannot open the file");
+  if (!in) {
+    const int error = errno;
+    ad::IoError e(path + ": /: cannot open the file");
+    e.place = "/";
+    e.file = path;
+    e.reason = error != 0 ? std::strerror(error) : "cannot open the file";
+    throw e;
+  }
   std::stringstream text;
   text << in.rdbuf();
   return parse_network_file(text.str(), path);
+}
+
+std::optional<Quantity> parse_quantity(const std::string& q) {
+  auto w = words(q);
+  if (w.size() == 1) return Quantity{Quantity::Value, w[0], "", 0};
+  if (w.size() == 2 && w[0] == "new") return Quantity{Quantity::Updated, w[1], "", 1};
+  if (w.size() == 5 && w[0] == "d" && w[2] == "/" && w[3] == "d")
+    return Quantity{Quantity::Derivative, w[1], w[4], 0};
+  if (w.size() == 3 && w[1] == "after") {
+    char* end = nullptr;
+    long n = std::strtol(w[2].c_str(), &end, 10);
+    if (*end == '\0' && n >= 1 && n <= 10'000'000)
+      return Quantity{Quantity::After, w[0], "", static_cast<int>(n)};
+  }
+  return std::nullopt;
+}
+
+void check_quantity(const Network& n, const std::string& quantity, const std::string& place) {
+  auto q = parse_quantity(quantity);
+  if (!q)
+    throw Error(place, "unknown quantity \"" + quantity +
+                           "\" (a node, \"d A / d B\", \"new w1\" or \"A after N\")");
+  auto names = node_names(n);
+  auto known = [&](const std::string& s) {
+    return std::find(names.begin(), names.end(), s) != names.end();
+  };
+  if (!known(q->of)) throw Error(place, "no node named \"" + q->of + "\"");
+  if (q->kind == Quantity::Derivative && !known(q->wrt))
+    throw Error(place, "no node named \"" + q->wrt + "\"");
+  if (q->kind == Quantity::Updated) {
+    bool parameter = false;
+    for (std::size_t p = 0; p < n.parameter_count(); ++p) parameter |= n.parameter_name(p) == q->of;
+    if (!parameter) throw Error(place, "\"" + q->of + "\" is not a parameter");
+  }
 }
 
 }  // namespace ad::nn

@@ -1,33 +1,55 @@
-// The network file: a JSON description of a network (read with nlohmann-json), validated whole
-// before anything runs. See /work/notes/nn-readme.md (README section) for the format.
+// Network files: the JSON description of a network (long form, short form and its published
+// figures), read with nlohmann-json and checked whole, compiled once, before anything runs.
+// See docs/networks.md for the format.
 #pragma once
 
-#include <stdexcept>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "autodiff/error.hpp"
 #include "nn/network.hpp"
 
 namespace ad::nn {
 
 // A bad network file: the file, the place in it (a JSON pointer such as /weights/3/from, or
-// line:column for a syntax error) and the problem.
-struct FileError : std::runtime_error {
-  FileError(std::string file, std::string place, std::string problem)
-      : std::runtime_error(file + ": " + place + ": " + problem),
-        file(std::move(file)),
-        place(std::move(place)),
-        problem(std::move(problem)) {}
-  std::string file, place, problem;
+// line:column for a syntax error) and the reason. A file that cannot be opened is an
+// ad::IoError instead.
+struct FileError : ad::Error {
+  FileError(const std::string& file, const std::string& place, const std::string& reason)
+      : ad::Error(file + ": " + place + ": " + reason) {
+    this->file = file;
+    this->place = place;
+    this->reason = reason;
+  }
 };
 
+// A network as its file gives it, with its Topology: everything that runs the network takes
+// both, so it is compiled here, once.
 struct NetworkFile {
   std::string path;
   Network network;
+  Topology topology;
 };
 
+// Throws ad::IoError if the file cannot be opened (`file` the path, `reason` the system's),
+// FileError if its content is not a valid network.
 NetworkFile load_network_file(const std::string& path);
 // The same from text; `file` names it in errors.
 NetworkFile parse_network_file(std::string_view text, const std::string& file);
+
+// ---- Published figures ----
+
+// The quantity a published figure is (see nn::Figure), parsed.
+struct Quantity {
+  enum Kind { Value, Derivative, Updated, After } kind;
+  std::string of, wrt;  // a node; for a Derivative, d `of` / d `wrt`
+  int steps = 0;        // gradient steps taken before: 1 for Updated, N for After
+};
+std::optional<Quantity> parse_quantity(const std::string& quantity);
+
+// Throws nn::Error at `place` if the quantity is not one of the forms of nn::Figure or names no
+// node of the network.
+void check_quantity(const Network& network, const std::string& quantity, const std::string& place);
 
 }  // namespace ad::nn

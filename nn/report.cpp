@@ -3,56 +3,20 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <sstream>
 
-#include "nn/delta_rule.hpp"
+#include "autodiff/text.hpp"
+#include "nn/references.hpp"
+#include "nn/trainer.hpp"
 
 namespace ad::nn {
 namespace {
 
-struct Quantity {
-  enum Kind { Value, Derivative, Updated, After } kind;
-  std::string of, wrt;
-  int steps = 0;
-};
-
-std::vector<std::string> words(const std::string& s) {
-  std::istringstream in(s);
-  std::vector<std::string> w;
-  for (std::string x; in >> x;) w.push_back(x);
-  return w;
-}
-
-std::optional<Quantity> parse(const std::string& q) {
-  auto w = words(q);
-  if (w.size() == 1) return Quantity{Quantity::Value, w[0], "", 0};
-  if (w.size() == 2 && w[0] == "new") return Quantity{Quantity::Updated, w[1], "", 1};
-  if (w.size() == 5 && w[0] == "d" && w[2] == "/" && w[3] == "d")
-    return Quantity{Quantity::Derivative, w[1], w[4], 0};
-  if (w.size() == 3 && w[1] == "after") {
-    char* end = nullptr;
-    long n = std::strtol(w[2].c_str(), &end, 10);
-    if (*end == '\0' && n >= 1 && n <= 10'000'000)
-      return Quantity{Quantity::After, w[0], "", static_cast<int>(n)};
-  }
-  return std::nullopt;
-}
-
 int decimals_of(const std::string& printed) {
   auto dot = printed.find('.');
   return dot == std::string::npos ? 0 : static_cast<int>(printed.size() - dot - 1);
-}
-
-double relative(double a, double b) {
-  double scale = std::max(std::abs(a), std::abs(b));
-  return scale == 0 ? 0.0 : std::abs(a - b) / scale;
-}
-
-std::string fmt(double v, int precision = 12) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-  return buf;
 }
 
 }  // namespace
@@ -73,127 +37,131 @@ std::string as_printed(double exact, int decimals, Rounding rounding) {
   return s;
 }
 
-void check_quantity(const Network& n, const std::string& quantity, const std::string& place) {
-  auto q = parse(quantity);
-  if (!q)
-    throw Error(place, "unknown quantity \"" + quantity +
-                           "\" (a node, \"d A / d B\", \"new w1\" or \"A after N\")");
-  auto names = node_names(n);
-  auto known = [&](const std::string& s) {
-    return std::find(names.begin(), names.end(), s) != names.end();
-  };
-  if (!known(q->of)) throw Error(place, "no node named \"" + q->of + "\"");
-  if (q->kind == Quantity::Derivative && !known(q->wrt))
-    throw Error(place, "no node named \"" + q->wrt + "\"");
-  if (q->kind == Quantity::Updated) {
-    bool parameter = false;
-    for (std::size_t p = 0; p < n.parameter_count(); ++p) parameter |= n.parameter_name(p) == q->of;
-    if (!parameter) throw Error(place, "\"" + q->of + "\" is not a parameter");
-  }
-}
+namespace {
 
-std::vector<FigureCheck> check_figures(const Network& n) {
-  std::vector<FigureCheck> checks;
-  if (!n.published) return checks;
-  ad::Tape tape;
-  Trainer first(n);
-  first.evaluate();
-  Trainer once(n);
-  once.step();
+// The value of every node a figure names "after N" steps, for each such N: N steps from the
+// start, then a recording at the parameters they give.
+std::map<int, std::map<std::string, double>> values_after(const Network& n, const Topology& t) {
   std::map<int, std::map<std::string, double>> after;  // steps -> node -> value
   for (const auto& f : n.published->figures) {
-    auto q = parse(f.quantity);
+    auto q = parse_quantity(f.quantity);
     if (q && q->kind == Quantity::After) after[q->steps][q->of] = 0;
   }
   for (auto& [steps, nodes] : after) {
-    Trainer t(n);
-    t.train(steps);
-    t.evaluate();
-    for (auto& [name, value] : nodes) value = t.node(name).value();
+    Trainer trainer(n, t);
+    trainer.train(steps);
+    trainer.evaluate();
+    for (auto& [name, value] : nodes) value = trainer.node(name).value();
   }
+  return after;
+}
+
+// The figure against its exact value: it agrees when within one unit of its last decimal.
+FigureCheck judge_figure(const Figure& f, double exact, Rounding rounding) {
+  FigureCheck c;
+  c.figure = f;
+  c.decimals = decimals_of(f.printed);
+  c.exact = exact;
+  const double printed = std::strtod(f.printed.c_str(), nullptr);
+  c.difference = printed - c.exact;
+  c.agrees = std::abs(c.difference) <= std::pow(10.0, -c.decimals) * (1 + 1e-9);
+  c.exact_as_printed = as_printed(c.exact, c.decimals, rounding);
+  c.printed_as_tutorial_would = c.exact_as_printed == f.printed;
+  return c;
+}
+
+// The three gradients of `c` against each other and its figure: sets agree and verdict, and
+// returns whether the three gradients agree.
+bool judge_gradients(ParameterCheck& c) {
+  c.largest_relative_difference = std::max({ad::relative_error(c.engine, c.delta_rule),
+                                            ad::relative_error(c.engine, c.finite_difference),
+                                            ad::relative_error(c.delta_rule, c.finite_difference)});
+  // The delta rule sums the same products in another order: a few ulps. Finite differences
+  // carry truncation and rounding error: 1e-7 relative, or 1e-10 absolute for tiny gradients.
+  const double scale = std::max({std::abs(c.engine), std::abs(c.delta_rule)});
+  const bool exact_agree = std::abs(c.engine - c.delta_rule) <= 1e-12 * scale + 1e-15;
+  const bool fd_agree = std::abs(c.engine - c.finite_difference) <= 1e-7 * scale + 1e-10;
+  c.agree = exact_agree && fd_agree && (!c.published || c.published->agrees);
+  if (!exact_agree)
+    c.verdict = "ENGINE AND DELTA RULE DISAGREE";
+  else if (!fd_agree)
+    c.verdict = "FINITE DIFFERENCE DISAGREES";
+  else if (c.published && !c.published->agrees)
+    c.verdict = "agree; the published figure differs";
+  else if (c.published)
+    c.verdict = "agree, and with the published figure";
+  else
+    c.verdict = "agree";
+  return exact_agree && fd_agree;
+}
+
+}  // namespace
+
+std::vector<FigureCheck> check_figures(const Network& n, const Topology& t) {
+  std::vector<FigureCheck> checks;
+  if (!n.published) return checks;
+  ad::Tape tape;
+  Trainer first(n, t);
+  first.evaluate();
+  Trainer once(n, t);
+  once.step();
+  std::map<int, std::map<std::string, double>> after = values_after(n, t);
   first.evaluate();
   for (std::size_t i = 0; i < n.published->figures.size(); ++i) {
     const Figure& f = n.published->figures[i];
     check_quantity(n, f.quantity, "/published/figures/" + std::to_string(i) + "/quantity");
-    Quantity q = *parse(f.quantity);
-    FigureCheck c;
-    c.figure = f;
-    c.decimals = decimals_of(f.printed);
+    const Quantity q = *parse_quantity(f.quantity);
+    double exact = 0.0;
     switch (q.kind) {
       case Quantity::Value:
-        c.exact = first.node(q.of).value();
+        exact = first.node(q.of).value();
         break;
       case Quantity::Derivative:
         tape.backward(first.node(q.of));
-        c.exact = tape.gradient(first.node(q.wrt));
+        exact = tape.gradient(first.node(q.wrt));
         break;
-      case Quantity::Updated: {
+      case Quantity::Updated:
         for (std::size_t p = 0; p < n.parameter_count(); ++p)
-          if (n.parameter_name(p) == q.of) c.exact = once.network().parameter(p);
+          if (n.parameter_name(p) == q.of) exact = once.network().parameter(p);
         break;
-      }
       case Quantity::After:
-        c.exact = after[q.steps][q.of];
+        exact = after[q.steps][q.of];
         break;
     }
-    const double printed = std::strtod(f.printed.c_str(), nullptr);
-    c.difference = printed - c.exact;
-    c.agrees = std::abs(c.difference) <= std::pow(10.0, -c.decimals) * (1 + 1e-9);
-    c.exact_as_printed = as_printed(c.exact, c.decimals, n.published->rounding);
-    c.printed_as_tutorial_would = c.exact_as_printed == f.printed;
-    checks.push_back(c);
+    checks.push_back(judge_figure(f, exact, n.published->rounding));
   }
   return checks;
 }
 
-CrossCheck cross_check(const Network& n) {
+CrossCheck cross_check(const Network& n, const Topology& t) {
   CrossCheck report;
   report.network = n.name;
   std::vector<double> engine;
   {
     ad::Tape tape;
-    Trainer t(n);
-    t.evaluate();
-    engine = t.gradients();
+    Trainer trainer(n, t);
+    trainer.evaluate();
+    engine = trainer.gradients();
   }
-  const std::vector<double> delta = delta_rule_gradients(n);
-  const std::vector<double> fd = finite_difference_gradients(n);
-  report.figures = check_figures(n);
+  const std::vector<double> delta = delta_rule_gradients(n, t);
+  const std::vector<double> fd = finite_difference_gradients(n, t);
+  report.figures = check_figures(n, t);
   for (const auto& f : report.figures) report.discrepancies += !f.agrees;
-  Topology topology = compile(n);
   const std::string loss_name = n.samples.size() == 1 ? "E_total" : "E_mean";
   for (std::size_t p = 0; p < n.parameter_count(); ++p) {
     ParameterCheck c;
     c.name = n.parameter_name(p);
     c.bias = n.is_bias(p);
-    c.trained =
-        std::find(topology.trained.begin(), topology.trained.end(), p) != topology.trained.end();
+    c.trained = std::find(t.trained.begin(), t.trained.end(), p) != t.trained.end();
     c.engine = engine[p];
     c.delta_rule = delta[p];
     c.finite_difference = fd[p];
-    for (const auto& f : report.figures)
-      if (words(f.figure.quantity) == std::vector<std::string>{"d", loss_name, "/", "d", c.name})
+    for (const auto& f : report.figures) {
+      const auto q = parse_quantity(f.figure.quantity);
+      if (q && q->kind == Quantity::Derivative && q->of == loss_name && q->wrt == c.name)
         c.published = f;
-    c.largest_relative_difference =
-        std::max({relative(c.engine, c.delta_rule), relative(c.engine, c.finite_difference),
-                  relative(c.delta_rule, c.finite_difference)});
-    // The delta rule sums the same products in another order: a few ulps. Finite differences
-    // carry truncation and rounding error: 1e-7 relative, or 1e-10 absolute for tiny gradients.
-    const double scale = std::max({std::abs(c.engine), std::abs(c.delta_rule)});
-    const bool exact_agree = std::abs(c.engine - c.delta_rule) <= 1e-12 * scale + 1e-15;
-    const bool fd_agree = std::abs(c.engine - c.finite_difference) <= 1e-7 * scale + 1e-10;
-    c.agree = exact_agree && fd_agree && (!c.published || c.published->agrees);
-    report.gradients_agree = report.gradients_agree && exact_agree && fd_agree;
-    if (!exact_agree)
-      c.verdict = "ENGINE AND DELTA RULE DISAGREE";
-    else if (!fd_agree)
-      c.verdict = "FINITE DIFFERENCE DISAGREES";
-    else if (c.published && !c.published->agrees)
-      c.verdict = "agree; the published figure differs";
-    else if (c.published)
-      c.verdict = "agree, and with the published figure";
-    else
-      c.verdict = "agree";
+    }
+    report.gradients_agree = judge_gradients(c) && report.gradients_agree;
     report.parameters.push_back(c);
   }
   return report;
@@ -212,8 +180,8 @@ std::string to_text(const CrossCheck& r) {
   out << line;
   for (const auto& p : r.parameters) {
     std::snprintf(line, sizeof line, "  %-10s %-19s %-19s %-19s %-9s %-9.1e %s%s\n", p.name.c_str(),
-                  fmt(p.engine, 13).c_str(), fmt(p.delta_rule, 13).c_str(),
-                  fmt(p.finite_difference, 13).c_str(),
+                  ad::number(p.engine, 13).c_str(), ad::number(p.delta_rule, 13).c_str(),
+                  ad::number(p.finite_difference, 13).c_str(),
                   p.published ? p.published->figure.printed.c_str() : "-",
                   p.largest_relative_difference, p.verdict.c_str(),
                   p.trained ? "" : " (not trained)");
@@ -230,8 +198,8 @@ std::string to_text(const CrossCheck& r) {
     out << line;
     for (const auto& f : r.figures) {
       std::snprintf(line, sizeof line, "  %-26s %-14s %-22s %-14s %s\n", f.figure.label.c_str(),
-                    f.figure.printed.c_str(), fmt(f.exact, 15).c_str(), f.exact_as_printed.c_str(),
-                    f.agrees ? "agrees" : "DISCREPANCY");
+                    f.figure.printed.c_str(), ad::number(f.exact, 15).c_str(),
+                    f.exact_as_printed.c_str(), f.agrees ? "agrees" : "DISCREPANCY");
       out << line;
     }
     out << "  " << r.figures.size() - r.discrepancies << " of " << r.figures.size()
@@ -274,13 +242,14 @@ nlohmann::json to_json(const CrossCheck& r) {
 
 StepResult run(const NetworkFile& file, int steps) {
   const Network& n = file.network;
+  const Topology& topology = file.topology;
   StepResult r;
   r.network = n.name.empty() ? file.path : n.name;
   r.steps = steps;
   r.output_names = n.outputs();
   ad::Tape tape;
   {
-    Trainer t(n);
+    Trainer t(n, topology);
     r.loss = t.step();
     r.outputs = t.outputs();
     if (n.samples.size() == 1)
@@ -293,12 +262,12 @@ StepResult run(const NetworkFile& file, int steps) {
     }
   }
   if (steps >= 1) {
-    Trainer t(n);
+    Trainer t(n, topology);
     t.train(steps);
     r.loss_after = t.evaluate();
     r.outputs_after = t.outputs();
   }
-  r.check = cross_check(n);
+  r.check = cross_check(n, topology);
   return r;
 }
 
@@ -334,39 +303,40 @@ void print_report(std::ostream& out, const NetworkFile& file, const StepResult& 
   out << "Network " << r.network << " (" << file.path << "): " << n.inputs.size() << " inputs";
   for (const auto& layer : n.layers)
     out << ", " << layer.neurons.size() << " " << to_string(layer.activation);
-  out << "; loss " << to_string(n.loss) << ", learning rate " << fmt(n.learning_rate) << ", "
-      << n.samples.size() << " sample" << (n.samples.size() == 1 ? "" : "s") << "\n\n";
+  out << "; loss " << to_string(n.loss) << ", learning rate " << ad::number(n.learning_rate, 12)
+      << ", " << n.samples.size() << " sample" << (n.samples.size() == 1 ? "" : "s") << "\n\n";
   if (!r.node_values.empty()) {
     out << "Forward pass (net_X: weighted sum into neuron X; out_X: its activation; E1, E2, ...:\n"
         << "each output's error; E_total: the loss)\n";
     for (const auto& [name, v] : r.node_values) {
       if (name.rfind("net_", 0) == 0 || name.rfind("out_", 0) == 0 || name[0] == 'E')
         out << "  " << name << std::string(name.size() < 10 ? 10 - name.size() : 1, ' ') << "= "
-            << fmt(v, 15) << "\n";
+            << ad::number(v, 15) << "\n";
     }
   } else {
     out << "Forward pass, per sample (outputs):\n";
     for (std::size_t s = 0; s < r.outputs.size(); ++s) {
       out << "  sample " << s + 1 << ":";
       for (std::size_t k = 0; k < r.output_names.size(); ++k)
-        out << " " << r.output_names[k] << " = " << fmt(r.outputs[s][k], 10);
+        out << " " << r.output_names[k] << " = " << ad::number(r.outputs[s][k], 10);
       out << "\n";
     }
   }
-  out << "  loss = " << fmt(r.loss, 15) << "\n\n";
+  out << "  loss = " << ad::number(r.loss, 15) << "\n\n";
   out << to_text(r.check) << "\n";
   out << "After one gradient step (parameter: before -> after; gradients all taken at the old "
          "values)\n";
   for (std::size_t p = 0; p < r.parameters_after.size(); ++p)
-    out << "  " << r.parameters_after[p].first << ": " << fmt(r.parameters_before[p].second)
-        << " -> " << fmt(r.parameters_after[p].second, 15) << "\n";
+    out << "  " << r.parameters_after[p].first << ": "
+        << ad::number(r.parameters_before[p].second, 12) << " -> "
+        << ad::number(r.parameters_after[p].second, 15) << "\n";
   if (r.loss_after) {
     out << "\nAfter " << r.steps << " gradient step" << (r.steps == 1 ? "" : "s")
-        << ": loss = " << fmt(*r.loss_after, 12) << "\n";
+        << ": loss = " << ad::number(*r.loss_after, 12) << "\n";
     for (std::size_t s = 0; s < r.outputs_after.size(); ++s)
       for (std::size_t k = 0; k < r.output_names.size(); ++k)
         out << "  " << (r.outputs_after.size() > 1 ? "sample " + std::to_string(s + 1) + " " : "")
-            << r.output_names[k] << " = " << fmt(r.outputs_after[s][k], 12) << "\n";
+            << r.output_names[k] << " = " << ad::number(r.outputs_after[s][k], 12) << "\n";
   }
 }
 

@@ -1,5 +1,7 @@
-// The cross-check report (engine vs delta rule vs finite differences vs the published figures)
-// and one run of a network file, as data, text and JSON: what `autodiff net FILE` prints.
+// The report: the cross-check (engine vs delta rule vs finite differences vs the published
+// figures) and one run of a network file, as data, text and JSON: what `autodiff net FILE` prints.
+// Every function takes the network with its Topology (a NetworkFile holds both) and compiles
+// nothing.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -26,9 +28,8 @@ struct FigureCheck {
   bool printed_as_tutorial_would = false;
 };
 
-// Throws nn::Error if the quantity is not one of the forms of nn::Figure or names no node.
-void check_quantity(const Network& network, const std::string& quantity, const std::string& place);
-std::vector<FigureCheck> check_figures(const Network& network);
+// Throws nn::Error if a figure's quantity is not one of the forms of nn::Figure or names no node.
+std::vector<FigureCheck> check_figures(const Network& network, const Topology& topology);
 // `exact` written with `decimals` decimals, truncated (toward zero) or rounded.
 std::string as_printed(double exact, int decimals, Rounding rounding);
 
@@ -52,7 +53,7 @@ struct CrossCheck {
   int discrepancies = 0;        // published figures that disagree with the exact value
 };
 
-CrossCheck cross_check(const Network& network);
+CrossCheck cross_check(const Network& network, const Topology& topology);
 std::string to_text(const CrossCheck& report);
 nlohmann::json to_json(const CrossCheck& report);
 

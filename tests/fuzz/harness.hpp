@@ -12,8 +12,8 @@
 #include "autodiff/autodiff.hpp"
 #include "autodiff/expression/expression.hpp"
 #include "autodiff/expression/verdict.hpp"
-#include "nn/network.hpp"
 #include "nn/network_file.hpp"
+#include "nn/trainer.hpp"
 
 namespace fuzz {
 
@@ -62,7 +62,7 @@ inline void network(std::string_view bytes) {
     for (const ad::nn::Layer& layer : n.layers) units += layer.neurons.size();
     if (n.parameter_count() > 10000 || units * n.samples.size() > 100000) return;
     ad::Tape tape;
-    ad::nn::Trainer trainer(n);
+    ad::nn::Trainer trainer(n, file.topology);
     (void)trainer.step();
   } catch (const ad::nn::FileError&) {
   } catch (const ad::nn::Error&) {

@@ -8,6 +8,7 @@
 
 #include "nn/definitions.hpp"
 #include "nn/network_file.hpp"
+#include "nn/references.hpp"
 
 namespace {
 
@@ -48,15 +49,15 @@ void expect_near(double actual, double expected) {
 void expect_definitions_reproduce(const ad::nn::Network& n) {
   SCOPED_TRACE(n.name);
   const ad::nn::Topology t = ad::nn::compile(n);
-  const std::vector<ad::nn::Definition> definitions = ad::nn::definitions(n);
+  const std::vector<ad::nn::Definition> definitions = ad::nn::definitions(n, t);
   ad::Tape tape;
-  ad::nn::Trainer trainer(n);
+  ad::nn::Trainer trainer(n, t);
   trainer.evaluate();
   double loss = 0;
   for (std::size_t s = 0; s < n.samples.size(); ++s) {
     SCOPED_TRACE("sample " + std::to_string(s + 1));
     const ex::Values v = evaluate_all(definitions, ad::nn::base_values(n, s));
-    const ad::nn::Forward f = ad::nn::forward(n, t, n.parameters(), n.samples[s]);
+    const ad::nn::Forward f = ad::nn::forward(t, n.parameters(), n.samples[s]);
     for (const auto& neuron : t.neurons) {
       const std::string& name = t.unit_names[neuron.unit];
       expect_near(v.at("net_" + name), f.net[neuron.unit]);
@@ -107,7 +108,7 @@ TEST(Definitions, MseAndIdentityActivation) {
 
 TEST(Definitions, MazurReadsLikeTheTutorial) {
   const ad::nn::Network n = load("tutorial2");
-  const auto d = ad::nn::definitions(n);
+  const auto d = ad::nn::definitions(n, ad::nn::compile(n));
   ASSERT_EQ(d.size(), 11u);
   EXPECT_EQ(d[0].name, "net_h1");
   EXPECT_EQ(d[0].formula, "w1*i1 + w2*i2 + b1");
@@ -132,7 +133,7 @@ TEST(Definitions, MazurReadsLikeTheTutorial) {
 TEST(Definitions, BatchNodesAreFoundBySampleAndTheLossIsTheMean) {
   const ad::nn::Network n = load("batch");
   ad::Tape tape;
-  ad::nn::Trainer trainer(n);
+  ad::nn::Trainer trainer(n, ad::nn::compile(n));
   trainer.evaluate();
   EXPECT_EQ(ad::nn::sample_weight(n), 0.25);
   EXPECT_EQ(ad::nn::sample_node(trainer, 1, "E_total").index(), trainer.node("s2.E_total").index());
@@ -153,7 +154,7 @@ TEST(Definitions, NamesThatCannotBeWrittenInAFormulaAreRefused) {
   EXPECT_THROW(
       {
         try {
-          ad::nn::definitions(n);
+          ad::nn::definitions(n, ad::nn::compile(n));
         } catch (const ad::nn::Error& e) {
           EXPECT_NE(std::string(e.what()).find("\"w-1\" cannot be used in a formula"),
                     std::string::npos)
@@ -163,7 +164,7 @@ TEST(Definitions, NamesThatCannotBeWrittenInAFormulaAreRefused) {
       },
       ad::nn::Error);
   n.weights[0].name = "E1";  // a weight named like an error
-  EXPECT_THROW(ad::nn::definitions(n), ad::nn::Error);
+  EXPECT_THROW(ad::nn::definitions(n, ad::nn::compile(n)), ad::nn::Error);
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include "autodiff/graph/graph.hpp"
 #include "graph/tutorials.hpp"
 #include "nn/network_file.hpp"
+#include "nn/references.hpp"
+#include "nn/trainer.hpp"
 
 namespace {
 
@@ -22,9 +24,14 @@ ad::nn::Network load(const std::string& name) {
       .network;
 }
 
+// A recorder for `network`, compiled here (a run compiles once and passes the Topology on).
+ad::nn::Trainer trainer_for(const ad::nn::Network& network) {
+  return {network, ad::nn::compile(network)};
+}
+
 TEST(NetworkExplain, EachErrorIsOneNode) {
   ad::Tape tape;
-  ad::nn::Trainer trainer(load("tutorial2"));
+  ad::nn::Trainer trainer = trainer_for(load("tutorial2"));
   trainer.evaluate();
   const ad::NodeView e1 = tape.node(trainer.node("E1").index());
   EXPECT_EQ(e1.op, ad::Op::HalfSquaredError);
@@ -38,7 +45,7 @@ TEST(NetworkExplain, EachErrorIsOneNode) {
 // Mazur's figures for w5 and w1 (see tests/graph/explain_test.cpp), now from the nn's recording.
 TEST(NetworkExplain, MazurW5AndW1) {
   ad::Tape tape;
-  ad::nn::Trainer trainer(load("tutorial2"));
+  ad::nn::Trainer trainer = trainer_for(load("tutorial2"));
   trainer.evaluate();
   const ad::Var w5 = trainer.node("w5"), w1 = trainer.node("w1");
   const Explanation x5 = ad::graph::explain_paths(tape, trainer.loss_var(), w5, kTutorialChains);
@@ -66,7 +73,7 @@ TEST(NetworkExplain, MazurW5AndW1) {
 // and the nn's network explain every parameter with the same paths and the same factors.
 TEST(NetworkExplain, AgreesWithTheGraphLibrarysPowExample) {
   ad::Tape nn_tape;
-  ad::nn::Trainer trainer(load("tutorial2"));
+  ad::nn::Trainer trainer = trainer_for(load("tutorial2"));
   trainer.evaluate();
   for (std::size_t p = 0; p < 10; ++p) {
     const std::string name(trainer.network().parameter_name(p));
@@ -98,7 +105,7 @@ TEST(NetworkExplain, AgreesWithTheGraphLibrarysPowExample) {
 
 TEST(NetworkExplain, GraphLabelsTheErrorAndTheTotal) {
   ad::Tape tape;
-  ad::nn::Trainer trainer(load("tutorial2"));
+  ad::nn::Trainer trainer = trainer_for(load("tutorial2"));
   trainer.evaluate();
   const std::string dot = ad::graph::to_dot(tape, {.outputs = {trainer.loss_var()}});
   EXPECT_NE(dot.find("E1 = ½(t − o)², t = 0.01\\n"), std::string::npos) << dot;
@@ -111,7 +118,7 @@ TEST(NetworkExplain, MseKeepsItsValues) {
   ad::nn::Network n = load("tutorial2");
   n.loss = ad::nn::Loss::Mse;
   ad::Tape tape;
-  ad::nn::Trainer trainer(n);
+  ad::nn::Trainer trainer(n, ad::nn::compile(n));
   trainer.evaluate();
   const double o1 = trainer.node("out_o1").value(), o2 = trainer.node("out_o2").value();
   EXPECT_EQ(trainer.node("E1").value(), (0.01 - o1) * (0.01 - o1));

@@ -2,7 +2,9 @@
 // and is raised before anything runs.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "nn/network_file.hpp"
@@ -30,8 +32,8 @@ void expect_error(const nlohmann::ordered_json& j, const std::string& place,
   } catch (const ad::nn::FileError& e) {
     EXPECT_EQ(e.file, "net.json");
     EXPECT_EQ(e.place, place);
-    EXPECT_NE(e.problem.find(problem), std::string::npos) << e.what();
-    EXPECT_EQ(std::string(e.what()), "net.json: " + place + ": " + e.problem);
+    EXPECT_NE(e.reason.find(problem), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()), "net.json: " + place + ": " + e.reason);
   }
 }
 
@@ -108,12 +110,19 @@ TEST(NetworkFile, SyntaxErrorGivesLineAndColumn) {
   } catch (const ad::nn::FileError& e) {
     EXPECT_EQ(e.file, "bad.json");
     EXPECT_EQ(e.place.rfind("line 2", 0), 0u) << e.place;
-    EXPECT_NE(e.problem.find("invalid JSON"), std::string::npos);
+    EXPECT_NE(e.reason.find("invalid JSON"), std::string::npos);
   }
 }
 
 TEST(NetworkFile, MissingFile) {
-  EXPECT_THROW(ad::nn::load_network_file("/nonexistent/net.json"), ad::nn::FileError);
+  try {
+    ad::nn::load_network_file("/nonexistent/net.json");
+    ADD_FAILURE() << "no exception";
+  } catch (const ad::IoError& e) {
+    EXPECT_EQ(e.file, "/nonexistent/net.json");
+    EXPECT_EQ(e.reason, std::strerror(ENOENT));
+    EXPECT_EQ(std::string(e.what()), "/nonexistent/net.json: /: cannot open the file");
+  }
 }
 
 TEST(NetworkFile, NothingIsHalfRun) {
@@ -151,7 +160,7 @@ TEST(NetworkFile, ShortFormIsSeededAndDeterministic) {
     ADD_FAILURE();
   } catch (const ad::nn::FileError& e) {
     EXPECT_EQ(e.place, "/inputs");
-    EXPECT_NE(e.problem.find("expected 2 inputs"), std::string::npos) << e.what();
+    EXPECT_NE(e.reason.find("expected 2 inputs"), std::string::npos) << e.what();
   }
 }
 

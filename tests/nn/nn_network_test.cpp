@@ -5,8 +5,9 @@
 #include <cmath>
 #include <sstream>
 
-#include "nn/delta_rule.hpp"
+#include "nn/references.hpp"
 #include "nn/report.hpp"
+#include "nn/trainer.hpp"
 
 namespace {
 
@@ -18,12 +19,18 @@ ad::nn::Network load(const std::string& name) {
   return ad::nn::load_network_file(example(name)).network;
 }
 
+// A recorder for `network`, compiled here (a run compiles once and passes the Topology on).
+ad::nn::Trainer trainer_for(const ad::nn::Network& network) {
+  return {network, ad::nn::compile(network)};
+}
+
 void expect_gradients_agree(const ad::nn::Network& network) {
   ad::Tape tape;
-  ad::nn::Trainer trainer(network);
+  const ad::nn::Topology topology = ad::nn::compile(network);
+  ad::nn::Trainer trainer(network, topology);
   trainer.evaluate();
-  const auto delta = ad::nn::delta_rule_gradients(network);
-  const auto fd = ad::nn::finite_difference_gradients(network);
+  const auto delta = ad::nn::delta_rule_gradients(network, topology);
+  const auto fd = ad::nn::finite_difference_gradients(network, topology);
   ASSERT_EQ(trainer.gradients().size(), network.parameter_count());
   for (std::size_t p = 0; p < network.parameter_count(); ++p) {
     const double g = trainer.gradients()[p];
@@ -32,8 +39,7 @@ void expect_gradients_agree(const ad::nn::Network& network) {
     EXPECT_NEAR(g, fd[p], 1e-8 * std::max(1.0, std::abs(g)));
   }
   // The plain forward pass gives the same loss.
-  EXPECT_NEAR(trainer.loss(), ad::nn::loss(network, ad::nn::compile(network), network.parameters()),
-              1e-15);
+  EXPECT_NEAR(trainer.loss(), ad::nn::loss(network, topology, network.parameters()), 1e-15);
 }
 
 TEST(Gradients, EngineDeltaRuleAndFiniteDifferencesAgreeOnEveryExample) {
@@ -41,7 +47,7 @@ TEST(Gradients, EngineDeltaRuleAndFiniteDifferencesAgreeOnEveryExample) {
     SCOPED_TRACE(name);
     const ad::nn::Network network = load(name);
     expect_gradients_agree(network);
-    const ad::nn::CrossCheck report = ad::nn::cross_check(network);
+    const ad::nn::CrossCheck report = ad::nn::cross_check(network, ad::nn::compile(network));
     EXPECT_TRUE(report.gradients_agree);
     EXPECT_EQ(report.parameters.size(), network.parameter_count());
   }
@@ -72,7 +78,7 @@ TEST(Batch, LossAndGradientsAreTheMeanOverTheSamples) {
   const ad::nn::Network batch = load("batch");
   ASSERT_EQ(batch.samples.size(), 4u);
   ad::Tape tape;
-  ad::nn::Trainer whole(batch);
+  ad::nn::Trainer whole(batch, ad::nn::compile(batch));
   whole.evaluate();
   const std::vector<double> batch_gradients = whole.gradients();
   const double batch_loss = whole.loss();
@@ -82,23 +88,25 @@ TEST(Batch, LossAndGradientsAreTheMeanOverTheSamples) {
     ad::nn::Network one = batch;
     one.samples = {sample};
     // Reference: the delta rule and the plain loss of each sample alone.
-    const auto g = ad::nn::delta_rule_gradients(one);
+    const ad::nn::Topology topology = ad::nn::compile(one);
+    const auto g = ad::nn::delta_rule_gradients(one, topology);
     for (std::size_t p = 0; p < g.size(); ++p) mean[p] += g[p] / 4;
-    loss += ad::nn::loss(one, ad::nn::compile(one), one.parameters()) / 4;
+    loss += ad::nn::loss(one, topology, one.parameters()) / 4;
   }
   EXPECT_NEAR(batch_loss, loss, 1e-15);
   for (std::size_t p = 0; p < mean.size(); ++p) EXPECT_NEAR(batch_gradients[p], mean[p], 1e-14);
   // Training on the batch lowers its loss (XOR).
-  ad::nn::Trainer trainer(batch);
+  ad::nn::Trainer trainer(batch, ad::nn::compile(batch));
   trainer.train(2000);
   EXPECT_LT(trainer.evaluate(), 0.1 * batch_loss);
 }
 
 TEST(Training, AllGradientsAreTakenAtTheOldWeightsThenAllUpdated) {
   const ad::nn::Network mazur = load("tutorial2");
-  const auto g = ad::nn::delta_rule_gradients(mazur);
+  const ad::nn::Topology topology = ad::nn::compile(mazur);
+  const auto g = ad::nn::delta_rule_gradients(mazur, topology);
   ad::Tape tape;
-  ad::nn::Trainer trainer(mazur);
+  ad::nn::Trainer trainer(mazur, topology);
   trainer.step();
   for (std::size_t p = 0; p < mazur.parameter_count(); ++p) {
     const double expected = mazur.is_bias(p) ? mazur.parameter(p) : mazur.parameter(p) - 0.5 * g[p];
@@ -108,7 +116,7 @@ TEST(Training, AllGradientsAreTakenAtTheOldWeightsThenAllUpdated) {
 
 TEST(Training, TheTapeStopsGrowingAfterTheFirstStep) {
   ad::Tape tape;
-  ad::nn::Trainer trainer(load("tutorial2"));
+  ad::nn::Trainer trainer = trainer_for(load("tutorial2"));
   trainer.train(2);
   const std::size_t reserved = tape.bytes_reserved(), nodes = tape.size();
   trainer.train(100);
@@ -118,7 +126,7 @@ TEST(Training, TheTapeStopsGrowingAfterTheFirstStep) {
 
 TEST(Recording, NodesAreNamedLikeTheTutorialsAndNetInputsAreOneWeightedSum) {
   ad::Tape tape;
-  ad::nn::Trainer trainer(load("tutorial2"));
+  ad::nn::Trainer trainer = trainer_for(load("tutorial2"));
   trainer.evaluate();
   // Mazur: net_h1 = w1·i1 + w2·i2 + b1 = 0.15·0.05 + 0.2·0.1 + 0.35.
   EXPECT_DOUBLE_EQ(trainer.node("net_h1").value(), 0.3775);
@@ -137,7 +145,7 @@ TEST(Recording, NodesAreNamedLikeTheTutorialsAndNetInputsAreOneWeightedSum) {
 
 TEST(Lamsal, EveryPrintedFigureAgreesAtItsPrintedPrecisionAndIsTruncated) {
   const ad::nn::Network lamsal = load("tutorial1");
-  const auto checks = ad::nn::check_figures(lamsal);
+  const auto checks = ad::nn::check_figures(lamsal, ad::nn::compile(lamsal));
   ASSERT_EQ(checks.size(), 35u);
   for (const auto& c : checks) {
     SCOPED_TRACE(c.figure.label);
@@ -154,7 +162,8 @@ TEST(Lamsal, EveryPrintedFigureAgreesAtItsPrintedPrecisionAndIsTruncated) {
 }
 
 TEST(Mazur, FiguresBeforeTrainingAgree) {
-  const auto checks = ad::nn::check_figures(load("tutorial2"));
+  const auto mazur = ad::nn::load_network_file(example("tutorial2"));
+  const auto checks = ad::nn::check_figures(mazur.network, mazur.topology);
   ASSERT_EQ(checks.size(), 6u);
   EXPECT_EQ(checks[0].figure.printed, "0.75136507");
   EXPECT_TRUE(checks[0].agrees);
@@ -165,7 +174,8 @@ TEST(Mazur, FiguresBeforeTrainingAgree) {
 }
 
 TEST(Mazur, FiguresAfterTrainingAreTheTutorialsDiscrepancies) {
-  const auto checks = ad::nn::check_figures(load("tutorial2"));
+  const auto mazur = ad::nn::load_network_file(example("tutorial2"));
+  const auto checks = ad::nn::check_figures(mazur.network, mazur.topology);
   ASSERT_EQ(checks.size(), 6u);
   // The exact values (all gradients at the old weights, as the tutorial's text says), also
   // computed independently with plain Python floats: 0.29102777369359933 after one update;
@@ -190,17 +200,16 @@ TEST(Mazur, WhatTheTutorialDidToGetItsTrainingFigures) {
   // Its error after one update and its outputs after 10,000 come from updating w5..w8 first and
   // using the updated values for the hidden deltas (not what its text describes).
   ad::nn::Network variant = mazur;
-  ad::nn::train_layer_by_layer(variant, 1);
+  ad::nn::train_layer_by_layer(variant, topology, 1);
   EXPECT_NEAR(ad::nn::loss(variant, topology, variant.parameters()), 0.291027924, 0.5e-9);
-  ad::nn::train_layer_by_layer(variant, 9999);
-  const ad::nn::Forward f =
-      ad::nn::forward(variant, topology, variant.parameters(), variant.samples[0]);
+  ad::nn::train_layer_by_layer(variant, topology, 9999);
+  const ad::nn::Forward f = ad::nn::forward(topology, variant.parameters(), variant.samples[0]);
   EXPECT_NEAR(f.out[topology.outputs[0]], 0.015912196, 0.5e-9);
   EXPECT_NEAR(f.out[topology.outputs[1]], 0.984065734, 0.5e-9);
   // Its error after 10,000 is the exact algorithm's error after 9,999 updates (the loss
   // computed in the 10,000th step before its update), rounded to 10 decimals.
   ad::Tape tape;
-  ad::nn::Trainer trainer(mazur);
+  ad::nn::Trainer trainer(mazur, ad::nn::compile(mazur));
   trainer.train(9999);
   EXPECT_NEAR(trainer.evaluate(), 0.0000351085, 0.5e-10);
 }
@@ -264,7 +273,7 @@ ad::nn::Network identity_neuron(double input, double target, double w, double le
 // steps is ½·49^(2k), beyond the largest double first at k = 92 (see Net tests of the CLI).
 TEST(Training, ADivergingLossNamesTheStepAndTheLearningRate) {
   ad::Tape tape;
-  ad::nn::Trainer trainer(identity_neuron(1, 1, 0, 50));
+  ad::nn::Trainer trainer = trainer_for(identity_neuron(1, 1, 0, 50));
   try {
     trainer.train(100);
     ADD_FAILURE() << "no exception";
@@ -282,7 +291,7 @@ TEST(Training, ADivergingLossNamesTheStepAndTheLearningRate) {
 // are finite; the first update, w = 1e300·1e10 = 1e310, is not.
 TEST(Training, AParameterThatBecomesInfiniteNamesTheStep) {
   ad::Tape tape;
-  ad::nn::Trainer trainer(identity_neuron(1e5, 1e5, 0, 1e300));
+  ad::nn::Trainer trainer = trainer_for(identity_neuron(1e5, 1e5, 0, 1e300));
   try {
     trainer.train(3);
     ADD_FAILURE() << "no exception";
@@ -293,7 +302,7 @@ TEST(Training, AParameterThatBecomesInfiniteNamesTheStep) {
         << e.what();
   }
   // The same numbers at the start are no divergence: the loss 1e616 is beyond the doubles.
-  ad::nn::Trainer huge(identity_neuron(1e308, 0, 1e308, 0.5));
+  ad::nn::Trainer huge = trainer_for(identity_neuron(1e308, 0, 1e308, 0.5));
   try {
     (void)huge.evaluate();
     ADD_FAILURE() << "no exception";
@@ -318,7 +327,7 @@ TEST(Compile, BinaryCrossEntropyNeedsTargetsInTheUnitIntervalAndASigmoidOutput) 
       ADD_FAILURE() << "no error for the target " << target;
     } catch (const ad::nn::Error& e) {
       EXPECT_EQ(e.place, "/samples/1/targets/0");
-      EXPECT_NE(e.problem.find("sample 2 gives o the target"), std::string::npos) << e.what();
+      EXPECT_NE(e.reason.find("sample 2 gives o the target"), std::string::npos) << e.what();
     }
   }
   n.samples[1].targets = {1};
@@ -330,7 +339,7 @@ TEST(Compile, BinaryCrossEntropyNeedsTargetsInTheUnitIntervalAndASigmoidOutput) 
       ADD_FAILURE() << "no error for " << ad::nn::to_string(a);
     } catch (const ad::nn::Error& e) {
       EXPECT_EQ(e.place, "/layers/0/activation");
-      EXPECT_NE(e.problem.find(std::string(ad::nn::to_string(a)) + ", cannot guarantee"),
+      EXPECT_NE(e.reason.find(std::string(ad::nn::to_string(a)) + ", cannot guarantee"),
                 std::string::npos)
           << e.what();
     }
@@ -346,7 +355,7 @@ TEST(Training, ASaturatedSigmoidUnderBinaryCrossEntropyNamesTheOutputAndTheSampl
   n.loss = ad::nn::Loss::BinaryCrossEntropy;
   n.samples.push_back({{40}, {0}});
   ad::Tape tape;
-  ad::nn::Trainer trainer(n);
+  ad::nn::Trainer trainer(n, ad::nn::compile(n));
   try {
     (void)trainer.evaluate();
     ADD_FAILURE() << "no exception";

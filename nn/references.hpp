@@ -1,4 +1,5 @@
-// The independent references for a network's gradients, on plain doubles (no engine):
+// The plain-double references for a network, without the engine: its forward pass and loss,
+// and its gradients by two independent methods:
 //  * the delta rule both tutorials derive by hand: at an output δ = ∂E/∂out · f'(net) (for
 //    half-SSE and a sigmoid, (out − target)·out·(1 − out)); at a hidden neuron
 //    δ = (Σ δ_next · w) · f'(net); ∂E/∂w = δ · (the weight's source output), ∂E/∂b = Σ δ of the
@@ -13,16 +14,28 @@
 
 namespace ad::nn {
 
+// Every function takes the network with its Topology, nn::compile(network), and `parameters`
+// in the order of Network::parameters() where it takes them.
+
+struct Forward {
+  std::vector<double> net, out;  // per unit (inputs: out only)
+};
+Forward forward(const Topology& topology, const std::vector<double>& parameters,
+                const Sample& sample);
+// The loss of all samples (mean over the batch).
+double loss(const Network& network, const Topology& topology,
+            const std::vector<double>& parameters);
+
 // ∂loss/∂p for every parameter (weights, then biases), by the delta rule.
-std::vector<double> delta_rule_gradients(const Network& network);
+std::vector<double> delta_rule_gradients(const Network& network, const Topology& topology);
 
 // ∂loss/∂p for every parameter, by finite differences of nn::loss().
-std::vector<double> finite_difference_gradients(const Network& network);
+std::vector<double> finite_difference_gradients(const Network& network, const Topology& topology);
 
 // Gradient descent that updates each layer's incoming weights as soon as that layer's δ is
 // known, from the output layer back, so the hidden layers' δ use the *updated* outgoing
 // weights. Not the algorithm the tutorials describe; kept because it is what reproduces
 // Mazur's published figures after training (see the cross-check report).
-void train_layer_by_layer(Network& network, int steps);
+void train_layer_by_layer(Network& network, const Topology& topology, int steps);
 
 }  // namespace ad::nn

@@ -1,9 +1,24 @@
-#include "nn/delta_rule.hpp"
+#include "nn/references.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ad::nn {
 namespace {
+
+double activate(Activation a, double x) {
+  switch (a) {
+    case Activation::Sigmoid:
+      return 1.0 / (1.0 + std::exp(-x));
+    case Activation::Tanh:
+      return std::tanh(x);
+    case Activation::Relu:
+      return x > 0 ? x : 0.0;
+    case Activation::Identity:
+      return x;
+  }
+  return x;
+}
 
 double derivative(Activation a, double net, double out) {
   switch (a) {
@@ -35,7 +50,7 @@ double loss_derivative(Loss loss, double out, double target, double outputs, dou
 // The δ of every unit for one sample, and the gradients added into `grad`.
 std::vector<double> deltas(const Network& n, const Topology& t, const std::vector<double>& p,
                            const Sample& sample, double scale, std::vector<double>& grad) {
-  Forward f = forward(n, t, p, sample);
+  Forward f = forward(t, p, sample);
   std::vector<double> d_out(t.unit_names.size(), 0.0), delta(t.unit_names.size(), 0.0);
   for (std::size_t k = 0; k < t.outputs.size(); ++k) {
     std::size_t u = t.outputs[k];
@@ -56,16 +71,54 @@ std::vector<double> deltas(const Network& n, const Topology& t, const std::vecto
 
 }  // namespace
 
-std::vector<double> delta_rule_gradients(const Network& n) {
-  Topology t = compile(n);
+Forward forward(const Topology& t, const std::vector<double>& p, const Sample& sample) {
+  Forward f;
+  f.net.assign(t.unit_names.size(), 0.0);
+  f.out.assign(t.unit_names.size(), 0.0);
+  for (std::size_t i = 0; i < t.input_count; ++i) f.out[i] = f.net[i] = sample.inputs[i];
+  for (const auto& neuron : t.neurons) {
+    double net = 0.0;
+    for (const auto& in : neuron.in) net += p[in.parameter] * f.out[in.source];
+    if (neuron.bias) net += p[*neuron.bias];
+    f.net[neuron.unit] = net;
+    f.out[neuron.unit] = activate(neuron.activation, net);
+  }
+  return f;
+}
+
+double loss(const Network& n, const Topology& t, const std::vector<double>& p) {
+  double sum = 0.0;
+  for (const auto& sample : n.samples) {
+    Forward f = forward(t, p, sample);
+    double e = 0.0;
+    for (std::size_t k = 0; k < t.outputs.size(); ++k) {
+      double o = f.out[t.outputs[k]], y = sample.targets[k];
+      switch (n.loss) {
+        case Loss::HalfSse:
+          e += 0.5 * (y - o) * (y - o);
+          break;
+        case Loss::Mse:
+          e += (y - o) * (y - o);
+          break;
+        case Loss::BinaryCrossEntropy:
+          e -= y * std::log(o) + (1 - y) * std::log(1 - o);
+          break;
+      }
+    }
+    if (n.loss != Loss::HalfSse) e /= static_cast<double>(t.outputs.size());
+    sum += e;
+  }
+  return sum / static_cast<double>(n.samples.size());
+}
+
+std::vector<double> delta_rule_gradients(const Network& n, const Topology& t) {
   std::vector<double> p = n.parameters(), grad(p.size(), 0.0);
   const double scale = 1.0 / static_cast<double>(n.samples.size());
   for (const auto& sample : n.samples) deltas(n, t, p, sample, scale, grad);
   return grad;
 }
 
-std::vector<double> finite_difference_gradients(const Network& n) {
-  Topology t = compile(n);
+std::vector<double> finite_difference_gradients(const Network& n, const Topology& t) {
   std::vector<double> p = n.parameters(), grad(p.size());
   auto central = [&](std::size_t i, double h) {
     std::vector<double> q = p;
@@ -82,15 +135,14 @@ std::vector<double> finite_difference_gradients(const Network& n) {
   return grad;
 }
 
-void train_layer_by_layer(Network& n, int steps) {
-  Topology t = compile(n);
+void train_layer_by_layer(Network& n, const Topology& t, int steps) {
   std::vector<bool> trained(n.parameter_count(), false);
   for (std::size_t q : t.trained) trained[q] = true;
   for (int s = 0; s < steps; ++s) {
     if (n.samples.size() != 1) throw Error("/samples", "train_layer_by_layer takes one sample");
     const Sample& sample = n.samples.front();
     std::vector<double> p = n.parameters();
-    Forward f = forward(n, t, p, sample);
+    Forward f = forward(t, p, sample);
     std::vector<double> d_out(t.unit_names.size(), 0.0);
     for (std::size_t k = 0; k < t.outputs.size(); ++k)
       d_out[t.outputs[k]] = loss_derivative(n.loss, f.out[t.outputs[k]], sample.targets[k],

@@ -1,0 +1,272 @@
+#include "nn/trainer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "autodiff/text.hpp"
+#include "autodiff/var.hpp"
+
+namespace ad::nn {
+
+namespace {
+
+ad::Var activate(Activation a, const ad::Var& x) {
+  switch (a) {
+    case Activation::Sigmoid:
+      return sigmoid(x);
+    case Activation::Tanh:
+      return tanh(x);
+    case Activation::Relu:
+      return relu(x);
+    case Activation::Identity:
+      return x;
+  }
+  return x;
+}
+
+// The clusters of node_info() that are not layers; they outlive every recording.
+const std::string kParameters = "parameters", kInputs = "inputs", kError = "error";
+
+}  // namespace
+
+Diverged::Diverged(int step, double learning_rate, const std::string& what)
+    : NumericError("training diverged at step " + std::to_string(step) + " with learning rate " +
+                   ad::number(learning_rate, 6) + ": " + what + "; try a smaller learning_rate"),
+      step(step),
+      learning_rate(learning_rate) {}
+
+Trainer::Trainer(Network network, Topology topology)
+    : network_(std::move(network)), topology_(std::move(topology)) {
+  const std::size_t samples = network_.samples.size();
+  auto prefix = [&](std::size_t s) {
+    return samples == 1 ? std::string() : "s" + std::to_string(s + 1) + ".";
+  };
+  net_names_.resize(samples);
+  out_names_.resize(samples);
+  error_names_.resize(samples);
+  input_names_.resize(samples);
+  for (std::size_t s = 0; s < samples; ++s) {
+    for (std::size_t u = 0; u < topology_.unit_names.size(); ++u) {
+      net_names_[s].push_back(prefix(s) + "net_" + topology_.unit_names[u]);
+      out_names_[s].push_back(prefix(s) + "out_" + topology_.unit_names[u]);
+      input_names_[s].push_back(prefix(s) + topology_.unit_names[u]);
+    }
+    for (std::size_t k = 0; k < topology_.outputs.size(); ++k)
+      error_names_[s].push_back(prefix(s) + "E" + std::to_string(k + 1));
+    total_names_.push_back(prefix(s) + "E_total");
+  }
+  std::size_t widest = 0;
+  for (const auto& neuron : topology_.neurons) widest = std::max(widest, neuron.in.size());
+  weights_buf_.reserve(widest);
+  inputs_buf_.reserve(widest);
+  unit_vars_.resize(topology_.unit_names.size());
+  outputs_.assign(samples, std::vector<ad::Var>(topology_.outputs.size()));
+  terms_.reserve(topology_.outputs.size());
+  totals_.reserve(samples);
+  gradients_.assign(network_.parameter_count(), 0.0);
+}
+
+ad::Tape& Trainer::tape() const {
+  if (tape_ == nullptr) throw Error("/", "the network has not been evaluated yet");
+  return *tape_;
+}
+
+double Trainer::evaluate() {
+  tape_ = &ad::Tape::active();
+  tape_->clear();
+  ranges_.clear();
+  record_parameters();
+  totals_.clear();
+  for (std::size_t s = 0; s < network_.samples.size(); ++s) {
+    record_forward(s);
+    if (network_.loss == Loss::BinaryCrossEntropy) check_probabilities(s);
+    record_errors(s);
+  }
+  if (network_.samples.size() > 1) {
+    const std::size_t start = tape_->size();
+    loss_ = keep(ad::sum(totals_) / static_cast<double>(totals_.size()), mean_name_);
+    mark(start, NodeRole::Output, kError);
+  } else {
+    loss_ = totals_.front();
+  }
+  tape_->backward(loss_);
+  if (!std::isfinite(loss_.value())) numeric_error("the loss", loss_.value());
+  collect_gradients();
+  return loss_.value();
+}
+
+void Trainer::record_parameters() {
+  const Network& n = network_;
+  parameter_vars_.clear();
+  for (std::size_t p = 0; p < n.parameter_count(); ++p) {
+    const std::size_t start = tape_->size();
+    parameter_vars_.emplace_back(n.parameter(p), n.parameter_name(p));
+    remember(n.weights.size() > p ? n.weights[p].name : n.biases[p - n.weights.size()].name,
+             parameter_vars_.back());
+    mark(start, NodeRole::Parameter, kParameters);
+  }
+}
+
+void Trainer::record_forward(std::size_t s) {
+  const Sample& sample = network_.samples[s];
+  std::size_t start = tape_->size();
+  for (std::size_t i = 0; i < topology_.input_count; ++i) {
+    unit_vars_[i] = ad::Var(sample.inputs[i], input_names_[s][i]);
+    remember(input_names_[s][i], unit_vars_[i]);
+  }
+  mark(start, NodeRole::Input, kInputs);
+  const std::size_t last_layer = network_.layers.size() - 1;
+  for (const auto& neuron : topology_.neurons) {
+    start = tape_->size();
+    weights_buf_.clear();
+    inputs_buf_.clear();
+    for (const auto& in : neuron.in) {
+      weights_buf_.push_back(parameter_vars_[in.parameter]);
+      inputs_buf_.push_back(unit_vars_[in.source]);
+    }
+    ad::Var net = neuron.bias
+                      ? ad::weighted_sum(weights_buf_, inputs_buf_, parameter_vars_[*neuron.bias])
+                      : ad::weighted_sum(weights_buf_, inputs_buf_);
+    keep(net, net_names_[s][neuron.unit]);
+    ad::Var out = activate(neuron.activation, net);
+    // An identity activation adds no node: the net input is the output.
+    if (neuron.activation != Activation::Identity)
+      keep(out, out_names_[s][neuron.unit]);
+    else
+      remember(out_names_[s][neuron.unit], out);
+    unit_vars_[neuron.unit] = out;
+    mark(start, neuron.layer == last_layer ? NodeRole::Output : NodeRole::Hidden,
+         network_.layers[neuron.layer].name);
+  }
+}
+
+void Trainer::record_errors(std::size_t s) {
+  const Sample& sample = network_.samples[s];
+  const std::size_t start = tape_->size();
+  terms_.clear();
+  const std::size_t m = topology_.outputs.size();
+  for (std::size_t k = 0; k < m; ++k) {
+    const ad::Var& o = unit_vars_[topology_.outputs[k]];
+    outputs_[s][k] = o;
+    const double t = sample.targets[k];
+    ad::Var term;
+    switch (network_.loss) {
+      // One node per error, ½(t − o)², so the explanation has one step ∂E1/∂out_o1 (the
+      // tutorials'), not one through each operand of (t − o)·(t − o). 2·½d² == d² exactly.
+      case Loss::HalfSse:
+        term = ad::half_squared_error(o, t);
+        break;
+      case Loss::Mse:
+        term = 2.0 * ad::half_squared_error(o, t);
+        break;
+      case Loss::BinaryCrossEntropy:
+        term = -(t * log(o) + (1.0 - t) * log(1.0 - o));
+        break;
+    }
+    terms_.push_back(keep(term, error_names_[s][k]));
+  }
+  ad::Var total = ad::sum(terms_);
+  if (network_.loss != Loss::HalfSse) total = total / static_cast<double>(m);
+  totals_.push_back(keep(total, total_names_[s]));
+  mark(start, NodeRole::Output, kError);
+}
+
+void Trainer::collect_gradients() {
+  const Network& n = network_;
+  const std::string& loss_name = n.samples.size() > 1 ? mean_name_ : total_names_.front();
+  for (std::size_t p = 0; p < n.parameter_count(); ++p) {
+    try {
+      gradients_[p] = tape_->gradient(parameter_vars_[p]);
+    } catch (const ad::NonFinite&) {  // NaN: said below, in the network's terms
+      gradients_[p] = std::numeric_limits<double>::quiet_NaN();
+    }
+    if (!std::isfinite(gradients_[p]))
+      numeric_error("the gradient ∂" + loss_name + "/∂" + std::string(n.parameter_name(p)),
+                    gradients_[p]);
+  }
+}
+
+void Trainer::mark(std::size_t from, NodeRole role, const std::string& cluster) {
+  if (from < tape_->size()) ranges_.push_back({from, tape_->size(), role, &cluster});
+}
+
+ad::Var Trainer::keep(const ad::Var& v, const std::string& name) {
+  remember(name, ad::named(v, name));
+  return v;
+}
+
+void Trainer::numeric_error(const std::string& subject, double value,
+                            const std::string& why) const {
+  if (steps_ > 0)
+    throw Diverged(steps_, network_.learning_rate,
+                   subject + " became " + ad::number(value, 6) + why);
+  throw NumericError("at the parameters the network starts from, " + subject + " is " +
+                     ad::number(value, 6) + why);
+}
+
+void Trainer::check_probabilities(std::size_t s) const {
+  for (std::size_t k = 0; k < topology_.outputs.size(); ++k) {
+    const std::size_t unit = topology_.outputs[k];
+    const double o = unit_vars_[unit].value();
+    if (o > 0 && o < 1) [[likely]]
+      continue;
+    const std::string& net = net_names_[s][unit];
+    numeric_error(
+        "the output " + topology_.unit_names[unit] + " of sample " + std::to_string(s + 1), o,
+        ", which binary cross-entropy cannot take: it needs outputs strictly between 0 "
+        "and 1 (" +
+            net + " = " + ad::number(node(net).value(), 6) + " saturates the sigmoid)");
+  }
+}
+
+double Trainer::step() {
+  double before = evaluate();
+  ++steps_;
+  for (std::size_t p : topology_.trained) {
+    const double value = network_.parameter(p) - network_.learning_rate * gradients_[p];
+    network_.set_parameter(p, value);
+    if (!std::isfinite(value)) numeric_error(std::string(network_.parameter_name(p)), value);
+  }
+  return before;
+}
+
+void Trainer::train(int steps) {
+  for (int k = 0; k < steps; ++k) step();
+}
+
+std::vector<std::vector<double>> Trainer::outputs() const {
+  std::vector<std::vector<double>> v;
+  for (const auto& sample : outputs_) {
+    v.emplace_back();
+    for (const auto& o : sample) v.back().push_back(o.value());
+  }
+  return v;
+}
+
+ad::Var Trainer::node(std::string_view name) const {
+  auto it = slot_.find(std::string(name));
+  if (it == slot_.end())
+    throw Error("/", "no node named \"" + std::string(name) + "\" in the recording");
+  return slots_[it->second];
+}
+
+std::unordered_map<std::uint32_t, NodeInfo> Trainer::node_info() const {
+  std::unordered_map<std::uint32_t, NodeInfo> info;
+  for (const Range& r : ranges_)
+    for (std::size_t i = r.begin; i < r.end; ++i)
+      info[static_cast<std::uint32_t>(i)] = {r.role, *r.cluster};
+  return info;
+}
+
+void Trainer::remember(const std::string& name, const ad::Var& v) {
+  auto it = slot_.find(name);
+  if (it == slot_.end()) {
+    slot_.emplace(name, slots_.size());
+    slots_.push_back(v);
+  } else {
+    slots_[it->second] = v;
+  }
+}
+
+}  // namespace ad::nn

@@ -1,0 +1,124 @@
+// Recording a network on the engine: the Trainer records its forward pass and loss on the active
+// ad::Tape, sweeps it backward, and trains the network by gradient descent.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "autodiff/error.hpp"
+#include "autodiff/tape.hpp"
+#include "nn/network.hpp"
+
+namespace ad::nn {
+
+// A number the network needs finite that is not: the loss or a gradient at the parameters the
+// file gives, or an output that binary cross-entropy cannot take. It is an ad::NonFinite, so
+// whoever reports the engine's numeric errors (the command line: exit status 3) reports these.
+struct NumericError : ad::NonFinite {
+  using ad::NonFinite::NonFinite;
+};
+// Training made the loss, a gradient or a parameter non-finite. `step` is the first step (1 for
+// the first update) after which it was: a parameter updated by it, or the loss or a gradient at
+// the parameters it produced.
+struct Diverged : NumericError {
+  Diverged(int step, double learning_rate, const std::string& what);
+  int step;
+  double learning_rate;
+};
+
+enum class NodeRole { Input, Parameter, Hidden, Output };
+struct NodeInfo {
+  NodeRole role;
+  std::string cluster;  // the layer's name, "inputs", "parameters" or "error"
+};
+
+// Records the network on the active ad::Tape and trains it. evaluate() clears the active tape
+// and records one forward pass of every sample and the loss, each neuron's net input as one
+// ad::weighted_sum node named net_<neuron>, its activation named out_<neuron>, the error terms
+// E1, E2, ... and E_total (with a batch: s1.net_h1, ..., and E_mean, the mean of the samples'
+// E_total). The tape's memory is kept across steps, so a training loop stops allocating after
+// its first step.
+//
+// It takes the network with its compiled Topology (nn::compile(network)), which it does not
+// compile again: compile once, and construct as many Trainers as the run needs.
+class Trainer {
+ public:
+  Trainer(Network network, Topology topology);
+
+  const Network& network() const { return network_; }
+  const Topology& topology() const { return topology_; }
+
+  // Records and sweeps backward from the loss; returns the loss. The tape stays readable (node,
+  // gradient, the graph) until the next evaluate(). Throws NumericError (Diverged after a step)
+  // if the loss or a gradient is not finite, or, with binary cross-entropy, an output is not
+  // strictly between 0 and 1 (a saturated sigmoid), naming the output and the sample.
+  double evaluate();
+  // One gradient-descent step: evaluate(), then every trained parameter p -= rate · dE/dp, all
+  // gradients being taken at the old parameters. Returns the loss before the step. Throws
+  // Diverged, naming the step and the learning rate, when a parameter becomes non-finite.
+  double step();
+  void train(int steps);
+  int steps_taken() const { return steps_; }
+
+  // After evaluate():
+  double loss() const { return loss_.value(); }
+  ad::Var loss_var() const { return loss_; }
+  const std::vector<double>& gradients() const { return gradients_; }
+  // Outputs per sample, in the order of the last layer's neurons.
+  std::vector<std::vector<double>> outputs() const;
+  // A named node of the last recording (see node_names()); throws nn::Error if unknown.
+  ad::Var node(std::string_view name) const;
+  const std::vector<ad::Var>& parameter_vars() const { return parameter_vars_; }
+  ad::Tape& tape() const;
+  // Node index -> role and cluster, for the graph's DOT dump.
+  std::unordered_map<std::uint32_t, NodeInfo> node_info() const;
+
+ private:
+  void record_parameters();
+  // One sample's inputs and neurons, then its error terms and E_total (pushed onto totals_).
+  void record_forward(std::size_t sample);
+  void record_errors(std::size_t sample);
+  void collect_gradients();
+  // The tape's nodes from `from` to its end belong to `role` and `cluster` (which must outlive
+  // the recording), for node_info().
+  void mark(std::size_t from, NodeRole role, const std::string& cluster);
+  // Names `v` on the tape and remembers it under that name; returns it.
+  ad::Var keep(const ad::Var& v, const std::string& name);
+  void remember(const std::string& name, const ad::Var& v);
+  // Throws NumericError, or Diverged once a step has been taken: `subject` is `value`.
+  [[noreturn]] void numeric_error(const std::string& subject, double value,
+                                  const std::string& why = "") const;
+  // Binary cross-entropy takes log(o) and log(1 − o): a sigmoid output that rounds to 0 or 1 (a
+  // net input above about 37 or below about −745) would make the loss infinite. Throws, naming the
+  // output.
+  void check_probabilities(std::size_t sample) const;
+  int steps_ = 0;  // updates made
+  const std::string mean_name_ = "E_mean";
+  Network network_;
+  Topology topology_;
+  ad::Tape* tape_ = nullptr;
+  // Reused across steps.
+  std::vector<ad::Var> parameter_vars_, unit_vars_, weights_buf_, inputs_buf_, terms_, totals_;
+  std::vector<std::vector<ad::Var>> outputs_;
+  std::vector<double> gradients_;
+  ad::Var loss_;
+  // Node names per sample, built once: [sample][unit] for net_ and out_, [sample][output] for E.
+  std::vector<std::vector<std::string>> net_names_, out_names_, error_names_, input_names_;
+  std::vector<std::string> total_names_;
+  // Named nodes: name -> slot, filled on the first recording; later ones only overwrite slots,
+  // so a step allocates nothing.
+  std::unordered_map<std::string, std::size_t> slot_;
+  std::vector<ad::Var> slots_;
+  struct Range {
+    std::size_t begin, end;
+    NodeRole role;
+    const std::string* cluster;
+  };
+  std::vector<Range> ranges_;
+};
+
+}  // namespace ad::nn
