@@ -76,9 +76,9 @@ void Tape::throw_checked(const CheckFailure& found) const {
   ErrorContext context{{}, {}, "node #" + std::to_string(found.index), {}, found.reason};
   if (found.op == Op::Leaf) {
     context.reason = "value = " + number(found.value);
-    throw NonFinite(
-        "checked mode: input " + std::string(found.input) + " is " + number(found.value),
-        std::move(context));
+    const std::string message =
+        "checked mode: input " + std::string(found.input) + " is " + number(found.value);
+    throw NonFinite(message, std::move(context));
   }
   const NodeView node = view(found.index, found.at);
   context.operation = info(found.op).name;
@@ -92,9 +92,9 @@ void Tape::throw_checked(const CheckFailure& found) const {
     context.operands.push_back(node.constant);
     operands += ", c = " + number(node.constant);
   }
-  throw NonFinite("checked mode: " + context.operation + " at " + context.place + " " + found.what +
-                      "; operands: " + operands,
-                  std::move(context));
+  const std::string message = "checked mode: " + context.operation + " at " + context.place + " " +
+                              found.what + "; operands: " + operands;
+  throw NonFinite(message, std::move(context));
 }
 
 // ---- A gradient that is not finite ----
