@@ -4,14 +4,16 @@
 #              GoogleTest cannot be found, which proves none is needed; builds and installs it;
 #              runs a consumer of autodiff::autodiff, with those packages unfindable too; and
 #              checks that a consumer asking for the parts it lacks fails, saying so.
-#   MODE=full  installs this build and runs a consumer of graph, expression and nn.
+#   MODE=full  installs this build and runs a consumer of graph, expression and nn; the core's
+#              consumer too, with the parts' dependencies unfindable, which only the parts it
+#              does not ask for need; and checks that asking for graph without Boost fails, saying so.
 file(REMOVE_RECURSE ${WORK_DIR})
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE out)
   if(NOT status EQUAL 0)
     message(FATAL_ERROR "failed: ${ARGN}\n${out}")
   endif()
-  set(output "${out}" PARENT_SCOPE)
+  set(out "${out}" PARENT_SCOPE)
 endfunction()
 
 # A sanitized library needs a sanitized program to link with.
@@ -28,11 +30,32 @@ set(no_dependencies -DCMAKE_DISABLE_FIND_PACKAGE_Boost=TRUE
 
 # Builds and runs the consumer in consumer/<name>; what it prints is left in `output`.
 function(consume name)
+  file(REMOVE_RECURSE ${WORK_DIR}/consumer)
   run(${consumer_configure} -S ${SOURCE_DIR}/tests/install/consumer/${name} ${ARGN})
   run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer)
   run(${WORK_DIR}/consumer/consumer)
-  set(output "${output}" PARENT_SCOPE)
-  message(STATUS "consumer/${name} printed:\n${output}")
+  set(output "${out}" PARENT_SCOPE)
+  message(STATUS "consumer/${name} printed:\n${out}")
+endfunction()
+
+# The core's consumer, with the parts' dependencies unfindable: d/dx (x² + 3x) at 2 is 2x + 3 = 7.
+function(consume_core)
+  consume(core ${no_dependencies})
+  if(NOT output STREQUAL "7\n")
+    message(FATAL_ERROR "unexpected output: ${output}")
+  endif()
+endfunction()
+
+# Configuring the consumer in consumer/<name> must fail, with `expected` in the message.
+function(refused name expected)
+  file(REMOVE_RECURSE ${WORK_DIR}/consumer)
+  execute_process(COMMAND ${consumer_configure} -S ${SOURCE_DIR}/tests/install/consumer/${name}
+                  ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  string(REGEX REPLACE "[ \n]+" " " message "${out}")  # CMake wraps the package's message
+  string(FIND "${message}" "${expected}" at)
+  if(status EQUAL 0 OR at EQUAL -1)
+    message(FATAL_ERROR "expected the consumer to fail with \"${expected}\":\n${out}")
+  endif()
 endfunction()
 
 if(MODE STREQUAL "core")
@@ -46,19 +69,9 @@ if(MODE STREQUAL "core")
       message(FATAL_ERROR "the core alone installed ${absent}")
     endif()
   endforeach()
-  consume(core ${no_dependencies})
-  # d/dx (x² + 3x) at x = 2 is 2x + 3 = 7.
-  if(NOT output MATCHES "^7\n$")
-    message(FATAL_ERROR "unexpected output: ${output}")
-  endif()
-
-  file(REMOVE_RECURSE ${WORK_DIR}/consumer)
-  execute_process(COMMAND ${consumer_configure} -S ${SOURCE_DIR}/tests/install/consumer/full
-                  ${no_dependencies} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE out)
-  string(REGEX REPLACE "[ \n]+" " " message "${out}")  # CMake wraps the package's message
-  if(status EQUAL 0 OR NOT message MATCHES "Not installed: graph expression nn \\(this installation has: core\\)")
-    message(FATAL_ERROR "asking the core alone for the other parts did not fail clearly:\n${out}")
-  endif()
+  consume_core()
+  refused(full "Not installed: graph expression nn (this installation has: core)"
+          ${no_dependencies})
 elseif(MODE STREQUAL "full")
   run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix)
   consume(full)
@@ -68,6 +81,9 @@ elseif(MODE STREQUAL "full")
   if(NOT output STREQUAL "graph: 2 paths, sum 7\nexpression: 1.381773\nnn: 1.5\n")
     message(FATAL_ERROR "unexpected output: ${output}")
   endif()
+  consume_core()
+  refused(full "The component graph needs Boost 1.74 COMPONENTS graph, which was not found"
+          -DCMAKE_DISABLE_FIND_PACKAGE_Boost=TRUE)
 else()
   message(FATAL_ERROR "MODE must be core or full, not '${MODE}'")
 endif()
