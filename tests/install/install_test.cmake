@@ -5,8 +5,9 @@
 #              runs a consumer of autodiff::autodiff, with those packages unfindable too; and
 #              checks that a consumer asking for the parts it lacks fails, saying so.
 #   MODE=full  installs this build and runs a consumer of graph, expression and nn; the core's
-#              consumer too, with the parts' dependencies unfindable, which only the parts it
-#              does not ask for need; and checks that asking for graph without Boost fails, saying so.
+#              consumer too, with the parts' dependencies unfindable (only the parts it does
+#              not ask for need them); and checks that asking for graph without Boost fails,
+#              saying so.
 file(REMOVE_RECURSE ${WORK_DIR})
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE out)
