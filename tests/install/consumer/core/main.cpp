@@ -1,3 +1,4 @@
+// Uses the installed core engine; install_test.cmake checks the derivative it prints.
 #include <autodiff/autodiff.hpp>
 #include <cstdio>
 
