@@ -5,6 +5,7 @@
 #include <autodiff/graph/graph.hpp>
 #include <cstdio>
 #include <nn/network.hpp>
+#include <nn/trainer.hpp>
 
 int main() {
   {  // graph: the chain rule path by path, for y = x·x + 3x at x = 2
@@ -29,7 +30,7 @@ int main() {
     network.samples = {{{3.0}, {1.0}}};
     network.train = {"w"};
     ad::Tape tape;
-    ad::nn::Trainer trainer(network);
+    ad::nn::Trainer trainer(network, ad::nn::compile(network));
     trainer.evaluate();
     std::printf("nn: %g\n", trainer.gradients()[0]);
   }
