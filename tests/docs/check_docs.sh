@@ -8,13 +8,19 @@
 # What each block must be (the marker is the last non-blank line before the opening fence):
 #   ```console            lines "$ COMMAND" each followed by its exact output (stdout and stderr
 #                         as a terminal shows them); a last line "[exit N]" when the status is
-#                         not 0; a line "..." (indented or not) stands for any number of lines. Run in a scratch
-#                         directory holding links to ROOT's files, `autodiff` first on PATH.
+#                         not 0; a line "..." (indented or not) stands for any number of lines
+#                         (a block's output must hold more than "..."). One command per line,
+#                         without pipes, redirections or ';' (outside single quotes): the test
+#                         compares what the program itself prints. Each block runs in a fresh
+#                         copy of ROOT (without .git and build*), `autodiff` first on PATH, so a
+#                         block can neither change the sources nor see another block's files.
 #   <!-- docs: excerpt of PATH -->   the block's lines appear consecutively in ROOT/PATH.
 #   <!-- docs: output of NAME -->    the block is exactly what program NAME prints (status 0).
-#   <!-- docs: not run ... -->       not checked (a file-format excerpt, a CMake snippet, ...).
-#   <!-- ci: NAME -->                run by .ci/run (the README's set-up commands).
-# Any other block fails the test: an unchecked block has to say so.
+#   <!-- docs: not run ... -->       not checked (a file-format excerpt, a CMake snippet, ...);
+#                                    never on a console block.
+#   <!-- ci: demo|test -->           an sh block run by .ci/run (the README's set-up commands).
+# Any other block fails the test: an unchecked block has to say so. Fences are ``` (a ~~~
+# fence fails), and a block's lines are indented at least as its fence.
 set -uo pipefail
 
 root=$(cd "$1" && pwd)
@@ -27,7 +33,11 @@ while [[ $# -gt 0 && $1 != -- ]]; do
   shift
 done
 shift
-ln -s "$root"/* "$scratch/work/"
+# A fresh copy of the sources for a block to run in.
+fresh_work() {
+  rm -rf "$scratch/work" && mkdir "$scratch/work" &&
+    find "$root" -mindepth 1 -maxdepth 1 ! -name .git ! -name 'build*' -exec cp -r {} "$scratch/work/" \;
+}
 export PATH="$scratch/bin:$PATH"
 unset COLUMNS
 
@@ -77,13 +87,22 @@ matches() {
 check_console() {  # FILE LINE BODY
   local file=$1 line=$2 body=$3 n=0 cmd="" cmd_line=0 i=0
   local expected="$scratch/expected" actual="$scratch/actual"
+  fresh_work
   run_one() {
     local want=0 status
     if [[ -s $expected ]] && [[ $(tail -n 1 "$expected") =~ ^\[exit\ ([0-9]+)\]$ ]]; then
       want=${BASH_REMATCH[1]}
       sed -i '$d' "$expected"
     fi
-    (cd "$scratch/work" && bash -c "$cmd") > "$actual" 2>&1 < /dev/null
+    if [[ $(sed "s/'[^']*'//g" <<< "$cmd") =~ [\|\;\&\<\>\`]|\$\( ]]; then
+      fail "$file" "$cmd_line" "\$ $cmd: one command, without pipes, redirections or ';'"
+      return
+    fi
+    if [[ -s $expected ]] && ! grep -qv '^ *[.][.][.]$' "$expected"; then
+      fail "$file" "$cmd_line" "\$ $cmd: an output of only '...' checks nothing"
+      return
+    fi
+    (cd "$scratch/work" && bash -o pipefail -c "$cmd") > "$actual" 2>&1 < /dev/null
     status=$?
     checked=$((checked + 1))
     if [[ $status -ne $want ]]; then
@@ -127,6 +146,7 @@ check_excerpt() {  # FILE LINE BODY SOURCE
 check_output() {  # FILE LINE BODY PROGRAM
   local actual="$scratch/actual" status
   checked=$((checked + 1))
+  fresh_work
   (cd "$scratch/work" && "$4") > "$actual" 2>&1 < /dev/null
   status=$?
   if [[ $status -ne 0 ]]; then
@@ -148,15 +168,28 @@ for md in "$@"; do
       print k "\t" fence_line "\t" lang "\t" marker > (dir "/block.list")
       printf "" > (dir "/block." k); next
     }
+    !inside && /^ *~~~/ { if (!tilde) print "tilde\t" FNR > (dir "/block.list"); tilde = !tilde; next }
     inside && /^ *```[ ]*$/ { inside = 0; close(dir "/block." k); marker = ""; next }
+    inside && /[^ ]/ && match($0, /[^ ]/) - 1 < indent {
+      print "underindented\t" FNR > (dir "/block.list"); printf "" > (dir "/block." k ".bad"); next
+    }
     inside { print substr($0, indent + 1) > (dir "/block." k); next }
     /[^ ]/ { text = $0; sub(/^ +/, "", text); marker = (text ~ /^<!-- .* -->$/) ? text : "" }
     END { if (inside) print "unclosed\t" fence_line > (dir "/block.list") }' "$md"
   [[ -f $scratch/block.list ]] || continue
   while IFS=$'\t' read -r k line lang marker; do
     body="$scratch/block.$k"
+    [[ -f $body.bad ]] && continue  # reported as under-indented: its body is not what it shows
     if [[ $k == unclosed ]]; then
       fail "$name" "$line" "a fenced block that is never closed"
+    elif [[ $k == tilde ]]; then
+      fail "$name" "$line" "a ~~~ fence: use \`\`\`, which this test reads"
+    elif [[ $k == underindented ]]; then
+      fail "$name" "$line" "a line indented less than its block's fence"
+    elif [[ $lang == console && $marker == '<!-- docs: not run'* ]]; then
+      fail "$name" "$line" "a console block marked 'not run': its commands must run"
+    elif [[ $marker == '<!-- ci: '* && ! ( $lang == sh && $marker =~ ^\<!--\ ci:\ (demo|test)\ --\>$ ) ]]; then
+      fail "$name" "$line" "a ci marker .ci/run does not read (it runs the sh blocks 'demo' and 'test')"
     elif [[ $marker =~ ^\<!--\ docs:\ excerpt\ of\ ([^ ]+)\ --\>$ ]]; then
       check_excerpt "$name" "$line" "$body" "${BASH_REMATCH[1]}"
     elif [[ $marker =~ ^\<!--\ docs:\ output\ of\ ([^ ]+)\ --\>$ ]]; then

@@ -53,4 +53,17 @@ expect_failure "$@"
 what="a block without a marker"
 { cat "$root/README.md"; printf '\n```text\nan output nobody checks\n```\n'; } > "$copy"
 expect_failure "$@"
+# Ways a wrong text could pass if the checker allowed them (a hostile review found each).
+add() {  # WHAT TEXT: README.md with TEXT appended must fail once
+  what=$1
+  { cat "$root/README.md"; printf '\n%s\n' "$2"; } > "$copy"
+  expect_failure "${programs[@]}"
+}
+programs=("$@")
+add "a console block marked not run" $'<!-- docs: not run -->\n```console\n$ autodiff grad x --at x=1\nvalue = 42\n```'
+add "a pipe that hides the program's output" $'```console\n$ autodiff grad \'x^\' --at x=1 2>&1 | true\n```'
+add "an output of only ..." $'```console\n$ autodiff grad \'x^\' --at x=1\n...\n```'
+add "a ~~~ fence" $'~~~console\n$ autodiff grad x --at x=1\nvalue = 42\n~~~'
+add "a ci marker nothing runs" $'<!-- ci: nothing -->\n```sh\nfalse\n```'
+add "a line indented less than its fence" $'  ```console\n  $ autodiff grad x --at x=1\nXXvalue = 1\n  ```'
 exit $status
