@@ -17,30 +17,40 @@ namespace ad {
 void Tape::throw_no_active_tape() {
   throw NoActiveTape(
       "no tape is active in this thread: create an ad::Tape (it records until it is destroyed) "
-      "before making or combining Vars");
+      "before making or combining Vars",
+      {.reason = "no tape is active in this thread"});
 }
 
 void Tape::throw_mismatch(const Var& v) const {
   if (v.epoch() == Var::kNeverRecorded)
     throw TapeMismatch(
-        "a Var that was never recorded (default-constructed) was used in an operation");
+        "a Var that was never recorded (default-constructed) was used in an operation",
+        {.reason = "never recorded"});
   const std::uint32_t block = v.epoch() / kEpochBlock;
   const bool mine =
       std::any_of(epoch_ranges_.begin(), epoch_ranges_.end(), [&](const EpochRange& r) {
         return r.blocks != 0 && block >= r.first_block && block - r.first_block < r.blocks;
       });
+  const std::string place = "node #" + std::to_string(v.index());
+  const std::string node = place + " (value " + number(v.value()) + ")";
   if (mine && v.epoch() < epoch_)
-    throw TapeMismatch("node #" + std::to_string(v.index()) + " (value " + number(v.value()) +
-                       ") was recorded before its tape was cleared; clear() invalidates every "
-                       "Var recorded before it: record it again");
-  throw TapeMismatch("node #" + std::to_string(v.index()) + " (value " + number(v.value()) +
-                     ") belongs to another tape than the one active in this thread; values "
-                     "of two tapes cannot be combined");
+    throw TapeMismatch(node +
+                           " was recorded before its tape was cleared; clear() invalidates every "
+                           "Var recorded before it: record it again",
+                       {.operands = {v.value()},
+                        .place = place,
+                        .reason = "recorded before its tape was cleared"});
+  throw TapeMismatch(
+      node +
+          " belongs to another tape than the one active in this thread; values "
+          "of two tapes cannot be combined",
+      {.operands = {v.value()}, .place = place, .reason = "belongs to another tape"});
 }
 
 void detail::throw_length_mismatch(const char* what, std::size_t a, std::size_t b) {
-  throw Error(std::string(what) + ": " + std::to_string(a) + " coefficients for " +
-              std::to_string(b) + " terms");
+  const std::string reason =
+      std::to_string(a) + " coefficients for " + std::to_string(b) + " terms";
+  throw Error(std::string(what) + ": " + reason, {.operation = what, .reason = reason});
 }
 
 // ---- The checked mode ----
@@ -75,7 +85,7 @@ void Tape::check_node(std::uint32_t index, const Position& at) const {
 void Tape::throw_checked(const CheckFailure& found) const {
   ErrorContext context{{}, {}, "node #" + std::to_string(found.index), {}, found.reason};
   if (found.op == Op::Leaf) {
-    context.reason = "value = " + number(found.value);
+    context.reason = "input " + std::string(found.input) + " = " + number(found.value);
     const std::string message =
         "checked mode: input " + std::string(found.input) + " is " + number(found.value);
     throw NonFinite(message, std::move(context));
@@ -89,8 +99,13 @@ void Tape::throw_checked(const CheckFailure& found) const {
     operands += label(node.operands[k]) + " = " + number(context.operands.back());
   }
   if (info(found.op).has_constant) {
-    context.operands.push_back(node.constant);
-    operands += ", c = " + number(node.constant);
+    // In the operation's order: c / x has the constant first.
+    const Op b = info(found.op).binary;
+    const bool first = with_constant(b, true) == found.op && with_constant(b, false) != found.op;
+    const std::string c = "c = " + number(node.constant);
+    context.operands.insert(first ? context.operands.begin() : context.operands.end(),
+                            node.constant);
+    operands = first ? c + ", " + operands : operands + ", " + c;
   }
   const std::string message = "checked mode: " + context.operation + " at " + context.place + " " +
                               found.what + "; operands: " + operands;
@@ -103,8 +118,11 @@ void Tape::throw_no_gradient(const Var& x) const {
   check(x);
   if (x.index() >= swept_)
     throw Error("no gradient for " + label(x.index()) +
-                ": it was recorded after the last backward(), or backward() was not called");
+                    ": it was recorded after the last backward(), or backward() was not called",
+                {.place = "node #" + std::to_string(x.index()),
+                 .reason = "recorded after the last backward()"});
   const double g = slot_.data[x.index()].adjoint;
+  const std::string reason = "the gradient is " + std::string(std::isnan(g) ? "NaN" : number(g));
   std::string message = "the gradient with respect to " + label(x.index()) + " is " +
                         (std::isnan(g) ? "NaN" : number(g));
   const std::string where = where_not_finite(x.index());
@@ -113,7 +131,7 @@ void Tape::throw_no_gradient(const Var& x) const {
     message +=
         "; record with Tape::Options{.checked = true} to stop at the first operation "
         "whose value or local partial is not finite";
-  throw NonFinite(message);
+  throw NonFinite(message, {.place = "node #" + std::to_string(x.index()), .reason = reason});
 }
 
 // The node j nearest the output, among those on a path from the output to x, whose gradient is

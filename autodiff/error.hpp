@@ -12,11 +12,11 @@ namespace ad {
 
 // What went wrong and where, in parts. Each field is empty where it does not apply.
 struct ErrorContext {
-  std::string operation;         // the operation that failed: "log", "pow"
-  std::vector<double> operands;  // its operand values
-  std::string place;             // where: "node #12", "column 5", "/weights/3/from", "line 2"
-  std::string file;              // the file the input came from
-  std::string reason;            // what is wrong, without the place: "∂/∂x = inf"
+  std::string operation{};         // the operation that failed: "log", "pow"
+  std::vector<double> operands{};  // its operand values, in the operation's order
+  std::string place{};             // where: "node #12", "column 5", "/weights/3/from", "line 2"
+  std::string file{};              // the file the input came from
+  std::string reason{};            // what is wrong, without the place: "∂/∂x = inf"
 };
 
 // Base of every error the project throws.

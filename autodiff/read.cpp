@@ -50,7 +50,8 @@ std::vector<NodeView> Tape::nodes() const {
 NodeView Tape::node(std::uint32_t index) const {
   if (index >= size_)
     throw Error("node #" + std::to_string(index) + " does not exist: the tape has " +
-                std::to_string(size_) + " nodes");
+                    std::to_string(size_) + " nodes",
+                {.place = "node #" + std::to_string(index), .reason = "no such node"});
   return view(index, positions()[index]);
 }
 

@@ -93,7 +93,8 @@ void Tape::reserve(std::size_t n, std::size_t d) {
   constexpr std::size_t kMaxNodes = std::numeric_limits<std::uint32_t>::max();
   if (size_ + 1 >= kMaxNodes) [[unlikely]]
     throw Error("tape is full: " + std::to_string(size_) +
-                " nodes recorded without clear(); node indices are 32 bits");
+                    " nodes recorded without clear(); node indices are 32 bits",
+                {.reason = "tape is full"});
   // Each reserve either succeeds or throws std::bad_alloc leaving its buffer as it was, so after
   // a bad_alloc the tape is as it was: the next operation throws again or succeeds, and clear()
   // makes it usable.
@@ -186,7 +187,8 @@ namespace {
 
 std::uint32_t count(std::size_t n) {
   if (n >= (std::size_t{1} << 30))
-    throw Error("a sum of " + std::to_string(n) + " terms is too large for one node");
+    throw Error("a sum of " + std::to_string(n) + " terms is too large for one node",
+                {.reason = "too many terms for one node"});
   return static_cast<std::uint32_t>(n);
 }
 

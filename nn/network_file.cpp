@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -393,18 +394,18 @@ NetworkFile parse_network_file(std::string_view text, const std::string& file) {
 }
 
 NetworkFile load_network_file(const std::string& path) {
+  // What the system says went wrong, in the message and in the error's fields.
+  const auto unreadable = [&](const std::string& what, int error) {
+    const std::string reason = error != 0 ? std::strerror(error) : what;
+    return ad::IoError(path + ": " + what + ": " + reason, {.file = path, .reason = reason});
+  };
   errno = 0;
   std::ifstream in(path);
-  if (!in) {
-    const int error = errno;
-    ad::IoError e(path + ": /: cannot open the file");
-    e.place = "/";
-    e.file = path;
-    e.reason = error != 0 ? std::strerror(error) : "cannot open the file";
-    throw e;
-  }
+  if (!in) throw unreadable("cannot open the file", errno);
+  if (std::filesystem::is_directory(path)) throw unreadable("cannot read the file", EISDIR);
   std::stringstream text;
   text << in.rdbuf();
+  if (in.bad()) throw unreadable("cannot read the file", errno);
   return parse_network_file(text.str(), path);
 }
 

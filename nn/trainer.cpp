@@ -32,7 +32,8 @@ const std::string kParameters = "parameters", kInputs = "inputs", kError = "erro
 
 Diverged::Diverged(int step, double learning_rate, const std::string& what)
     : NumericError("training diverged at step " + std::to_string(step) + " with learning rate " +
-                   ad::number(learning_rate, 6) + ": " + what + "; try a smaller learning_rate"),
+                       ad::number(learning_rate, 6) + ": " + what + "; try a smaller learning_rate",
+                   {.place = "step " + std::to_string(step), .reason = what}),
       step(step),
       learning_rate(learning_rate) {}
 
@@ -201,8 +202,9 @@ void Trainer::numeric_error(const std::string& subject, double value,
   if (steps_ > 0)
     throw Diverged(steps_, network_.learning_rate,
                    subject + " became " + ad::number(value, 6) + why);
-  throw NumericError("at the parameters the network starts from, " + subject + " is " +
-                     ad::number(value, 6) + why);
+  const std::string reason = subject + " is " + ad::number(value, 6) + why;
+  throw NumericError("at the parameters the network starts from, " + reason,
+                     {.place = "the starting parameters", .reason = reason});
 }
 
 void Trainer::check_probabilities(std::size_t s) const {

@@ -181,7 +181,37 @@ TEST(Error, CheckedModeNamesTheOperationItsOperandsAndThePlaceInFields) {
     ADD_FAILURE() << "no exception";
   } catch (const ad::NonFinite& e) {
     EXPECT_TRUE(e.operation.empty());
-    EXPECT_EQ(e.reason, "value = nan");
+    EXPECT_EQ(e.reason, "input z = nan");
+  }
+  // c / x keeps the operation's order: the constant first (d(2/x)/dx = −2/x² is −inf at 0).
+  try {
+    (void)(2.0 / x);
+    ADD_FAILURE() << "no exception";
+  } catch (const ad::NonFinite& e) {
+    EXPECT_EQ(e.operands, (std::vector<double>{2.0, 0.0}));
+    EXPECT_NE(std::string(e.what()).find("operands: c = 2, x = 0"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Error, MisuseNamesThePlaceAndTheReasonInFields) {
+  ad::Tape tape;
+  ad::Var x(3.0, "x");
+  tape.clear();
+  try {
+    (void)(x * 2.0);
+    ADD_FAILURE() << "no exception";
+  } catch (const ad::TapeMismatch& e) {
+    EXPECT_EQ(e.place, "node #0");
+    EXPECT_EQ(e.operands, std::vector<double>{3.0});
+    EXPECT_EQ(e.reason, "recorded before its tape was cleared");
+  }
+  ad::Var y(1.0, "y");
+  try {
+    (void)tape.gradient(y);
+    ADD_FAILURE() << "no exception";
+  } catch (const ad::Error& e) {
+    EXPECT_EQ(e.place, "node #0");
+    EXPECT_EQ(e.reason, "recorded after the last backward()");
   }
 }
 

@@ -101,7 +101,12 @@ TEST(Net, BadFilesAreNamedWithThePlace) {
   std::remove(file.c_str());
   r = run("net /nonexistent-directory/network.json");
   EXPECT_EQ(r.status, 4);
-  EXPECT_EQ(r.err, "autodiff: /nonexistent-directory/network.json: /: cannot open the file\n");
+  EXPECT_EQ(r.err,
+            "autodiff: /nonexistent-directory/network.json: cannot open the file: No such file or "
+            "directory\n");
+  r = run("net /tmp");  // a folder: it opens, but cannot be read
+  EXPECT_EQ(r.status, 4);
+  EXPECT_EQ(r.err, "autodiff: /tmp: cannot read the file: Is a directory\n");
   const std::string good = write_network("net_test_explain.json");
   r = run("net " + good + " --explain bb");
   EXPECT_EQ(r.status, 2);

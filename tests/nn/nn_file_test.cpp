@@ -121,7 +121,17 @@ TEST(NetworkFile, MissingFile) {
   } catch (const ad::IoError& e) {
     EXPECT_EQ(e.file, "/nonexistent/net.json");
     EXPECT_EQ(e.reason, std::strerror(ENOENT));
-    EXPECT_EQ(std::string(e.what()), "/nonexistent/net.json: /: cannot open the file");
+    EXPECT_TRUE(e.place.empty());  // the file itself, no place in it
+    EXPECT_EQ(std::string(e.what()),
+              "/nonexistent/net.json: cannot open the file: " + std::string(std::strerror(ENOENT)));
+  }
+  // A folder opens but cannot be read as a file: an IoError too, not a JSON syntax error.
+  try {
+    ad::nn::load_network_file("/tmp");
+    ADD_FAILURE() << "no exception";
+  } catch (const ad::IoError& e) {
+    EXPECT_EQ(e.reason, std::strerror(EISDIR));
+    EXPECT_EQ(std::string(e.what()), "/tmp: cannot read the file: " + e.reason);
   }
 }
 
