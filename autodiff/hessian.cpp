@@ -91,8 +91,8 @@ std::string Sweeps::where_not_finite(ErrorContext& context) const {
     tape.for_each_second(i, at[i], [&](std::uint32_t j, std::uint32_t k, double h) {
       const double passed = g * h * tangent[k];
       if (found.empty() && g != 0 && tangent[k] != 0 && bad(tape, passed))
-        found = "∂/∂" + tape.label(j) + " · ∂²/∂" + tape.label(j) + "∂" + tape.label(k) + " = " +
-                number(h) + ", times the adjoint " + number(g) + " and the tangent " +
+        found = "∂²/∂" + (j == k ? tape.label(j) + "²" : tape.label(j) + "∂" + tape.label(k)) +
+                " = " + number(h) + ", times the adjoint " + number(g) + " and the tangent " +
                 number(tangent[k]) + ", is " + number(passed);
     });
     tape.for_each_operand(i, at[i], [&](std::uint32_t j, double partial) {
