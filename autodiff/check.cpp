@@ -82,6 +82,27 @@ void Tape::check_node(std::uint32_t index, const Position& at) const {
   if (!what.empty()) throw_checked({op, index, at, {}, y, reason, what});
 }
 
+// A node's second partials, for the second-order sweeps on a checked tape.
+void Tape::check_second(std::uint32_t index, const Position& at) const {
+  if (!checked_) return;
+  std::string reason;
+  for_each_second(index, at, [&](std::uint32_t j, std::uint32_t k, double h) {
+    if (reason.empty() && !std::isfinite(h))
+      reason = "∂²/" + (j == k ? "∂" + label(j) + "²" : "∂" + label(j) + "∂" + label(k)) + " = " +
+               number(h);
+  });
+  if (!reason.empty())
+    throw_checked({op_.data[index],
+                   index,
+                   at,
+                   {},
+                   slot_.data[index].value,
+                   reason,
+                   "has the second partial " + reason +
+                       " (its second derivative does not exist "
+                       "there)"});
+}
+
 void Tape::throw_checked(const CheckFailure& found) const {
   ErrorContext context{{}, {}, "node #" + std::to_string(found.index), {}, found.reason};
   if (found.op == Op::Leaf) {

@@ -1,6 +1,7 @@
 // How a node lies in the tape's streams, given its operation: how many operand slots and data it
-// takes, where they are, and what each operand's partial is. The one encoder (write_sum) and
-// decoder of that layout, used by the recorder, the sweep, the node views and the checked mode.
+// takes, where they are, and what each operand's partials are (first and second). The one
+// encoder (write_sum) and decoder of that layout, used by the recorder, the sweep, the node
+// views, the checked mode and the second-order sweeps.
 //
 // A node with a fixed number of operands takes its arity in operand slots and one datum if it is
 // a unary function (its partial or divisor) or keeps a constant (x ∘ c). A sum's last operand
@@ -104,6 +105,17 @@ struct Cursor {
   }
 };
 
+// Calls f(k, w, x) for each term k of the sum whose operand slots start at `operand` (`count`
+// of them): w and x are its operands' node indices (w = x for a linear combination).
+template <class F>
+void for_each_term(Op op, const std::uint32_t* operand, std::uint32_t count, F&& f) {
+  const Sum sum(operand[count], op);
+  const auto term = [&](std::uint32_t k, std::uint32_t l) -> std::uint32_t {
+    return sum.strided ? operand[2 * l] + k * operand[2 * l + 1] : operand[sum.lists * k + l];
+  };
+  for (std::uint32_t k = 0; k < sum.terms; ++k) f(k, term(k, 0), term(k, sum.lists - 1));
+}
+
 // Calls f(operand's node index, ∂y/∂operand) for each operand of the node y = op(...) whose
 // operand slots start at `operand` (`count` of them) and data at `datum`, in order; value(j) is
 // node j's value. The sweep computes the same partials, with the operation known at compile time.
@@ -121,20 +133,41 @@ void for_each_operand(Op op, double y, const std::uint32_t* operand, std::uint32
     f(operand[0], p.a);
     f(operand[1], p.b);
   } else if (info(op).arity == kVariadic) {
-    const Sum sum(operand[count], op);
-    const auto term = [&](std::uint32_t k, std::uint32_t l) -> std::uint32_t {
-      return sum.strided ? operand[2 * l] + k * operand[2 * l + 1] : operand[sum.lists * k + l];
-    };
-    for (std::uint32_t k = 0; k < sum.terms; ++k) {
-      if (sum.lists == 1) {
-        f(term(k, 0), datum[k]);
+    for_each_term(op, operand, count, [&](std::uint32_t k, std::uint32_t w, std::uint32_t x) {
+      if (op == Op::Linear) {
+        f(x, datum[k]);
       } else {
-        const std::uint32_t w = term(k, 0), x = term(k, 1);
         f(w, value(x));
         f(x, value(w));
       }
-    }
+    });
+    const Sum sum(operand[count], op);
     if (sum.bias) f(operand[sum.slots - 1], 1.0);
+  }
+}
+
+// Calls f(j, k, ∂²y/∂j∂k) for each ordered pair of operand slots (j, k) of the node y = op(...)
+// whose second partial is not 0 by construction, both (j, k) and (k, j) for a mixed one; laid out
+// as for for_each_operand. −x and a linear combination have none, a weighted sum (bilinear in w
+// and x) only ∂²/∂wᵢ∂xᵢ = 1.
+template <class Value, class F>
+void for_each_second(Op op, double y, const std::uint32_t* operand, std::uint32_t count,
+                     const double* datum, Value&& value, F&& f) {
+  if (is_unary_function(op)) {
+    f(operand[0], operand[0], unary_second(op, value(operand[0]), y));
+  } else if (info(op).has_constant) {
+    f(operand[0], operand[0], mixed_second(op, value(operand[0]), y, datum[0]));
+  } else if (info(op).arity == 2) {
+    const BinarySecond h = binary_second(op, value(operand[0]), value(operand[1]), y);
+    f(operand[0], operand[0], h.aa);
+    f(operand[0], operand[1], h.ab);
+    f(operand[1], operand[0], h.ab);
+    f(operand[1], operand[1], h.bb);
+  } else if (op == Op::WeightedSum) {
+    for_each_term(op, operand, count, [&](std::uint32_t, std::uint32_t w, std::uint32_t x) {
+      f(w, x, 1.0);
+      f(x, w, 1.0);
+    });
   }
 }
 

@@ -1,7 +1,8 @@
 // The tape (a Wengert list) and the active scalar Var whose operations it records: the public
 // class and its recording fast paths. The rest of its work is in record.cpp (buffers, growth,
 // epochs, names), sweep.cpp (the reverse sweep), read.cpp (node views), check.cpp (the checked
-// mode and the errors), and node_layout.hpp (how a node lies in the streams).
+// mode and the errors), and node_layout.hpp (how a node lies in the streams); hessian.cpp reads
+// it node by node for the second-order sweeps.
 //
 // Layout: four streams, each one contiguous buffer that grows by doubling and is kept across
 // clear(), so a training loop stops allocating after its first step.
@@ -178,6 +179,31 @@ class Tape {
   // "w1", or "mul#7" for an unnamed node: how reports and errors refer to a node.
   std::string label(std::uint32_t index) const;
 
+  // ---- Reading node by node, for a sweep outside the tape (the Hessian's, hessian.cpp) ----
+
+  using Position = detail::Position;
+  std::vector<Position> positions() const;  // where each node's operands and data start
+  Op op(std::uint32_t index) const { return op_.data[index]; }
+  double value(std::uint32_t index) const { return slot_.data[index].value; }
+  // Calls f(operand's node index, ∂node/∂operand) for each operand of a node, in order.
+  template <class F>
+  void for_each_operand(std::uint32_t i, const Position& at, F&& f) const {
+    detail::for_each_operand(
+        op_.data[i], slot_.data[i].value, operand_.data + at.operand, at.count,
+        datum_.data + at.datum, [&](std::uint32_t j) { return slot_.data[j].value; }, f);
+  }
+  // Calls f(j, k, ∂²node/∂j∂k) for each ordered pair of its operands whose second partial is not
+  // 0 by construction (see detail::for_each_second).
+  template <class F>
+  void for_each_second(std::uint32_t i, const Position& at, F&& f) const {
+    detail::for_each_second(
+        op_.data[i], slot_.data[i].value, operand_.data + at.operand, at.count,
+        datum_.data + at.datum, [&](std::uint32_t j) { return slot_.data[j].value; }, f);
+  }
+  // The checked mode's test of a node's second partials: throws NonFinite, naming the node, its
+  // operation and operands, if one is not finite.
+  void check_second(std::uint32_t index, const Position& at) const;
+
   // ---- Recording (used by the operations in var.hpp; not needed for ordinary use) ----
 
   // Throws TapeMismatch unless v was recorded on this tape since its last clear().
@@ -272,8 +298,6 @@ class Tape {
   struct Name {
     std::uint32_t node, offset, length;
   };
-  using Position = detail::Position;
-
   // The one recording path: N operands, D data. The fast path is one compare and the stores:
   // node_limit_ is kept low enough that any node of up to two operands and one datum fits below
   // it (update_limit()), and is 0 in checked mode, so growing and checking go through
@@ -362,15 +386,7 @@ class Tape {
   [[noreturn]] void throw_mismatch(const Var& v) const;
   [[noreturn]] static void throw_no_active_tape();
   std::uint32_t next_epoch();
-  std::vector<Position> positions() const;
   NodeView view(std::uint32_t index, const Position& at) const;
-  // Calls f(operand's node index, ∂node/∂operand) for each operand of a node, in order.
-  template <class F>
-  void for_each_operand(std::uint32_t i, const Position& at, F&& f) const {
-    detail::for_each_operand(
-        op_.data[i], slot_.data[i].value, operand_.data + at.operand, at.count,
-        datum_.data + at.datum, [&](std::uint32_t j) { return slot_.data[j].value; }, f);
-  }
   struct Sweep;  // the reverse sweep's state and its step per operation (sweep.cpp)
   void sweep(std::size_t last);
 

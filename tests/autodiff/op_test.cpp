@@ -5,11 +5,13 @@
 
 #include <cmath>
 #include <limits>
+#include <numbers>
 #include <set>
 #include <string>
 
 #include "autodiff/expression/expression.hpp"
 #include "autodiff/graph/graph.hpp"
+#include "autodiff/hessian.hpp"
 #include "support/gradient_check.hpp"
 
 using testing_support::central_difference;
@@ -534,13 +536,209 @@ TEST(Op, ConstantVariantsComeFromTheirRows) {
   }
 }
 
-// A new table entry without a gradient check fails here.
+// ---- Second partials ----
+//
+// Each operation's second partials, through ad::hessian of a function made of it alone (or with
+// its operands shared), against (a) the closed form written here and (b) central differences of
+// the engine's own first derivatives (a gradient per point of the stencil).
+
+std::set<Op>& second_covered() {
+  static std::set<Op> ops;
+  return ops;
+}
+
+// The engine's ∂f/∂x_j at `point`, from a reverse sweep on a tape of its own.
+template <std::size_t N, class F>
+double engine_partial(const F& f, const std::array<double, N>& point, std::size_t j) {
+  ad::Tape tape;
+  std::array<ad::Var, N> x;
+  for (std::size_t i = 0; i < N; ++i) x[i] = ad::Var(point[i]);
+  tape.backward(std::apply(f, x));
+  return x[j].grad();
+}
+
+// f's Hessian from the engine at each point, against closed_form(point...) (row-major N × N) and
+// against finite differences of engine_partial.
+template <std::size_t N, class F, class H>
+void expect_second(const F& f, const H& closed_form,
+                   const std::vector<std::array<double, N>>& points, double max_step = 1e-3) {
+  for (const auto& point : points) {
+    ad::Tape tape;
+    std::array<ad::Var, N> x;
+    for (std::size_t i = 0; i < N; ++i) x[i] = ad::Var(point[i]);
+    const ad::Var y = std::apply(f, x);
+    for (const ad::NodeView& node : tape.nodes()) second_covered().insert(node.op);
+    const std::vector<std::vector<double>> h = ad::hessian(tape, y, x);
+    const std::vector<double> expected = std::apply(closed_form, point);
+    ASSERT_EQ(expected.size(), N * N);
+    for (std::size_t i = 0; i < N; ++i) {
+      for (std::size_t j = 0; j < N; ++j) {
+        SCOPED_TRACE("∂²f/∂x" + std::to_string(i) + "∂x" + std::to_string(j) +
+                     " at x0 = " + std::to_string(point[0]));
+        const double e = expected[i * N + j];
+        EXPECT_NEAR(h[i][j], e, 1e-12 * (1 + std::abs(e))) << "closed form";
+        const auto partial_j = [&](auto... p) {
+          return engine_partial(f, std::array<double, N>{p...}, j);
+        };
+        const auto d = central_difference(partial_j, point, i, max_step);
+        EXPECT_NEAR(h[i][j], d.estimate, d.tolerance) << "finite difference of ∂f/∂x" << j;
+      }
+    }
+  }
+}
+
+using V = std::vector<double>;
+
+OP_CHECK(SecondPartialsOfUnaryFunctions) {
+  const auto one = [](auto f, auto second, const P1& points, double step = 1e-3) {
+    expect_second(
+        f, [&](double x) { return V{second(x)}; }, points, step);
+  };
+  const P1 tame = {{-4.2}, {-1.3}, {-0.37}, {2e-3}, {0.29}, {1.1}, {3.8}};
+  one([](auto x) { return -x; }, [](double) { return 0.0; }, tame);
+  one([](auto x) { return exp(x); }, [](double x) { return std::exp(x); }, tame);
+  one([](auto x) { return expm1(x); }, [](double x) { return std::exp(x); }, tame);
+  one([](auto x) { return log(x); }, [](double x) { return -1 / (x * x); }, positive());
+  one([](auto x) { return log1p(x); }, [](double x) { return -1 / ((1 + x) * (1 + x)); },
+      P1{{-0.9}, {-1e-2}, {0.5}, {40.0}}, 1e-4);
+  one([](auto x) { return sqrt(x); }, [](double x) { return -0.25 * std::pow(x, -1.5); },
+      P1{{0.0731}, {0.5}, {2.7}, {41.0}});
+  one([](auto x) { return cbrt(x); }, [](double x) { return -2.0 / (9 * std::pow(cbrt(x), 5)); },
+      P1{{-27.5}, {-0.3}, {0.2}, {1.0}, {8.1}});
+  one([](auto x) { return sin(x); }, [](double x) { return -std::sin(x); }, tame);
+  one([](auto x) { return cos(x); }, [](double x) { return -std::cos(x); }, tame);
+  one([](auto x) { return tan(x); },
+      [](double x) { return 2 * std::sin(x) / std::pow(std::cos(x), 3); },
+      P1{{-1.3}, {-0.37}, {0.0}, {0.29}, {1.1}, {4.0}}, 1e-4);
+  one([](auto x) { return asin(x); }, [](double x) { return x / std::pow(1 - x * x, 1.5); },
+      unit_interval(), 1e-4);
+  one([](auto x) { return acos(x); }, [](double x) { return -x / std::pow(1 - x * x, 1.5); },
+      unit_interval(), 1e-4);
+  one([](auto x) { return atan(x); }, [](double x) { return -2 * x / std::pow(1 + x * x, 2); },
+      tame);
+  one([](auto x) { return sinh(x); }, [](double x) { return std::sinh(x); }, tame);
+  one([](auto x) { return cosh(x); }, [](double x) { return std::cosh(x); }, tame);
+  one([](auto x) { return tanh(x); },
+      [](double x) { return -2 * std::sinh(x) / std::pow(std::cosh(x), 3); }, tame);
+  one([](auto x) { return erf(x); },
+      [](double x) { return -4 * x / std::sqrt(std::numbers::pi) * std::exp(-x * x); }, tame);
+  // σ'' = e^−x·(e^−x − 1)/(1 + e^−x)³.
+  one([](auto x) { return sigmoid(x); },
+      [](double x) { return std::exp(-x) * (std::exp(-x) - 1) / std::pow(1 + std::exp(-x), 3); },
+      tame);
+  one([](auto x) { return relu(x); }, [](double) { return 0.0; }, P1{{-3.1}, {0.25}, {7.5}}, 1e-2);
+  one([](auto x) { return abs(x); }, [](double) { return 0.0; }, P1{{-3.1}, {0.25}, {7.5}}, 1e-2);
+}
+
+OP_CHECK(SecondPartialsOfBinaryOperations) {
+  const P2 points = {{-3.5, 0.7}, {0.2, -1.9}, {1e-3, 4.0}, {12.0, -0.03}};
+  const auto zero = [](double, double) { return V{0, 0, 0, 0}; };
+  expect_second([](auto a, auto b) { return a + b; }, zero, points);
+  expect_second([](auto a, auto b) { return a - b; }, zero, points);
+  expect_second([](auto a, auto b) { return a * b; },
+                [](double, double) {
+                  return V{0, 1, 1, 0};
+                },
+                points);
+  expect_second([](auto a, auto b) { return a / b; },
+                [](double a, double b) {
+                  return V{0, -1 / (b * b), -1 / (b * b), 2 * a / (b * b * b)};
+                },
+                points, 1e-5);
+  // a^b = e^(b·ln a): ∂²/∂a² = b(b−1)a^(b−2), ∂²/∂a∂b = a^(b−1)(1 + b ln a), ∂²/∂b² = a^b ln² a.
+  expect_second([](auto a, auto b) { return pow(a, b); },
+                [](double a, double b) {
+                  const double ab = std::pow(a, b - 1) * (1 + b * std::log(a));
+                  return V{b * (b - 1) * std::pow(a, b - 2), ab, ab,
+                           std::pow(a, b) * std::log(a) * std::log(a)};
+                },
+                P2{{0.3, 2.5}, {1.7, -1.2}, {4.0, 0.5}, {25.0, 1.1}});
+  expect_second([](auto a, auto b) { return min(a, b); }, zero, P2{{-1.0, 2.0}, {3.0, -0.5}}, 1e-2);
+  expect_second([](auto a, auto b) { return max(a, b); }, zero, P2{{-1.0, 2.0}, {3.0, -0.5}}, 1e-2);
+  // The same operand twice: d²(x·x)/dx² = 2, d²(x/x)/dx² = 0, d²(x^x)/dx² = x^x((ln x + 1)² + 1/x).
+  expect_second([](auto x) { return x * x; }, [](double) { return V{2}; }, P1{{-1.5}, {0.7}});
+  expect_second([](auto x) { return x / x; }, [](double) { return V{0}; }, P1{{-1.5}, {0.7}});
+  expect_second([](auto x) { return pow(x, x); },
+                [](double x) { return V{std::pow(x, x) * (std::pow(std::log(x) + 1, 2) + 1 / x)}; },
+                P1{{0.4}, {1.7}});
+}
+
+OP_CHECK(SecondPartialsWithConstants) {
+  const P1 points = {{-4.2}, {-0.37}, {0.29}, {3.8}};
+  const auto zero = [](double) { return V{0}; };
+  const double c = 1.3;
+  expect_second([&](auto x) { return x + c; }, zero, points);
+  expect_second([&](auto x) { return c + x; }, zero, points);
+  expect_second([&](auto x) { return x - c; }, zero, points);
+  expect_second([&](auto x) { return c - x; }, zero, points);
+  expect_second([&](auto x) { return x * c; }, zero, points);
+  expect_second([&](auto x) { return c * x; }, zero, points);
+  expect_second([&](auto x) { return x / c; }, zero, points);
+  expect_second([&](auto x) { return c / x; }, [&](double x) { return V{2 * c / (x * x * x)}; },
+                points, 1e-4);
+  expect_second([&](auto x) { return pow(x, 3.0); }, [](double x) { return V{6 * x}; }, points);
+  expect_second([&](auto x) { return pow(x, -0.5); },
+                [](double x) { return V{0.75 * std::pow(x, -2.5)}; }, P1{{0.29}, {3.8}});
+  expect_second([&](auto x) { return pow(c, x); },
+                [&](double x) { return V{std::pow(c, x) * std::log(c) * std::log(c)}; }, points);
+  for (const P1& side : {P1{{-4.2}, {0.29}}, P1{{3.8}}}) {
+    expect_second([&](auto x) { return min(x, c); }, zero, side, 1e-2);
+    expect_second([&](auto x) { return max(x, c); }, zero, side, 1e-2);
+    expect_second([&](auto x) { return min(c, x); }, zero, side, 1e-2);
+    expect_second([&](auto x) { return max(c, x); }, zero, side, 1e-2);
+  }
+  expect_second([&](auto x) { return half_squared_error(x, c); }, [](double) { return V{1}; },
+                points);
+}
+
+// The fused sums: Σ wᵢxᵢ + b is bilinear (only ∂²/∂wᵢ∂xᵢ = 1), Σ cᵢxᵢ linear (all 0).
+OP_CHECK(SecondPartialsOfSums) {
+  expect_second(
+      [](auto w1, auto w2, auto x1, auto x2, auto b) { return weighted(w1, w2, x1, x2, b); },
+      [](double, double, double, double, double) {
+        V h(25, 0.0);
+        h[0 * 5 + 2] = h[2 * 5 + 0] = h[1 * 5 + 3] = h[3 * 5 + 1] = 1;
+        return h;
+      },
+      std::vector<std::array<double, 5>>{{0.15, 0.2, 0.05, 0.1, 0.35}, {-2.0, 3.5, 0.7, -1.1, 0}});
+  // The same Var as w and x: d²(x·x + x·y)/dx² = 2, ∂²/∂x∂y = 1.
+  expect_second(
+      [](auto x, auto y) {
+        if constexpr (std::is_same_v<decltype(x), double>) {
+          return x * x + x * y;
+        } else {
+          const std::array<ad::Var, 2> w = {x, x}, v = {x, y};
+          return ad::weighted_sum(w, v);
+        }
+      },
+      [](double, double) {
+        return V{2, 1, 1, 0};
+      },
+      P2{{0.5, -1.5}});
+  expect_second(
+      [](auto a, auto b, auto c) {
+        if constexpr (std::is_same_v<decltype(a), double>) {
+          return 0.5 * a - 2.0 * b + 4.0 * c + (a + b + c);
+        } else {
+          const std::array<ad::Var, 3> x = {a, b, c};
+          const std::array<double, 3> k = {0.5, -2.0, 4.0};
+          return ad::linear(k, x) + ad::sum(x);
+        }
+      },
+      [](double, double, double) { return V(9, 0.0); },
+      std::vector<std::array<double, 3>>{{1.0, 2.0, 3.0}});
+}
+
+// A new table entry without a gradient check, or without a check of its second partials, fails
+// here.
 TEST(Op, EveryOperationIsCovered) {
   for (auto check : all_checks()) check();
   for (std::size_t i = 0; i < static_cast<std::size_t>(ad::Op::Count); ++i) {
     const auto op = static_cast<ad::Op>(i);
     EXPECT_TRUE(testing_support::covered_operations().count(op))
         << "no gradient check covers " << ad::info(op).name << " (op " << i << ")";
+    EXPECT_TRUE(second_covered().count(op))
+        << "no check of second partials covers " << ad::info(op).name << " (op " << i << ")";
   }
 }
 

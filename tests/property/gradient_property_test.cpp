@@ -4,7 +4,9 @@
 //  * on the engine (ad::Var on a tape, one reverse sweep);
 //  * on plain doubles, for central finite differences (Richardson-extrapolated);
 //  * on the test's own dual numbers (dual.hpp, textbook derivatives), once per input direction.
-// The engine's gradient must agree with both. A failure is shrunk to a small DAG and printed,
+// The engine's gradient must agree with both. The engine's Hessian-vector products H·e_i
+// (ad::hessian_vector) must agree with the test's own second-order forward mode (hyper-dual
+// numbers, hyperdual.hpp), once per pair of inputs. A failure is shrunk to a small DAG and printed,
 // with the seed that reproduces it: RC_PARAMS="seed=N" ./gradient_property_test.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
@@ -21,13 +23,16 @@
 #include <vector>
 
 #include "autodiff/autodiff.hpp"
+#include "autodiff/hessian.hpp"
 #include "property/dual.hpp"
+#include "property/hyperdual.hpp"
 #include "support/gradient_check.hpp"
 
 namespace {
 
 using ad::Op;
 using dual::Dual;
+using hyperdual::HyperDual;
 
 constexpr std::size_t kOpCount = static_cast<std::size_t>(Op::Count);
 // Largest |value| of a node and largest step-scaled sensitivity Σ_i |∂node/∂x_i|·max(1, |x_i|)
@@ -81,6 +86,11 @@ inline double sum_of(std::span<const double> x) {
 inline Dual sum_of(std::span<const Dual> x) {
   Dual s;
   for (const Dual& v : x) s = s + v;
+  return s;
+}
+inline HyperDual sum_of(std::span<const HyperDual> x) {
+  HyperDual s;
+  for (const HyperDual& v : x) s = s + v;
   return s;
 }
 inline ad::Var sum_of(std::span<const ad::Var> x) { return ad::sum(x); }
@@ -407,6 +417,40 @@ void check_gradient(const Dag& dag, bool checked_tape) {
   }
 }
 
+// ∂²f/∂x_i∂x_j from the hyper-dual numbers: ε₁ on x_i, ε₂ on x_j.
+double hyper_dual_second(const Dag& dag, std::size_t i, std::size_t j) {
+  std::vector<HyperDual> values;
+  for (const Node& n : dag.nodes) {
+    if (n.op != Op::Leaf) {
+      values.push_back(apply_op(n, values));
+      continue;
+    }
+    values.push_back({dag.point[n.input], n.input == i ? 1.0 : 0.0, n.input == j ? 1.0 : 0.0, 0.0});
+  }
+  return values.back().d;
+}
+
+// The engine's H·e_i, for every input i, against the hyper-dual second derivatives.
+void check_hessian(const Dag& dag, bool checked_tape) {
+  const std::size_t inputs = dag.point.size();
+  ad::Tape tape(ad::Tape::Options{.checked = checked_tape});
+  std::vector<ad::Var> values, x;
+  for (std::size_t i = 0; i < inputs; ++i) x.emplace_back(dag.point[i]);
+  for (const Node& n : dag.nodes)
+    values.push_back(n.op == Op::Leaf ? x[n.input] : apply_op(n, values));
+  for (std::size_t i = 0; i < inputs; ++i) {
+    std::vector<double> e(inputs, 0.0);
+    e[i] = 1.0;
+    const std::vector<double> column = ad::hessian_vector(tape, values.back(), x, e);
+    for (std::size_t j = 0; j < inputs; ++j) {
+      const double expected = hyper_dual_second(dag, j, i);
+      RC_LOG() << "H[" << j << "][" << i << "]: engine " << column[j] << ", hyper-dual " << expected
+               << "\n";
+      RC_ASSERT(std::fabs(column[j] - expected) <= 1e-9 * (1 + std::fabs(expected)));
+    }
+  }
+}
+
 // Runs a property with RapidCheck's configuration (RC_PARAMS), but with `cases` cases unless
 // RC_PARAMS sets max_success itself. The seed is printed on failure.
 // Under AddressSanitizer a case is many times dearer: run a tenth of the cases there.
@@ -449,6 +493,14 @@ TEST(GradientProperty, DeepSharedDagsAgreeWithFiniteDifferencesAndForwardMode) {
     const Dag dag = generate(30);
     RC_LOG() << dag;
     check_gradient(dag, *rc::gen::arbitrary<bool>());
+  });
+}
+
+TEST(HessianProperty, HessianVectorProductsAgreeWithHyperDualNumbers) {
+  check_property("HessianVectorProducts", 2000, [] {
+    const Dag dag = generate(12);
+    RC_LOG() << dag;
+    check_hessian(dag, *rc::gen::arbitrary<bool>());
   });
 }
 
