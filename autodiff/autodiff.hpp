@@ -1,7 +1,8 @@
-// The engine in one include: the tape, the active scalar and its operations.
+// The engine in one include: the tape, the active scalar, its operations and second derivatives.
 #pragma once
 
 #include "autodiff/error.hpp"
+#include "autodiff/hessian.hpp"
 #include "autodiff/op.hpp"
 #include "autodiff/tape.hpp"
 #include "autodiff/var.hpp"
