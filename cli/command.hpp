@@ -17,14 +17,16 @@ enum ExitStatus : int {
   kDisagree = 1,  // check: a derivative disagrees; net: the gradients' cross-check fails
   kUsage = 2,     // a bad command line, expression, point or input file
   kNumeric = 3,   // a value or derivative is not finite: outside a function's domain
-  kFile = 4,      // a file cannot be read or written
+  kFile = 4,      // a file cannot be read or written, standard output included
+  kInternal = 5,  // a bug: an exception the program did not expect
 };
 
 inline constexpr const char* kExitStatusHelp =
     "Exit status: 0 ok; 1 a derivative disagrees (check, or net's cross-check); 2 usage "
     "error (bad option, "
     "expression, point or input file); 3 numeric error (a value or derivative is not finite, "
-    "e.g. log of a negative, 0/0); 4 a file cannot be read or written.";
+    "e.g. log of a negative, 0/0); 4 a file cannot be read or written (standard output "
+    "included); 5 an internal error (please report it).";
 
 // The expression language in a paragraph, with the functions read from the engine's table.
 std::string expression_help();

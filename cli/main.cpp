@@ -1,6 +1,9 @@
 // The `autodiff` program: one subcommand per task (grad, check, net), each in its own file.
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
 #include <iostream>
+#include <new>
 
 #include "cli/command.hpp"
 
@@ -15,16 +18,32 @@ int main(int argc, char** argv) {
   add_grad_command(app);
   add_check_command(app);
   add_net_command(app);
+  int status = ad::cli::kOk;
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {
-    return e.get_exit_code();  // a subcommand failed and said why
+    status = e.get_exit_code();  // a subcommand failed and said why
   } catch (const CLI::ParseError& e) {
-    const int status = app.exit(e);
-    return status == 0 ? 0 : ad::cli::kUsage;
-  } catch (const std::exception& e) {
+    status = app.exit(e) == 0 ? ad::cli::kOk : ad::cli::kUsage;
+  } catch (const ad::IoError& e) {
     std::cerr << "autodiff: " << e.what() << '\n';
-    return ad::cli::kNumeric;
+    status = ad::cli::kFile;
+  } catch (const ad::Error& e) {  // the engine's and the networks' numeric errors
+    std::cerr << "autodiff: " << e.what() << '\n';
+    status = ad::cli::kNumeric;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "autodiff: out of memory\n";
+    status = ad::cli::kNumeric;
+  } catch (const std::exception& e) {
+    std::cerr << "autodiff: internal error (please report it): " << e.what() << '\n';
+    status = ad::cli::kInternal;
   }
-  return ad::cli::kOk;
+  // Output that could not be written (a full disk, a closed pipe) is an error, not a success.
+  errno = 0;
+  if (!std::cout.flush()) {
+    std::cerr << "autodiff: cannot write to standard output"
+              << (errno != 0 ? std::string(": ") + std::strerror(errno) : "") << '\n';
+    return ad::cli::kFile;
+  }
+  return status;
 }

@@ -22,6 +22,7 @@ int decimals_of(const std::string& printed) {
 }  // namespace
 
 std::string as_printed(double exact, int decimals, Rounding rounding) {
+  if (!std::isfinite(exact)) return ad::number(exact);  // "inf": there are no digits to cut
   char buf[64];
   if (rounding == Rounding::Round) {
     std::snprintf(buf, sizeof buf, "%.*f", decimals, exact);

@@ -231,6 +231,20 @@ TEST(Grad, LogAtASubnormalPointGivesTheFiniteProduct) {
 
 // What a command-line user is told about a limit names no C++ option (DotOptions::max_nodes,
 // max_paths): the graph of a sum of 401 terms, the explanation of a product of 66 factors x.
+// A full disk: the output is lost, so the run is not a success (ENOSPC is "No space left on
+// device").
+TEST(Grad, OutputThatCannotBeWrittenIsAFileError) {
+  const std::string err = testing::TempDir() + "autodiff_full.err";
+  const std::string command =
+      std::string(AUTODIFF_CLI) + " grad 'x^2' --at x=3 --json >/dev/full 2>" + err;
+  const int raw = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(raw));
+  EXPECT_EQ(WEXITSTATUS(raw), 4);
+  EXPECT_EQ(cli_test::slurp(err),
+            "autodiff: cannot write to standard output: No space left on device\n");
+  std::remove(err.c_str());
+}
+
 TEST(Grad, LimitsAreToldWithoutCxxNames) {
   std::string sum = "x", product = "x";
   for (int k = 0; k < 400; ++k) sum += "+x";

@@ -217,6 +217,9 @@ TEST(Mazur, WhatTheTutorialDidToGetItsTrainingFigures) {
 TEST(Figures, TruncatingAndRounding) {
   EXPECT_EQ(ad::nn::as_printed(0.6010878788, 5, ad::nn::Rounding::Truncate), "0.60108");
   EXPECT_EQ(ad::nn::as_printed(0.41000000000000003, 2, ad::nn::Rounding::Truncate), "0.41");
+  // A value that overflowed has no digits to cut (it crashed the report once).
+  EXPECT_EQ(ad::nn::as_printed(INFINITY, 5, ad::nn::Rounding::Truncate), "inf");
+  EXPECT_EQ(ad::nn::as_printed(-INFINITY, 0, ad::nn::Rounding::Round), "-inf");
   EXPECT_EQ(ad::nn::as_printed(-0.0176065, 5, ad::nn::Rounding::Truncate), "-0.01760");
   EXPECT_EQ(ad::nn::as_printed(0.2983711087, 9, ad::nn::Rounding::Round), "0.298371109");
 }
