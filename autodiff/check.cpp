@@ -2,7 +2,6 @@
 // not finite, and the messages for a Var used where it does not belong.
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>

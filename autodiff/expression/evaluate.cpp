@@ -1,6 +1,5 @@
 // Evaluation of a parsed expression: on doubles and on the tape.
 #include <cmath>
-#include <cstdio>
 
 #include "autodiff/expression/expression.hpp"
 #include "autodiff/text.hpp"

@@ -85,6 +85,9 @@ elseif(MODE STREQUAL "full")
   consume_core()
   refused(full "The component graph needs Boost 1.74 COMPONENTS graph, which was not found"
           -DCMAKE_DISABLE_FIND_PACKAGE_Boost=TRUE)
+  # The program is not a library: asking for it is a typo, said as such with the real names.
+  refused(full "No such component: cli (the components are core, graph, expression and nn)"
+          -DEXTRA_COMPONENTS=cli)
 else()
   message(FATAL_ERROR "MODE must be core or full, not '${MODE}'")
 endif()
