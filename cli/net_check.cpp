@@ -58,133 +58,155 @@ std::vector<std::vector<std::string>> kinds(const ad::nn::Network& network,
   return k;
 }
 
+// The network as the checks see it: its names as definitions, one point per sample, and the
+// engine's account (the network recorded once, one sweep from the loss, the rounding bounds).
+struct NetCheck {
+  const ad::nn::Network& network;
+  std::vector<ad::nn::Definition> net_definitions;
+  ex::Definitions definitions;
+  ex::Expression f;  // E_total, of one sample
+  std::vector<ex::Values> points;
+  double weight;  // of a sample's E_total in the loss
+  ad::nn::Trainer& trainer;
+  std::vector<double> rounding;
+};
+
+// One spec: what the derivative is of and with respect to, and your formula.
+struct Spec {
+  std::string of, name;
+  bool parameter;
+  ex::Expression formula;
+};
+
+Spec read_spec(const NetCheck& c, const std::string& spec) {
+  const auto equals = spec.find('=');
+  if (equals == std::string::npos)
+    fail(kUsage, "--check " + spec + ": expected NAME=FORMULA, e.g. --check 'w5=...'");
+  const auto [of, name] = target_of(spec.substr(0, equals), c.points.size() > 1);
+  const auto& n = c.network;
+  const bool parameter =
+      std::any_of(n.weights.begin(), n.weights.end(),
+                  [&](const auto& w) { return w.name == name; }) ||
+      std::any_of(n.biases.begin(), n.biases.end(), [&](const auto& b) { return b.name == name; });
+  const bool node = c.definitions.find(name) != nullptr ||
+                    std::find(n.inputs.begin(), n.inputs.end(), name) != n.inputs.end();
+  if (!parameter && !node && c.points[0].contains(name))
+    fail(kUsage, "--check " + spec + ": '" + name +
+                     "' is a constant of the recording (a target or the learning rate), not a "
+                     "node: nothing is differentiated with respect to it");
+  if (!parameter && !node) {
+    std::vector<std::string> names;
+    for (const auto& [known, v] : c.definitions.values(c.points[0])) names.push_back(known);
+    fail(kUsage, "--check " + spec + ": '" + name + "' is not a node of the network" +
+                     ad::did_you_mean(name, names));
+  }
+  return {of, name, parameter, parse_or_fail(spec.substr(equals + 1), "--check " + name)};
+}
+
+// The judgement of one spec at one row: the parameter's (all samples combined as the loss
+// combines them) or a node's at one sample.
+Judgement judge_row(const NetCheck& c, const Spec& spec, std::size_t row, std::size_t rows,
+                    double tolerance) {
+  const std::size_t samples = c.points.size();
+  const std::string what = "--check " + spec.name;
+  const auto yours_at = [&](const ex::Expression& g, std::size_t s) {
+    try {
+      return c.definitions.evaluate_bounded(g, c.points[s]);
+    } catch (const ex::UnknownVariable& e) {
+      fail(kUsage, what + ": " + e.what());
+    } catch (const ex::ExpressionError& e) {
+      fail(kNumeric, what + " at sample " + std::to_string(s + 1) + ": " + e.what());
+    }
+  };
+  // What the derivative is of: the loss (each sample's E_total weighs 1/N in it) or one
+  // sample's E_total. A parameter's formula is per sample, so it is weighted like its E_total.
+  const double of_weight = spec.parameter || spec.of == "E_mean" ? c.weight : 1.0;
+  const double yours_weight = spec.parameter ? c.weight : 1.0;
+  std::vector<std::size_t> used;
+  for (std::size_t s = 0; s < samples; ++s)
+    if (spec.parameter || s == row) used.push_back(s);
+  const ad::Var var = ad::nn::sample_node(c.trainer, row, spec.name);
+  // The engine's adjoint is of the loss: a sample's E_total weighs 1/N in it.
+  const double engine = c.trainer.tape().gradient(var) * (of_weight / c.weight),
+               engine_error = c.rounding.at(var.index()) * (of_weight / c.weight);
+  // Σ over the samples used of w·g(s), with its rounding.
+  const auto over_samples = [&](double w, const auto& g) {
+    ex::Bounded sum{0, 0};
+    for (std::size_t s : used) {
+      const ex::Bounded b = g(s);
+      sum.value += w * b.value;
+      sum.error += w * b.error + ex::kUnitRoundoff * std::abs(sum.value);
+    }
+    return sum;
+  };
+  // Yours, and what it is the derivative of as a function of the name, on doubles through the
+  // definitions.
+  const auto combined = [&](const ex::Expression& g) {
+    return over_samples(yours_weight, [&](std::size_t s) { return yours_at(g, s); });
+  };
+  const ex::BoundedFunction loss_of = [&](const ex::Values& at) {
+    return over_samples(of_weight, [&](std::size_t s) {
+      ex::Values values = c.points[s];
+      values[spec.name] = at.at(spec.name);
+      return c.definitions.evaluate_bounded(c.f, values);
+    });
+  };
+  const ex::Values at = c.definitions.values(c.points[used.front()]);
+  Judgement j =
+      judge(spec.name, engine, engine_error, combined(spec.formula), spec.formula.source(),
+            ex::finite_difference(loss_of, {{spec.name, at.at(spec.name)}}, spec.name), tolerance);
+  j.label = "d " + (spec.parameter && samples > 1 ? "E_mean" : spec.of) + " / d " + spec.name +
+            (rows > 1 ? " (sample " + std::to_string(row + 1) + ")" : "");
+  if (j.wants_diagnosis()) {
+    std::vector<ex::Values> where;
+    for (std::size_t s : used) where.push_back(c.points[s]);
+    j.diagnosed = true;
+    j.diagnosis = ex::diagnose(
+        {c.definitions, c.f, spec.name, spec.formula, where, kinds(c.network, c.net_definitions)},
+        [&](const ex::Expression& candidate) {
+          const ex::Bounded b = combined(candidate);
+          return ex::judge(b.value, b.error, engine, engine_error, tolerance).agree;
+        },
+        &j.diagnosis_out_of_time);
+  }
+  return j;
+}
+
 }  // namespace
 
 DerivationChecks check_derivations(const ad::nn::Network& network, const ad::nn::Topology& topology,
                                    const std::vector<std::string>& specs, double tolerance, int p,
                                    std::ostream& text) {
-  const std::string loss = "E_total";  // of one sample; with a batch the loss is their mean
-  std::vector<ad::nn::Definition> net_definitions;
-  ex::Definitions definitions;
+  ad::Tape tape;
+  ad::nn::Trainer trainer(network, topology);
+  NetCheck c{network, {}, {}, ex::Expression::parse("E_total"), {}, ad::nn::sample_weight(network),
+             trainer, {}};
   try {
-    net_definitions = ad::nn::definitions(network, topology);
-    for (const ad::nn::Definition& d : net_definitions) definitions.add(d.name, d.formula);
+    c.net_definitions = ad::nn::definitions(network, topology);
+    for (const ad::nn::Definition& d : c.net_definitions) c.definitions.add(d.name, d.formula);
   } catch (const std::exception& e) {
     fail(kUsage,
          std::string("--check: this network's names cannot be used in formulas: ") + e.what());
   }
-  const ex::Expression f = ex::Expression::parse(loss);
-  const std::size_t samples = network.samples.size();
-  const double weight = ad::nn::sample_weight(network);
-  std::vector<ex::Values> points;
-  for (std::size_t s = 0; s < samples; ++s) points.push_back(ad::nn::base_values(network, s));
-
-  // The engine: the network recorded once, one sweep from the loss, and the rounding bounds.
-  ad::Tape tape;
-  ad::nn::Trainer trainer(network, topology);
+  for (std::size_t s = 0; s < network.samples.size(); ++s)
+    c.points.push_back(ad::nn::base_values(network, s));
   trainer.evaluate();
-  const std::vector<double> rounding = ex::gradient_rounding(tape, trainer.loss_var());
+  c.rounding = ex::gradient_rounding(tape, trainer.loss_var());
 
   DerivationChecks result;
   text << "\nYour derivatives, by the network's names (tolerance " << ad::number(tolerance, 3)
        << "):\n";
-  for (const std::string& spec : specs) {
-    const auto equals = spec.find('=');
-    if (equals == std::string::npos)
-      fail(kUsage, "--check " + spec + ": expected NAME=FORMULA, e.g. --check 'w5=...'");
-    const auto [of, name] = target_of(spec.substr(0, equals), samples > 1);
-    const bool parameter = std::any_of(network.weights.begin(), network.weights.end(),
-                                       [&](const auto& w) { return w.name == name; }) ||
-                           std::any_of(network.biases.begin(), network.biases.end(),
-                                       [&](const auto& b) { return b.name == name; });
-    const bool node =
-        definitions.find(name) != nullptr ||
-        std::find(network.inputs.begin(), network.inputs.end(), name) != network.inputs.end();
-    if (!parameter && !node && points[0].contains(name))
-      fail(kUsage, "--check " + spec + ": '" + name +
-                       "' is a constant of the recording (a target or the learning rate), not a "
-                       "node: nothing is differentiated with respect to it");
-    if (!parameter && !node) {
-      std::vector<std::string> names;
-      for (const auto& [n, v] : definitions.values(points[0])) names.push_back(n);
-      std::string message = "--check " + spec + ": '" + name + "' is not a node of the network";
-      message += ad::did_you_mean(name, names);
-      fail(kUsage, message);
-    }
-    const std::string what = "--check " + name;
-    const ex::Expression formula = parse_or_fail(spec.substr(equals + 1), what);
-    const auto yours_at = [&](const ex::Expression& g, std::size_t s) {
-      try {
-        return definitions.evaluate_bounded(g, points[s]);
-      } catch (const ex::UnknownVariable& e) {
-        fail(kUsage, what + ": " + e.what());
-      } catch (const ex::ExpressionError& e) {
-        fail(kNumeric, what + " at sample " + std::to_string(s + 1) + ": " + e.what());
-      }
-    };
+  for (const std::string& text_spec : specs) {
+    const Spec spec = read_spec(c, text_spec);
     // One check for a parameter, of the loss (the samples combined as the loss combines them),
     // one per sample for a node of the samples' recordings: of its sample's E_total, or with
     // "d E_mean / d" of the loss, which weighs each sample's E_total by 1/N.
-    const std::size_t rows = parameter ? 1 : samples;
-    // What the derivative is of: the loss (each sample's E_total weighs 1/N in it) or one
-    // sample's E_total. A parameter's formula is per sample, so it is weighted like its E_total.
-    const double of_weight = parameter || of == "E_mean" ? weight : 1.0;
-    const double yours_weight = parameter ? weight : 1.0;
+    const std::size_t rows = spec.parameter ? 1 : c.points.size();
     for (std::size_t row = 0; row < rows; ++row) {
-      std::vector<std::size_t> used;
-      if (parameter)
-        for (std::size_t s = 0; s < samples; ++s) used.push_back(s);
-      else
-        used.push_back(row);
-      const ad::Var var = ad::nn::sample_node(trainer, row, name);
-      // The engine's adjoint is of the loss: a sample's E_total weighs 1/N in it.
-      const double engine = tape.gradient(var) * (of_weight / weight),
-                   engine_error = rounding.at(var.index()) * (of_weight / weight);
-      // Σ over the samples used of w·g(s), with its rounding.
-      const auto over_samples = [&](double w, const auto& g) {
-        ex::Bounded sum{0, 0};
-        for (std::size_t s : used) {
-          const ex::Bounded b = g(s);
-          sum.value += w * b.value;
-          sum.error += w * b.error + ex::kUnitRoundoff * std::abs(sum.value);
-        }
-        return sum;
-      };
-      // Yours, and what it is the derivative of as a function of the name, on doubles through
-      // the definitions.
-      const auto combined = [&](const ex::Expression& g) {
-        return over_samples(yours_weight, [&](std::size_t s) { return yours_at(g, s); });
-      };
-      const ex::BoundedFunction loss_of = [&](const ex::Values& at) {
-        return over_samples(of_weight, [&](std::size_t s) {
-          ex::Values values = points[s];
-          values[name] = at.at(name);
-          return definitions.evaluate_bounded(f, values);
-        });
-      };
-      ex::Values at = definitions.values(points[used.front()]);
-      const std::optional<ex::FiniteDifference> fd =
-          ex::finite_difference(loss_of, {{name, at.at(name)}}, name);
-      const std::string label = "d " + (parameter && samples > 1 ? "E_mean" : of) + " / d " + name +
-                                (rows > 1 ? " (sample " + std::to_string(row + 1) + ")" : "");
-      Judgement j =
-          judge(name, engine, engine_error, combined(formula), formula.source(), fd, tolerance);
-      j.label = label;
-      if (j.wants_diagnosis()) {
-        std::vector<ex::Values> where;
-        for (std::size_t s : used) where.push_back(points[s]);
-        j.diagnosed = true;
-        j.diagnosis = ex::diagnose(
-            {definitions, f, name, formula, where, kinds(network, net_definitions)},
-            [&](const ex::Expression& candidate) {
-              const ex::Bounded c = combined(candidate);
-              return ex::judge(c.value, c.error, engine, engine_error, tolerance).agree;
-            },
-            &j.diagnosis_out_of_time);
-      }
+      const Judgement j = judge_row(c, spec, row, rows, tolerance);
       print(text, j, p);
       json row_json = to_json(j);
-      row_json["derivative"] = label;
+      row_json["derivative"] = j.label;
       if (rows > 1) row_json["sample"] = row + 1;
       result.json.push_back(row_json);
       result.agree = result.agree && j.agree;
