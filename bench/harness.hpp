@@ -1,6 +1,6 @@
 // What every workload program shares: the command line, timing (median of repetitions), peak
 // memory, the count of operator new calls in steady state, the agreement check against the
-// hand-coded gradient, and one JSON line per run on stdout.
+// hand-coded result, and one JSON line per run on stdout.
 //
 // Include this header in exactly one file per program: it replaces the global operator new to
 // count allocations.
@@ -14,8 +14,11 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <initializer_list>
 #include <new>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "bench/workloads.hpp"
@@ -38,7 +41,7 @@ void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 namespace bench {
 
 struct Options {
-  std::string workload;  // w1, w2, w3
+  std::string workload;  // w1, w2, w3; w1h, w2h (second derivatives, autodiff_bench only)
   std::string impl;
   bool quick = false;  // tiny sizes, for CI: checks agreement, times nothing meaningful
   int reps = 5;
@@ -48,12 +51,14 @@ struct Options {
 };
 
 [[noreturn]] inline void usage(const char* program, const std::string& why) {
-  std::fprintf(stderr, "%s: %s\nusage: %s --workload w1|w2|w3 --impl NAME [--quick] [--reps N]\n",
+  std::fprintf(stderr, "%s: %s\nusage: %s --workload NAME --impl NAME [--quick] [--reps N]\n",
                program, why.c_str(), program);
   std::exit(2);
 }
 
-inline Options parse(int argc, char** argv) {
+// `workloads`: the ones this program runs.
+inline Options parse(int argc, char** argv,
+                     std::initializer_list<std::string_view> workloads = {"w1", "w2", "w3"}) {
   Options o;
   for (int k = 1; k < argc; ++k) {
     const std::string a = argv[k];
@@ -72,8 +77,12 @@ inline Options parse(int argc, char** argv) {
     else
       usage(argv[0], "unknown argument " + a);
   }
-  if (o.workload != "w1" && o.workload != "w2" && o.workload != "w3")
-    usage(argv[0], "--workload must be w1, w2 or w3");
+  if (std::find(workloads.begin(), workloads.end(), o.workload) == workloads.end()) {
+    std::string names;
+    for (const std::string_view w : workloads)
+      names += (names.empty() ? "" : ", ") + std::string(w);
+    usage(argv[0], "--workload must be one of " + names);
+  }
   if (o.quick) {
     o.w1.steps = 100;
     o.w2.batch = 2;
@@ -84,6 +93,8 @@ inline Options parse(int argc, char** argv) {
 }
 
 inline const char* workload_name(const std::string& w) {
+  if (w == "w1h") return "W1h tutorial-hessian";
+  if (w == "w2h") return "W2h mlp-hvp";
   return w == "w1" ? "W1 tutorial-train" : w == "w2" ? "W2 mlp" : "W3 chain";
 }
 
@@ -137,9 +148,11 @@ inline double cpu_ns() {
 // Time `reps` repetitions after one warm-up run (which grows the tapes), check the result, print
 // the JSON line. A repetition runs the workload as many times as fit in about 0.2 s (W1 takes
 // 0.5 ms hand-coded: a single run would time the CPU's warming up, not the code).
-// `require_no_allocation`: fail if a timed run called operator new.
-template <class Run>
-int measure(const Options& o, Run&& run, bool require_no_allocation) {
+// `require_no_allocation`: fail if a timed run called operator new. `reference()` gives the
+// expected result and the tolerance, {expected, tolerance}; it is called after the timing and
+// the peak-memory reading.
+template <class Run, class Reference>
+int measure(const Options& o, Run&& run, bool require_no_allocation, Reference&& reference) {
   double start = cpu_ns();
   Outcome outcome = run();  // warm-up: tapes and workspaces reach their size
   const double once = cpu_ns() - start;
@@ -158,8 +171,7 @@ int measure(const Options& o, Run&& run, bool require_no_allocation) {
   std::sort(ns.begin(), ns.end());
   const double median = ns[ns.size() / 2];
 
-  const double expected = reference(o);
-  const double tolerance = (o.workload == "w3" ? 1e-8 : 1e-9) * std::fabs(expected);
+  const auto [expected, tolerance] = reference();
   if (!(std::fabs(outcome.result - expected) <= tolerance)) {
     std::fprintf(stderr, "FAIL: %s on %s gives %.17g, hand-coded gives %.17g\n", o.impl.c_str(),
                  workload_name(o.workload), outcome.result, expected);
@@ -179,6 +191,15 @@ int measure(const Options& o, Run&& run, bool require_no_allocation) {
   for (std::size_t k = 0; k < ns.size(); ++k) std::printf("%s%.6g", k ? ", " : "", ns[k]);
   std::printf("]}\n");
   return 0;
+}
+
+// A gradient workload (w1, w2, w3), checked against the hand-coded gradient.
+template <class Run>
+int measure(const Options& o, Run&& run, bool require_no_allocation) {
+  return measure(o, run, require_no_allocation, [&] {
+    const double expected = reference(o);
+    return std::pair{expected, (o.workload == "w3" ? 1e-8 : 1e-9) * std::fabs(expected)};
+  });
 }
 
 }  // namespace bench

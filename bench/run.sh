@@ -27,12 +27,13 @@ trap 'rm -rf "$scratch"' EXIT
 cd "$scratch"
 : >"$out.raw"
 [ -x "$build/bench/autodiff_bench_adolc" ] || echo "ADOL-C not built (libadolc-dev missing): skipped" >&2
+impls() { if [ "$1" = w2h ]; then echo grad grad+hvp backward hvp; else echo hand ours; fi; }
 for workload in $workloads; do
   for round in $(seq "$rounds"); do
-    for impl in hand ours; do
+    for impl in $(impls $workload); do
       "$build/bench/autodiff_bench" --workload $workload --impl $impl --reps "$reps" $quick >>"$out.raw"
     done
-    if [ -x "$build/bench/autodiff_bench_adolc" ]; then
+    if [ -x "$build/bench/autodiff_bench_adolc" ] && [[ $workload != *h ]]; then
       for impl in adolc-rerecord adolc-replay; do
         "$build/bench/autodiff_bench_adolc" --workload $workload --impl $impl --reps "$reps" $quick >>"$out.raw"
       done
@@ -44,15 +45,21 @@ python3 - "$out.raw" "$out" <<'PY'
 import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 runs = {}  # (workload, impl) -> one row per round, in order
+# What each implementation is compared with: the hand-coded one, except on W2h.
+bases = {("W2h mlp-hvp", impl): base for impl, base in
+         (("grad", "grad"), ("grad+hvp", "grad"), ("backward", "backward"), ("hvp", "backward"))}
 for r in rows:
     runs.setdefault((r["workload"], r["impl"]), []).append(r)
+def ratios(workload, impl, to):
+    return [a["ns_per_unit"] / b["ns_per_unit"]
+            for a, b in zip(runs[(workload, impl)], runs[(workload, to)])]
 def ratio(workload, impl, to):
     if (workload, to) not in runs:
         return None
-    return statistics.median(a["ns_per_unit"] / b["ns_per_unit"]
-                             for a, b in zip(runs[(workload, impl)], runs[(workload, to)]))
-fmt = "{:<15} {:<18} {:>12} {:>8} {:>9} {:>11} {:>9} {:>22}"
-print(fmt.format("impl", "workload", "ns/unit", "x hand", "x ADOL-C", "bytes/node", "RSS MB", "result"))
+    return statistics.median(ratios(workload, impl, to))
+fmt = "{:<15} {:<20} {:>12} {:>8} {:>13} {:>9} {:>11} {:>9} {:>22}"
+print(fmt.format("impl", "workload", "ns/unit", "x base", "range", "x ADOL-C", "bytes/node",
+                 "RSS MB", "result"))
 with open(sys.argv[2], "w") as out:
     for (workload, impl), rs in runs.items():
         r = dict(rs[0])
@@ -60,16 +67,24 @@ with open(sys.argv[2], "w") as out:
         r["peak_rss_mb"] = max(x["peak_rss_mb"] for x in rs)
         r["ratio_to_hand"] = ratio(workload, impl, "hand")
         r["ratio_to_adolc"] = ratio(workload, impl, "adolc-rerecord")
+        r["base"] = bases.get((workload, impl), "hand")
+        r["ratio_to_base"] = ratio(workload, impl, r["base"])
+        within = ratios(workload, impl, r["base"]) if r["ratio_to_base"] is not None else None
+        r["ratio_to_base_range"] = [min(within), max(within)] if within else None
         r["rounds"] = len(rs)
         out.write(json.dumps({k: r[k] for k in ("impl", "workload", "ns_per_unit", "ratio_to_hand",
-              "ratio_to_adolc", "bytes_per_node", "peak_rss_mb", "result", "allocs_per_unit",
-              "rounds")}) + "\n")
-        print(fmt.format(impl, workload, "%.4g" % r["ns_per_unit"], "%.2f" % r["ratio_to_hand"],
+              "ratio_to_adolc", "base", "ratio_to_base", "ratio_to_base_range", "bytes_per_node",
+              "peak_rss_mb", "result", "allocs_per_unit", "rounds")}) + "\n")
+        base = r["ratio_to_base"]
+        print(fmt.format(impl, workload, "%.4g" % r["ns_per_unit"],
+              "%.2f" % base if base is not None else "-",
+              "%.2f-%.2f" % tuple(r["ratio_to_base_range"]) if base is not None else "-",
               "%.3f" % r["ratio_to_adolc"] if r["ratio_to_adolc"] is not None else "-",
               "%.2f" % r["bytes_per_node"] if r["bytes_per_node"] >= 0 else "-",
               "%.1f" % r["peak_rss_mb"], "%.15g" % r["result"]))
-print("ns/unit: median over the rounds; x hand, x ADOL-C: median over the rounds of the ratio "
-      "within a round (x ADOL-C: to ADOL-C re-recording)")
+print("ns/unit: median over the rounds; x base, x ADOL-C: median over the rounds of the ratio "
+      "within a round, range: its least and greatest (base: hand-coded; on W2h grad+hvp to grad, "
+      "hvp to backward; x ADOL-C: to ADOL-C re-recording)")
 PY
 rm -f "$out.raw"
 echo "JSON lines: $out"

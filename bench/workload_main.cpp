@@ -2,11 +2,15 @@
 // ad::linear for a neuron whose inputs are data, ad::weighted_sum for one whose inputs are
 // recorded, sigmoid) and hand-coded with plain doubles.
 //   autodiff_bench --workload w1|w2|w3 --impl ours|hand [--quick] [--reps N]
+//   autodiff_bench --workload w1h --impl ours|hand             (W1's 8×8 Hessian)
+//   autodiff_bench --workload w2h --impl grad|grad+hvp|backward|hvp   (W2's H·v against a gradient)
 // prints one JSON line; see bench/run.sh.
 #include <array>
+#include <cmath>
 #include <span>
 #include <vector>
 
+#include "autodiff/hessian.hpp"
 #include "autodiff/var.hpp"
 #include "bench/harness.hpp"
 
@@ -18,6 +22,22 @@ double bytes_per_node(const ad::Tape& tape) {
   return static_cast<double>(tape.bytes_used()) / static_cast<double>(tape.size());
 }
 
+// W1's error E at the weights w, recorded on the active tape, with the weights as p.
+inline ad::Var w1_record(const double w[8], std::array<ad::Var, 8>& p) {
+  using W1 = bench::W1;
+  for (int k = 0; k < 8; ++k) p[k] = ad::Var(w[k]);
+  const ad::Var b1(W1::b1), b2(W1::b2);
+  // The inputs are data, not parameters: plain doubles, so the hidden layer is ad::linear.
+  constexpr std::array<double, 2> in = {W1::i1, W1::i2};
+  const ad::Var h1 = sigmoid(ad::linear(in, std::array{p[0], p[1]}, b1));
+  const ad::Var h2 = sigmoid(ad::linear(in, std::array{p[2], p[3]}, b1));
+  const std::array<ad::Var, 2> hidden = {h1, h2};
+  const ad::Var o1 = sigmoid(ad::weighted_sum(std::array{p[4], p[5]}, hidden, b2));
+  const ad::Var o2 = sigmoid(ad::weighted_sum(std::array{p[6], p[7]}, hidden, b2));
+  const ad::Var d1 = W1::t1 - o1, d2 = W1::t2 - o2;
+  return 0.5 * d1 * d1 + 0.5 * d2 * d2;
+}
+
 // W1: each step records the network at the current weights, sweeps, and updates them.
 Outcome w1_ours(ad::Tape& tape, const bench::W1& w1) {
   using W1 = bench::W1;
@@ -27,17 +47,7 @@ Outcome w1_ours(ad::Tape& tape, const bench::W1& w1) {
   for (int step = 0;; ++step) {  // the last pass only evaluates E at the trained weights
     tape.clear();
     std::array<ad::Var, 8> p;
-    for (int k = 0; k < 8; ++k) p[k] = ad::Var(w[k]);
-    const ad::Var b1(W1::b1), b2(W1::b2);
-    // The inputs are data, not parameters: plain doubles, so the hidden layer is ad::linear.
-    constexpr std::array<double, 2> in = {W1::i1, W1::i2};
-    const ad::Var h1 = sigmoid(ad::linear(in, std::array{p[0], p[1]}, b1));
-    const ad::Var h2 = sigmoid(ad::linear(in, std::array{p[2], p[3]}, b1));
-    const std::array<ad::Var, 2> hidden = {h1, h2};
-    const ad::Var o1 = sigmoid(ad::weighted_sum(std::array{p[4], p[5]}, hidden, b2));
-    const ad::Var o2 = sigmoid(ad::weighted_sum(std::array{p[6], p[7]}, hidden, b2));
-    const ad::Var d1 = W1::t1 - o1, d2 = W1::t2 - o2;
-    const ad::Var error = 0.5 * d1 * d1 + 0.5 * d2 * d2;
+    const ad::Var error = w1_record(w, p);
     e = error.value();
     if (step == w1.steps) break;
     tape.backward(error);
@@ -63,7 +73,8 @@ struct W2Ours {
     losses.reserve(4096);
   }
 
-  Outcome run(const W2& w2) {
+  // Records the batch's summed loss on the cleared tape.
+  ad::Var record(const W2& w2) {
     tape.clear();
     losses.clear();
     for (std::size_t k = 0; k < p.size(); ++k) params[k] = ad::Var(p[k]);
@@ -84,11 +95,18 @@ struct W2Ours {
         losses.push_back(0.5 * d * d);
       }
     }
-    tape.backward(ad::sum(losses));
+    return ad::sum(losses);
+  }
+
+  // The sum of the gradient's entries, after a sweep from `loss`.
+  Outcome gradient(const W2& w2, const ad::Var& loss) {
+    tape.backward(loss);
     double total = 0;
     for (const ad::Var& q : params) total += tape.gradient(q);
     return {total, static_cast<double>(w2.batch), bytes_per_node(tape)};
   }
+
+  Outcome run(const W2& w2) { return gradient(w2, record(w2)); }
 };
 
 // W3: the chain recorded link by link, as a user writes it.
@@ -101,10 +119,134 @@ Outcome w3_ours(ad::Tape& tape, const bench::W3& w3) {
   return {tape.gradient(x0), static_cast<double>(w3.links), bytes_per_node(tape)};
 }
 
+// ---- Second derivatives (issue 14) ----
+
+double total(std::span<const double> x) {
+  double t = 0;
+  for (const double e : x) t += e;
+  return t;
+}
+
+// W1h: W1's 8×8 Hessian at the initial weights, recorded afresh each time as a user would.
+double w1_ours_hessian(ad::Tape& tape, double H[8][8]) {
+  tape.clear();
+  std::array<ad::Var, 8> p;
+  const ad::Var error = w1_record(bench::W1::w0, p);
+  const std::vector<std::vector<double>> h = ad::hessian(tape, error, p);
+  double t = 0;
+  for (int a = 0; a < 8; ++a)
+    for (int b = 0; b < 8; ++b) t += H[a][b] = h[a][b];
+  return t;
+}
+
+// Checks the engine's Hessian against the hand-coded one, entry by entry (relative 1e-10 of the
+// entry, or of the largest entry for one near 0), before anything is timed. Returns the
+// hand-coded sum of the entries and the sum of their magnitudes.
+std::pair<double, double> w1_check_hessian() {
+  double hand[8][8], ours[8][8];
+  bench::w1_hand_hessian(bench::W1::w0, hand);
+  ad::Tape tape;
+  w1_ours_hessian(tape, ours);
+  double largest = 0, sum = 0, magnitude = 0;
+  for (const auto& row : hand)
+    for (const double e : row) largest = std::max(largest, std::fabs(e));
+  for (int a = 0; a < 8; ++a)
+    for (int b = 0; b < 8; ++b) {
+      sum += hand[a][b];
+      magnitude += std::fabs(hand[a][b]);
+      if (!(std::fabs(ours[a][b] - hand[a][b]) <=
+            1e-10 * std::max(std::fabs(hand[a][b]), 1e-3 * largest))) {
+        std::fprintf(stderr, "FAIL: W1 Hessian entry (%d, %d): ours %.17g, hand-coded %.17g\n",
+                     a + 1, b + 1, ours[a][b], hand[a][b]);
+        std::exit(1);
+      }
+    }
+  return {sum, magnitude};
+}
+
+int w1_hessian(const bench::Options& o) {
+  const auto [sum, magnitude] = w1_check_hessian();
+  const auto reference = [&] { return std::pair{sum, 1e-10 * magnitude}; };
+  double H[8][8];
+  if (o.impl == "hand")
+    return bench::measure(
+        o,
+        [&] {
+          bench::w1_hand_hessian(bench::W1::w0, H);
+          return Outcome{total(std::span(&H[0][0], 64))};
+        },
+        true, reference);
+  ad::Tape tape;
+  return bench::measure(
+      o,
+      [&] {
+        return Outcome{w1_ours_hessian(tape, H), 1, bytes_per_node(tape)};
+      },
+      false, reference);
+}
+
+// W2h: H·v for the batch loss of W2 against its gradient, on one recorded tape. v: entries of
+// order 1, all different.
+int w2_hessian_vector(const bench::Options& o) {
+  W2Ours net;
+  std::vector<double> v(net.params.size());
+  for (std::size_t k = 0; k < v.size(); ++k) v[k] = std::cos(0.7 * static_cast<double>(k) + 0.3);
+  const auto hvp = [&](const ad::Var& loss) {
+    const std::vector<double> hv = ad::hessian_vector(net.tape, loss, net.params, v);
+    return Outcome{total(hv), static_cast<double>(o.w2.batch), bytes_per_node(net.tape)};
+  };
+  const auto gradient_reference = [&] {
+    const double expected = bench::W2Hand().run(o.w2);
+    return std::pair{expected, 1e-9 * std::fabs(expected)};
+  };
+  if (o.impl == "grad")
+    return bench::measure(
+        o, [&] { return net.run(o.w2); }, true, gradient_reference);
+  if (o.impl == "backward") {
+    const ad::Var loss = net.record(o.w2);
+    return bench::measure(
+        o, [&] { return net.gradient(o.w2, loss); }, true, gradient_reference);
+  }
+  if (o.impl != "grad+hvp" && o.impl != "hvp")
+    bench::usage("autodiff_bench", "w2h: --impl must be grad, grad+hvp, backward or hvp");
+  // Before timing: the engine's whole H·v against differences of the hand-coded gradient.
+  const std::vector<double> reference = bench::w2_hand_hvp(o.w2, v);
+  const std::vector<double> ours = ad::hessian_vector(net.tape, net.record(o.w2), net.params, v);
+  double largest = 0, magnitude = 0;
+  for (const double e : reference) {
+    largest = std::max(largest, std::fabs(e));
+    magnitude += std::fabs(e);
+  }
+  for (std::size_t k = 0; k < reference.size(); ++k)
+    if (!(std::fabs(ours[k] - reference[k]) <= 1e-7 * largest)) {
+      std::fprintf(stderr, "FAIL: W2 H·v entry %zu: ours %.17g, differences %.17g\n", k, ours[k],
+                   reference[k]);
+      return 1;
+    }
+  const auto expected = [&] { return std::pair{total(reference), 1e-7 * magnitude}; };
+  if (o.impl == "grad+hvp")
+    return bench::measure(
+        o,
+        [&] {
+          const ad::Var loss = net.record(o.w2);
+          net.gradient(o.w2, loss);
+          return hvp(loss);
+        },
+        false, expected);
+  const ad::Var loss = net.record(o.w2);
+  return bench::measure(
+      o, [&] { return hvp(loss); }, false, expected);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bench::Options o = bench::parse(argc, argv);
+  const bench::Options o = bench::parse(argc, argv, {"w1", "w2", "w3", "w1h", "w2h"});
+  if (o.workload == "w1h") {
+    if (o.impl != "hand" && o.impl != "ours") bench::usage(argv[0], "--impl must be ours or hand");
+    return w1_hessian(o);
+  }
+  if (o.workload == "w2h") return w2_hessian_vector(o);
   if (o.impl == "hand") {
     if (o.workload == "w1")
       return bench::measure(

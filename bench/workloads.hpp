@@ -1,10 +1,13 @@
 // The three workloads of issue 7, their sizes, and the hand-coded gradient of each: plain
-// doubles, the forward and adjoint loops written out. Every implementation is checked against
-// these (and the hand-coded ones against the published or closed-form figures).
+// doubles, the forward and adjoint loops written out; and for the second-derivative workloads
+// (issue 14) W1's Hessian written out and W2's Hessian-vector product by differences of its
+// hand-coded gradient. Every implementation is checked against these (and the hand-coded
+// gradients against the published or closed-form figures).
 #pragma once
 
 #include <cmath>
 #include <cstddef>
+#include <span>
 #include <vector>
 
 namespace bench {
@@ -73,6 +76,43 @@ inline double w1_hand(const W1& w1) {
   return e;
 }
 
+// The Hessian of W1's E = ½Σₖ(tₖ − oₖ)² with respect to w1..w8 at w, written out. With
+// oₖ = σ(nₖ): H = Σₖ σ'(nₖ)²∇nₖ∇nₖᵀ + (oₖ − tₖ)(σ''(nₖ)∇nₖ∇nₖᵀ + σ'(nₖ)∇²nₖ), σ' = σ(1 − σ),
+// σ'' = σ'(1 − 2σ). nₖ = vₖ₁h₁ + vₖ₂h₂ + b2 (vₖ = w5, w6 or w7, w8) and hⱼ = σ(mⱼ),
+// mⱼ = w(2j−1)·i1 + w(2j)·i2 + b1; ∇²nₖ is vₖⱼσ''(mⱼ)·xᵢxᵢ' between two weights into hⱼ, and
+// σ'(mⱼ)·xᵢ between vₖⱼ and a weight into hⱼ (x = i1, i2).
+inline void w1_hand_hessian(const double w[8], double H[8][8]) {
+  const double x[2] = {W1::i1, W1::i2}, t[2] = {W1::t1, W1::t2};
+  double h[2], dh[2], ddh[2];  // hⱼ, σ'(mⱼ), σ''(mⱼ)
+  for (int j = 0; j < 2; ++j) {
+    h[j] = sigmoid(w[2 * j] * x[0] + w[2 * j + 1] * x[1] + W1::b1);
+    dh[j] = h[j] * (1 - h[j]);
+    ddh[j] = dh[j] * (1 - 2 * h[j]);
+  }
+  for (int a = 0; a < 8; ++a)
+    for (int b = 0; b < 8; ++b) H[a][b] = 0;
+  for (int k = 0; k < 2; ++k) {
+    const double* v = &w[4 + 2 * k];  // output k's weights on h₁, h₂
+    const double o = sigmoid(v[0] * h[0] + v[1] * h[1] + W1::b2);
+    const double d1 = o * (1 - o), d2 = d1 * (1 - 2 * o), r = o - t[k];
+    double g[8] = {};  // ∇nₖ
+    for (int j = 0; j < 2; ++j) {
+      for (int i = 0; i < 2; ++i) g[2 * j + i] = v[j] * dh[j] * x[i];
+      g[4 + 2 * k + j] = h[j];
+    }
+    for (int a = 0; a < 8; ++a)
+      for (int b = 0; b < 8; ++b) H[a][b] += (d1 * d1 + r * d2) * g[a] * g[b];
+    for (int j = 0; j < 2; ++j)
+      for (int i = 0; i < 2; ++i) {
+        for (int i2 = 0; i2 < 2; ++i2)
+          H[2 * j + i][2 * j + i2] += r * d1 * v[j] * ddh[j] * x[i] * x[i2];
+        const double mixed = r * d1 * dh[j] * x[i];
+        H[4 + 2 * k + j][2 * j + i] += mixed;
+        H[2 * j + i][4 + 2 * k + j] += mixed;
+      }
+  }
+}
+
 // Workspace reused across calls, so the timed loop allocates nothing.
 struct W2Hand {
   std::vector<double> p, g;
@@ -126,6 +166,28 @@ struct W2Hand {
     return total;
   }
 };
+
+// H·v for W2's batch loss, H its Hessian in the parameters, from the hand-coded gradient g:
+// central differences (g(p + εv) − g(p − εv))/2ε at ε and ε/2, Richardson-extrapolated
+// (error O(ε⁴)). For checking the engine's product; not timed.
+inline std::vector<double> w2_hand_hvp(const W2& w2, std::span<const double> v) {
+  W2Hand hand;
+  const std::vector<double> p = hand.p;
+  const auto difference = [&](double eps) {
+    std::vector<double> d(p.size());
+    for (const double sign : {1.0, -1.0}) {
+      for (std::size_t k = 0; k < p.size(); ++k) hand.p[k] = p[k] + sign * eps * v[k];
+      hand.run(w2);
+      for (std::size_t k = 0; k < p.size(); ++k) d[k] += sign * hand.g[k] / (2 * eps);
+    }
+    return d;
+  };
+  const double eps = 1e-3;
+  const std::vector<double> coarse = difference(eps), fine = difference(eps / 2);
+  std::vector<double> hv(p.size());
+  for (std::size_t k = 0; k < p.size(); ++k) hv[k] = (4 * fine[k] - coarse[k]) / 3;
+  return hv;
+}
 
 // Workspace: the local partial of each link, as a tape would keep it.
 struct W3Hand {
