@@ -36,14 +36,11 @@ void Tape::throw_mismatch(const Var& v) const {
     throw TapeMismatch(node +
                            " was recorded before its tape was cleared; clear() invalidates every "
                            "Var recorded before it: record it again",
-                       {.operands = {v.value()},
-                        .place = place,
-                        .reason = "recorded before its tape was cleared"});
-  throw TapeMismatch(
-      node +
-          " belongs to another tape than the one active in this thread; values "
-          "of two tapes cannot be combined",
-      {.operands = {v.value()}, .place = place, .reason = "belongs to another tape"});
+                       {.place = place, .reason = "recorded before its tape was cleared"});
+  throw TapeMismatch(node +
+                         " belongs to another tape than the one active in this thread; values "
+                         "of two tapes cannot be combined",
+                     {.place = place, .reason = "belongs to another tape"});
 }
 
 void detail::throw_length_mismatch(const char* what, std::size_t a, std::size_t b) {
@@ -140,7 +137,7 @@ void Tape::throw_no_gradient(const Var& x) const {
     throw Error("no gradient for " + label(x.index()) +
                     ": it was recorded after the last backward(), or backward() was not called",
                 {.place = "node #" + std::to_string(x.index()),
-                 .reason = "recorded after the last backward()"});
+                 .reason = "no backward() since it was recorded"});
   const double g = slot_.data[x.index()].adjoint;
   const std::string reason = "the gradient is " + std::string(std::isnan(g) ? "NaN" : number(g));
   std::string message = "the gradient with respect to " + label(x.index()) + " is " +

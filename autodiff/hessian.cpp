@@ -159,7 +159,10 @@ std::vector<double> hessian_vector(const Tape& tape, const Var& y, std::span<con
   check_arguments(tape, y, inputs);
   if (v.size() != inputs.size())
     throw Error("hessian_vector: v has " + std::to_string(v.size()) + " entries for " +
-                std::to_string(inputs.size()) + " inputs");
+                    std::to_string(inputs.size()) + " inputs",
+                {.operation = "hessian_vector",
+                 .reason = std::to_string(v.size()) + " entries for " +
+                           std::to_string(inputs.size()) + " inputs"});
   return product(tape, tape.positions(), y, inputs, v);
 }
 

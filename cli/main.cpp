@@ -28,13 +28,14 @@ int main(int argc, char** argv) {
   } catch (const ad::IoError& e) {
     std::cerr << "autodiff: " << e.what() << '\n';
     status = ad::cli::kFile;
-  } catch (const ad::Error& e) {  // the engine's and the networks' numeric errors
+  } catch (const ad::NonFinite& e) {  // the engine's and the networks' numeric errors
     std::cerr << "autodiff: " << e.what() << '\n';
     status = ad::cli::kNumeric;
   } catch (const std::bad_alloc&) {
     std::cerr << "autodiff: out of memory\n";
     status = ad::cli::kNumeric;
-  } catch (const std::exception& e) {
+  } catch (
+      const std::exception& e) {  // the library misused, or a bug: the subcommands catch the rest
     std::cerr << "autodiff: internal error (please report it): " << e.what() << '\n';
     status = ad::cli::kInternal;
   }

@@ -16,6 +16,17 @@ namespace {
 
 using json = nlohmann::ordered_json;  // keeps the file's order of inputs and targets
 
+// A value for a message: a scalar as written (a string cut at 40 characters), a container by
+// its size, never dumped whole (a 5-million-element array, or 100,000 nested ones, would make
+// the message megabytes long, or dump()'s recursion overflow the stack).
+std::string shown(const json& j) {
+  if (j.is_array()) return "an array of " + std::to_string(j.size()) + " items";
+  if (j.is_object()) return "an object of " + std::to_string(j.size()) + " keys";
+  std::string text = j.dump();
+  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  return text;
+}
+
 struct Reader {
   const std::string& file;
   [[noreturn]] void fail(const std::string& place, const std::string& problem) const {
@@ -26,21 +37,21 @@ struct Reader {
     return j.at(key);
   }
   double number(const json& j, const std::string& place) const {
-    if (!j.is_number()) fail(place, "expected a number, found " + j.dump());
+    if (!j.is_number()) fail(place, "expected a number, found " + shown(j));
     double v = j.get<double>();
     if (!std::isfinite(v)) fail(place, "not a finite number");
     return v;
   }
   std::string text(const json& j, const std::string& place) const {
-    if (!j.is_string()) fail(place, "expected a string, found " + j.dump());
+    if (!j.is_string()) fail(place, "expected a string, found " + shown(j));
     return j.get<std::string>();
   }
   const json& array(const json& j, const std::string& place) const {
-    if (!j.is_array()) fail(place, "expected an array, found " + j.dump());
+    if (!j.is_array()) fail(place, "expected an array, found " + shown(j));
     return j;
   }
   const json& object(const json& j, const std::string& place) const {
-    if (!j.is_object()) fail(place, "expected an object, found " + j.dump());
+    if (!j.is_object()) fail(place, "expected an object, found " + shown(j));
     return j;
   }
   void only(const json& j, const std::string& place,

@@ -17,7 +17,7 @@
 #   <!-- docs: excerpt of PATH -->   the block's lines appear consecutively in ROOT/PATH.
 #   <!-- docs: output of NAME -->    the block is exactly what program NAME prints (status 0).
 #   <!-- docs: not run ... -->       not checked (a file-format excerpt, a CMake snippet, ...);
-#                                    never on a console block.
+#                                    only on sh, cmake, cpp, json, text, dot blocks.
 #   <!-- ci: demo|test -->           an sh block run by .ci/run (the README's set-up commands).
 # Any other block fails the test: an unchecked block has to say so. Fences are ``` (a ~~~
 # fence fails), and a block's lines are indented at least as its fence.
@@ -43,6 +43,7 @@ unset COLUMNS
 
 failures=0
 checked=0
+ci_seen=""
 fail() {  # FILE LINE MESSAGE [EXPECTED ACTUAL]
   echo "$1:$2: $3"
   if [[ $# -ge 5 ]]; then diff -u --label expected --label actual "$4" "$5" | sed 's/^/    /'; fi
@@ -94,15 +95,23 @@ check_console() {  # FILE LINE BODY
       want=${BASH_REMATCH[1]}
       sed -i '$d' "$expected"
     fi
-    if [[ $(sed "s/'[^']*'//g" <<< "$cmd") =~ [\|\;\&\<\>\`]|\$\( ]]; then
-      fail "$file" "$cmd_line" "\$ $cmd: one command, without pipes, redirections or ';'"
+    # Words and 'single-quoted words' only: no other quoting, expansion, glob, comment, pipe or
+    # redirection, so the words are the program's arguments exactly (and eval only splits them).
+    local words
+    if [[ ! $(sed "s/'[^']*'//g" <<< "$cmd") =~ ^[A-Za-z0-9_./,=:+%@^\ -]*$ ]]; then
+      fail "$file" "$cmd_line" "\$ $cmd: one command of plain or 'single-quoted' words (no pipes, redirections, other quotes or expansions)"
+      return
+    fi
+    eval "words=($cmd)"
+    if [[ ! -x $scratch/bin/${words[0]} && ! (${words[0]} == cat && ${#words[@]} -eq 2 && ! -e $root/${words[1]}) ]]; then
+      fail "$file" "$cmd_line" "\$ $cmd: a command runs one of the programs given to the test (or cats a file a command before it wrote)"
       return
     fi
     if [[ -s $expected ]] && ! grep -qv '^ *[.][.][.]$' "$expected"; then
       fail "$file" "$cmd_line" "\$ $cmd: an output of only '...' checks nothing"
       return
     fi
-    (cd "$scratch/work" && bash -o pipefail -c "$cmd") > "$actual" 2>&1 < /dev/null
+    (cd "$scratch/work" && "${words[@]}") > "$actual" 2>&1 < /dev/null
     status=$?
     checked=$((checked + 1))
     if [[ $status -ne $want ]]; then
@@ -132,7 +141,9 @@ check_console() {  # FILE LINE BODY
 
 check_excerpt() {  # FILE LINE BODY SOURCE
   checked=$((checked + 1))
-  if [[ ! -f $root/$4 ]]; then
+  if [[ $4 == /* || $4 == *..* || $4 == *.md ]]; then
+    fail "$1" "$2" "excerpt of $4: a source file of the repository (not a .md, not outside it)"
+  elif [[ ! -f $root/$4 ]]; then
     fail "$1" "$2" "excerpt of $4: no such file"
   elif ! awk 'FNR == NR { want[++n] = $0; next } { have[++m] = $0 }
               END { for (p = 1; p + n - 1 <= m; p++) { for (k = 1; k <= n; k++)
@@ -162,14 +173,16 @@ for md in "$@"; do
   # Split the file into blocks: block.K holds the body (de-indented), block.list one line per
   # block: K, the line of its opening fence, its language and its marker.
   awk -v dir="$scratch" '
+    !inside && /^[ \t]*([-*+>]|[0-9]+[.)])[ \t>]*(```|~~~)/ { print "nested\t" FNR > (dir "/block.list"); next }
+    !inside && /^ *\t[ \t]*(```|~~~)/ { print "nested\t" FNR > (dir "/block.list"); next }
     !inside && /^ *```/ {
       inside = 1; k++; indent = match($0, /[^ ]/) - 1
-      lang = substr($0, indent + 4); fence_line = FNR
+      lang = substr($0, indent + 4); sub(/[ \t\r]+$/, "", lang); fence_line = FNR
       print k "\t" fence_line "\t" lang "\t" marker > (dir "/block.list")
       printf "" > (dir "/block." k); next
     }
     !inside && /^ *~~~/ { if (!tilde) print "tilde\t" FNR > (dir "/block.list"); tilde = !tilde; next }
-    inside && /^ *```[ ]*$/ { inside = 0; close(dir "/block." k); marker = ""; next }
+    inside && /^ *````*[ \t\r]*$/ { inside = 0; close(dir "/block." k); marker = ""; next }
     inside && /[^ ]/ && match($0, /[^ ]/) - 1 < indent {
       print "underindented\t" FNR > (dir "/block.list"); printf "" > (dir "/block." k ".bad"); next
     }
@@ -182,14 +195,19 @@ for md in "$@"; do
     [[ -f $body.bad ]] && continue  # reported as under-indented: its body is not what it shows
     if [[ $k == unclosed ]]; then
       fail "$name" "$line" "a fenced block that is never closed"
+    elif [[ $k == nested ]]; then
+      fail "$name" "$line" "a fence in a list, a quote or after a tab: this test reads only fences at the left margin"
     elif [[ $k == tilde ]]; then
       fail "$name" "$line" "a ~~~ fence: use \`\`\`, which this test reads"
     elif [[ $k == underindented ]]; then
       fail "$name" "$line" "a line indented less than its block's fence"
-    elif [[ $lang == console && $marker == '<!-- docs: not run'* ]]; then
-      fail "$name" "$line" "a console block marked 'not run': its commands must run"
-    elif [[ $marker == '<!-- ci: '* && ! ( $lang == sh && $marker =~ ^\<!--\ ci:\ (demo|test)\ --\>$ ) ]]; then
-      fail "$name" "$line" "a ci marker .ci/run does not read (it runs the sh blocks 'demo' and 'test')"
+    elif [[ $marker == '<!-- docs: not run'* && ! $lang =~ ^(sh|cmake|cpp|json|text|dot)$ ]]; then
+      fail "$name" "$line" "a '$lang' block marked 'not run': only sh, cmake, cpp, json, text and dot blocks may be (a console block's commands must run)"
+    elif [[ $marker == '<!-- ci: '* ]] && { [[ ${name##*/} != README.md || $lang != sh ]] ||
+           [[ ! $marker =~ ^\<!--\ ci:\ (demo|test)\ --\>$ ]] || [[ " $ci_seen " == *" ${BASH_REMATCH[1]} "* ]]; }; then
+      fail "$name" "$line" "a ci marker .ci/run does not read (it runs the first sh blocks 'demo' and 'test' of README.md)"
+    elif [[ $marker =~ ^\<!--\ ci:\ (demo|test)\ --\>$ ]]; then
+      ci_seen+=" ${BASH_REMATCH[1]}"
     elif [[ $marker =~ ^\<!--\ docs:\ excerpt\ of\ ([^ ]+)\ --\>$ ]]; then
       check_excerpt "$name" "$line" "$body" "${BASH_REMATCH[1]}"
     elif [[ $marker =~ ^\<!--\ docs:\ output\ of\ ([^ ]+)\ --\>$ ]]; then

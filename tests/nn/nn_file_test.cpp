@@ -114,6 +114,27 @@ TEST(NetworkFile, SyntaxErrorGivesLineAndColumn) {
   }
 }
 
+// A value in the wrong place is named by its kind and size, not dumped: 100,000 nested arrays
+// once overflowed the stack in dump(), and a long one made a message megabytes long.
+TEST(NetworkFile, AWrongValueIsDescribedNotDumped) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  try {
+    ad::nn::parse_network_file("{\"inputs\": [" + deep + "]}", "deep.json");
+    ADD_FAILURE() << "no exception";
+  } catch (const ad::nn::FileError& e) {
+    EXPECT_EQ(e.place, "/inputs/0");
+    EXPECT_EQ(e.reason, "expected a string, found an array of 1 items");
+  }
+  try {
+    ad::nn::parse_network_file("{\"inputs\": [\"" + std::string(1000, 'x') + "\", 1]}",
+                               "long.json");
+    ADD_FAILURE() << "no exception";
+  } catch (const ad::nn::FileError& e) {
+    EXPECT_EQ(e.place, "/inputs/1");
+    EXPECT_EQ(e.reason, "expected a string, found 1");
+  }
+}
+
 TEST(NetworkFile, MissingFile) {
   try {
     ad::nn::load_network_file("/nonexistent/net.json");
