@@ -156,9 +156,10 @@ std::vector<std::vector<double>> hessian_rounding(const ad::Tape& tape, const ad
     adjoint[last] = 1;
     for (std::uint32_t i = last + 1; i-- > first;) {
       if (tape.op(i) == ad::Op::Leaf) continue;
+      // As in the engine's sweeps, a zero factor passes nothing on (0·inf must not make a NaN).
       tape.for_each_operand(i, at[i], [&](std::uint32_t j, double p) {
-        adjoint[j] += adjoint[i] * std::abs(p);
-        adjoint_tangent[j] += adjoint_tangent[i] * std::abs(p);
+        if (adjoint[i] != 0) adjoint[j] += adjoint[i] * std::abs(p);
+        if (adjoint_tangent[i] != 0) adjoint_tangent[j] += adjoint_tangent[i] * std::abs(p);
       });
       tape.for_each_second(i, at[i], [&](std::uint32_t j, std::uint32_t k, double h) {
         if (tangent[k] != 0 && adjoint[i] != 0)
