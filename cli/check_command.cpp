@@ -7,7 +7,8 @@
 // its error estimate; it never decides the verdict on your derivative. --let names
 // sub-expressions. When a formula disagrees the report names the likely mistake with its
 // correction (diagnosis.hpp), and with --verbose shows the value of each term and factor you
-// wrote beside the engine's quantities.
+// wrote beside the engine's quantities. -d x,y=FORMULA checks a second derivative ∂²f/∂x∂y the
+// same way, against the engine's Hessian (no diagnosis for second derivatives).
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 
 #include "autodiff/expression/definitions.hpp"
 #include "autodiff/expression/diagnosis.hpp"
+#include "autodiff/hessian.hpp"
 #include "autodiff/text.hpp"
 #include "cli/command.hpp"
 #include "cli/judgement.hpp"
@@ -100,18 +102,86 @@ struct SubExpression {
   double outer;                              // ∂f/∂N
 };
 
+// Two variables of a second derivative, ∂²f/∂first∂second, as written after -d.
+using Pair = std::pair<std::string, std::string>;
+
 struct Engine {
   double value;
   std::map<std::string, double> gradient;
   std::map<std::string, double> rounding;  // a bound on the rounding error of each gradient
   std::vector<SubExpression> parts;        // in recording order: inner ones first
+  std::map<Pair, double> hessian;          // the second derivatives asked for
+  std::map<Pair, double> hessian_rounding;
 };
+
+// A bound on the rounding error of each entry of the engine's Hessian of y with respect to
+// `inputs`, by the rule of gradient_rounding (verdict.hpp): u·W·M, M the sum of the magnitudes
+// of all the terms the forward-over-reverse sweep adds up for the entry (the same sweep on
+// |partials|, |second partials| and |tangents|, so terms that cancel count by their size), and W
+// a count of the roundings in one term and the sums. W is not tracked path by path as for the
+// first order but bounded for the whole tape, conservatively: a term is a product along at most
+// three paths (the adjoint's from y, the tangent's from the input, the adjoint tangent's down to
+// the other input) of at most `steps` steps each, each step one multiplication and a partial of
+// at most 4 roundings, times one second partial (at most 8), and the sums add at most one
+// rounding per edge for each of the three quantities. The check is of the engine's second
+// partials (checked mode has made them finite), not of their own cancellation (tanh'' for large
+// |x|).
+std::vector<std::vector<double>> hessian_rounding(const ad::Tape& tape, const ad::Var& y,
+                                                  const std::vector<ad::Var>& inputs) {
+  const std::vector<ad::Tape::Position> at = tape.positions();
+  const std::uint32_t last = y.index();
+  std::uint32_t first = last;
+  for (const ad::Var& x : inputs) first = std::min(first, x.index());
+  double steps = 0, edges = 0;
+  for (std::uint32_t i = first; i <= last; ++i) {
+    if (tape.op(i) == ad::Op::Leaf) continue;
+    ++steps;
+    tape.for_each_operand(i, at[i], [&](std::uint32_t, double) { ++edges; });
+  }
+  const double weight = 3 * steps * (1 + 4) + 8 + 3 * edges;
+  const std::size_t n = inputs.size();
+  std::vector<std::vector<double>> bound(n, std::vector<double>(n, 0.0));
+  for (std::size_t c = 0; c < n; ++c) {
+    std::vector<double> tangent(last + 1, 0.0), adjoint(last + 1, 0.0),
+        adjoint_tangent(last + 1, 0.0);
+    std::vector<bool> seeded(last + 1, false);
+    for (const ad::Var& x : inputs) seeded[x.index()] = true;
+    tangent[inputs[c].index()] = 1;
+    for (std::uint32_t i = first; i <= last; ++i) {
+      if (tape.op(i) == ad::Op::Leaf || seeded[i]) continue;
+      tape.for_each_operand(i, at[i], [&](std::uint32_t j, double p) {
+        if (tangent[j] != 0) tangent[i] += std::abs(p) * tangent[j];
+      });
+    }
+    adjoint[last] = 1;
+    for (std::uint32_t i = last + 1; i-- > first;) {
+      if (tape.op(i) == ad::Op::Leaf) continue;
+      // As in the engine's sweeps, a zero factor passes nothing on (0·inf must not make a NaN).
+      tape.for_each_operand(i, at[i], [&](std::uint32_t j, double p) {
+        if (adjoint[i] != 0) adjoint[j] += adjoint[i] * std::abs(p);
+        if (adjoint_tangent[i] != 0) adjoint_tangent[j] += adjoint_tangent[i] * std::abs(p);
+      });
+      tape.for_each_second(i, at[i], [&](std::uint32_t j, std::uint32_t k, double h) {
+        if (tangent[k] != 0 && adjoint[i] != 0)
+          adjoint_tangent[j] += adjoint[i] * std::abs(h) * tangent[k];
+      });
+    }
+    for (std::size_t r = 0; r < n; ++r)
+      bound[r][c] = ex::kUnitRoundoff * weight * adjoint_tangent[inputs[r].index()];
+  }
+  // The engine's entry is the mean of (r, c) and (c, r): the larger bound holds for it.
+  for (std::size_t r = 0; r < n; ++r)
+    for (std::size_t c = 0; c < r; ++c)
+      bound[r][c] = bound[c][r] = std::max(bound[r][c], bound[c][r]);
+  return bound;
+}
 
 // `names` are the base variables; `targets` the names the derivatives are taken with respect to
 // (base variables, and defined names: ∂f/∂out with the base variables held).
+// `pairs`: the second derivatives to take, of base variables.
 Engine run_engine(const ex::Expression& expression, const ex::Definitions& definitions,
                   const std::vector<std::string>& names, const std::vector<std::string>& targets,
-                  const ex::Values& point, int precision) {
+                  const std::vector<Pair>& pairs, const ex::Values& point, int precision) {
   ad::Tape tape(ad::Tape::Options{.checked = true});
   ex::Variables variables;
   for (const std::string& name : names) variables.emplace(name, ad::Var(point.at(name), name));
@@ -136,6 +206,20 @@ Engine run_engine(const ex::Expression& expression, const ex::Definitions& defin
     for (const std::string& name : targets) {
       engine.gradient[name] = tape.gradient(variables.at(name));
       engine.rounding[name] = rounding.at(variables.at(name).index());
+    }
+    if (!pairs.empty()) {  // the second sweep, on the same checked tape
+      std::vector<ad::Var> inputs;
+      for (const std::string& name : names) inputs.push_back(variables.at(name));
+      const auto h = ad::hessian(tape, f, inputs);
+      const auto bound = hessian_rounding(tape, f, inputs);
+      const auto index = [&](const std::string& name) {
+        return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) -
+                                        names.begin());
+      };
+      for (const Pair& pair : pairs) {
+        engine.hessian[pair] = h[index(pair.first)][index(pair.second)];
+        engine.hessian_rounding[pair] = bound[index(pair.first)][index(pair.second)];
+      }
     }
     for (const auto& [text, var] : nodes)
       engine.parts.push_back({text, var.value(), {}, tape.gradient(var)});
@@ -252,21 +336,67 @@ struct Check {
   std::vector<std::string> names;                // the base variables, given values by --at
   std::vector<std::string> targets;              // the derivatives to check, in order
   std::map<std::string, ex::Expression> manual;  // yours, by variable
+  std::vector<Pair> pairs;                       // the second derivatives, in the order given
+  std::map<Pair, ex::Expression> manual_second;  // yours, by pair
   std::vector<ex::Values> points;
   std::vector<Engine> engines;  // one per point
 };
 
-// -d NAME=FORMULA, each naming a variable or a defined name once.
+// "  x " -> "x"
+std::string trimmed(std::string text) {
+  text.erase(0, text.find_first_not_of(' '));
+  text.erase(text.find_last_not_of(' ') + 1);
+  return text;
+}
+
+// -d A,B=FORMULA: a second derivative, of two base variables (not a name defined by --let: its
+// second derivative with the variables held is not what the Hessian of f gives).
+void read_second_derivative(const std::string& d, const std::string& names_part,
+                            const std::vector<std::string>& known, Check& c) {
+  std::vector<std::string> pair;
+  for (std::size_t from = 0;;) {
+    const auto comma = names_part.find(',', from);
+    pair.push_back(trimmed(names_part.substr(from, comma - from)));
+    if (comma == std::string::npos) break;
+    from = comma + 1;
+  }
+  if (pair.size() != 2 || pair[0].empty() || pair[1].empty())
+    fail(kUsage, "-d " + d +
+                     ": expected VARIABLE,VARIABLE=FORMULA for a second derivative, e.g. -d "
+                     "x,y='2*x*cos(y)'");
+  for (const std::string& name : pair) {
+    if (c.definitions.find(name) != nullptr)
+      fail(kUsage, "-d " + d + ": '" + name +
+                       "' is defined by --let; second derivatives are taken with respect to the "
+                       "variables given by --at");
+    if (std::find(c.names.begin(), c.names.end(), name) == c.names.end())
+      fail(kUsage, "-d " + d + ": '" + name + "' is not a variable of the expression" +
+                       ad::did_you_mean(name, c.names));
+  }
+  const Pair key{pair[0], pair[1]};
+  if (c.manual_second.contains(key))
+    fail(kUsage, "-d: the second derivative for '" + pair[0] + "," + pair[1] + "' given twice");
+  const std::string what = "the second derivative for " + pair[0] + "," + pair[1];
+  ex::Expression formula = parse_or_fail(d.substr(d.find('=') + 1), what);
+  require_known_variables(formula, formula.root(), known, what);
+  c.pairs.push_back(key);
+  c.manual_second.emplace(key, std::move(formula));
+}
+
+// -d NAME=FORMULA, each naming a variable or a defined name once; -d A,B=FORMULA, each pair once.
 std::map<std::string, ex::Expression> read_derivatives(const CheckOptions& options,
-                                                       const std::vector<std::string>& known) {
+                                                       const std::vector<std::string>& known,
+                                                       Check& c) {
   std::map<std::string, ex::Expression> manual;
   for (const std::string& d : options.derivatives) {
     const auto equals = d.find('=');
     if (equals == std::string::npos)
       fail(kUsage, "-d " + d + ": expected VARIABLE=FORMULA, e.g. -d x='2*x'");
-    std::string name = d.substr(0, equals);
-    name.erase(0, name.find_first_not_of(' '));
-    name.erase(name.find_last_not_of(' ') + 1);
+    const std::string name = trimmed(d.substr(0, equals));
+    if (name.find(',') != std::string::npos) {
+      read_second_derivative(d, name, known, c);
+      continue;
+    }
     if (std::find(known.begin(), known.end(), name) == known.end())
       fail(kUsage, "-d " + d + ": '" + name + "' is not a variable of the expression" +
                        ad::did_you_mean(name, known));
@@ -280,7 +410,7 @@ std::map<std::string, ex::Expression> read_derivatives(const CheckOptions& optio
 }
 
 Check read_check(const CheckOptions& options) {
-  Check c{parse_or_fail(options.expression, "the expression"), {}, {}, {}, {}, {}, {}};
+  Check c{parse_or_fail(options.expression, "the expression"), {}, {}, {}, {}, {}, {}, {}, {}};
   for (const std::string& let : options.lets) {
     try {
       c.definitions.add(let);
@@ -295,8 +425,8 @@ Check read_check(const CheckOptions& options) {
   for (const ex::Definition& d : c.definitions.all()) known.push_back(d.name);
   if (c.names.empty()) fail(kUsage, "the expression has no variables: nothing to check");
   require_tolerance(options.tolerance);
-  c.manual = read_derivatives(options, known);
-  if (c.manual.empty())
+  c.manual = read_derivatives(options, known, c);
+  if (c.manual.empty() && c.pairs.empty())
     fail(kUsage, "give the derivative you worked out for at least one variable, e.g. -d " +
                      c.names.front() + "='...'");
   if (options.points.empty())
@@ -311,8 +441,8 @@ Check read_check(const CheckOptions& options) {
         fail(kUsage, "--at " + at + ": '" + name +
                          "' is defined by --let; it takes its value from its definition");
     require_variables(c.points.back(), c.names, "--at");
-    c.engines.push_back(run_engine(c.expression, c.definitions, c.names, c.targets, c.points.back(),
-                                   options.precision));
+    c.engines.push_back(run_engine(c.expression, c.definitions, c.names, c.targets, c.pairs,
+                                   c.points.back(), options.precision));
   }
   return c;
 }
@@ -399,6 +529,68 @@ json check_one(const Check& c, std::size_t i, const std::string& name, const Che
   return row;
 }
 
+// ∂²f/∂a∂b on doubles, without the engine: the central finite difference in b of the central
+// finite difference in a (each Richardson-extrapolated, verdict.hpp). The inner difference's
+// error estimate stands as the outer one's rounding bound of f, so the "±" covers both.
+// std::nullopt when no step keeps the stencils inside the domain.
+std::optional<ex::FiniteDifference> second_difference(const ex::BoundedFunction& f,
+                                                      const ex::Values& point, const Pair& pair) {
+  const ex::BoundedFunction first = [&](const ex::Values& at) {
+    const std::optional<ex::FiniteDifference> d = ex::finite_difference(f, at, pair.first);
+    if (!d) throw ex::DomainError("every step leaves a function's domain", "", 0);
+    return ex::Bounded{d->estimate, d->error};
+  };
+  try {
+    return ex::finite_difference(first, point, pair.second);
+  } catch (const ex::DomainError&) {  // the inner difference at the point itself
+    return std::nullopt;
+  }
+}
+
+// The judgement of one second derivative at point i, as check_one's of a first derivative,
+// without the diagnosis.
+json check_second_one(const Check& c, std::size_t i, const Pair& pair, const CheckOptions& options,
+                      std::ostream& text, bool& agree) {
+  const ex::Values& point = c.points[i];
+  const Engine& engine = c.engines[i];
+  const int p = options.precision;
+  const ex::Expression& formula = c.manual_second.at(pair);
+  const std::string name = pair.first + "," + pair.second;
+  ex::Bounded mine{};
+  try {
+    mine = c.definitions.evaluate_bounded(formula, point);
+  } catch (const ex::ExpressionError& e) {
+    fail(kNumeric,
+         "the second derivative for " + name + " at " + describe(point, p) + ": " + e.what());
+  }
+  Judgement j = judge(
+      name, engine.hessian.at(pair), engine.hessian_rounding.at(pair), mine, formula.source(),
+      second_difference(c.definitions.function(c.expression), point, pair), options.tolerance);
+  j.label = pair.first == pair.second ? "d²/d" + pair.first + "²"
+                                      : "d²/d" + pair.first + " d" + pair.second;
+  agree = j.agree;
+  print(text, j, p);
+  const bool disagrees = j.verdict->decidable && !j.agree;
+  if (disagrees) text << "    (no diagnosis for second derivatives)\n";
+
+  json row = to_json(j);
+  row["variable"] = name;  // as written after -d, so that every row has one
+  row["variables"] = {pair.first, pair.second};
+  row["at"] = point;
+  row["relative_error"] = {{"manual_engine", ad::relative_error(mine.value, j.engine)}};
+  if (j.fd) {
+    row["relative_error"]["manual_finite_difference"] =
+        ad::relative_error(mine.value, j.fd->estimate);
+    row["relative_error"]["engine_finite_difference"] =
+        ad::relative_error(j.engine, j.fd->estimate);
+  }
+  if (disagrees) {
+    row["diagnosis"] = nullptr;
+    row["note"] = "no diagnosis for second derivatives";
+  }
+  return row;
+}
+
 void run_check(const CheckOptions& options) {
   const Check c = read_check(options);
   const int p = options.precision;
@@ -423,6 +615,12 @@ void run_check(const CheckOptions& options) {
     for (const std::string& name : c.targets) {
       bool agree = false;
       report["checks"].push_back(check_one(c, i, name, options, diagnoses, text, agree));
+      ++checked;
+      agreeing += agree ? 1 : 0;
+    }
+    for (const Pair& pair : c.pairs) {
+      bool agree = false;
+      report["checks"].push_back(check_second_one(c, i, pair, options, text, agree));
       ++checked;
       agreeing += agree ? 1 : 0;
     }
@@ -451,7 +649,9 @@ void add_check_command(CLI::App& app) {
   check
       ->add_option("-d,--derivative", options->derivatives,
                    "VARIABLE=FORMULA: your derivative with respect to VARIABLE, a formula in "
-                   "the same language or a number; once per variable")
+                   "the same language or a number; once per variable. X,Y=FORMULA: your second "
+                   "derivative d²f/dX dY (X,X=...: d²f/dX²), checked against the engine's "
+                   "Hessian")
       ->type_name("VARIABLE=FORMULA")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   check->add_option("--at", options->points, "a point, e.g. x=1,y=2; repeat for more points")

@@ -1,9 +1,12 @@
-// autodiff grad EXPR --at x=1.5,y=-2: the value and the gradient, recorded on a checked tape.
+// autodiff grad EXPR --at x=1.5,y=-2: the value and the gradient, recorded on a checked tape, and
+// with --hessian the matrix of second derivatives from the same tape.
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "autodiff/graph/graph.hpp"
+#include "autodiff/hessian.hpp"
 #include "autodiff/text.hpp"
 #include "cli/command.hpp"
 
@@ -20,7 +23,38 @@ struct GradOptions {
   std::string dot;               // --dot FILE
   std::string explain;           // --explain VARIABLE
   bool precision_given = false;  // --precision also sets the --explain factors' digits
+  bool hessian = false;          // --hessian
 };
+
+// The Hessian as a table: a header line of the variables, then one row per variable, each entry
+// right-aligned under its column's name. The full symmetric matrix, not a triangle: a learner
+// reads row x as how each d/dx changes with every variable (the gradient of d/dx), and sees the
+// symmetry ∂²f/∂x∂y = ∂²f/∂y∂x for themselves rather than being asked to take it on trust.
+void print_hessian(const std::vector<std::string>& names, const std::vector<std::vector<double>>& h,
+                   int precision) {
+  std::size_t head = 0;  // the row names' column
+  for (const std::string& name : names) head = std::max(head, name.size());
+  std::vector<std::vector<std::string>> cells(names.size());
+  std::vector<std::size_t> width(names.size());
+  for (std::size_t j = 0; j < names.size(); ++j) {
+    width[j] = names[j].size();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      cells[i].push_back(ad::number(h[i][j], precision));
+      width[j] = std::max(width[j], cells[i][j].size());
+    }
+  }
+  const auto pad = [](const std::string& text, std::size_t to) {
+    return std::string(to - text.size(), ' ') + text;
+  };
+  std::cout << "\nHessian, d²f/d(row) d(column):\n" << std::string(head, ' ');
+  for (std::size_t j = 0; j < names.size(); ++j) std::cout << "  " << pad(names[j], width[j]);
+  std::cout << '\n';
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    std::cout << names[i] << std::string(head - names[i].size(), ' ');
+    for (std::size_t j = 0; j < names.size(); ++j) std::cout << "  " << pad(cells[i][j], width[j]);
+    std::cout << '\n';
+  }
+}
 
 void run_grad(const GradOptions& options) {
   const ex::Expression expression = parse_or_fail(options.expression, "the expression");
@@ -39,6 +73,7 @@ void run_grad(const GradOptions& options) {
   }
   ad::Var y;
   std::vector<double> gradient;
+  std::vector<std::vector<double>> hessian;
   std::map<const ex::Node*, ad::Var> recorded;
   const auto numeric_error = [&](const ad::Error& e) {
     fail(kNumeric, "at " + describe(point, options.precision) + ": " + e.what());
@@ -71,6 +106,24 @@ void run_grad(const GradOptions& options) {
   } catch (const ad::NonFinite& e) {  // a gradient that overflowed: never printed as inf
     numeric_error(e);
   }
+  // The second sweep reads the same tape; being checked, it stops at a second partial that is
+  // not finite (x^1.5 at 0), said as the recording's errors are: at the sub-expression's column,
+  // with a caret.
+  if (options.hessian) {
+    std::vector<ad::Var> inputs;
+    for (const std::string& name : names) inputs.push_back(variables.at(name));
+    try {
+      hessian = ad::hessian(tape, y, inputs);
+    } catch (const ad::NonFinite& e) {
+      for (const auto& [node, var] : recorded)
+        if (e.place == "node #" + std::to_string(var.index()))
+          numeric_error(ex::DomainError(std::string(expression.text(*node)) +
+                                            ": the second derivative is not finite here (" +
+                                            e.reason + ")",
+                                        options.expression, node->begin, node->end - node->begin));
+      numeric_error(e);
+    }
+  }
   std::string explanation;
   if (!options.dot.empty()) {
     ad::graph::DotOptions dot;
@@ -95,6 +148,12 @@ void run_grad(const GradOptions& options) {
     out["value"] = y.value();
     out["gradient"] = nlohmann::json::object();
     for (std::size_t i = 0; i < names.size(); ++i) out["gradient"][names[i]] = gradient[i];
+    if (options.hessian) {
+      out["hessian"] = nlohmann::json::object();
+      for (std::size_t i = 0; i < names.size(); ++i)
+        for (std::size_t j = 0; j < names.size(); ++j)
+          out["hessian"][names[i]][names[j]] = hessian[i][j];
+    }
     if (!options.explain.empty()) out["explanation"] = explanation;
     std::cout << out.dump(2) << '\n';
     return;
@@ -107,6 +166,7 @@ void run_grad(const GradOptions& options) {
   };
   line("value", y.value());
   for (std::size_t i = 0; i < names.size(); ++i) line("d/d" + names[i], gradient[i]);
+  if (options.hessian && !names.empty()) print_hessian(names, hessian, options.precision);
   if (!options.explain.empty()) std::cout << '\n' << explanation;
 }
 
@@ -135,6 +195,9 @@ void add_grad_command(CLI::App& app) {
                    "write the computation graph to FILE as Graphviz DOT (rendered to SVG when "
                    "FILE ends in .svg and Graphviz's dot is installed)")
       ->type_name("FILE");
+  grad->add_flag("--hessian", options->hessian,
+                 "also print the Hessian, the matrix of second derivatives d²f/dx dy, under the "
+                 "gradient (with --json: \"hessian\": {variable: {variable: number}})");
   grad->add_option("--explain", options->explain,
                    "print the chain rule for d/dVARIABLE step by step: every path from the "
                    "expression to VARIABLE, each local partial, each product and their sum")

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli/run_cli.hpp"
@@ -463,6 +464,108 @@ TEST(CheckReview, TheDiagnosisOfADeepFormulaIsBounded) {
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("likely mistake: not found within the search's limit"), std::string::npos)
       << r.out.substr(0, 300);
+}
+
+// Second derivatives of x²·sin(y), each against the closed form: ∂²/∂x² = 2 sin y, ∂²/∂x∂y =
+// 2x cos y, ∂²/∂y² = −x² sin y.
+TEST(CheckSecond, RightSecondDerivativesAgree) {
+  const auto r =
+      run("check 'x^2*sin(y)' -d x,x='2*sin(y)' -d x,y='2*x*cos(y)' -d 'y, y=-x^2*sin(y)' "
+          "--at x=1,y=2 --at x=-0.5,y=3 --json");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  const json report = json::parse(r.out);
+  EXPECT_TRUE(report.at("agree").get<bool>());
+  // Two first-order checks (engine against finite difference) and three second-order ones.
+  EXPECT_EQ(report.at("checks").size(), 10u);
+  for (const auto& [x, y] : {std::pair{1.0, 2.0}, {-0.5, 3.0}}) {
+    const std::map<std::string, double> exact = {
+        {"x,x", 2 * std::sin(y)}, {"x,y", 2 * x * std::cos(y)}, {"y,y", -x * x * std::sin(y)}};
+    for (const auto& [name, value] : exact) {
+      const json& d = row(report, name, x);
+      EXPECT_TRUE(d.at("agree").get<bool>()) << name;
+      EXPECT_EQ(d.at("variables").size(), 2u);
+      expect_close(d.at("engine").get<double>(), value, 16);
+      expect_close(d.at("manual").get<double>(), value, 16);
+      // The nested finite difference is within its own error estimate of the exact value, and
+      // that estimate is small enough to mean something.
+      const double fd_error = d.at("finite_difference_error").get<double>();
+      EXPECT_NEAR(d.at("finite_difference").get<double>(), value, fd_error) << name;
+      EXPECT_LT(fd_error, 1e-5 * std::max(1.0, std::abs(value))) << name;
+      EXPECT_TRUE(d.at("finite_difference_confirms_engine").get<bool>()) << name;
+      EXPECT_GT(d.at("engine_error").get<double>(), 0) << name;
+      EXPECT_LT(d.at("engine_error").get<double>(), 1e-12 * std::abs(value)) << name;
+    }
+  }
+}
+
+TEST(CheckSecond, TextReportLabelsTheSecondDerivative) {
+  const auto r = run("check 'x^2*sin(y)' -d x,y='2*x*cos(y)' -d x,x='2*sin(y)' --at x=1,y=2");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("  d²/dx dy: agree\n    engine             "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  d²/dx²: agree\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("= 2*x*cos(y)\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("4 of 4 checks agree"), std::string::npos) << r.out;
+}
+
+// A sign error and a factor 2 disagree (exit 1), said without a diagnosis.
+TEST(CheckSecond, WrongSecondDerivativesDisagree) {
+  for (const std::string d : {"x,y='-2*x*cos(y)'", "y,y='-2*x^2*sin(y)'", "x,x='sin(y)'"}) {
+    const auto r = run("check 'x^2*sin(y)' -d " + d + " --at x=1,y=2");
+    EXPECT_EQ(r.status, 1) << d << r.err;
+    EXPECT_NE(r.out.find(": DISAGREE\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("(no diagnosis for second derivatives)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("2 of 3 checks agree"), std::string::npos) << r.out;
+    const json report = json::parse(run("check 'x^2*sin(y)' -d " + d + " --at x=1,y=2 --json").out);
+    EXPECT_FALSE(report.at("agree").get<bool>());
+    const json& wrong = report.at("checks").back();
+    EXPECT_FALSE(wrong.at("agree").get<bool>());
+    EXPECT_TRUE(wrong.at("diagnosis").is_null());
+    EXPECT_EQ(wrong.at("note"), "no diagnosis for second derivatives");
+  }
+}
+
+// Where the engine's second derivative is a difference of large terms, its rounding bound grows
+// with them: ∂²/∂x² of 1e8·x² − 1e8·x² + x² is 2, made of terms of 2e8.
+TEST(CheckSecond, TheRoundingBoundGrowsWithTermsThatCancel) {
+  const auto r = run("check '1e8*x^2 - 1e8*x^2 + x^2' -d x,x=2 --at x=0.3 --json");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  const json report = json::parse(r.out);
+  const json& d = report.at("checks").back();
+  EXPECT_TRUE(d.at("agree").get<bool>());
+  EXPECT_GT(d.at("engine_error").get<double>(), 2e8 * 1e-16);
+  EXPECT_LT(d.at("engine_error").get<double>(), 2e8 * 1e-12);
+}
+
+TEST(CheckSecond, MalformedSpecsAreUsageErrors) {
+  auto r = run("check 'x^2*sin(y)' -d 'x,=1' --at x=1,y=2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "autodiff: -d x,=1: expected VARIABLE,VARIABLE=FORMULA for a second derivative, "
+            "e.g. -d x,y='2*x*cos(y)'\n");
+  r = run("check 'x^2*sin(y)' -d 'x,y,z=1' --at x=1,y=2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("expected VARIABLE,VARIABLE=FORMULA"), std::string::npos) << r.err;
+  r = run("check 'x^2*sin(y)' -d 'x,yy=1' --at x=1,y=2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "autodiff: -d x,yy=1: 'yy' is not a variable of the expression (did you mean "
+            "'y'?)\n");
+  r = run("check 'x^2*sin(y)' -d 'x,y=1' -d 'x,y=2' --at x=1,y=2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("given twice"), std::string::npos) << r.err;
+  r = run("check 'x^2*sin(y)' -d 'x,y=2*x*cos(z)' --at x=1,y=2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("'z' is not a variable of the expression"), std::string::npos) << r.err;
+  r = run("check 'E' --let 'E=w*x' -d 'E,w=1' --at w=1,x=2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("'E' is defined by --let"), std::string::npos) << r.err;
+}
+
+// A second derivative that does not exist at the point: x^1.5 at 0 (0.75/√x).
+TEST(CheckSecond, ASecondDerivativeThatDoesNotExistIsANumericError) {
+  const auto r = run("check 'x^1.5' -d x,x='0.75/sqrt(x)' --at x=0");
+  EXPECT_EQ(r.status, 3) << r.out;
+  EXPECT_NE(r.err.find("∂²/∂x² = inf"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/run_cli.hpp"
 
@@ -185,6 +186,93 @@ TEST(Grad, ExplainListsASquareOnceWithItsDigits) {
   EXPECT_NE(r.out.find(" = 2 × x = 6.00  ("), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("uses x 2 times"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("path 2"), std::string::npos) << r.out;
+}
+
+// --hessian: the matrix of second derivatives under the gradient, against the closed form of
+// x²·sin(y): [[2 sin y, 2x cos y], [2x cos y, −x² sin y]].
+TEST(Grad, HessianOfAClosedForm) {
+  const double x = 1.5, y = -2;
+  const auto r = run("grad 'x^2*sin(y)' --at x=1.5,y=-2 --hessian --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  expect_close(j.at("gradient").at("x").get<double>(), 2 * x * std::sin(y));
+  const auto& h = j.at("hessian");
+  EXPECT_EQ(h.size(), 2u);
+  EXPECT_EQ(h.at("x").size(), 2u);
+  expect_close(h.at("x").at("x").get<double>(), 2 * std::sin(y));
+  expect_close(h.at("x").at("y").get<double>(), 2 * x * std::cos(y));
+  expect_close(h.at("y").at("x").get<double>(), 2 * x * std::cos(y));
+  expect_close(h.at("y").at("y").get<double>(), -x * x * std::sin(y));
+  // Without --hessian there is no such key.
+  EXPECT_FALSE(nlohmann::json::parse(run("grad 'x^2*sin(y)' --at x=1.5,y=-2 --json").out)
+                   .contains("hessian"));
+}
+
+// Rosenbrock's (1 − x)² + 100(y − x²)²: H = [[2 − 400(y − x²) + 800x², −400x], [−400x, 200]];
+// at its minimum (1, 1) every entry is an integer, so the table can be read exactly.
+TEST(Grad, HessianTableOfRosenbrock) {
+  auto r = run("grad '(1 - x)^2 + 100*(y - x^2)^2' --at x=1,y=1 --hessian");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "value = 0\n"
+            "d/dx  = 0\n"
+            "d/dy  = 0\n"
+            "\n"
+            "Hessian, d²f/d(row) d(column):\n"
+            "      x     y\n"
+            "x   802  -400\n"
+            "y  -400   200\n");
+  const double x = -1.2, y = 1;
+  r = run("grad '(1 - x)^2 + 100*(y - x^2)^2' --at x=-1.2,y=1 --hessian --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto h = nlohmann::json::parse(r.out).at("hessian");
+  expect_close(h.at("x").at("x").get<double>(), 2 - 400 * (y - x * x) + 800 * x * x, 16);
+  expect_close(h.at("x").at("y").get<double>(), -400 * x);
+  expect_close(h.at("y").at("y").get<double>(), 200);
+}
+
+// Columns are as wide as their widest entry or name; --precision sets the digits.
+TEST(Grad, HessianColumnsAlignWithLongNamesAndPrecision) {
+  const double rate = 0.5, time = 3;
+  const auto r = run("grad 'exp(rate*time)' --at rate=0.5,time=3 --hessian --precision 4");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto at = r.out.find("Hessian, d²f/d(row) d(column):\n");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  std::istringstream lines(r.out.substr(at));
+  std::string title, head, first, second;
+  std::getline(lines, title);
+  std::getline(lines, head);
+  std::getline(lines, first);
+  std::getline(lines, second);
+  // d²/drate² = time²·e^(rate·time), d²/drate dtime = (1 + rate·time)·e^(rate·time).
+  const double e = std::exp(rate * time);
+  std::istringstream row(first);
+  std::string name;
+  double a = 0, b = 0;
+  row >> name >> a >> b;
+  EXPECT_EQ(name, "rate");
+  EXPECT_NEAR(a, time * time * e, 1e-3 * time * time * e);
+  EXPECT_NEAR(b, (1 + rate * time) * e, 1e-3 * (1 + rate * time) * e);
+  // Every row as long as the header, each column ending under its name.
+  EXPECT_EQ(first.size(), head.size()) << r.out;
+  EXPECT_EQ(second.size(), head.size()) << r.out;
+  EXPECT_TRUE(second.starts_with("time")) << r.out;
+  EXPECT_EQ(head.substr(head.size() - 4), "time") << r.out;
+}
+
+// x^1.5 at 0: d/dx = 1.5·√x = 0 exists, d²/dx² = 0.75/√x does not: a numeric error naming the
+// sub-expression (with a caret) and the variable, never an inf in the matrix.
+TEST(Grad, ASecondDerivativeThatDoesNotExistIsANumericError) {
+  for (const std::string json : {"", " --json"}) {
+    const auto r = run("grad 'x^1.5 + y' --at x=0,y=1 --hessian" + json);
+    EXPECT_EQ(r.status, 3) << r.out;
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err,
+              "autodiff: at x = 0, y = 1: x^1.5: the second derivative is not finite here "
+              "(∂²/∂x² = inf) at column 1\n  x^1.5 + y\n  ^~~~~\n");
+  }
+  // The gradient alone is fine there.
+  EXPECT_EQ(run("grad 'x^1.5 + y' --at x=0,y=1").status, 0);
 }
 
 TEST(Program, UsageErrorsAndHelp) {
