@@ -3,6 +3,8 @@
 // graph (--dot), the chain rule for one parameter (--explain) and the loss's Hessian with its
 // eigenvalues (--hessian).
 #include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -119,8 +121,12 @@ struct Curvature {
 void print_curvature(std::ostream& out, const Curvature& c, int digits) {
   out << '\n';
   ad::nn::print_hessian(out, c.hessian, digits);
+  // Flat ones (see nn::kFlat) are rounding error in the largest, not values: printed as ≈0.
+  double largest = 0;
+  for (double l : c.eigenvalues) largest = std::max(largest, std::abs(l));
   out << "Eigenvalues (ascending):";
-  for (double l : c.eigenvalues) out << ' ' << ad::number(l, digits);
+  for (double l : c.eigenvalues)
+    out << ' ' << (std::abs(l) <= ad::nn::kFlat * largest ? "≈0" : ad::number(l, digits));
   out << '\n' << ad::nn::curvature_meaning(c.eigenvalues, c.hessian.gradient) << '\n';
 }
 

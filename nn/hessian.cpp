@@ -67,6 +67,24 @@ namespace {
 
 std::string count(std::size_t k, const char* what) { return std::to_string(k) + " " + what; }
 
+// The first sentence of curvature_meaning: the shape the signs give.
+std::string shape(std::size_t up, std::size_t down, std::size_t flat) {
+  if (up == 0 && down == 0)
+    return "Every eigenvalue is zero: the loss does not curve in any direction here.";
+  if (up > 0 && down > 0)
+    return "Mixed signs (" + count(up, "positive") + ", " + count(down, "negative") +
+           "): a saddle-like region, where the loss curves upward along some directions and "
+           "downward along others.";
+  if (down == 0 && flat == 0)
+    return "All positive: the Hessian is positive definite, the loss curves upward in every "
+           "direction (a bowl).";
+  if (down == 0)
+    return "None negative: the Hessian is positive semidefinite, the loss curves upward in every "
+           "direction but the flat ones (a valley).";
+  return "All negative" + std::string(flat == 0 ? "" : " but the flat ones") +
+         ": the loss curves downward in every direction (a cap).";
+}
+
 }  // namespace
 
 std::string curvature_meaning(std::span<const double> eigenvalues,
@@ -81,36 +99,20 @@ std::string curvature_meaning(std::span<const double> eigenvalues,
     else
       ++(l > 0 ? up : down);
   }
-  const bool stationary = steepest <= kStationary;
-  const std::string slope =
-      stationary ? "the gradient is zero here"
-                 : "the gradient is not zero here (its largest entry: " + number(steepest, 3) + ")";
-  std::string s;
-  if (flat == eigenvalues.size()) {
-    s = "Every eigenvalue is zero: the loss does not curve in any direction here.";
-  } else if (up > 0 && down > 0) {
-    s = "Mixed signs (" + count(up, "positive") + ", " + count(down, "negative") +
-        "): a saddle-like region, where the loss curves upward along some directions and "
-        "downward along others; " +
-        slope + ".";
-  } else if (down == 0 && flat == 0) {
-    s = "All positive: the Hessian is positive definite, ";
-    s += stationary ? "the loss is locally a bowl and, with a zero gradient, this is a local "
-                      "minimum."
-                    : "the loss curves upward in every direction (a bowl); but " + slope +
-                          ", so the bottom of the bowl is not here.";
-  } else if (down == 0) {
-    s = "None negative: the Hessian is positive semidefinite, the loss curves upward in every "
-        "direction but the flat ones; " +
-        slope + ".";
-  } else {
-    s = "All negative" + std::string(flat == 0 ? "" : " but the flat ones") +
-        ": the loss curves downward in every direction (a cap); " + slope + ".";
-  }
+  std::string s = shape(up, down, flat);
   if (flat > 0 && flat < eigenvalues.size())
-    s += " " + count(flat, "near zero") +
-         " (|λ| <= 1e-12 · the largest |λ|): flat directions, "
-         "along which the loss does not curve.";
+    s += "\n" + count(flat, "near zero") +
+         " (|λ| <= 1e-12 · the largest |λ|): flat directions, along which the loss does not "
+         "curve.";
+  const bool bowl = up == eigenvalues.size();
+  if (steepest <= kStationary)
+    s += bowl         ? "\nThe gradient is zero here: this is a local minimum."
+         : up && down ? "\nThe gradient is zero here: a saddle point, not a minimum."
+                      : "\nThe gradient is zero here.";
+  else
+    s += "\nThe gradient is not zero here (its largest entry: " + number(steepest, 3) + "): " +
+         (bowl ? "the bottom of the bowl, a local minimum, is elsewhere."
+               : "this is not a stationary point.");
   return s;
 }
 

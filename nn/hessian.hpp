@@ -43,10 +43,10 @@ inline constexpr double kFlat = 1e-12;
 // The gradient counts as zero (the point is stationary) when every |∂loss/∂p| <= kStationary.
 inline constexpr double kStationary = 1e-10;
 
-// One or two sentences on what the Hessian's eigenvalues say about the loss around the point
-// where `gradient` was taken: all positive, a bowl (a local minimum if the gradient is zero,
-// else the loss curves upward in every direction); all negative, a cap; mixed signs, a
-// saddle-like region; near-zero ones, flat directions.
+// What the Hessian's eigenvalues say about the loss around the point where `gradient` was
+// taken, one sentence a line (no final newline): the shape (all positive, a bowl; mixed signs, a
+// saddle-like region; all negative, a cap), the flat directions (near-zero ones) if any, and
+// whether the point is stationary (a bowl with a zero gradient is a local minimum).
 std::string curvature_meaning(std::span<const double> eigenvalues,
                               std::span<const double> gradient);
 
