@@ -468,6 +468,20 @@ TEST(NetHessian, MazursLossIsSaddleShapedAtTheStart) {
     EXPECT_NEAR(0.1 * h.at("w3").at(p).get<double>(), 0.05 * h.at("w4").at(p).get<double>(), 1e-17)
         << p;
   }
+  // A third: in (w5..w8), v = (out_h2, −out_h1, −r·out_h2, r·out_h1), r = δ_o1/δ_o2, keeps both
+  // net inputs of the outputs and cancels their cross-curvature with net_h1 and net_h2: H·v = 0.
+  const auto sigmoid = [](double z) { return 1 / (1 + std::exp(-z)); };
+  const double h1 = sigmoid(0.15 * 0.05 + 0.2 * 0.1 + 0.35),
+               h2 = sigmoid(0.25 * 0.05 + 0.3 * 0.1 + 0.35);
+  const double o1 = sigmoid(0.4 * h1 + 0.45 * h2 + 0.6), o2 = sigmoid(0.5 * h1 + 0.55 * h2 + 0.6);
+  const double ratio = (o1 - 0.01) * o1 * (1 - o1) / ((o2 - 0.99) * o2 * (1 - o2));
+  const std::vector<std::pair<const char*, double>> v = {
+      {"w5", h2}, {"w6", -h1}, {"w7", -ratio * h2}, {"w8", ratio * h1}};
+  for (const char* p : {"w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"}) {
+    double hv = 0;
+    for (const auto& [q, x] : v) hv += h.at(p).at(q).get<double>() * x;
+    EXPECT_NEAR(hv, 0, 1e-16) << p;
+  }
   EXPECT_LT(eigenvalues.front(), 0);
   EXPECT_GT(eigenvalues.back(), 0);
 }
