@@ -1,6 +1,10 @@
 // autodiff net FILE: runs a network file (nn/): forward values, errors, every gradient checked
 // against the delta rule and finite differences, one update, optionally N training steps, the
-// graph (--dot) and the chain rule for one parameter (--explain).
+// graph (--dot), the chain rule for one parameter (--explain) and the loss's Hessian with its
+// eigenvalues (--hessian).
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -10,6 +14,7 @@
 #include "autodiff/text.hpp"
 #include "cli/command.hpp"
 #include "cli/net_check.hpp"
+#include "nn/hessian.hpp"
 #include "nn/report.hpp"
 #include "nn/trainer.hpp"
 
@@ -24,6 +29,9 @@ struct NetOptions {
   std::string dot;      // --dot FILE
   std::string explain;  // --explain PARAMETER
   int precision = 9;    // significant digits of the explanation's factors: the tutorials' 9
+  bool precision_given = false;
+  bool hessian = false;             // --hessian [all]
+  std::string hessian_value;        // "" (the trained parameters) or "all"
   std::vector<std::string> checks;  // --check 'w5=FORMULA'
   double tolerance = 1e-6;
 };
@@ -90,7 +98,42 @@ void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
   }
 }
 
+// The eigenvalues of a symmetric matrix, ascending (Eigen's self-adjoint solver sorts them).
+std::vector<double> eigenvalues(const std::vector<std::vector<double>>& matrix) {
+  const auto n = static_cast<Eigen::Index>(matrix.size());
+  Eigen::MatrixXd a(n, n);
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = 0; j < n; ++j)
+      a(i, j) = matrix[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(a, Eigen::EigenvaluesOnly);
+  if (solver.info() != Eigen::Success)
+    throw ad::NonFinite("the Hessian's eigenvalues did not converge");
+  const Eigen::VectorXd& values = solver.eigenvalues();
+  return {values.data(), values.data() + values.size()};
+}
+
+struct Curvature {
+  ad::nn::LossHessian hessian;
+  std::vector<double> eigenvalues;
+};
+
+// --hessian: the matrix, its eigenvalues and what they mean; digits 6 unless --precision.
+void print_curvature(std::ostream& out, const Curvature& c, int digits) {
+  out << '\n';
+  ad::nn::print_hessian(out, c.hessian, digits);
+  // Flat ones (see nn::kFlat) are rounding error in the largest, not values: printed as ≈0.
+  double largest = 0;
+  for (double l : c.eigenvalues) largest = std::max(largest, std::abs(l));
+  out << "Eigenvalues (ascending):";
+  for (double l : c.eigenvalues)
+    out << ' ' << (std::abs(l) <= ad::nn::kFlat * largest ? "≈0" : ad::number(l, digits));
+  out << '\n' << ad::nn::curvature_meaning(c.eigenvalues, c.hessian.gradient) << '\n';
+}
+
 void run_net(const NetOptions& options) {
+  if (options.hessian && !options.hessian_value.empty() && options.hessian_value != "all")
+    fail(kUsage, "--hessian " + options.hessian_value +
+                     ": give no value (the trained parameters) or 'all' (every parameter)");
   ad::nn::NetworkFile file;
   try {
     file = ad::nn::load_network_file(options.file);
@@ -104,8 +147,17 @@ void run_net(const NetOptions& options) {
   std::string explanation;
   std::ostringstream checks_text;
   DerivationChecks checks;
+  Curvature curvature;
   try {
     result = ad::nn::run(file, options.steps);
+    if (options.hessian) {
+      curvature.hessian =
+          ad::nn::loss_hessian(file.network, file.topology, options.hessian_value == "all");
+      if (curvature.hessian.names.empty())
+        fail(kUsage,
+             "--hessian: " + file.path + " trains no parameter; --hessian all takes every one");
+      curvature.eigenvalues = eigenvalues(curvature.hessian.matrix);
+    }
     graph_outputs(options, file, result, explanation);
     if (!options.checks.empty())
       checks = check_derivations(file.network, file.topology, options.checks, options.tolerance,
@@ -119,11 +171,17 @@ void run_net(const NetOptions& options) {
     nlohmann::json out = ad::nn::to_json(result);
     if (!options.explain.empty()) out["explanation"] = explanation;
     if (!options.checks.empty()) out["checks"] = checks.json;
+    if (options.hessian) {
+      out["hessian"] = ad::nn::hessian_json(curvature.hessian);
+      out["eigenvalues"] = curvature.eigenvalues;
+    }
     std::cout << out.dump(2) << '\n';
   } else {
     ad::nn::print_report(std::cout, file, result);
     if (!explanation.empty()) std::cout << '\n' << explanation;
     std::cout << checks_text.str();
+    if (options.hessian)
+      print_curvature(std::cout, curvature, options.precision_given ? options.precision : 6);
   }
   if (!result.check.gradients_agree || !checks.agree) throw CLI::RuntimeError(kDisagree);
 }
@@ -153,11 +211,20 @@ void add_net_command(CLI::App& app) {
   net->add_option("--explain", options->explain,
                   "print the chain rule for dE/dPARAMETER path by path, as the tutorials do")
       ->type_name("PARAMETER");
-  net->add_option("--precision", options->precision,
-                  "significant digits of the --explain factors (default 9, as the tutorials "
-                  "print them)")
-      ->type_name("N")
-      ->check(CLI::Range(1, 17));
+  CLI::Option* precision =
+      net->add_option("--precision", options->precision,
+                      "significant digits of the --explain factors (default 9, as the tutorials "
+                      "print them) and of the --hessian matrix and eigenvalues (default 6)")
+          ->type_name("N")
+          ->check(CLI::Range(1, 17));
+  CLI::Option* hessian =
+      net->add_option("--hessian", options->hessian_value,
+                      "also print the Hessian of the loss with respect to the trained parameters "
+                      "(every parameter with 'all'), its eigenvalues and what they say about "
+                      "the loss there (a bowl, a saddle, flat directions); with --json, "
+                      "\"hessian\" {p: {q: number}} and \"eigenvalues\" (ascending)")
+          ->expected(0, 1)
+          ->type_name("[all]");
   net->add_option("--check", options->checks,
                   "NAME=FORMULA or 'd E_total / d NAME=FORMULA': a derivative of E_total you "
                   "worked out, checked against the network; NAME is a parameter or any named "
@@ -174,5 +241,9 @@ void add_net_command(CLI::App& app) {
                   "+ 4*(the rounding-error bounds of both), as in `autodiff check`")
       ->capture_default_str()
       ->type_name("T");
-  net->callback([options] { run_net(*options); });
+  net->callback([options, precision, hessian] {
+    options->precision_given = precision->count() > 0;
+    options->hessian = hessian->count() > 0;
+    run_net(*options);
+  });
 }

@@ -2,6 +2,7 @@
 // of its loss, gradients and updates: h = tanh(a·x), o = σ(b·h + c), E = ½(t − o)².
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <fstream>
@@ -279,7 +280,7 @@ TEST(Net, Help) {
   const auto r = run("net --help");
   EXPECT_EQ(r.status, 0);
   for (const char* option : {"--json", "--steps", "--dot", "--explain", "--precision", "--check",
-                             "--tolerance", "Exit status"})
+                             "--tolerance", "--hessian", "Exit status"})
     EXPECT_NE(r.out.find(option), std::string::npos) << option << "\n" << r.out;
 }
 
@@ -374,3 +375,129 @@ TEST(Net, NonFiniteValuesAreToldInTheNetworksTerms) {
 }
 
 }  // namespace
+
+// One identity neuron o = a·x1 + b·x2 + c with E = ½(t − o)²: the Hessian is the outer product
+// of (x1, x2, 1) restricted to the parameters asked for, whatever a, b, c and t, so its
+// eigenvalues are 0 (repeated) and x1² + x2² (+ 1 with c).
+std::string write_linear(const std::string& name, const std::string& x1, const std::string& train,
+                         double target = 0.5) {
+  const std::string path = testing::TempDir() + name;
+  std::ofstream(path) << R"({
+  "inputs": {"x1": )" << x1
+                      << R"(, "x2": -4}, "targets": {"o": )" << target << R"(},
+  "layers": [{"name": "output", "neurons": ["o"], "activation": "identity"}],
+  "weights": [{"name": "a", "from": "x1", "to": "o", "value": 0.25},
+              {"name": "b", "from": "x2", "to": "o", "value": -0.75}],
+  "biases": [{"name": "c", "to": ["o"], "value": 0}],
+  "loss": "half_sse", "train": )"
+                      << train << "}";
+  return path;
+}
+
+TEST(NetHessian, JsonIsTheOuterProductAndItsEigenvalues) {
+  const std::string file = write_linear("net_hessian_linear.json", "3", R"(["a", "b"])");
+  auto r = run("net " + file + " --hessian --json");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j.at("hessian"), json::parse(R"({"a": {"a": 9, "b": -12}, "b": {"a": -12, "b": 16}})"));
+  ASSERT_EQ(j.at("eigenvalues").size(), 2u);
+  EXPECT_NEAR(j.at("eigenvalues")[0].get<double>(), 0, 1e-14);
+  EXPECT_NEAR(j.at("eigenvalues")[1].get<double>(), 25, 1e-13);
+  // `all` adds the bias: (x1, x2, 1)(x1, x2, 1)ᵀ, eigenvalues 0, 0, 26, ascending.
+  r = run("net " + file + " --json --hessian all");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  j = json::parse(r.out);
+  EXPECT_EQ(j.at("hessian").at("c"), json::parse(R"({"a": 3, "b": -4, "c": 1})"));
+  ASSERT_EQ(j.at("eigenvalues").size(), 3u);
+  EXPECT_NEAR(j.at("eigenvalues")[0].get<double>(), 0, 1e-14);
+  EXPECT_NEAR(j.at("eigenvalues")[1].get<double>(), 0, 1e-14);
+  EXPECT_NEAR(j.at("eigenvalues")[2].get<double>(), 26, 1e-13);
+  // Without --hessian, neither key.
+  r = run("net " + file + " --json");
+  EXPECT_FALSE(json::parse(r.out).contains("hessian"));
+  std::remove(file.c_str());
+}
+
+TEST(NetHessian, TextIsTheMatrixTheEigenvaluesAndWhatTheySay) {
+  // x1 = 1/3: ∂²E/∂a² = 1/9, printed with 6 significant digits, or --precision's.
+  const std::string file = write_linear("net_hessian_text.json", "0.3333333333333333", R"(["a"])");
+  auto r = run("net " + file + " --hessian");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("Hessian of E_total (lower triangle; symmetric):\n"
+                       "          a\n"
+                       "a  0.111111\n"
+                       "Eigenvalues (ascending): 0.111111\n"
+                       "All positive: the Hessian is positive definite, the loss curves upward in "
+                       "every direction (a bowl)"),
+            std::string::npos)
+      << r.out;
+  r = run("net " + file + " --hessian all --precision 3");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("a  0.111\n"), std::string::npos) << r.out;
+  // (1/3, −4, 1) spans one direction of three: a valley, two flat directions.
+  EXPECT_NE(r.out.find("positive semidefinite"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 near zero"), std::string::npos) << r.out;
+  std::remove(file.c_str());
+}
+
+TEST(NetHessian, AtTheTargetTheGradientIsZeroAndTheBowlIsAMinimum) {
+  // o = 3·0.25 + (−4)·(−0.75) = 3.75 = t: E = 0, ∇E = 0, H = [[9]].
+  const std::string file = write_linear("net_hessian_minimum.json", "3", R"(["a"])", 3.75);
+  const auto r = run("net " + file + " --hessian");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("Eigenvalues (ascending): 9\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("this is a local minimum"), std::string::npos) << r.out;
+  std::remove(file.c_str());
+}
+
+TEST(NetHessian, MazursLossIsSaddleShapedAtTheStart) {
+  const auto r =
+      run("net " + std::string(AUTODIFF_SOURCE_DIR) + "/examples/tutorial2.json --hessian --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j.at("hessian").size(), 8u);  // the trained weights
+  const auto eigenvalues = j.at("eigenvalues").get<std::vector<double>>();
+  ASSERT_EQ(eigenvalues.size(), 8u);
+  EXPECT_TRUE(std::is_sorted(eigenvalues.begin(), eigenvalues.end()));
+  // The loss sees (w1, w2) only through net_h1 = w1·i1 + w2·i2 + b1, so (i2, −i1) is a flat
+  // direction of the Hessian: H·(0.1, −0.05, 0, ...) = 0, a zero eigenvalue. Likewise (w3, w4).
+  const json& h = j.at("hessian");
+  for (const char* p : {"w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"}) {
+    EXPECT_NEAR(0.1 * h.at("w1").at(p).get<double>(), 0.05 * h.at("w2").at(p).get<double>(), 1e-17)
+        << p;
+    EXPECT_NEAR(0.1 * h.at("w3").at(p).get<double>(), 0.05 * h.at("w4").at(p).get<double>(), 1e-17)
+        << p;
+  }
+  // A third: in (w5..w8), v = (out_h2, −out_h1, −r·out_h2, r·out_h1), r = δ_o1/δ_o2, keeps both
+  // net inputs of the outputs and cancels their cross-curvature with net_h1 and net_h2: H·v = 0.
+  const auto sigmoid = [](double z) { return 1 / (1 + std::exp(-z)); };
+  const double h1 = sigmoid(0.15 * 0.05 + 0.2 * 0.1 + 0.35),
+               h2 = sigmoid(0.25 * 0.05 + 0.3 * 0.1 + 0.35);
+  const double o1 = sigmoid(0.4 * h1 + 0.45 * h2 + 0.6), o2 = sigmoid(0.5 * h1 + 0.55 * h2 + 0.6);
+  const double ratio = (o1 - 0.01) * o1 * (1 - o1) / ((o2 - 0.99) * o2 * (1 - o2));
+  const std::vector<std::pair<const char*, double>> v = {
+      {"w5", h2}, {"w6", -h1}, {"w7", -ratio * h2}, {"w8", ratio * h1}};
+  for (const char* p : {"w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"}) {
+    double hv = 0;
+    for (const auto& [q, x] : v) hv += h.at(p).at(q).get<double>() * x;
+    EXPECT_NEAR(hv, 0, 1e-16) << p;
+  }
+  EXPECT_LT(eigenvalues.front(), 0);
+  EXPECT_GT(eigenvalues.back(), 0);
+}
+
+TEST(NetHessian, BadValuesAndNothingToDifferentiateAreUsageErrors) {
+  const std::string file = write_linear("net_hessian_bad.json", "3", "[]");
+  auto r = run("net " + file + " --hessian bogus");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--hessian bogus: give no value (the trained parameters) or 'all'"),
+            std::string::npos)
+      << r.err;
+  r = run("net " + file + " --hessian");  // nothing is trained
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("trains no parameter; --hessian all"), std::string::npos) << r.err;
+  r = run("net " + file + " --hessian all --json");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out).at("eigenvalues").size(), 3u);
+  std::remove(file.c_str());
+}

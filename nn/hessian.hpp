@@ -1,0 +1,53 @@
+// The curvature of a network's loss: its Hessian with respect to the parameters, taken on the
+// engine (the Trainer's recording, then ad::hessian on the same tape), printed as an aligned
+// matrix, and what the Hessian's eigenvalues say about the loss there. The eigenvalues
+// themselves are computed by the caller (the program uses Eigen), so no library here needs a
+// linear-algebra package.
+#pragma once
+
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "nn/network.hpp"
+
+namespace ad::nn {
+
+struct LossHessian {
+  std::string loss_name;  // "E_total", or "E_mean" with a batch
+  double loss = 0;
+  std::vector<std::size_t> parameters;      // indices into Network::parameters()
+  std::vector<std::string> names;           // the rows' and columns' heads
+  std::vector<double> gradient;             // ∂loss/∂p, p in `parameters`
+  std::vector<std::vector<double>> matrix;  // ∂²loss/∂p_i∂p_j, symmetric
+};
+
+// The Hessian of the loss with respect to the trained parameters (the network's train list, in
+// its order), or every parameter (weights, then biases) when `all`. Throws as Trainer::evaluate
+// (NumericError) and ad::hessian (ad::NonFinite) do.
+LossHessian loss_hessian(const Network& network, const Topology& topology, bool all);
+
+// The lower triangle (the upper one mirrors it), right-aligned under the parameter names, each
+// entry with `digits` significant digits, after a heading line.
+void print_hessian(std::ostream& out, const LossHessian& hessian, int digits);
+
+// {name: {name: number}}, every entry (both triangles).
+nlohmann::json hessian_json(const LossHessian& hessian);
+
+// An eigenvalue is a flat direction when |λ| <= kFlat · max |λ|: at that ratio it is rounding
+// error in the largest one, not curvature.
+inline constexpr double kFlat = 1e-12;
+// The gradient counts as zero (the point is stationary) when every |∂loss/∂p| <= kStationary.
+inline constexpr double kStationary = 1e-10;
+
+// What the Hessian's eigenvalues say about the loss around the point where `gradient` was
+// taken, one sentence a line (no final newline): the shape (all positive, a bowl; mixed signs, a
+// saddle-like region; all negative, a cap), the flat directions (near-zero ones) if any, and
+// whether the point is stationary (a bowl with a zero gradient is a local minimum).
+std::string curvature_meaning(std::span<const double> eigenvalues,
+                              std::span<const double> gradient);
+
+}  // namespace ad::nn
