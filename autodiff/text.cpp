@@ -13,6 +13,33 @@ std::string number(double x, int digits) {
   return buffer;
 }
 
+std::string matrix_table(const std::vector<std::string>& names,
+                         const std::vector<std::vector<double>>& matrix, int digits) {
+  std::size_t head = 0;  // the row names' column
+  for (const std::string& name : names) head = std::max(head, name.size());
+  std::vector<std::vector<std::string>> cells(names.size());
+  std::vector<std::size_t> width(names.size());
+  for (std::size_t j = 0; j < names.size(); ++j) {
+    width[j] = names[j].size();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      cells[i].push_back(number(matrix[i][j], digits));
+      width[j] = std::max(width[j], cells[i][j].size());
+    }
+  }
+  const auto pad = [](const std::string& text, std::size_t to) {
+    return std::string(to - text.size(), ' ') + text;
+  };
+  std::string out(head, ' ');
+  for (std::size_t j = 0; j < names.size(); ++j) out += "  " + pad(names[j], width[j]);
+  out += '\n';
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    out += names[i] + std::string(head - names[i].size(), ' ');
+    for (std::size_t j = 0; j < names.size(); ++j) out += "  " + pad(cells[i][j], width[j]);
+    out += '\n';
+  }
+  return out;
+}
+
 double relative_error(double a, double b) {
   const double scale = std::max(std::abs(a), std::abs(b));
   return scale == 0 ? 0.0 : std::abs(a - b) / scale;

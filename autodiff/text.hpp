@@ -1,6 +1,6 @@
 // The few ways the project writes numbers and names in its messages, in one place: a number
-// with a given count of significant digits, the relative difference of two numbers, and the
-// "did you mean" suggestion for a misspelt name.
+// with a given count of significant digits, the relative difference of two numbers, a matrix
+// with named rows and columns, and the "did you mean" suggestion for a misspelt name.
 #pragma once
 
 #include <optional>
@@ -13,6 +13,13 @@ namespace ad {
 // x with `digits` significant digits (%.*g); 17 round-trips a double. A NaN is "nan", never
 // "-nan": the sign of a NaN means nothing to a reader.
 std::string number(double x, int digits = 17);
+
+// A square matrix as a table: a header line of the names, then one row per name, each entry
+// right-aligned under its column's name, `digits` significant digits. The whole matrix, also
+// when it is symmetric (a Hessian): a learner reads row x as the gradient of d/dx and sees the
+// symmetry ∂²f/∂x∂y = ∂²f/∂y∂x rather than being asked to take it on trust.
+std::string matrix_table(const std::vector<std::string>& names,
+                         const std::vector<std::vector<double>>& matrix, int digits);
 
 // |a − b| relative to the larger magnitude (0 when both are 0).
 double relative_error(double a, double b);

@@ -26,36 +26,6 @@ struct GradOptions {
   bool hessian = false;          // --hessian
 };
 
-// The Hessian as a table: a header line of the variables, then one row per variable, each entry
-// right-aligned under its column's name. The full symmetric matrix, not a triangle: a learner
-// reads row x as how each d/dx changes with every variable (the gradient of d/dx), and sees the
-// symmetry ∂²f/∂x∂y = ∂²f/∂y∂x for themselves rather than being asked to take it on trust.
-void print_hessian(const std::vector<std::string>& names, const std::vector<std::vector<double>>& h,
-                   int precision) {
-  std::size_t head = 0;  // the row names' column
-  for (const std::string& name : names) head = std::max(head, name.size());
-  std::vector<std::vector<std::string>> cells(names.size());
-  std::vector<std::size_t> width(names.size());
-  for (std::size_t j = 0; j < names.size(); ++j) {
-    width[j] = names[j].size();
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      cells[i].push_back(ad::number(h[i][j], precision));
-      width[j] = std::max(width[j], cells[i][j].size());
-    }
-  }
-  const auto pad = [](const std::string& text, std::size_t to) {
-    return std::string(to - text.size(), ' ') + text;
-  };
-  std::cout << "\nHessian, d²f/d(row) d(column):\n" << std::string(head, ' ');
-  for (std::size_t j = 0; j < names.size(); ++j) std::cout << "  " << pad(names[j], width[j]);
-  std::cout << '\n';
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    std::cout << names[i] << std::string(head - names[i].size(), ' ');
-    for (std::size_t j = 0; j < names.size(); ++j) std::cout << "  " << pad(cells[i][j], width[j]);
-    std::cout << '\n';
-  }
-}
-
 void run_grad(const GradOptions& options) {
   const ex::Expression expression = parse_or_fail(options.expression, "the expression");
   const std::vector<std::string> names = expression.variables();
@@ -166,7 +136,9 @@ void run_grad(const GradOptions& options) {
   };
   line("value", y.value());
   for (std::size_t i = 0; i < names.size(); ++i) line("d/d" + names[i], gradient[i]);
-  if (options.hessian && !names.empty()) print_hessian(names, hessian, options.precision);
+  if (options.hessian && !names.empty())
+    std::cout << "\nHessian, d²f/d(row) d(column):\n"
+              << ad::matrix_table(names, hessian, options.precision);
   if (!options.explain.empty()) std::cout << '\n' << explanation;
 }
 

@@ -34,26 +34,8 @@ LossHessian loss_hessian(const Network& network, const Topology& topology, bool 
 }
 
 void print_hessian(std::ostream& out, const LossHessian& h, int digits) {
-  const std::size_t n = h.names.size();
-  out << "Hessian of " << h.loss_name << " (lower triangle; symmetric):\n";
-  std::size_t head = 0, width = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    head = std::max(head, h.names[i].size());
-    width = std::max(width, h.names[i].size());
-    for (std::size_t j = 0; j <= i; ++j)
-      width = std::max(width, number(h.matrix[i][j], digits).size());
-  }
-  auto cell = [&](const std::string& text, std::size_t w) {
-    out << std::string(w - text.size() + 2, ' ') << text;
-  };
-  out << std::string(head, ' ');
-  for (const std::string& name : h.names) cell(name, width);
-  out << '\n';
-  for (std::size_t i = 0; i < n; ++i) {
-    out << h.names[i] << std::string(head - h.names[i].size(), ' ');
-    for (std::size_t j = 0; j <= i; ++j) cell(number(h.matrix[i][j], digits), width);
-    out << '\n';
-  }
+  out << "Hessian of " << h.loss_name << ", d²" << h.loss_name << "/d(row) d(column):\n"
+      << ad::matrix_table(h.names, h.matrix, digits);
 }
 
 nlohmann::json hessian_json(const LossHessian& h) {

@@ -30,8 +30,8 @@ struct LossHessian {
 // (NumericError) and ad::hessian (ad::NonFinite) do.
 LossHessian loss_hessian(const Network& network, const Topology& topology, bool all);
 
-// The lower triangle (the upper one mirrors it), right-aligned under the parameter names, each
-// entry with `digits` significant digits, after a heading line.
+// The matrix under a heading line, as ad::matrix_table writes it: the parameter names as row and
+// column heads, each entry with `digits` significant digits.
 void print_hessian(std::ostream& out, const LossHessian& hessian, int digits);
 
 // {name: {name: number}}, every entry (both triangles).

@@ -33,4 +33,13 @@ TEST(Text, ClosestNameIsATypoNotAnyName) {
   EXPECT_EQ(ad::did_you_mean("weight", names), "");
 }
 
+// Each column as wide as its widest entry or name, entries right-aligned; the row names in a
+// column of their own.
+TEST(Text, MatrixTableAlignsEachColumnUnderItsName) {
+  EXPECT_EQ(ad::matrix_table({"x", "rate"}, {{2.5, -1}, {-1, 1000}}, 6),
+            "        x  rate\n"
+            "x     2.5    -1\n"
+            "rate   -1  1000\n");
+}
+
 }  // namespace

@@ -423,7 +423,7 @@ TEST(NetHessian, TextIsTheMatrixTheEigenvaluesAndWhatTheySay) {
   const std::string file = write_linear("net_hessian_text.json", "0.3333333333333333", R"(["a"])");
   auto r = run("net " + file + " --hessian");
   ASSERT_EQ(r.status, 0) << r.err << r.out;
-  EXPECT_NE(r.out.find("Hessian of E_total (lower triangle; symmetric):\n"
+  EXPECT_NE(r.out.find("Hessian of E_total, d²E_total/d(row) d(column):\n"
                        "          a\n"
                        "a  0.111111\n"
                        "Eigenvalues (ascending): 0.111111\n"
@@ -433,7 +433,13 @@ TEST(NetHessian, TextIsTheMatrixTheEigenvaluesAndWhatTheySay) {
       << r.out;
   r = run("net " + file + " --hessian all --precision 3");
   ASSERT_EQ(r.status, 0) << r.err << r.out;
-  EXPECT_NE(r.out.find("a  0.111\n"), std::string::npos) << r.out;
+  // H = x xᵀ with x = (1/3, −4, 1), every entry, 3 significant digits.
+  EXPECT_NE(r.out.find("       a      b      c\n"
+                       "a  0.111  -1.33  0.333\n"
+                       "b  -1.33     16     -4\n"
+                       "c  0.333     -4      1\n"),
+            std::string::npos)
+      << r.out;
   // (1/3, −4, 1) spans one direction of three: a valley, two flat directions.
   EXPECT_NE(r.out.find("positive semidefinite"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("2 near zero"), std::string::npos) << r.out;

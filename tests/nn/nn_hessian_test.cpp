@@ -130,9 +130,9 @@ TEST(LossHessian, LinearNeuronIsTheOuterProductOfItsInputs) {
   std::ostringstream text;
   ad::nn::print_hessian(text, h, 6);
   EXPECT_EQ(text.str(),
-            "Hessian of E_total (lower triangle; symmetric):\n"
+            "Hessian of E_total, d²E_total/d(row) d(column):\n"
             "     b    a\n"
-            "b   16\n"
+            "b   16  -12\n"
             "a  -12    9\n");
 }
 
