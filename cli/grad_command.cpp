@@ -26,6 +26,59 @@ struct GradOptions {
   bool hessian = false;          // --hessian
 };
 
+// The graph, the derivation and the errors of the sweep speak of the sub-expressions as the
+// user wrote them, in parentheses where an operator shows, so that ∂(x*y + x)/∂(x*y) reads
+// right.
+void name_subexpressions(ad::Tape& tape, const ex::Expression& expression,
+                         const std::map<const ex::Node*, ad::Var>& recorded) {
+  for (const auto& [node, var] : recorded) {
+    if (node->kind != ex::Node::Kind::Operation) continue;
+    const std::string text(expression.text(*node));
+    int depth = 0;
+    bool operator_outside = false;
+    for (char c : text) {
+      depth += c == '(' ? 1 : (c == ')' ? -1 : 0);
+      const bool is_operator =
+          (c != '\0' && std::strchr("+-*/^ ", c) != nullptr) || (c & 0x80) != 0;  // − × · in UTF-8
+      operator_outside = operator_outside || (depth == 0 && is_operator);
+    }
+    tape.set_name(var, operator_outside ? "(" + text + ")" : text);
+  }
+}
+
+// The value, the gradient, the Hessian if asked and the explanation, as text or JSON.
+void print_result(const GradOptions& options, const std::vector<std::string>& names, double value,
+                  const std::vector<double>& gradient,
+                  const std::vector<std::vector<double>>& hessian, const std::string& explanation) {
+  if (options.json) {
+    nlohmann::json out;
+    out["value"] = value;
+    out["gradient"] = nlohmann::json::object();
+    for (std::size_t i = 0; i < names.size(); ++i) out["gradient"][names[i]] = gradient[i];
+    if (options.hessian) {
+      out["hessian"] = nlohmann::json::object();
+      for (std::size_t i = 0; i < names.size(); ++i)
+        for (std::size_t j = 0; j < names.size(); ++j)
+          out["hessian"][names[i]][names[j]] = hessian[i][j];
+    }
+    if (!options.explain.empty()) out["explanation"] = explanation;
+    std::cout << out.dump(2) << '\n';
+    return;
+  }
+  std::size_t width = 5;  // "value"
+  for (const std::string& name : names) width = std::max(width, name.size() + 3);
+  const auto line = [&](const std::string& label, double x) {
+    std::cout << label << std::string(width - label.size(), ' ') << " = "
+              << ad::number(x, options.precision) << '\n';
+  };
+  line("value", value);
+  for (std::size_t i = 0; i < names.size(); ++i) line("d/d" + names[i], gradient[i]);
+  if (options.hessian && !names.empty())
+    std::cout << "\nHessian, d²f/d(row) d(column):\n"
+              << ad::matrix_table(names, hessian, options.precision);
+  if (!options.explain.empty()) std::cout << '\n' << explanation;
+}
+
 void run_grad(const GradOptions& options) {
   const ex::Expression expression = parse_or_fail(options.expression, "the expression");
   const std::vector<std::string> names = expression.variables();
@@ -54,22 +107,7 @@ void run_grad(const GradOptions& options) {
     numeric_error(e);
   }
 
-  // The graph, the derivation and the errors of the sweep speak of the sub-expressions as the
-  // user wrote them, in parentheses where an operator shows, so that ∂(x*y + x)/∂(x*y) reads
-  // right.
-  for (const auto& [node, var] : recorded) {
-    if (node->kind != ex::Node::Kind::Operation) continue;
-    const std::string text(expression.text(*node));
-    int depth = 0;
-    bool operator_outside = false;
-    for (char c : text) {
-      depth += c == '(' ? 1 : (c == ')' ? -1 : 0);
-      const bool is_operator =
-          (c != '\0' && std::strchr("+-*/^ ", c) != nullptr) || (c & 0x80) != 0;  // − × · in UTF-8
-      operator_outside = operator_outside || (depth == 0 && is_operator);
-    }
-    tape.set_name(var, operator_outside ? "(" + text + ")" : text);
-  }
+  name_subexpressions(tape, expression, recorded);
   try {
     tape.backward(y);
     for (const std::string& name : names) gradient.push_back(tape.gradient(variables.at(name)));
@@ -113,33 +151,7 @@ void run_grad(const GradOptions& options) {
     explanation = ad::graph::explain(tape, y, variables.at(options.explain), explain);
   }
 
-  if (options.json) {
-    nlohmann::json out;
-    out["value"] = y.value();
-    out["gradient"] = nlohmann::json::object();
-    for (std::size_t i = 0; i < names.size(); ++i) out["gradient"][names[i]] = gradient[i];
-    if (options.hessian) {
-      out["hessian"] = nlohmann::json::object();
-      for (std::size_t i = 0; i < names.size(); ++i)
-        for (std::size_t j = 0; j < names.size(); ++j)
-          out["hessian"][names[i]][names[j]] = hessian[i][j];
-    }
-    if (!options.explain.empty()) out["explanation"] = explanation;
-    std::cout << out.dump(2) << '\n';
-    return;
-  }
-  std::size_t width = 5;  // "value"
-  for (const std::string& name : names) width = std::max(width, name.size() + 3);
-  const auto line = [&](const std::string& label, double x) {
-    std::cout << label << std::string(width - label.size(), ' ') << " = "
-              << ad::number(x, options.precision) << '\n';
-  };
-  line("value", y.value());
-  for (std::size_t i = 0; i < names.size(); ++i) line("d/d" + names[i], gradient[i]);
-  if (options.hessian && !names.empty())
-    std::cout << "\nHessian, d²f/d(row) d(column):\n"
-              << ad::matrix_table(names, hessian, options.precision);
-  if (!options.explain.empty()) std::cout << '\n' << explanation;
+  print_result(options, names, y.value(), gradient, hessian, explanation);
 }
 
 }  // namespace
