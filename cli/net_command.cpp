@@ -172,7 +172,7 @@ void run_net(const NetOptions& options) {
     if (!options.explain.empty()) out["explanation"] = explanation;
     if (!options.checks.empty()) out["checks"] = checks.json;
     if (options.hessian) {
-      out["hessian"] = ad::nn::hessian_json(curvature.hessian);
+      out["hessian"] = ad::nn::hessian_json(curvature.hessian);  // at the starting parameters
       out["eigenvalues"] = curvature.eigenvalues;
     }
     std::cout << out.dump(2) << '\n';
@@ -180,8 +180,13 @@ void run_net(const NetOptions& options) {
     ad::nn::print_report(std::cout, file, result);
     if (!explanation.empty()) std::cout << '\n' << explanation;
     std::cout << checks_text.str();
-    if (options.hessian)
+    if (options.hessian) {
+      // After training's report, say which parameters the curvature is of.
+      if (options.steps > 0)
+        std::cout << "\nThe curvature at the file's starting parameters (not after the "
+                  << options.steps << " steps above):";
       print_curvature(std::cout, curvature, options.precision_given ? options.precision : 6);
+    }
   }
   if (!result.check.gradients_agree || !checks.agree) throw CLI::RuntimeError(kDisagree);
 }

@@ -431,6 +431,13 @@ TEST(NetHessian, TextIsTheMatrixTheEigenvaluesAndWhatTheySay) {
                        "every direction (a bowl)"),
             std::string::npos)
       << r.out;
+  // After training, the curvature is said to be at the starting parameters, where it is taken.
+  r = run("net " + file + " --hessian --steps 2");
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("The curvature at the file's starting parameters (not after the 2 steps "
+                       "above):\nHessian of E_total"),
+            std::string::npos)
+      << r.out;
   r = run("net " + file + " --hessian all --precision 3");
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   // H = x xᵀ with x = (1/3, −4, 1), every entry, 3 significant digits.
