@@ -2,7 +2,8 @@
 # Runs every GoogleTest program of a build under valgrind's memcheck: any invalid read or write,
 # use of uninitialised memory or leak fails the run (--error-exitcode=1, --leak-check=full,
 # definite and possible leaks count as errors). Each program runs once with all its tests, not
-# once per test as ctest does, to pay valgrind's start-up once. Children are traced, so the CLI
+# once per test as ctest does, to pay valgrind's start-up once, and JOBS programs (default: one
+# per core) at once, since valgrind runs a program on one core. Children are traced, so the CLI
 # tests' runs of the `autodiff` program are checked too (through the shell of std::system; dot is skipped).
 #
 # Skipped: allocation_test (it replaces operator new itself), Tape.TenMillionOperationChain (10^7 nodes: minutes under valgrind, and it exercises
@@ -30,16 +31,12 @@ for test in json.load(sys.stdin)["tests"]:
         seen.append(command[0])
 print("\n".join(seen))')
 
-status=0
-for program in "${programs[@]}"; do
+# One program under valgrind; its verdict in a line, and a .failed file beside its log if not clean.
+check() {
+  local program=$1 name log start
   name=$(basename "$program")
-  # allocation_test replaces operator new to count calls; valgrind replaces it too, and the two
-  # together report mismatched new/free that are the harness's, not the engine's.
-  if [ "$name" = allocation_test ]; then
-    echo "memcheck: $name skipped (it replaces operator new, as valgrind does)"
-    continue
-  fi
   log="$build/memcheck-$name.log"
+  rm -f "$log.failed"
   start=$SECONDS
   # Run from the program's folder, as ctest does (gtest_discover_tests' WORKING_DIRECTORY).
   if (cd "$(dirname "$program")" && RC_PARAMS="max_success=100" \
@@ -49,9 +46,28 @@ for program in "${programs[@]}"; do
         "$program" --gtest_filter="-$skip" --gtest_brief=1) > "$log" 2>&1; then
     echo "memcheck: $name clean ($((SECONDS - start)) s)"
   else
-    status=1
-    echo "memcheck: $name FAILED ($((SECONDS - start)) s): $log"
-    grep -E "^==[0-9]+== (Invalid|Conditional|Use of|[0-9,]+ bytes in)|FAILED" "$log" | head -10
+    touch "$log.failed"
+    { echo "memcheck: $name FAILED ($((SECONDS - start)) s): $log"
+      grep -E "^==[0-9]+== (Invalid|Conditional|Use of|[0-9,]+ bytes in)|FAILED" "$log" | head -10
+    } | sed "s|^|[$name] |"
   fi
+}
+
+# Valgrind runs a program on one core: JOBS of them at once (default: the machine's cores).
+jobs=${JOBS:-$(nproc)}
+for program in "${programs[@]}"; do
+  # allocation_test replaces operator new to count calls; valgrind replaces it too, and the two
+  # together report mismatched new/free that are the harness's, not the engine's.
+  if [ "$(basename "$program")" = allocation_test ]; then
+    echo "memcheck: allocation_test skipped (it replaces operator new, as valgrind does)"
+    continue
+  fi
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do sleep 1; done
+  check "$program" &
+done
+wait
+status=0
+for program in "${programs[@]}"; do
+  if [ -e "$build/memcheck-$(basename "$program").log.failed" ]; then status=1; fi
 done
 exit $status
