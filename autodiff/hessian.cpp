@@ -16,47 +16,116 @@ namespace {
 
 using Position = detail::Position;
 
-// The sweeps' state over nodes [first, last]: `first` is the earliest input (no node before it
-// depends on one), `last` the output.
+// What the sweeps keep per node, side by side, so that a term of a weighted sum touches one
+// place per operand.
+struct Lane {
+  double tangent;          // ẋ: the node's derivative along v
+  double adjoint;          // ȳ = ∂y/∂node
+  double adjoint_tangent;  // ȳ̇: the adjoint's derivative along v
+};
+
+// An input's node and its entry of v (the sum of its entries if it is given twice).
+struct Seed {
+  std::uint32_t node;
+  double entry;
+};
+
+// The sweeps' memory, kept per thread from one product to the next: after the first product no
+// allocation and no first touch of fresh pages (which, with zeroing, was half the time of a
+// product on W2).
+struct Workspace {
+  std::vector<Lane> lane;
+  std::vector<Position> at;
+  std::vector<Seed> seed;
+};
+thread_local Workspace workspace;
+
+// The sweeps over nodes [first, last]: `first` is the earliest input (no node before it depends
+// on one, so its tangent is 0), `last` the output.
 struct Sweeps {
   const Tape& tape;
-  const std::vector<Position>& at;
+  std::span<const Position> at;
   std::uint32_t first, last;
-  std::vector<double> tangent;          // ẋ: each node's derivative along v
-  std::vector<double> adjoint;          // ȳ = ∂y/∂node
-  std::vector<double> adjoint_tangent;  // ȳ̇: the adjoint's derivative along v
-  std::vector<bool> seeded;             // an input: its tangent is v's entry
+  Lane* lane;
+  std::span<const Seed> seed;  // sorted by node
 
-  // ẋ_i = Σ_j ∂i/∂j·ẋ_j. A zero tangent passes nothing on (0·inf must not make a NaN).
+  // ẋ_i = Σ_j ∂i/∂j·ẋ_j, with each node's adjoint and its tangent set to 0 on the way. A zero
+  // tangent passes nothing on (0·inf must not make a NaN), except in a weighted sum, whose
+  // partials are values, as in the first-order sweep.
   void tangent_pass() {
+    std::fill(lane, lane + first, Lane{0.0, 0.0, 0.0});
+    const Seed* next = seed.data();
     for (std::uint32_t i = first; i <= last; ++i) {
-      if (tape.op(i) == Op::Leaf || seeded[i]) continue;
       double t = 0.0;
-      tape.for_each_operand(i, at[i], [&](std::uint32_t j, double partial) {
-        if (tangent[j] != 0) t += partial * tangent[j];
-      });
-      tangent[i] = t;
+      if (next != seed.data() + seed.size() && next->node == i) {
+        t = next++->entry;
+      } else if (const Op op = tape.op(i); op == Op::WeightedSum) {
+        weighted_sum(
+            i,
+            [&](std::uint32_t w, std::uint32_t x) {
+              t += tape.value(x) * lane[w].tangent + tape.value(w) * lane[x].tangent;
+            },
+            [&](std::uint32_t b) { t += lane[b].tangent; });
+      } else if (op != Op::Leaf) {
+        tape.for_each_operand(i, at[i], [&](std::uint32_t j, double partial) {
+          if (lane[j].tangent != 0) t += partial * lane[j].tangent;
+        });
+      }
+      lane[i] = {t, 0.0, 0.0};
     }
   }
 
   // ȳ_j += ȳ_i·∂i/∂j and ȳ̇_j += ȳ̇_i·∂i/∂j + ȳ_i·Σ_k ∂²i/∂j∂k·ẋ_k, from the output back. As in
   // the first-order sweep, a zero factor passes nothing on.
   void reverse_pass() {
-    adjoint[last] = 1.0;
+    lane[last].adjoint = 1.0;
     for (std::uint32_t i = last + 1; i-- > first;) {
-      if (tape.op(i) == Op::Leaf) continue;
+      const Op op = tape.op(i);
+      if (op == Op::Leaf) continue;
       tape.check_second(i, at[i]);
-      const double g = adjoint[i], gt = adjoint_tangent[i];
+      const double g = lane[i].adjoint, gt = lane[i].adjoint_tangent;
       if (g == 0 && gt == 0) continue;
+      if (op == Op::WeightedSum) {
+        // Bilinear: ∂/∂w = x, ∂/∂x = w, and ∂²/∂w∂x = 1 the one second partial.
+        weighted_sum(
+            i,
+            [&](std::uint32_t w, std::uint32_t x) {
+              const double wv = tape.value(w), xv = tape.value(x);
+              Lane &lw = lane[w], &lx = lane[x];
+              lw.adjoint += g * xv;
+              lx.adjoint += g * wv;
+              lw.adjoint_tangent += gt * xv + g * lx.tangent;
+              lx.adjoint_tangent += gt * wv + g * lw.tangent;
+            },
+            [&](std::uint32_t b) {
+              lane[b].adjoint += g;
+              lane[b].adjoint_tangent += gt;
+            });
+        continue;
+      }
       tape.for_each_operand(i, at[i], [&](std::uint32_t j, double partial) {
-        if (g != 0) adjoint[j] += g * partial;
-        if (gt != 0) adjoint_tangent[j] += gt * partial;
+        if (g != 0) lane[j].adjoint += g * partial;
+        if (gt != 0) lane[j].adjoint_tangent += gt * partial;
       });
       if (g == 0) continue;
       tape.for_each_second(i, at[i], [&](std::uint32_t j, std::uint32_t k, double h) {
-        if (tangent[k] != 0) adjoint_tangent[j] += g * h * tangent[k];
+        if (lane[k].tangent != 0) lane[j].adjoint_tangent += g * h * lane[k].tangent;
       });
     }
+  }
+
+  // Calls term(w, x) for each term w·x of weighted sum i, then bias(b) for its bias b, if any.
+  template <class Term, class Bias>
+  void weighted_sum(std::uint32_t i, Term&& term, Bias&& bias) const {
+    const std::uint32_t* operand = tape.operand_slots(at[i]);
+    detail::for_each_term(Op::WeightedSum, operand, at[i].count,
+                          [&](std::uint32_t, std::uint32_t w, std::uint32_t x) { term(w, x); });
+    const detail::Sum sum(operand[at[i].count], Op::WeightedSum);
+    if (sum.bias) bias(operand[sum.slots - 1]);
+  }
+
+  bool is_seed(std::uint32_t i) const {
+    return std::ranges::binary_search(seed, i, {}, &Seed::node);
   }
 
   [[noreturn]] void throw_not_finite(std::uint32_t input, double entry) const;
@@ -80,20 +149,20 @@ std::string Sweeps::where_not_finite(ErrorContext& context) const {
   for (std::uint32_t i = first; i <= last; ++i) {
     bool operands_fine = true;
     tape.for_each_operand(
-        i, at[i], [&](std::uint32_t j, double) { operands_fine &= !bad(tape, tangent[j]); });
-    if (bad(tape, tangent[i]) && operands_fine && !seeded[i])
-      return name(i, "the tangent along v = " + number(tangent[i]));
+        i, at[i], [&](std::uint32_t j, double) { operands_fine &= !bad(tape, lane[j].tangent); });
+    if (bad(tape, lane[i].tangent) && operands_fine && !is_seed(i))
+      return name(i, "the tangent along v = " + number(lane[i].tangent));
   }
   for (std::uint32_t i = last + 1; i-- > first;) {
-    const double g = adjoint[i], gt = adjoint_tangent[i];
+    const double g = lane[i].adjoint, gt = lane[i].adjoint_tangent;
     if (tape.op(i) == Op::Leaf || bad(tape, g) || bad(tape, gt)) continue;
     std::string found;
     tape.for_each_second(i, at[i], [&](std::uint32_t j, std::uint32_t k, double h) {
-      const double passed = g * h * tangent[k];
-      if (found.empty() && g != 0 && tangent[k] != 0 && bad(tape, passed))
+      const double tk = lane[k].tangent, passed = g * h * tk;
+      if (found.empty() && g != 0 && tk != 0 && bad(tape, passed))
         found = "∂²/∂" + (j == k ? tape.label(j) + "²" : tape.label(j) + "∂" + tape.label(k)) +
                 " = " + number(h) + ", times the adjoint " + number(g) + " and the tangent " +
-                number(tangent[k]) + ", is " + number(passed);
+                number(tk) + ", is " + number(passed);
     });
     tape.for_each_operand(i, at[i], [&](std::uint32_t j, double partial) {
       const double passed = gt * partial;
@@ -119,29 +188,29 @@ void Sweeps::throw_not_finite(std::uint32_t input, double entry) const {
   throw NonFinite(message, std::move(context));
 }
 
-std::vector<double> product(const Tape& tape, const std::vector<Position>& at, const Var& y,
+// H·v, with the positions `at` of the tape's nodes.
+std::vector<double> product(const Tape& tape, std::span<const Position> at, const Var& y,
                             std::span<const Var> inputs, std::span<const double> v) {
-  std::uint32_t first = y.index();
-  for (const Var& x : inputs) first = std::min(first, x.index());
-  const std::size_t n = y.index() + std::size_t{1};
-  Sweeps s{tape,
-           at,
-           first,
-           y.index(),
-           std::vector<double>(n, 0.0),
-           std::vector<double>(n, 0.0),
-           std::vector<double>(n, 0.0),
-           std::vector<bool>(n, false)};
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (inputs[i].index() >= n) continue;  // recorded after y: y does not depend on it
-    s.tangent[inputs[i].index()] += v[i];
-    s.seeded[inputs[i].index()] = true;
-  }
+  const std::uint32_t last = y.index();
+  std::vector<Seed>& seed = workspace.seed;
+  seed.clear();
+  for (std::size_t i = 0; i < inputs.size(); ++i)  // an input recorded after y: y ignores it
+    if (inputs[i].index() <= last) seed.push_back({inputs[i].index(), v[i]});
+  std::ranges::sort(seed, {}, &Seed::node);
+  std::size_t kept = 0;  // one seed per node, its entries added
+  for (const Seed& s : seed)
+    if (kept > 0 && seed[kept - 1].node == s.node)
+      seed[kept - 1].entry += s.entry;
+    else
+      seed[kept++] = s;
+  seed.resize(kept);
+  workspace.lane.resize(std::size_t{last} + 1);
+  Sweeps s{tape, at, seed.empty() ? last : seed.front().node, last, workspace.lane.data(), seed};
   s.tangent_pass();
   s.reverse_pass();
   std::vector<double> out(inputs.size(), 0.0);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (inputs[i].index() < n) out[i] = s.adjoint_tangent[inputs[i].index()];
+    if (inputs[i].index() <= last) out[i] = s.lane[inputs[i].index()].adjoint_tangent;
     if (bad(tape, out[i])) s.throw_not_finite(inputs[i].index(), out[i]);
   }
   return out;
@@ -163,13 +232,15 @@ std::vector<double> hessian_vector(const Tape& tape, const Var& y, std::span<con
                 {.operation = "hessian_vector",
                  .reason = std::to_string(v.size()) + " entries for " +
                            std::to_string(inputs.size()) + " inputs"});
-  return product(tape, tape.positions(), y, inputs, v);
+  tape.positions(workspace.at);
+  return product(tape, workspace.at, y, inputs, v);
 }
 
 std::vector<std::vector<double>> hessian(const Tape& tape, const Var& y,
                                          std::span<const Var> inputs) {
   check_arguments(tape, y, inputs);
-  const std::vector<Position> at = tape.positions();
+  tape.positions(workspace.at);
+  const std::span<const Position> at = workspace.at;
   const std::size_t n = inputs.size();
   std::vector<std::vector<double>> h;
   std::vector<double> unit(n, 0.0);

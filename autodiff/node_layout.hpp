@@ -110,10 +110,15 @@ struct Cursor {
 template <class F>
 void for_each_term(Op op, const std::uint32_t* operand, std::uint32_t count, F&& f) {
   const Sum sum(operand[count], op);
-  const auto term = [&](std::uint32_t k, std::uint32_t l) -> std::uint32_t {
-    return sum.strided ? operand[2 * l] + k * operand[2 * l + 1] : operand[sum.lists * k + l];
-  };
-  for (std::uint32_t k = 0; k < sum.terms; ++k) f(k, term(k, 0), term(k, sum.lists - 1));
+  const std::uint32_t x_list = sum.lists - 1;  // w = x for a linear combination
+  if (sum.strided) {
+    std::uint32_t w = operand[0], x = operand[2 * x_list];
+    const std::uint32_t w_step = operand[1], x_step = operand[2 * x_list + 1];
+    for (std::uint32_t k = 0; k < sum.terms; ++k, w += w_step, x += x_step) f(k, w, x);
+  } else {
+    for (std::uint32_t k = 0; k < sum.terms; ++k)
+      f(k, operand[sum.lists * k], operand[sum.lists * k + x_list]);
+  }
 }
 
 // Calls f(operand's node index, ∂y/∂operand) for each operand of the node y = op(...) whose

@@ -12,14 +12,19 @@ namespace ad {
 // Where every node's operands and data start: the streams can only be read from their ends, as
 // the sweep does, because no node records its offsets.
 std::vector<Tape::Position> Tape::positions() const {
-  std::vector<Position> at(size_);
+  std::vector<Position> at;
+  positions(at);
+  return at;
+}
+
+void Tape::positions(std::vector<Position>& at) const {
+  at.resize(size_);
   detail::Cursor cursor{operand_.data + operand_size_, datum_.data + datum_size_};
   for (std::size_t i = size_; i-- > 0;) {
     const std::uint32_t n = cursor.step_back(op_.data[i]);
     at[i] = {static_cast<std::size_t>(cursor.operand - operand_.data),
              static_cast<std::size_t>(cursor.datum - datum_.data), n};
   }
-  return at;
 }
 
 NodeView Tape::view(std::uint32_t i, const Position& at) const {

@@ -185,6 +185,12 @@ class Tape {
   std::vector<Position> positions() const;  // where each node's operands and data start
   Op op(std::uint32_t index) const { return op_.data[index]; }
   double value(std::uint32_t index) const { return slot_.data[index].value; }
+  // A node's operand slots, laid out as node_layout.hpp says (for a specialised loop over a sum).
+  const std::uint32_t* operand_slots(const Position& at) const {
+    return operand_.data + at.operand;
+  }
+  // Refills `at` with positions() (reusing its memory).
+  void positions(std::vector<Position>& at) const;
   // Calls f(operand's node index, ∂node/∂operand) for each operand of a node, in order.
   template <class F>
   void for_each_operand(std::uint32_t i, const Position& at, F&& f) const {
