@@ -196,7 +196,8 @@ std::vector<double> product(const Tape& tape, std::span<const Position> at, cons
   seed.clear();
   for (std::size_t i = 0; i < inputs.size(); ++i)  // an input recorded after y: y ignores it
     if (inputs[i].index() <= last) seed.push_back({inputs[i].index(), v[i]});
-  std::ranges::sort(seed, {}, &Seed::node);
+  if (!std::ranges::is_sorted(seed, {}, &Seed::node))  // inputs are mostly in recording order
+    std::ranges::sort(seed, {}, &Seed::node);
   std::size_t kept = 0;  // one seed per node, its entries added
   for (const Seed& s : seed)
     if (kept > 0 && seed[kept - 1].node == s.node)
