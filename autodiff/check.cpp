@@ -2,6 +2,8 @@
 // not finite, and the messages for a Var used where it does not belong.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <vector>
@@ -41,6 +43,17 @@ void Tape::throw_mismatch(const Var& v) const {
                          " belongs to another tape than the one active in this thread; values "
                          "of two tapes cannot be combined",
                      {.place = place, .reason = "belongs to another tape"});
+}
+
+void Tape::abort_destroyed_elsewhere() {
+  // A destructor cannot report by throwing, and returning would leave the constructing thread's
+  // active-tape pointer on freed memory: stop here, saying which rule was broken.
+  std::fputs(
+      "autodiff: an ad::Tape was destroyed on another thread than the one that constructed it; "
+      "a tape is its constructing thread's active tape until it is destroyed, so it must be "
+      "destroyed on that thread (docs/engine.md, \"Threads\")\n",
+      stderr);
+  std::abort();
 }
 
 void detail::throw_length_mismatch(const char* what, std::size_t a, std::size_t b) {

@@ -41,9 +41,12 @@ Tape::Tape(Options options) : checked_(options.checked) {
   epoch_ = next_epoch();
   previous_ = detail::active_tape;
   detail::active_tape = this;
+  home_ = &detail::active_tape;  // this thread's: each thread has its own
 }
 
 Tape::~Tape() {
+  if (home_ != &detail::active_tape) [[unlikely]]
+    abort_destroyed_elsewhere();
   if (detail::active_tape == this) {
     detail::active_tape = previous_;
     return;

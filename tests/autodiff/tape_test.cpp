@@ -1,5 +1,6 @@
 // The tape's sweep: shared sub-expressions, several outputs, repeated backward, a very long
-// chain, threads, names and memory. Each expected gradient is derived by hand in the test.
+// chain, threads (and the rule that a tape dies on its own thread), names and memory. Each expected
+// gradient is derived by hand in the test.
 #include "autodiff/tape.hpp"
 
 #include <gtest/gtest.h>
@@ -256,6 +257,40 @@ TEST(Tape, TapesEndedOutOfOrderStayConsistent) {
   EXPECT_EQ(&ad::Tape::active(), second.get());
   second.reset();
   EXPECT_THROW(ad::Tape::active(), ad::NoActiveTape);
+}
+
+// The issue's program (issue 12, item 7): the constructing thread's active-tape pointer was left
+// on the deleted tape, and the next Var was written into freed memory.
+TEST(TapeDeathTest, DestroyedOnAnotherThreadStopsWithTheRuleItBroke) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        auto* t = new ad::Tape;
+        std::thread([t] { delete t; }).join();
+        ad::Var x(1.0, "x");
+      },
+      "an ad::Tape was destroyed on another thread than the one that constructed it; a tape is "
+      "its constructing thread's active tape until it is destroyed, so it must be destroyed on "
+      "that thread");
+}
+
+// What the rule allows: a tape made, used and destroyed on one thread while another thread has
+// its own; and a tape read (backward, gradient) from another thread, then destroyed at home.
+TEST(Tape, ATapeIsDestroyedWhereItWasMadeAndReadAnywhere) {
+  auto* t = new ad::Tape;
+  const ad::Var x(3.0, "x");
+  const ad::Var y = x * x;
+  double g = 0;
+  std::thread([&] {
+    ad::Tape own;
+    const ad::Var z = ad::Var(2.0, "z") * 5.0;
+    own.backward(z);
+    t->backward(y);
+    g = t->gradient(x);
+  }).join();
+  EXPECT_EQ(g, 6.0);  // d(x²)/dx at 3
+  delete t;
+  EXPECT_THROW(ad::Var(1.0, "v"), ad::NoActiveTape);
 }
 
 }  // namespace
