@@ -87,10 +87,13 @@ void write_file(const std::string& path, std::string_view text) {
     if (::close(std::exchange(out.fd, -1)) != 0) fail(path, "cannot write the file", errno);
     return;
   }
+  // A file the user may not write is not replaced behind their back, as `>` would not.
+  if (exists && ::access(target.c_str(), W_OK) != 0)
+    fail(path, "cannot open the file for writing", errno);
+  // A short name of its own, so that a target name near the system's limit still fits.
   const auto slash = target.rfind('/');
   const std::string folder = slash == std::string::npos ? "./" : target.substr(0, slash + 1);
-  const std::string name = slash == std::string::npos ? target : target.substr(slash + 1);
-  Descriptor out{-1, folder + "." + name + ".XXXXXX"};
+  Descriptor out{-1, folder + ".autodiff-XXXXXX"};
   out.fd = ::mkstemp(out.temporary.data());
   if (out.fd < 0) {
     out.temporary.clear();

@@ -17,7 +17,8 @@ std::optional<std::string> read_file(const std::string& path, std::size_t limit)
 
 // Writes `text` to `path` through a new temporary file in the same folder (mkstemp), renamed
 // into place only when complete: a failed write leaves whatever was there untouched, and no
-// other file is written. A path through a symbolic link replaces the file it points to; a path
+// other file is written. A file the user may not write is refused, as `>` would refuse it. A
+// path through a symbolic link replaces the file it points to; a path
 // that is not a regular file (a pipe, a terminal, /dev/null) is written to directly. Throws
 // IoError, its message "PATH: cannot ...: REASON".
 void write_file(const std::string& path, std::string_view text);

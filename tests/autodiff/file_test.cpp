@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -105,6 +106,16 @@ TEST(File, WriteThroughALinkReplacesWhatItPointsTo) {
   ad::write_file((dir / "link.dot").string(), "new");
   EXPECT_TRUE(fs::is_symlink(dir / "link.dot"));
   EXPECT_EQ(contents(dir / "real.dot"), "new");
+}
+
+// Renaming could replace a read-only file; the shell's `>` would refuse, and so does write_file.
+TEST(File, AReadOnlyFileIsNotReplaced) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root may write any file";
+  const fs::path dir = folder("read_only");
+  std::ofstream(dir / "ro.dot") << "old";
+  ::chmod((dir / "ro.dot").c_str(), 0444);
+  EXPECT_THROW(ad::write_file((dir / "ro.dot").string(), "new"), ad::IoError);
+  EXPECT_EQ(contents(dir / "ro.dot"), "old");
 }
 
 TEST(File, SameFileSeesThroughSpellingsAndLinks) {
