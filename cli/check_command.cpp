@@ -190,6 +190,7 @@ Engine run_engine(const ex::Expression& expression, const ex::Definitions& defin
   try {
     definitions.record(variables);
     const ad::Var f = ex::record(expression, variables, &recorded);
+    name_subexpressions(tape, expression, recorded);  // the sweep's errors name them
     engine.value = f.value();
     // The sub-expressions, once per text (x may occur many times), in recording order.
     std::vector<std::pair<std::string, ad::Var>> nodes;

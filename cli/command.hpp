@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,16 @@ ad::expr::Expression parse_or_fail(const std::string& text, const std::string& w
 
 // "x = 1.5, y = -2"
 std::string describe(const ad::expr::Values& point, int precision);
+
+// Names each operation node of the recorded expression on the tape by its text, in parentheses
+// where an operator shows, so that the graph, the derivation and the errors of the sweep say
+// ∂(x*y + x)/∂(x*y), never an internal label such as mul#2.
+void name_subexpressions(ad::Tape& tape, const ad::expr::Expression& expression,
+                         const std::map<const ad::expr::Node*, ad::Var>& recorded);
+
+// For an option naming a file to write (--dot): refuses an empty name, which would otherwise
+// write nothing and say nothing.
+CLI::Validator file_to_write();
 
 }  // namespace ad::cli
 

@@ -1,4 +1,7 @@
+// What the subcommands share (see command.hpp): help text, failing with a status, points, the
+// naming of sub-expressions and the check of file names.
 #include <algorithm>
+#include <cstring>
 #include <iostream>
 
 #include "cli/command.hpp"
@@ -97,6 +100,30 @@ std::string describe(const Values& point, int precision) {
   for (const auto& [name, value] : point)
     text += (text.empty() ? "" : ", ") + name + " = " + ad::number(value, precision);
   return text;
+}
+
+void name_subexpressions(ad::Tape& tape, const Expression& expression,
+                         const std::map<const ad::expr::Node*, ad::Var>& recorded) {
+  for (const auto& [node, var] : recorded) {
+    if (node->kind != ad::expr::Node::Kind::Operation) continue;
+    const std::string text(expression.text(*node));
+    int depth = 0;
+    bool operator_outside = false;
+    for (char c : text) {
+      depth += c == '(' ? 1 : (c == ')' ? -1 : 0);
+      const bool is_operator =
+          (c != '\0' && std::strchr("+-*/^ ", c) != nullptr) || (c & 0x80) != 0;  // − × · in UTF-8
+      operator_outside = operator_outside || (depth == 0 && is_operator);
+    }
+    tape.set_name(var, operator_outside ? "(" + text + ")" : text);
+  }
+}
+
+CLI::Validator file_to_write() {
+  return {[](const std::string& name) {
+            return name.empty() ? std::string("needs a file name, not ''") : std::string();
+          },
+          ""};
 }
 
 }  // namespace ad::cli

@@ -1,7 +1,6 @@
 // autodiff grad EXPR --at x=1.5,y=-2: the value and the gradient, recorded on a checked tape, and
 // with --hessian the matrix of second derivatives from the same tape.
 #include <algorithm>
-#include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -25,26 +24,6 @@ struct GradOptions {
   bool precision_given = false;  // --precision also sets the --explain factors' digits
   bool hessian = false;          // --hessian
 };
-
-// The graph, the derivation and the errors of the sweep speak of the sub-expressions as the
-// user wrote them, in parentheses where an operator shows, so that ∂(x*y + x)/∂(x*y) reads
-// right.
-void name_subexpressions(ad::Tape& tape, const ex::Expression& expression,
-                         const std::map<const ex::Node*, ad::Var>& recorded) {
-  for (const auto& [node, var] : recorded) {
-    if (node->kind != ex::Node::Kind::Operation) continue;
-    const std::string text(expression.text(*node));
-    int depth = 0;
-    bool operator_outside = false;
-    for (char c : text) {
-      depth += c == '(' ? 1 : (c == ')' ? -1 : 0);
-      const bool is_operator =
-          (c != '\0' && std::strchr("+-*/^ ", c) != nullptr) || (c & 0x80) != 0;  // − × · in UTF-8
-      operator_outside = operator_outside || (depth == 0 && is_operator);
-    }
-    tape.set_name(var, operator_outside ? "(" + text + ")" : text);
-  }
-}
 
 // The value, the gradient, the Hessian if asked and the explanation, as text or JSON.
 void print_result(const GradOptions& options, const std::vector<std::string>& names, double value,
@@ -178,6 +157,7 @@ void add_grad_command(CLI::App& app) {
   grad->add_option("--dot", options->dot,
                    "write the computation graph to FILE as Graphviz DOT (rendered to SVG when "
                    "FILE ends in .svg and Graphviz's dot is installed)")
+      ->check(file_to_write())
       ->type_name("FILE");
   grad->add_flag("--hessian", options->hessian,
                  "also print the Hessian, the matrix of second derivatives d²f/dx dy, under the "

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "autodiff/error.hpp"
+#include "autodiff/file.hpp"
 #include "autodiff/graph/graph.hpp"
 #include "autodiff/text.hpp"
 #include "cli/command.hpp"
@@ -134,6 +135,11 @@ void run_net(const NetOptions& options) {
   if (options.hessian && !options.hessian_value.empty() && options.hessian_value != "all")
     fail(kUsage, "--hessian " + options.hessian_value +
                      ": give no value (the trained parameters) or 'all' (every parameter)");
+  // The graph must not replace the network it is drawn from ("-": standard input's file).
+  if (!options.dot.empty() &&
+      ad::same_file(options.dot, options.file == "-" ? "/dev/stdin" : options.file))
+    fail(kUsage, "--dot " + options.dot + ": that is the network file " + options.file +
+                     "; write the graph to another file");
   ad::nn::NetworkFile file;
   try {
     file = ad::nn::load_network_file(options.file);
@@ -212,6 +218,7 @@ void add_net_command(CLI::App& app) {
   net->add_option("--dot", options->dot,
                   "write the network's computation graph to FILE as Graphviz DOT (SVG when FILE "
                   "ends in .svg and dot is installed)")
+      ->check(file_to_write())
       ->type_name("FILE");
   net->add_option("--explain", options->explain,
                   "print the chain rule for dE/dPARAMETER path by path, as the tutorials do")

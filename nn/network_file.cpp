@@ -1,15 +1,16 @@
 #include "nn/network_file.hpp"
 
 #include <algorithm>
-#include <cerrno>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <sstream>
+
+#include "autodiff/file.hpp"
 
 namespace ad::nn {
 namespace {
@@ -30,7 +31,7 @@ std::string shown(const json& j) {
 struct Reader {
   const std::string& file;
   [[noreturn]] void fail(const std::string& place, const std::string& problem) const {
-    throw FileError(file, place.empty() ? "/" : place, problem);
+    throw FileError(file, place, problem);
   }
   const json& need(const json& j, const std::string& place, const char* key) const {
     if (!j.contains(key)) fail(place + "/" + key, std::string("missing \"") + key + "\"");
@@ -350,32 +351,109 @@ Network read(const Reader& r, const json& j) {
   return n;
 }
 
+// "line 3, column 7": where the byte at `offset` is.
+std::string position(std::string_view text, std::size_t offset) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n')
+      ++line, column = 1;
+    else
+      ++column;
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+// One open array or object of the text, and for an object the keys seen so far and where.
+struct Open {
+  bool object;
+  bool expect_key;
+  std::map<std::string, std::size_t> keys{};
+};
+
+// A walk over the text's brackets and strings, before it is parsed. Nesting deeper than
+// kMaxNesting is refused at once, so the parsed tree and every walk of it stay bounded. A key
+// given twice in one object (which the parser would keep one of, silently) is returned, to be
+// refused once the text is known to be JSON.
+std::optional<FileError> scan(std::string_view text, const std::string& file) {
+  std::vector<Open> open;
+  std::optional<FileError> duplicate;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '{' || c == '[') {
+      if (open.size() == kMaxNesting)
+        throw FileError(file, position(text, i),
+                        "arrays and objects nested more than " + std::to_string(kMaxNesting) +
+                            " deep (a network file needs 4)");
+      open.push_back({c == '{', c == '{'});
+    } else if (c == '}' || c == ']') {
+      if (!open.empty()) open.pop_back();
+    } else if (c == ',' && !open.empty()) {
+      open.back().expect_key = open.back().object;
+    } else if (c == '"') {
+      const std::size_t begin = i;
+      for (++i; i < text.size() && text[i] != '"'; ++i) i += text[i] == '\\' ? 1 : 0;
+      if (duplicate || open.empty() || !open.back().expect_key) continue;
+      open.back().expect_key = false;
+      std::string key(text.substr(begin, i + 1 - begin));
+      try {  // "\u0061" and "a" are one key
+        key = json::parse(key).get<std::string>();
+      } catch (const json::exception&) {  // not a string: the parser will say so
+      }
+      const auto [first, added] = open.back().keys.emplace(key, begin);
+      if (!added)
+        duplicate = FileError(file, position(text, begin),
+                              shown(json(key)) + " is given twice in one object (first at " +
+                                  position(text, first->second) +
+                                  "); JSON would keep one silently, so give it once");
+    }
+  }
+  return duplicate;
+}
+
+// The parser's complaint at `at`, in words: JSON has no NaN, Infinity or comments, which
+// other languages' writers and hand edits put there.
+std::string syntax_problem(std::string_view text, std::size_t at, const std::string& what) {
+  const auto part_of_word = [&](std::size_t i) {
+    return std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '-' || text[i] == '+';
+  };
+  std::size_t begin = std::min(at, text.size()), end = begin;
+  while (begin > 0 && part_of_word(begin - 1)) --begin;
+  while (end < text.size() && end - begin < 20 && part_of_word(end)) ++end;
+  std::string word(text.substr(begin, end - begin));
+  std::string lower = word;
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  lower.erase(0, lower.find_first_not_of("+-"));
+  if (lower.starts_with("nan") || lower.starts_with("inf"))
+    return "found " + word + ", but JSON has no NaN or Infinity: write a finite number";
+  if (at < text.size() && text[at] == '/')
+    return "found a comment (" + std::string(text.substr(at, 2)) +
+           "), but JSON has no comments: remove it";
+  // nlohmann's words after "line L, column C: ", whole ("... last read: 'tru'").
+  const auto column = what.find("column ");
+  const auto colon = what.find(": ", column == std::string::npos ? 0 : column);
+  return colon == std::string::npos ? what : what.substr(colon + 2);
+}
+
 // The document, or a FileError at its line:column.
 json parse_json(std::string_view text, const std::string& file) {
+  std::optional<FileError> duplicate = scan(text, file);
+  json document;
   try {
-    return json::parse(text);
+    document = json::parse(text);
   } catch (const json::parse_error& e) {
-    // Turn the byte offset into line:column.
-    std::size_t line = 1, column = 1;
-    for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n')
-        ++line, column = 1;
-      else
-        ++column;
-    }
-    std::string what = e.what();
-    auto colon = what.rfind(": ");
-    throw FileError(
-        file, "line " + std::to_string(line) + ", column " + std::to_string(column),
-        "invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+    const std::size_t at = e.byte > 0 ? e.byte - 1 : 0;  // the byte the parser stopped at
+    throw FileError(file, position(text, at),
+                    "invalid JSON: " + syntax_problem(text, at, e.what()));
   } catch (const json::exception& e) {
     // The parser's other refusals (a number beyond a double's range: 1e318) carry no offset.
     std::string what = e.what();
     auto bracket = what.find("] ");
     throw FileError(
-        file, "(the document)",
+        file, "",
         "invalid JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2)));
   }
+  if (duplicate) throw *duplicate;
+  return document;
 }
 
 std::vector<std::string> words(const std::string& s) {
@@ -405,19 +483,12 @@ NetworkFile parse_network_file(std::string_view text, const std::string& file) {
 }
 
 NetworkFile load_network_file(const std::string& path) {
-  // What the system says went wrong, in the message and in the error's fields.
-  const auto unreadable = [&](const std::string& what, int error) {
-    const std::string reason = error != 0 ? std::strerror(error) : what;
-    return ad::IoError(path + ": " + what + ": " + reason, {.file = path, .reason = reason});
-  };
-  errno = 0;
-  std::ifstream in(path);
-  if (!in) throw unreadable("cannot open the file", errno);
-  if (std::filesystem::is_directory(path)) throw unreadable("cannot read the file", EISDIR);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw unreadable("cannot read the file", errno);
-  return parse_network_file(text.str(), path);
+  const std::optional<std::string> text = ad::read_file(path, kMaxFileBytes);
+  if (!text)
+    throw FileError(path, "",
+                    "larger than " + std::to_string(kMaxFileBytes >> 20) +
+                        " MiB, the most a network file may be");
+  return parse_network_file(*text, path);
 }
 
 std::optional<Quantity> parse_quantity(const std::string& q) {

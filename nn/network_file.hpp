@@ -3,6 +3,7 @@
 // See docs/networks.md for the format.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,12 +13,12 @@
 
 namespace ad::nn {
 
-// A bad network file: the file, the place in it (a JSON pointer such as /weights/3/from, or
-// line:column for a syntax error) and the reason. A file that cannot be opened is an
-// ad::IoError instead.
+// A bad network file: the file, the place in it (a JSON pointer such as /weights/3/from,
+// line:column for a syntax error, empty for the whole document or file) and the reason. A
+// file that cannot be opened or read is an ad::IoError instead.
 struct FileError : ad::Error {
   FileError(const std::string& file, const std::string& place, const std::string& reason)
-      : ad::Error(file + ": " + place + ": " + reason) {
+      : ad::Error(file + ": " + (place.empty() ? "" : place + ": ") + reason) {
     this->file = file;
     this->place = place;
     this->reason = reason;
@@ -33,8 +34,14 @@ struct NetworkFile {
 };
 
 // Throws ad::IoError if the file cannot be opened (`file` the path, `reason` the system's),
-// FileError if its content is not a valid network.
+// FileError if its content is not a valid network, or larger than kMaxFileBytes. "-" reads
+// standard input.
 NetworkFile load_network_file(const std::string& path);
+// The largest network file read (256 MiB): room for a long form of over a million weights, and
+// a bound on memory (the parsed tree takes several times the text) whatever the file is.
+inline constexpr std::size_t kMaxFileBytes = std::size_t{256} << 20;
+// The deepest nesting of arrays and objects accepted (a network file needs 4).
+inline constexpr std::size_t kMaxNesting = 64;
 // The same from text; `file` names it in errors.
 NetworkFile parse_network_file(std::string_view text, const std::string& file);
 

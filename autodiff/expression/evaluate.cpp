@@ -1,5 +1,6 @@
 // Evaluation of a parsed expression: on doubles and on the tape.
 #include <cmath>
+#include <cstring>
 
 #include "autodiff/expression/expression.hpp"
 #include "autodiff/text.hpp"
@@ -131,14 +132,33 @@ class Recorder {
     for (const Operand& o : operands) values.push_back(o.value);
     const double result = operate(node.op, values);
     if (!std::isfinite(result)) throw_not_finite(expression_, node, values, result);
-    // The engine says which partial is not finite: "∂/∂x = inf".
-    const std::string detail = " (" + e.reason + ")";
+    // The engine says which partial is not finite: "∂/∂x = inf"; an unnamed operand it calls
+    // by its operation and index ("∂/∂sub#1"), which the user knows by what they wrote.
+    std::string reason = e.reason;
+    for (std::size_t k = 0; k < operands.size(); ++k) {
+      if (!operands[k].active) continue;
+      const std::string engine = "∂/∂" + ad::Tape::active().label(operands[k].var.index()) + " ";
+      if (reason.starts_with(engine))
+        reason = "∂/∂" + written(node.operands[k]) + " " + reason.substr(engine.size());
+    }
+    const std::string detail = " (" + reason + ")";
     DomainError error(application(node.op, values) + " = " + number(result) +
                           " has no finite derivative there" + detail,
                       expression_.source(), node.begin, node.end - node.begin);
     error.operation = e.operation;
     error.operands = values;
     throw error;
+  }
+
+  // A sub-expression as the user wrote it, in parentheses where an operator shows: (x-1).
+  std::string written(const Node& node) const {
+    const std::string text(expression_.text(node));
+    int depth = 0;
+    for (char c : text) {
+      depth += c == '(' ? 1 : (c == ')' ? -1 : 0);
+      if (depth == 0 && c != '\0' && std::strchr("+-*/^ ", c) != nullptr) return "(" + text + ")";
+    }
+    return text;
   }
 
   const Expression& expression_;

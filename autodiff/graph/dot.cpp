@@ -5,16 +5,25 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/graph/breadth_first_search.hpp>
 #include <boost/graph/graphviz.hpp>
 #include <boost/graph/reverse_graph.hpp>
-#include <cstdlib>
-#include <fstream>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <limits>
 #include <map>
+#include <memory>
 #include <sstream>
 
+#include "autodiff/error.hpp"
+#include "autodiff/file.hpp"
 #include "autodiff/graph/format.hpp"
 #include "autodiff/graph/graph.hpp"
 
@@ -34,15 +43,21 @@ struct ShownEdge {
 using ShownGraph =
     boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, Shown, ShownEdge>;
 
-// DOT string literal: quotes and backslashes escaped, lines joined with \n.
+// DOT string literal: quotes and backslashes escaped, lines joined with \n, and any other
+// control character (a NUL in a name ends dot's input) shown as the text \x00.
 std::string quoted(const std::string& text) {
   std::string out = "\"";
   for (char ch : text) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    if (ch == '\n')
+    const auto byte = static_cast<unsigned char>(ch);
+    if (ch == '\n') {
       out += "\\n";
-    else
+    } else if (byte < 0x20 || byte == 0x7f) {
+      constexpr char kHex[] = "0123456789abcdef";
+      out += std::string("\\\\x") + kHex[byte >> 4] + kHex[byte & 15];
+    } else {
+      if (ch == '"' || ch == '\\') out += '\\';
       out += ch;
+    }
   }
   return out + "\"";
 }
@@ -233,39 +248,71 @@ std::string to_dot(const Tape& tape, const DotOptions& options) {
   return make_dot(tape, options).text;
 }
 
+namespace {
+
+// Graphviz's dot -Tsvg run on `text`, with no shell and no named file: its input, output and
+// errors are anonymous temporary files. Returns the SVG, or throws with dot's own words on
+// standard error, so they reach ours and never the program's standard output.
+std::string render_svg(const std::string& text) {
+  using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+  const auto temporary = [] {
+    File f(std::tmpfile(), &std::fclose);
+    if (!f) throw IoError(std::string("cannot create a temporary file: ") + std::strerror(errno));
+    return f;
+  };
+  File in = temporary(), out = temporary(), err = temporary();
+  if (std::fwrite(text.data(), 1, text.size(), in.get()) != text.size() ||
+      std::fflush(in.get()) != 0)
+    throw IoError(std::string("cannot write a temporary file: ") + std::strerror(errno));
+  std::rewind(in.get());
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fileno(in.get()), 0);
+  posix_spawn_file_actions_adddup2(&actions, fileno(out.get()), 1);
+  posix_spawn_file_actions_adddup2(&actions, fileno(err.get()), 2);
+  char* argv[] = {const_cast<char*>("dot"), const_cast<char*>("-Tsvg"), nullptr};
+  ::pid_t pid = 0;
+  const int spawned = posix_spawnp(&pid, "dot", &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned == ENOENT)
+    throw IoError(
+        "Graphviz's dot is not installed (write a .dot file instead, or install graphviz)");
+  if (spawned != 0) throw IoError(std::string("cannot run dot: ") + std::strerror(spawned));
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  const auto contents = [](std::FILE* f) {
+    std::string s;
+    std::rewind(f);
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, f)) > 0;) s.append(buffer, n);
+    return s;
+  };
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return contents(out.get());
+  std::string said = contents(err.get());
+  while (!said.empty() && std::isspace(static_cast<unsigned char>(said.back()))) said.pop_back();
+  throw IoError("dot -Tsvg failed (" +
+                (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
+                                   : "killed by signal " + std::to_string(WTERMSIG(status))) +
+                (said.empty() ? ")" : "): " + said));
+}
+
+}  // namespace
+
 bool write_graph(const std::string& path, const Tape& tape, const DotOptions& options,
                  std::string* message) {
-  auto fail = [&](std::string why) {
-    if (message) *message = std::move(why);
-    return false;
-  };
   const Dot dot = make_dot(tape, options);
-  if (message) *message = dot.warning;
   const bool svg = path.size() >= 4 && path.compare(path.size() - 4, 4, ".svg") == 0;
-  const std::string dot_path = svg ? path + ".dot" : path;
-  {
-    std::ofstream file(dot_path, std::ios::binary);
-    if (!file) return fail("cannot open " + dot_path + " for writing");
-    file << dot.text;
-    if (!file.flush()) return fail("cannot write " + dot_path);
+  try {
+    write_file(path, svg ? render_svg(dot.text) : dot.text);
+  } catch (const IoError& e) {
+    // The caller names the path; the reason is the rest.
+    std::string why = e.what();
+    if (why.starts_with(path + ": ")) why.erase(0, path.size() + 2);
+    if (message) *message = why;
+    return false;
   }
-  if (!svg) return true;
-  auto shell_quoted = [](const std::string& s) {
-    std::string out = "'";
-    for (char ch : s) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-    return out + "'";
-  };
-  if (std::system("command -v dot >/dev/null 2>&1") != 0) {
-    std::remove(dot_path.c_str());
-    return fail("cannot render " + path +
-                ": Graphviz's dot is not installed (write a .dot file "
-                "instead, or install graphviz)");
-  }
-  const std::string command =
-      "dot -Tsvg -o " + shell_quoted(path) + " " + shell_quoted(dot_path) + " 2>&1";
-  const int status = std::system(command.c_str());
-  std::remove(dot_path.c_str());
-  if (status != 0) return fail("dot -Tsvg failed for " + path);
+  if (message) *message = dot.warning;
   return true;
 }
 

@@ -68,9 +68,11 @@ struct Dot {
 Dot make_dot(const ad::Tape& tape, const DotOptions& options = {});
 std::string to_dot(const ad::Tape& tape, const DotOptions& options = {});
 
-// Writes the DOT to path; a path ending in .svg is rendered with `dot -Tsvg` instead, which
-// fails (false, with the reason in message) when Graphviz is not installed. The collapse
-// warning, if any, is put in message too.
+// Writes the DOT to path; a path ending in .svg is rendered with Graphviz's `dot -Tsvg`
+// instead (run without a shell; what dot says on its standard error becomes the message). The
+// file is replaced only once complete (ad::write_file): on failure it is left as it was, and
+// false is returned with the reason in message (dot's words, a system error, or that Graphviz
+// is not installed). On success the collapse warning, if any, is put in message.
 bool write_graph(const std::string& path, const ad::Tape& tape, const DotOptions& options,
                  std::string* message = nullptr);
 

@@ -115,15 +115,24 @@ TEST(NetworkFile, SyntaxErrorGivesLineAndColumn) {
 }
 
 // A value in the wrong place is named by its kind and size, not dumped: 100,000 nested arrays
-// once overflowed the stack in dump(), and a long one made a message megabytes long.
+// once overflowed the stack in dump(), and a long one made a message megabytes long. Nesting
+// beyond the bound (64) is refused before the parser builds it, at the bracket that passes it.
 TEST(NetworkFile, AWrongValueIsDescribedNotDumped) {
-  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const auto nested = [](std::size_t n) { return std::string(n, '[') + std::string(n, ']'); };
   try {
-    ad::nn::parse_network_file("{\"inputs\": [" + deep + "]}", "deep.json");
+    ad::nn::parse_network_file("{\"inputs\": [" + nested(60) + "]}", "deep.json");
     ADD_FAILURE() << "no exception";
   } catch (const ad::nn::FileError& e) {
     EXPECT_EQ(e.place, "/inputs/0");
     EXPECT_EQ(e.reason, "expected a string, found an array of 1 items");
+  }
+  try {
+    ad::nn::parse_network_file("{\"inputs\": [" + nested(100000) + "]}", "deep.json");
+    ADD_FAILURE() << "no exception";
+  } catch (const ad::nn::FileError& e) {
+    // {, [, then 62 more: the 65th opening bracket is at column 12 + 63.
+    EXPECT_EQ(e.place, "line 1, column 75");
+    EXPECT_EQ(e.reason, "arrays and objects nested more than 64 deep (a network file needs 4)");
   }
   try {
     ad::nn::parse_network_file("{\"inputs\": [\"" + std::string(1000, 'x') + "\", 1]}",

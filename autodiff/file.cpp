@@ -1,0 +1,120 @@
+// Whole files read with a size cap and written through a temporary file renamed into place.
+#include "autodiff/file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "autodiff/error.hpp"
+
+namespace ad {
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what, int error) {
+  const std::string reason = std::strerror(error);
+  throw IoError(path + ": " + what + ": " + reason, {.file = path, .reason = reason});
+}
+
+// Closes a descriptor, and removes the temporary file it was opened on unless kept.
+struct Descriptor {
+  int fd = -1;
+  std::string temporary{};
+  ~Descriptor() {
+    if (fd > 2) ::close(fd);
+    if (!temporary.empty()) ::unlink(temporary.c_str());
+  }
+};
+
+void write_all(int fd, std::string_view text, const std::string& path) {
+  while (!text.empty()) {
+    const ::ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail(path, "cannot write the file", errno);
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+// The permissions a new file gets from open(): 0666 less the umask. umask() can only be read
+// by setting it, so it is set back at once.
+::mode_t new_file_mode() {
+  const ::mode_t mask = ::umask(0);
+  ::umask(mask);
+  return 0666 & ~mask;
+}
+
+}  // namespace
+
+std::optional<std::string> read_file(const std::string& path, std::size_t limit) {
+  Descriptor in;
+  in.fd = path == "-" ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in.fd < 0) fail(path, "cannot open the file", errno);
+  struct ::stat status {};
+  if (::fstat(in.fd, &status) == 0 && S_ISDIR(status.st_mode))
+    fail(path, "cannot read the file", EISDIR);
+  std::string text;
+  char buffer[65536];
+  while (text.size() <= limit) {
+    const ::ssize_t n = ::read(in.fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail(path, "cannot read the file", errno);
+    if (n == 0) return text;
+    text.append(buffer, std::min(static_cast<std::size_t>(n), limit + 1 - text.size()));
+  }
+  return std::nullopt;
+}
+
+void write_file(const std::string& path, std::string_view text) {
+  // Through a link: the file it points to is replaced, not the link.
+  std::string target = path;
+  if (char* real = ::realpath(path.c_str(), nullptr)) {
+    target = real;
+    std::free(real);
+  }
+  struct ::stat status {};
+  const bool exists = ::stat(target.c_str(), &status) == 0;
+  if (exists && S_ISDIR(status.st_mode)) fail(path, "cannot write the file", EISDIR);
+  if (exists && !S_ISREG(status.st_mode)) {  // a device or a pipe cannot be renamed over
+    Descriptor out{::open(target.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC)};
+    if (out.fd < 0) fail(path, "cannot open the file for writing", errno);
+    write_all(out.fd, text, path);
+    if (::close(std::exchange(out.fd, -1)) != 0) fail(path, "cannot write the file", errno);
+    return;
+  }
+  // A file the user may not write is not replaced behind their back, as `>` would not.
+  if (exists && ::access(target.c_str(), W_OK) != 0)
+    fail(path, "cannot open the file for writing", errno);
+  // A short name of its own, so that a target name near the system's limit still fits.
+  const auto slash = target.rfind('/');
+  const std::string folder = slash == std::string::npos ? "./" : target.substr(0, slash + 1);
+  Descriptor out{-1, folder + ".autodiff-XXXXXX"};
+  out.fd = ::mkstemp(out.temporary.data());
+  if (out.fd < 0) {
+    out.temporary.clear();
+    fail(path, "cannot open the file for writing", errno);
+  }
+  // The mode a plain open() would have given, or the replaced file's.
+  if (::fchmod(out.fd, exists ? status.st_mode & 07777 : new_file_mode()) != 0)
+    fail(path, "cannot write the file", errno);
+  write_all(out.fd, text, path);
+  if (::fsync(out.fd) != 0 || ::close(std::exchange(out.fd, -1)) != 0)
+    fail(path, "cannot write the file", errno);
+  if (::rename(out.temporary.c_str(), target.c_str()) != 0)
+    fail(path, "cannot replace the file", errno);
+  out.temporary.clear();  // it is the file now
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  struct ::stat x {
+  }, y{};
+  return ::stat(a.c_str(), &x) == 0 && ::stat(b.c_str(), &y) == 0 && x.st_dev == y.st_dev &&
+         x.st_ino == y.st_ino;
+}
+
+}  // namespace ad

@@ -1,0 +1,30 @@
+// Whole files for the library and the program: read with a size cap ("-" is standard input),
+// written in full or not at all, and whether two paths are one file.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ad {
+
+// All of `path`, or of standard input when path is "-". nullopt when it holds more than `limit`
+// bytes: at most limit + 1 are read, so /dev/zero or a runaway pipe ends. Throws IoError (the
+// system's reason, strerror, in its message and in `reason`) when it cannot be opened or read,
+// a directory included.
+std::optional<std::string> read_file(const std::string& path, std::size_t limit);
+
+// Writes `text` to `path` through a new temporary file in the same folder (mkstemp), renamed
+// into place only when complete: a failed write leaves whatever was there untouched, and no
+// other file is written. A file the user may not write is refused, as `>` would refuse it. A
+// path through a symbolic link replaces the file it points to; a path
+// that is not a regular file (a pipe, a terminal, /dev/null) is written to directly. Throws
+// IoError, its message "PATH: cannot ...: REASON".
+void write_file(const std::string& path, std::string_view text);
+
+// True when both paths exist and are the same file (device and inode), whatever the links or
+// spellings ("./a.json", a hard link) that lead to it.
+bool same_file(const std::string& a, const std::string& b);
+
+}  // namespace ad

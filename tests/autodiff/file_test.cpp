@@ -1,0 +1,130 @@
+// ad::read_file and ad::write_file: the size cap, the system's reasons, and a file replaced
+// only when complete, with nothing else in its folder touched.
+#include "autodiff/file.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "autodiff/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh empty folder for one test.
+fs::path folder(const std::string& name) {
+  const fs::path dir = fs::path(testing::TempDir()) / ("file_test_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string contents(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::set<std::string> listing(const fs::path& dir) {
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename());
+  return names;
+}
+
+}  // namespace
+
+// /dev/zero never ends: the cap ends the read after limit + 1 bytes.
+TEST(File, ReadStopsAtTheCap) {
+  EXPECT_FALSE(ad::read_file("/dev/zero", 1000).has_value());
+  const fs::path dir = folder("cap");
+  std::ofstream(dir / "ten") << "0123456789";
+  EXPECT_EQ(ad::read_file(dir / "ten", 10), "0123456789");  // exactly at the cap: read
+  EXPECT_FALSE(ad::read_file(dir / "ten", 9).has_value());
+}
+
+TEST(File, ReadErrorsGiveTheSystemsReason) {
+  const fs::path dir = folder("reasons");
+  try {
+    ad::read_file((dir / "missing").string(), 100);
+    FAIL() << "no error";
+  } catch (const ad::IoError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              (dir / "missing").string() + ": cannot open the file: " + std::strerror(ENOENT));
+    EXPECT_EQ(e.reason, std::strerror(ENOENT));
+  }
+  try {
+    ad::read_file(dir.string(), 100);
+    FAIL() << "no error";
+  } catch (const ad::IoError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              dir.string() + ": cannot read the file: " + std::strerror(EISDIR));
+  }
+}
+
+TEST(File, WriteReplacesTheFileAndLeavesNothingElse) {
+  const fs::path dir = folder("write");
+  std::ofstream(dir / "out.txt") << "old";
+  ::chmod((dir / "out.txt").c_str(), 0640);
+  ad::write_file((dir / "out.txt").string(), "new text");
+  EXPECT_EQ(contents(dir / "out.txt"), "new text");
+  EXPECT_EQ(listing(dir), std::set<std::string>{"out.txt"});  // no temporary file left
+  struct stat status {};
+  ASSERT_EQ(::stat((dir / "out.txt").c_str(), &status), 0);
+  EXPECT_EQ(status.st_mode & 07777, 0640u);  // the replaced file's permissions
+}
+
+// A write that cannot finish leaves what was there (here: a directory in the way), and no
+// temporary file.
+TEST(File, AFailedWriteLeavesTheFolderAsItWas) {
+  const fs::path dir = folder("failed");
+  fs::create_directory(dir / "d.svg");
+  std::ofstream(dir / "keep.txt") << "keep";
+  try {
+    ad::write_file((dir / "d.svg").string(), "text");
+    FAIL() << "no error";
+  } catch (const ad::IoError& e) {
+    EXPECT_EQ(e.reason, std::strerror(EISDIR));
+  }
+  EXPECT_EQ(listing(dir), (std::set<std::string>{"d.svg", "keep.txt"}));
+  EXPECT_THROW(ad::write_file((dir / "no" / "x.dot").string(), "text"), ad::IoError);
+  EXPECT_EQ(contents(dir / "keep.txt"), "keep");
+}
+
+TEST(File, WriteThroughALinkReplacesWhatItPointsTo) {
+  const fs::path dir = folder("link");
+  std::ofstream(dir / "real.dot") << "old";
+  fs::create_symlink("real.dot", dir / "link.dot");
+  ad::write_file((dir / "link.dot").string(), "new");
+  EXPECT_TRUE(fs::is_symlink(dir / "link.dot"));
+  EXPECT_EQ(contents(dir / "real.dot"), "new");
+}
+
+// Renaming could replace a read-only file; the shell's `>` would refuse, and so does write_file.
+TEST(File, AReadOnlyFileIsNotReplaced) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root may write any file";
+  const fs::path dir = folder("read_only");
+  std::ofstream(dir / "ro.dot") << "old";
+  ::chmod((dir / "ro.dot").c_str(), 0444);
+  EXPECT_THROW(ad::write_file((dir / "ro.dot").string(), "new"), ad::IoError);
+  EXPECT_EQ(contents(dir / "ro.dot"), "old");
+}
+
+TEST(File, SameFileSeesThroughSpellingsAndLinks) {
+  const fs::path dir = folder("same");
+  std::ofstream(dir / "a.json") << "{}";
+  std::ofstream(dir / "b.json") << "{}";
+  fs::create_hard_link(dir / "a.json", dir / "hard.json");
+  EXPECT_TRUE(ad::same_file((dir / "a.json").string(), (dir / "." / "a.json").string()));
+  EXPECT_TRUE(ad::same_file((dir / "a.json").string(), (dir / "hard.json").string()));
+  EXPECT_FALSE(ad::same_file((dir / "a.json").string(), (dir / "b.json").string()));
+  EXPECT_FALSE(ad::same_file((dir / "a.json").string(), (dir / "missing").string()));
+}
