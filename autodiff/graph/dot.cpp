@@ -233,20 +233,17 @@ std::string to_dot(const Tape& tape, const DotOptions& options) {
   return make_dot(tape, options).text;
 }
 
-bool write_graph(const std::string& path, const Tape& tape, const DotOptions& options,
-                 std::string* message) {
+bool write_dot_file(const std::string& path, const std::string& dot_text, std::string* message) {
   auto fail = [&](std::string why) {
     if (message) *message = std::move(why);
     return false;
   };
-  const Dot dot = make_dot(tape, options);
-  if (message) *message = dot.warning;
   const bool svg = path.size() >= 4 && path.compare(path.size() - 4, 4, ".svg") == 0;
   const std::string dot_path = svg ? path + ".dot" : path;
   {
     std::ofstream file(dot_path, std::ios::binary);
     if (!file) return fail("cannot open " + dot_path + " for writing");
-    file << dot.text;
+    file << dot_text;
     if (!file.flush()) return fail("cannot write " + dot_path);
   }
   if (!svg) return true;
@@ -267,6 +264,13 @@ bool write_graph(const std::string& path, const Tape& tape, const DotOptions& op
   std::remove(dot_path.c_str());
   if (status != 0) return fail("dot -Tsvg failed for " + path);
   return true;
+}
+
+bool write_graph(const std::string& path, const Tape& tape, const DotOptions& options,
+                 std::string* message) {
+  const Dot dot = make_dot(tape, options);
+  if (message) *message = dot.warning;
+  return write_dot_file(path, dot.text, message);
 }
 
 }  // namespace ad::graph

@@ -68,9 +68,14 @@ struct Dot {
 Dot make_dot(const ad::Tape& tape, const DotOptions& options = {});
 std::string to_dot(const ad::Tape& tape, const DotOptions& options = {});
 
-// Writes the DOT to path; a path ending in .svg is rendered with `dot -Tsvg` instead, which
-// fails (false, with the reason in message) when Graphviz is not installed. The collapse
-// warning, if any, is put in message too.
+// Writes DOT text to path; a path ending in .svg is rendered with `dot -Tsvg` instead, which
+// fails (false, with the reason in message) when Graphviz is not installed. Any DOT: the
+// network view (nn/network_view.hpp) is written with it too.
+bool write_dot_file(const std::string& path, const std::string& dot_text,
+                    std::string* message = nullptr);
+
+// Writes the tape's DOT as write_dot_file() does. The collapse warning, if any, is put in
+// message too.
 bool write_graph(const std::string& path, const ad::Tape& tape, const DotOptions& options,
                  std::string* message = nullptr);
 
