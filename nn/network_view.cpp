@@ -190,7 +190,7 @@ std::string with_values(const std::string& head, const Columns& columns, std::si
       out += "<BR/>" + html(name) + (name.empty() ? "" : " ") + num(values->front(), precision);
     return out;
   }
-  out = "<TABLE BORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"1\"><TR><TD COLSPAN=\"" +
+  out = "<TABLE BORDER=\"0\" CELLSPACING=\"2\" CELLPADDING=\"1\"><TR><TD COLSPAN=\"" +
         std::to_string(columns.size() + 1) + "\">" + head + "</TD></TR><TR><TD></TD>";
   for (const auto& column : columns)  // an empty <I></I> is a syntax error
     out += column.first.empty() ? "<TD></TD>" : "<TD><I>" + html(column.first) + "</I></TD>";
