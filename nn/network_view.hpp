@@ -23,7 +23,7 @@ struct ViewNode {
   enum Kind { Input, Bias, Hidden, Output, Error, Total, Mean };
   std::string id{};  // the DOT node id: "unit:h1", "bias:b1", "error:E1", "error:E_total"
   Kind kind = Input;
-  std::string name;        // h1, b1, E1, E_total, E_mean
+  std::string name{};      // h1, b1, E1, E_total, E_mean
   std::size_t column = 0;  // 0 the inputs, l + 1 the neurons of layer l, then the error columns
   std::string formula{};   // error nodes: "½(target − out_o1)²", "E1 + E2"; else empty
   // Per sample: a unit's net input (neurons only) and output (inputs: their value), an error
@@ -34,6 +34,7 @@ struct ViewNode {
   bool trained = false;              // biases: in the file's train list
 };
 
+// Built field by field or in full (GCC 12 warns on a partial designated initializer here).
 struct ViewEdge {
   std::string from, to;           // node ids
   std::string parameter;          // the weight's or bias's name; empty for an error's inputs
