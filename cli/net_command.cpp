@@ -16,6 +16,7 @@
 #include "cli/command.hpp"
 #include "cli/net_check.hpp"
 #include "nn/hessian.hpp"
+#include "nn/network_view.hpp"
 #include "nn/report.hpp"
 #include "nn/trainer.hpp"
 
@@ -30,6 +31,8 @@ struct NetOptions {
   std::string dot;      // --dot FILE
   std::string explain;  // --explain PARAMETER
   int precision = 9;    // significant digits of the explanation's factors: the tutorials' 9
+  // --view: what --dot draws, "network" or "tape"
+  std::string view = "network";
   bool precision_given = false;
   bool hessian = false;             // --hessian [all]
   std::string hessian_value;        // "" (the trained parameters) or "all"
@@ -71,7 +74,11 @@ void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
   ad::Tape tape;
   ad::nn::Trainer trainer(network, file.topology);
   trainer.evaluate();
-  if (!options.dot.empty()) {
+  if (!options.dot.empty() && options.view == "network") {
+    std::string message;
+    if (!ad::graph::write_dot_file(options.dot, ad::nn::network_dot(file, options.steps), &message))
+      fail(kFile, "--dot " + options.dot + ": " + message);
+  } else if (!options.dot.empty()) {
     ad::graph::DotOptions dot;
     dot.outputs = {trainer.loss_var()};
     dot.title = network.name.empty() ? file.path : network.name;
@@ -215,11 +222,19 @@ void add_net_command(CLI::App& app) {
   net->add_option("--steps", options->steps, "train N gradient steps and report the loss after")
       ->check(CLI::NonNegativeNumber)
       ->type_name("N");
-  net->add_option("--dot", options->dot,
-                  "write the network's computation graph to FILE as Graphviz DOT (SVG when FILE "
-                  "ends in .svg and dot is installed)")
-      ->check(file_to_write())
-      ->type_name("FILE");
+  CLI::Option* dot =
+      net->add_option("--dot", options->dot,
+                      "write the network's picture (see --view) to FILE as Graphviz DOT (SVG when "
+                      "FILE ends in .svg and dot is installed)")
+          ->type_name("FILE");
+  net->add_option("--view", options->view,
+                  "what --dot draws: 'network' (the default), the network as the tutorials "
+                  "draw it, neurons in columns with net and out, each weight on its edge with "
+                  "its value, gradient and (with --steps) new value; 'tape', the recorded tape, "
+                  "every operation with its value, gradient and local partials")
+      ->check(CLI::IsMember({"network", "tape"}))
+      ->needs(dot)
+      ->type_name("network|tape");
   net->add_option("--explain", options->explain,
                   "print the chain rule for dE/dPARAMETER path by path, as the tutorials do")
       ->type_name("PARAMETER");

@@ -299,12 +299,10 @@ std::string render_svg(const std::string& text) {
 
 }  // namespace
 
-bool write_graph(const std::string& path, const Tape& tape, const DotOptions& options,
-                 std::string* message) {
-  const Dot dot = make_dot(tape, options);
+bool write_dot_file(const std::string& path, const std::string& dot_text, std::string* message) {
   const bool svg = path.size() >= 4 && path.compare(path.size() - 4, 4, ".svg") == 0;
   try {
-    write_file(path, svg ? render_svg(dot.text) : dot.text);
+    write_file(path, svg ? render_svg(dot_text) : dot_text);
   } catch (const IoError& e) {
     // The caller names the path; the reason is the rest.
     std::string why = e.what();
@@ -312,6 +310,13 @@ bool write_graph(const std::string& path, const Tape& tape, const DotOptions& op
     if (message) *message = why;
     return false;
   }
+  return true;
+}
+
+bool write_graph(const std::string& path, const Tape& tape, const DotOptions& options,
+                 std::string* message) {
+  const Dot dot = make_dot(tape, options);
+  if (!write_dot_file(path, dot.text, message)) return false;
   if (message) *message = dot.warning;
   return true;
 }

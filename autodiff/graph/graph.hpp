@@ -68,11 +68,16 @@ struct Dot {
 Dot make_dot(const ad::Tape& tape, const DotOptions& options = {});
 std::string to_dot(const ad::Tape& tape, const DotOptions& options = {});
 
-// Writes the DOT to path; a path ending in .svg is rendered with Graphviz's `dot -Tsvg`
+// Writes DOT text to path; a path ending in .svg is rendered with Graphviz's `dot -Tsvg`
 // instead (run without a shell; what dot says on its standard error becomes the message). The
 // file is replaced only once complete (ad::write_file): on failure it is left as it was, and
 // false is returned with the reason in message (dot's words, a system error, or that Graphviz
-// is not installed). On success the collapse warning, if any, is put in message.
+// is not installed). Any DOT: the network view (nn/network_view.hpp) is written with it too.
+bool write_dot_file(const std::string& path, const std::string& dot_text,
+                    std::string* message = nullptr);
+
+// Writes the tape's DOT as write_dot_file() does. On success the collapse warning, if any, is
+// put in message.
 bool write_graph(const std::string& path, const ad::Tape& tape, const DotOptions& options,
                  std::string* message = nullptr);
 

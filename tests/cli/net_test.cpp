@@ -77,7 +77,7 @@ TEST(Net, JsonAgainstTheClosedForm) {
 TEST(Net, TextReportExplainAndDot) {
   const std::string file = write_network("net_test_text.json");
   const std::string dot = testing::TempDir() + "net_test.dot";
-  const auto r = run("net " + file + " --explain b --dot " + dot);
+  const auto r = run("net " + file + " --explain b --dot " + dot + " --view tape");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("All gradients agree"), std::string::npos) << r.out;
   // The paths from E to b add up to the gradient.

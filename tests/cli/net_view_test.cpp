@@ -1,0 +1,86 @@
+// `autodiff net FILE --dot OUT --view network|tape`: the network view is the default, the tape
+// view is still there, the option's misuse is a usage error, and every example renders to SVG
+// through Graphviz without a word on either stream.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "cli/run_cli.hpp"
+
+using cli_test::run;
+using cli_test::slurp;
+
+namespace {
+
+const std::string examples = std::string(AUTODIFF_SOURCE_DIR) + "/examples/";
+
+std::string temp(const std::string& name) { return testing::TempDir() + "net_view_" + name; }
+
+double sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
+
+TEST(NetView, TheNetworkIsTheDefaultViewAndShowsMazursUpdate) {
+  const std::string dot = temp("tutorial2.dot");
+  const auto r = run("net " + examples + "tutorial2.json --steps 1 --dot " + dot);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  const std::string text = slurp(dot);
+  std::remove(dot.c_str());
+  // w5 joins h1 to o1 and carries, by Mazur's own formulas,
+  // ∂E_total/∂w5 = (out_o1 − target_o1)·out_o1·(1 − out_o1)·out_h1 and w5⁺ = w5 − 0.5·that.
+  const double h1 = sigmoid(0.15 * 0.05 + 0.2 * 0.1 + 0.35);
+  const double h2 = sigmoid(0.25 * 0.05 + 0.3 * 0.1 + 0.35);
+  const double o1 = sigmoid(0.4 * h1 + 0.45 * h2 + 0.6);
+  const double gradient = (o1 - 0.01) * o1 * (1 - o1) * h1;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(text, m,
+                                std::regex("\"unit:h1\" -> \"unit:o1\" \\[[^\\n]*label=<<B>w5</B> "
+                                           "= 0.4<BR/>∂E_total/∂w5 = (\\S+)<BR/>w5⁺ = (\\S+)>")))
+      << text;
+  EXPECT_NEAR(std::stod(m[1]), gradient, 5e-6 * gradient);
+  EXPECT_NEAR(std::stod(m[2]), 0.4 - 0.5 * gradient, 5e-6 * 0.4);
+  EXPECT_EQ(text.find("after update: "), std::string::npos);
+}
+
+TEST(NetView, ViewTapeDrawsTheRecordedTape) {
+  const std::string dot = temp("tape.dot");
+  const auto r = run("net " + examples + "tutorial2.json --dot " + dot + " --view tape");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string text = slurp(dot);
+  std::remove(dot.c_str());
+  EXPECT_NE(text.find("after update: "), std::string::npos) << text;  // on each parameter
+  EXPECT_NE(text.find("E_total = E1 + E2"), std::string::npos) << text;
+  EXPECT_EQ(text.find("unit:h1"), std::string::npos) << text;
+}
+
+TEST(NetView, AnUnknownViewOrAViewWithoutDotIsAUsageError) {
+  auto r = run("net " + examples + "tutorial2.json --dot " + temp("x.dot") + " --view neurons");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--view"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("neurons"), std::string::npos) << r.err;
+  r = run("net " + examples + "tutorial2.json --view tape");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--dot"), std::string::npos) << r.err;
+}
+
+class NetViewSvg : public testing::TestWithParam<std::string> {};
+
+// dot -Tsvg runs with its messages on the program's output: an empty output and error stream
+// means Graphviz had nothing to warn about.
+TEST_P(NetViewSvg, RendersWithoutWarnings) {
+  const std::string svg = temp(GetParam() + ".svg");
+  const auto r = run("net " + examples + GetParam() + ".json --steps 1 --dot " + svg + " --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_TRUE(nlohmann::json::accept(r.out)) << r.out;  // the JSON alone, no dot message
+  const std::string text = slurp(svg);
+  std::remove(svg.c_str());
+  EXPECT_NE(text.find("<svg"), std::string::npos);
+  EXPECT_NE(text.find("</svg>"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Examples, NetViewSvg,
+                         testing::Values("tutorial1", "tutorial2", "batch", "deep"));
+
+}  // namespace
