@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "autodiff/tape.hpp"
@@ -25,7 +26,7 @@ void Tape::throw_no_active_tape() {
 void Tape::throw_mismatch(const Var& v) const {
   if (v.epoch() == Var::kNeverRecorded)
     throw TapeMismatch(
-        "a Var that was never recorded (default-constructed) was used in an operation",
+        "a Var that was never recorded (default-constructed) was used: it is on no tape",
         {.reason = "never recorded"});
   const std::uint32_t block = v.epoch() / kEpochBlock;
   const bool mine =
@@ -39,10 +40,13 @@ void Tape::throw_mismatch(const Var& v) const {
                            " was recorded before its tape was cleared; clear() invalidates every "
                            "Var recorded before it: record it again",
                        {.place = place, .reason = "recorded before its tape was cleared"});
-  throw TapeMismatch(node +
-                         " belongs to another tape than the one active in this thread; values "
-                         "of two tapes cannot be combined",
-                     {.place = place, .reason = "belongs to another tape"});
+  // An operation records on the active tape; backward() and the Hessian read the tape they are
+  // called on, which need not be the active one.
+  const char* tape =
+      this == detail::active_tape ? "the one active in this thread" : "the one it is used with";
+  throw TapeMismatch(
+      node + " belongs to another tape than " + tape + "; values of two tapes cannot be combined",
+      {.place = place, .reason = "belongs to another tape"});
 }
 
 void Tape::abort_destroyed_elsewhere() {
@@ -91,25 +95,21 @@ void Tape::check_node(std::uint32_t index, const Position& at) const {
   if (!what.empty()) throw_checked({op, index, at, {}, y, reason, what});
 }
 
-// A node's second partials, for the second-order sweeps on a checked tape.
-void Tape::check_second(std::uint32_t index, const Position& at) const {
-  if (!checked_) return;
-  std::string reason;
-  for_each_second(index, at, [&](std::uint32_t j, std::uint32_t k, double h) {
-    if (reason.empty() && !std::isfinite(h))
-      reason = "∂²/" + (j == k ? "∂" + label(j) + "²" : "∂" + label(j) + "∂" + label(k)) + " = " +
-               number(h);
-  });
-  if (!reason.empty())
-    throw_checked({op_.data[index],
-                   index,
-                   at,
-                   {},
-                   slot_.data[index].value,
-                   reason,
-                   "has the second partial " + reason +
-                       " (its second derivative does not exist "
-                       "there)"});
+// A second partial a second-order sweep is about to use, on a checked tape.
+void Tape::check_second(std::uint32_t index, const Position& at, std::uint32_t j, std::uint32_t k,
+                        double h) const {
+  if (!checked_ || std::isfinite(h)) return;
+  if (j > k) std::swap(j, k);  // ∂²/∂a∂b, in recording order, whichever way the sweep met it
+  const std::string reason =
+      "∂²/" + (j == k ? "∂" + label(j) + "²" : "∂" + label(j) + "∂" + label(k)) + " = " + number(h);
+  throw_checked({op_.data[index],
+                 index,
+                 at,
+                 {},
+                 slot_.data[index].value,
+                 reason,
+                 "has the second partial " + reason +
+                     " (its second derivative does not exist there, or is outside the doubles)"});
 }
 
 void Tape::throw_checked(const CheckFailure& found) const {

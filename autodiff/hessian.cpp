@@ -50,8 +50,8 @@ struct Sweeps {
   std::span<const Seed> seed;  // sorted by node
 
   // ẋ_i = Σ_j ∂i/∂j·ẋ_j, with each node's adjoint and its tangent set to 0 on the way. A zero
-  // tangent passes nothing on (0·inf must not make a NaN), except in a weighted sum, whose
-  // partials are values, as in the first-order sweep.
+  // partial or tangent passes nothing on (0·inf must not make a NaN), except in a weighted sum,
+  // whose partials are values, as in the first-order sweep.
   void tangent_pass() {
     std::fill(lane, lane + first, Lane{0.0, 0.0, 0.0});
     const Seed* next = seed.data();
@@ -68,7 +68,7 @@ struct Sweeps {
             [&](std::uint32_t b) { t += lane[b].tangent; });
       } else if (op != Op::Leaf) {
         tape.for_each_operand(i, at[i], [&](std::uint32_t j, double partial) {
-          if (lane[j].tangent != 0) t += partial * lane[j].tangent;
+          if (partial != 0 && lane[j].tangent != 0) t += partial * lane[j].tangent;
         });
       }
       lane[i] = {t, 0.0, 0.0};
@@ -76,13 +76,16 @@ struct Sweeps {
   }
 
   // ȳ_j += ȳ_i·∂i/∂j and ȳ̇_j += ȳ̇_i·∂i/∂j + ȳ_i·Σ_k ∂²i/∂j∂k·ẋ_k, from the output back. As in
-  // the first-order sweep, a zero factor passes nothing on.
+  // the first-order sweep, a zero factor passes nothing on. An input passes nothing on to its
+  // operands: it is independent, as its tangent is. The checked mode tests each second partial
+  // that is used (a node off y's path, or a partial times a zero tangent, is not).
   void reverse_pass() {
     lane[last].adjoint = 1.0;
+    const Seed* above = seed.data() + seed.size();  // the seeds of the nodes not yet passed
     for (std::uint32_t i = last + 1; i-- > first;) {
       const Op op = tape.op(i);
-      if (op == Op::Leaf) continue;
-      tape.check_second(i, at[i]);
+      while (above != seed.data() && above[-1].node > i) --above;
+      if (op == Op::Leaf || (above != seed.data() && above[-1].node == i)) continue;
       const double g = lane[i].adjoint, gt = lane[i].adjoint_tangent;
       if (g == 0 && gt == 0) continue;
       if (op == Op::WeightedSum) {
@@ -105,11 +108,13 @@ struct Sweeps {
       }
       tape.for_each_operand(i, at[i], [&](std::uint32_t j, double partial) {
         if (g != 0) lane[j].adjoint += g * partial;
-        if (gt != 0) lane[j].adjoint_tangent += gt * partial;
+        if (gt != 0 && partial != 0) lane[j].adjoint_tangent += gt * partial;
       });
       if (g == 0) continue;
       tape.for_each_second(i, at[i], [&](std::uint32_t j, std::uint32_t k, double h) {
-        if (lane[k].tangent != 0) lane[j].adjoint_tangent += g * h * lane[k].tangent;
+        if (lane[k].tangent == 0) return;
+        tape.check_second(i, at[i], j, k, h);
+        lane[j].adjoint_tangent += g * h * lane[k].tangent;
       });
     }
   }
@@ -217,16 +222,34 @@ std::vector<double> product(const Tape& tape, std::span<const Position> at, cons
   return out;
 }
 
-void check_arguments(const Tape& tape, const Var& y, std::span<const Var> inputs) {
-  tape.check(y);
-  for (const Var& x : inputs) tape.check(x);
+// Throws TapeMismatch naming the argument (y, inputs[k]) that is not from this recording of
+// `tape`, and NonFinite naming an entry of v that is not finite.
+void check_arguments(const char* function, const Tape& tape, const Var& y,
+                     std::span<const Var> inputs, std::span<const double> v = {}) {
+  const auto check = [&](const Var& x, const std::string& argument) {
+    try {
+      tape.check(x);
+    } catch (const TapeMismatch& e) {
+      throw TapeMismatch(std::string(function) + ": " + argument + ": " + e.what(), e);
+    }
+  };
+  check(y, "y");
+  for (std::size_t k = 0; k < inputs.size(); ++k)
+    check(inputs[k], "inputs[" + std::to_string(k) + "]");
+  for (std::size_t k = 0; k < v.size(); ++k)
+    if (!std::isfinite(v[k])) {
+      const std::string entry = "v[" + std::to_string(k) + "] = " + number(v[k]);
+      throw NonFinite(
+          std::string(function) + ": " + entry + ": a direction must be finite",
+          {.operation = function, .place = "v[" + std::to_string(k) + "]", .reason = entry});
+    }
 }
 
 }  // namespace
 
 std::vector<double> hessian_vector(const Tape& tape, const Var& y, std::span<const Var> inputs,
                                    std::span<const double> v) {
-  check_arguments(tape, y, inputs);
+  check_arguments("hessian_vector", tape, y, inputs, v);
   if (v.size() != inputs.size())
     throw Error("hessian_vector: v has " + std::to_string(v.size()) + " entries for " +
                     std::to_string(inputs.size()) + " inputs",
@@ -239,7 +262,7 @@ std::vector<double> hessian_vector(const Tape& tape, const Var& y, std::span<con
 
 std::vector<std::vector<double>> hessian(const Tape& tape, const Var& y,
                                          std::span<const Var> inputs) {
-  check_arguments(tape, y, inputs);
+  check_arguments("hessian", tape, y, inputs);
   tape.positions(workspace.at);
   const std::span<const Position> at = workspace.at;
   const std::size_t n = inputs.size();
@@ -250,9 +273,26 @@ std::vector<std::vector<double>> hessian(const Tape& tape, const Var& y,
     h.push_back(product(tape, at, y, inputs, unit));  // column i, which is row i
     unit[i] = 0.0;
   }
+  // Halves first: (a + b)/2 overflows where a and b do not. Each product has been checked; their
+  // mean can still be NaN on an unchecked tape (+inf one way, −inf the other).
   for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < i; ++j) h[i][j] = h[j][i] = 0.5 * (h[i][j] + h[j][i]);
+    for (std::size_t j = 0; j < i; ++j) {
+      const double mean = 0.5 * h[i][j] + 0.5 * h[j][i];
+      if (std::isnan(mean)) {
+        const std::string pair =
+            tape.label(inputs[i].index()) + ", " + tape.label(inputs[j].index());
+        throw NonFinite(
+            "hessian: the entry (" + pair + ") is NaN: " + number(h[i][j]) + " one way and " +
+                number(h[j][i]) + " the other",
+            {.operation = "hessian",
+             .place = "(" + pair + ")",
+             .reason = number(h[i][j]) + " one way and " + number(h[j][i]) + " the other"});
+      }
+      h[i][j] = h[j][i] = mean;
+    }
   return h;
 }
+
+void release_hessian_memory() { workspace = Workspace{}; }
 
 }  // namespace ad

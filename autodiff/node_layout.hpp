@@ -152,12 +152,16 @@ void for_each_operand(Op op, double y, const std::uint32_t* operand, std::uint32
 }
 
 // Calls f(j, k, ∂²y/∂j∂k) for each ordered pair of operand slots (j, k) of the node y = op(...)
-// whose second partial is not 0 by construction, both (j, k) and (k, j) for a mixed one; laid out
+// whose second partial is not 0 (NaN included), both (j, k) and (k, j) for a mixed one; laid out
 // as for for_each_operand. −x and a linear combination have none, a weighted sum (bilinear in w
-// and x) only ∂²/∂wᵢ∂xᵢ = 1.
+// and x) only ∂²/∂wᵢ∂xᵢ = 1, a sum or difference none (their second partials are 0, which pass
+// nothing on: 0 times an infinite tangent must not make a NaN).
 template <class Value, class F>
 void for_each_second(Op op, double y, const std::uint32_t* operand, std::uint32_t count,
-                     const double* datum, Value&& value, F&& f) {
+                     const double* datum, Value&& value, F&& f_all) {
+  const auto f = [&](std::uint32_t j, std::uint32_t k, double h) {
+    if (h != 0) f_all(j, k, h);
+  };
   if (is_unary_function(op)) {
     f(operand[0], operand[0], unary_second(op, value(operand[0]), y));
   } else if (info(op).has_constant) {

@@ -206,16 +206,17 @@ class Tape {
         datum_.data + at.datum, [&](std::uint32_t j) { return slot_.data[j].value; }, f);
   }
   // Calls f(j, k, ∂²node/∂j∂k) for each ordered pair of its operands whose second partial is not
-  // 0 by construction (see detail::for_each_second).
+  // 0 (see detail::for_each_second).
   template <class F>
   void for_each_second(std::uint32_t i, const Position& at, F&& f) const {
     detail::for_each_second(
         op_.data[i], slot_.data[i].value, operand_.data + at.operand, at.count,
         datum_.data + at.datum, [&](std::uint32_t j) { return slot_.data[j].value; }, f);
   }
-  // The checked mode's test of a node's second partials: throws NonFinite, naming the node, its
-  // operation and operands, if one is not finite.
-  void check_second(std::uint32_t index, const Position& at) const;
+  // The checked mode's test of a second partial h = ∂²node/∂j∂k that a sweep uses: throws
+  // NonFinite, naming the node, its operation and operands, if it is not finite.
+  void check_second(std::uint32_t index, const Position& at, std::uint32_t j, std::uint32_t k,
+                    double h) const;
 
   // ---- Recording (used by the operations in var.hpp; not needed for ordinary use) ----
 

@@ -210,4 +210,107 @@ TEST(Hessian, NaNIsRefusedSayingWhere) {
   }
 }
 
+// The conventions sqrt''(0) = log''(0) = −inf hold inside a larger expression too: the second
+// partials that are 0 (of + and −, of x·c, the diagonal of a·b) pass nothing on, so 0 times the
+// infinite tangent of √x at 0 makes no NaN. Closed forms: (√x + z²)'' = diag(−inf, 2);
+// (√(x − 1))'' at 1, (√(2x))'' at 0 and (log(x + 1))'' at −1 are −inf.
+TEST(Hessian, AnInfiniteSecondDerivativeInsideASumKeepsItsConvention) {
+  ad::Tape tape;
+  const std::array<ad::Var, 2> xz = {ad::Var(0.0, "x"), ad::Var(1.0, "z")};
+  const Matrix h = ad::hessian(tape, sqrt(xz[0]) + xz[1] * xz[1], xz);
+  EXPECT_EQ(h, (Matrix{{-kInf, 0}, {0, 2}}));
+  const std::array<ad::Var, 1> one = {ad::Var(1.0, "x")}, zero = {ad::Var(0.0, "x")},
+                               minus_one = {ad::Var(-1.0, "x")};
+  EXPECT_EQ(ad::hessian(tape, sqrt(one[0] - 1.0), one)[0][0], -kInf);
+  EXPECT_EQ(ad::hessian(tape, sqrt(2.0 * zero[0]), zero)[0][0], -kInf);
+  EXPECT_EQ(ad::hessian(tape, log(minus_one[0] + 1.0), minus_one)[0][0], -kInf);
+}
+
+// A direction so long that H·v overflows gives inf on an unchecked tape, not a NaN: (x³)'' = 6x
+// = 12 at 2, times 1e308.
+TEST(Hessian, AnOverflowingDirectionGivesInf) {
+  ad::Tape tape;
+  const std::array<ad::Var, 1> x = {ad::Var(2.0, "x")};
+  const std::array<double, 1> v = {1e308};
+  EXPECT_EQ(ad::hessian_vector(tape, x[0] * x[0] * x[0], x, v)[0], kInf);
+}
+
+// (x·z)·1.5e308: H = [[0, 1.5e308], [1.5e308, 0]], whose entries are doubles; their mean taken
+// as (a + b)/2 would overflow, on a checked tape too.
+TEST(Hessian, SymmetrizingDoesNotOverflow) {
+  ad::Tape tape({.checked = true});
+  const std::array<ad::Var, 2> xz = {ad::Var(1.0, "x"), ad::Var(1.0, "z")};
+  EXPECT_EQ(ad::hessian(tape, xz[0] * xz[1] * 1.5e308, xz), (Matrix{{0, 1.5e308}, {1.5e308, 0}}));
+}
+
+// An input that is not a leaf is independent of the inputs before it: y = A² + B·A with A = B²
+// recorded, taken as a function of (A, B): y_AA = 2, y_AB = 1, y_BB = 0 (B's path through A is
+// cut, as A's tangent is v's entry).
+TEST(Hessian, AnInputThatIsNotALeafIsIndependent) {
+  ad::Tape tape;
+  const ad::Var b(3.0, "B");
+  const ad::Var a = b * b;
+  const std::array<ad::Var, 2> inputs = {a, b};
+  expect_matrix(ad::hessian(tape, a * a + b * a, inputs), {{2, 1}, {1, 0}});
+  const std::array<double, 2> unit_b = {0, 1};
+  EXPECT_EQ(ad::hessian_vector(tape, a * a, inputs, unit_b), (std::vector<double>{0, 0}));
+}
+
+// The checked mode tests the second partials that are used, not every one on the tape: a node
+// off y's path, or a partial with respect to what is not an input, does not stop it. (x²)'' = 2.
+TEST(Hessian, CheckedTapeTestsOnlyTheSecondPartialsItUses) {
+  ad::Tape tape({.checked = true});
+  const std::array<ad::Var, 1> x = {ad::Var(2.0, "x")};
+  const ad::Var c(0.0, "c");
+  (void)pow(c, 1.5);  // ∂²/∂c² = inf, off the path
+  expect_matrix(ad::hessian(tape, x[0] * x[0], x), {{2}});
+  expect_matrix(ad::hessian(tape, x[0] * x[0] + pow(c, 1.5), x), {{2}});
+}
+
+// The errors name the argument that is wrong and the tape it is not from.
+TEST(Hessian, ErrorsNameTheArgument) {
+  ad::Tape first;
+  const std::array<ad::Var, 2> x = {ad::Var(1.0, "x"), ad::Var(2.0, "y")};
+  const ad::Var f = x[0] * x[1];
+  {
+    ad::Tape second;  // active now
+    const std::array<ad::Var, 1> z = {ad::Var(1.0, "z")};
+    try {
+      (void)ad::hessian(first, z[0] * z[0], z);
+      FAIL() << "no TapeMismatch";
+    } catch (const ad::TapeMismatch& e) {
+      EXPECT_NE(std::string(e.what()).find("hessian: y: "), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("another tape than the one it is used with"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  const std::array<ad::Var, 2> stale = {x[0], ad::Var()};
+  try {
+    (void)ad::hessian(first, f, stale);
+    FAIL() << "no TapeMismatch";
+  } catch (const ad::TapeMismatch& e) {
+    EXPECT_NE(std::string(e.what()).find("hessian: inputs[1]: "), std::string::npos) << e.what();
+  }
+  const std::array<double, 2> v = {std::nan(""), 1};
+  try {
+    (void)ad::hessian_vector(first, f, x, v);
+    FAIL() << "no NonFinite";
+  } catch (const ad::NonFinite& e) {
+    EXPECT_EQ(e.place, "v[0]");
+    EXPECT_NE(std::string(e.what()).find("a direction must be finite"), std::string::npos);
+  }
+}
+
+// After the work arrays are given back, the next product is as right as before: (x·y)'' =
+// [[0, 1], [1, 0]].
+TEST(Hessian, ReleasingTheWorkArraysKeepsTheNextProductRight) {
+  ad::Tape tape;
+  const std::array<ad::Var, 2> x = {ad::Var(1.0, "x"), ad::Var(2.0, "y")};
+  const ad::Var f = x[0] * x[1];
+  expect_matrix(ad::hessian(tape, f, x), {{0, 1}, {1, 0}});
+  ad::release_hessian_memory();
+  expect_matrix(ad::hessian(tape, f, x), {{0, 1}, {1, 0}});
+}
+
 }  // namespace
