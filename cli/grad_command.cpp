@@ -1,7 +1,6 @@
 // autodiff grad EXPR --at x=1.5,y=-2: the value and the gradient, recorded on a checked tape, and
 // with --hessian the matrix of second derivatives from the same tape.
 #include <algorithm>
-#include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -25,26 +24,6 @@ struct GradOptions {
   bool precision_given = false;  // --precision also sets the --explain factors' digits
   bool hessian = false;          // --hessian
 };
-
-// The graph, the derivation and the errors of the sweep speak of the sub-expressions as the
-// user wrote them, in parentheses where an operator shows, so that ∂(x*y + x)/∂(x*y) reads
-// right.
-void name_subexpressions(ad::Tape& tape, const ex::Expression& expression,
-                         const std::map<const ex::Node*, ad::Var>& recorded) {
-  for (const auto& [node, var] : recorded) {
-    if (node->kind != ex::Node::Kind::Operation) continue;
-    const std::string text(expression.text(*node));
-    int depth = 0;
-    bool operator_outside = false;
-    for (char c : text) {
-      depth += c == '(' ? 1 : (c == ')' ? -1 : 0);
-      const bool is_operator =
-          (c != '\0' && std::strchr("+-*/^ ", c) != nullptr) || (c & 0x80) != 0;  // − × · in UTF-8
-      operator_outside = operator_outside || (depth == 0 && is_operator);
-    }
-    tape.set_name(var, operator_outside ? "(" + text + ")" : text);
-  }
-}
 
 // The value, the gradient, the Hessian if asked and the explanation, as text or JSON.
 void print_result(const GradOptions& options, const std::vector<std::string>& names, double value,
@@ -123,13 +102,7 @@ void run_grad(const GradOptions& options) {
     try {
       hessian = ad::hessian(tape, y, inputs);
     } catch (const ad::NonFinite& e) {
-      for (const auto& [node, var] : recorded)
-        if (e.place == "node #" + std::to_string(var.index()))
-          numeric_error(ex::DomainError(std::string(expression.text(*node)) +
-                                            ": the second derivative is not finite here (" +
-                                            e.reason + ")",
-                                        options.expression, node->begin, node->end - node->begin));
-      numeric_error(e);
+      fail_second_derivative(e, expression, recorded, "at " + describe(point, options.precision));
     }
   }
   std::string explanation;
