@@ -115,6 +115,40 @@ struct Engine {
   std::map<Pair, double> hessian_rounding;
 };
 
+// The engine's table of every sub-expression N of f: its value, dN/dname and df/dN, rows at
+// most `width` columns (a long sub-expression gets a line of its own above its values).
+// Returns the rows as JSON.
+json engine_table(const Engine& engine, const std::string& name, int p, std::size_t width,
+                  std::ostream& text) {
+  json quantities = json::array();
+  const auto column = [](const std::string& x, std::size_t width) {
+    return x + std::string(x.size() < width ? width - x.size() : 1, ' ');
+  };
+  const std::size_t value_width = static_cast<std::size_t>(p) + 9;  // -1.25e-100 at p digits
+  const std::size_t name_width =
+      width > 6 + 3 * value_width + 12 ? width - 6 - 3 * value_width : 12;
+  const auto row = [&](const std::string& n, const std::string& a, const std::string& b,
+                       const std::string& c) {
+    text << "      ";
+    if (n.size() >= name_width)
+      text << fit(n, width - 6) << "\n      " << std::string(name_width, ' ');
+    else
+      text << column(n, name_width);
+    text << column(a, value_width) << column(b, value_width) << c << '\n';
+  };
+  text << "    the engine's quantities at this point, for comparison:\n";
+  row("sub-expression N", "value of N", "dN/d" + name, "df/dN");
+  for (const SubExpression& part : engine.parts) {
+    const double derivative = part.derivative.at(name);
+    row(part.text, ad::number(part.value, p), ad::number(derivative, p), ad::number(part.outer, p));
+    quantities.push_back({{"subexpression", part.text},
+                          {"value", part.value},
+                          {"derivative", derivative},
+                          {"outer_derivative", part.outer}});
+  }
+  return quantities;
+}
+
 // Shows where a formula for ∂f/∂name goes wrong: the value of every term and factor the user
 // wrote, each beside the engine's quantities that have the same value, then the table of the
 // engine's quantities. Returns the same as JSON: {"terms": [...], "engine_quantities": [...]}.
@@ -173,31 +207,7 @@ json diagnose(const ex::Expression& formula, const Engine& engine, const std::st
         {{"text", term_text}, {"value", value}, {"factors", factors_json}, {"same_as", term_same}});
   }
 
-  const auto column = [](const std::string& x, std::size_t width) {
-    return x + std::string(x.size() < width ? width - x.size() : 1, ' ');
-  };
-  const std::size_t value_width = static_cast<std::size_t>(p) + 9;  // -1.25e-100 at p digits
-  const std::size_t name_width =
-      width > 6 + 3 * value_width + 12 ? width - 6 - 3 * value_width : 12;
-  const auto row = [&](const std::string& n, const std::string& a, const std::string& b,
-                       const std::string& c) {
-    text << "      ";
-    if (n.size() >= name_width)
-      text << fit(n, width - 6) << "\n      " << std::string(name_width, ' ');
-    else
-      text << column(n, name_width);
-    text << column(a, value_width) << column(b, value_width) << c << '\n';
-  };
-  text << "    the engine's quantities at this point, for comparison:\n";
-  row("sub-expression N", "value of N", "dN/d" + name, "df/dN");
-  for (const SubExpression& part : engine.parts) {
-    const double derivative = part.derivative.at(name);
-    row(part.text, ad::number(part.value, p), ad::number(derivative, p), ad::number(part.outer, p));
-    result["engine_quantities"].push_back({{"subexpression", part.text},
-                                           {"value", part.value},
-                                           {"derivative", derivative},
-                                           {"outer_derivative", part.outer}});
-  }
+  result["engine_quantities"] = engine_table(engine, name, p, width, text);
   return result;
 }
 

@@ -352,7 +352,9 @@ std::optional<FiniteDifference> second_difference(const BoundedFunction& f, cons
     if (!d) throw DomainError("every step leaves a function's domain", "", 0);
     const double reach = check_one_sided(f, at, a, *d);
     if (d->kink) d->error = std::max(d->error, reach);
-    inner_kink |= d->kink;
+    // Only a kink at the point itself is the point's: the outer stencil may reach one nearby,
+    // and then its widened "±" steers the outer difference to a smaller step.
+    inner_kink = inner_kink || (d->kink && at == values);
     return Bounded{d->estimate, d->error};
   };
   std::optional<FiniteDifference> d;

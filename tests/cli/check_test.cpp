@@ -684,6 +684,15 @@ TEST(CheckSecondReview, TheFiniteDifferenceIsHonestAtAKink) {
           << f;
     }
   }
+  // A kink 0.0005 from the point (|x − 0.0005|·x at 0, where f'' = −2) is no kink at the point:
+  // the outer stencil may reach it, but no note and a tight "±" (found trying it as a user).
+  const auto near = run("check 'abs(x-0.0005)*x' -d x,x=-2 --at x=0 --json");
+  EXPECT_EQ(near.status, 0) << near.out << near.err;
+  const json report = json::parse(near.out);
+  const json& c = report.at("checks").back();
+  EXPECT_FALSE(c.at("finite_difference_at_kink").get<bool>());
+  EXPECT_NEAR(c.at("finite_difference").get<double>(), -2, 1e-6);
+  EXPECT_LT(c.at("finite_difference_error").get<double>(), 1e-6);
 }
 
 }  // namespace
