@@ -8,7 +8,8 @@
 // sub-expressions. When a formula disagrees the report names the likely mistake with its
 // correction (diagnosis.hpp), and with --verbose shows the value of each term and factor you
 // wrote beside the engine's quantities. -d x,y=FORMULA checks a second derivative ∂²f/∂x∂y the
-// same way, against the engine's Hessian (no diagnosis for second derivatives).
+// same way, against the engine's Hessian (no diagnosis for second derivatives); with second
+// derivatives alone, only they are judged.
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -114,133 +115,38 @@ struct Engine {
   std::map<Pair, double> hessian_rounding;
 };
 
-// A bound on the rounding error of each entry of the engine's Hessian of y with respect to
-// `inputs`, by the rule of gradient_rounding (verdict.hpp): u·W·M, M the sum of the magnitudes
-// of all the terms the forward-over-reverse sweep adds up for the entry (the same sweep on
-// |partials|, |second partials| and |tangents|, so terms that cancel count by their size), and W
-// a count of the roundings in one term and the sums. W is not tracked path by path as for the
-// first order but bounded for the whole tape, conservatively: a term is a product along at most
-// three paths (the adjoint's from y, the tangent's from the input, the adjoint tangent's down to
-// the other input) of at most `steps` steps each, each step one multiplication and a partial of
-// at most 4 roundings, times one second partial (at most 8), and the sums add at most one
-// rounding per edge for each of the three quantities. The check is of the engine's second
-// partials (checked mode has made them finite), not of their own cancellation (tanh'' for large
-// |x|).
-std::vector<std::vector<double>> hessian_rounding(const ad::Tape& tape, const ad::Var& y,
-                                                  const std::vector<ad::Var>& inputs) {
-  const std::vector<ad::Tape::Position> at = tape.positions();
-  const std::uint32_t last = y.index();
-  std::uint32_t first = last;
-  for (const ad::Var& x : inputs) first = std::min(first, x.index());
-  double steps = 0, edges = 0;
-  for (std::uint32_t i = first; i <= last; ++i) {
-    if (tape.op(i) == ad::Op::Leaf) continue;
-    ++steps;
-    tape.for_each_operand(i, at[i], [&](std::uint32_t, double) { ++edges; });
+// The engine's table of every sub-expression N of f: its value, dN/dname and df/dN, rows at
+// most `width` columns (a long sub-expression gets a line of its own above its values).
+// Returns the rows as JSON.
+json engine_table(const Engine& engine, const std::string& name, int p, std::size_t width,
+                  std::ostream& text) {
+  json quantities = json::array();
+  const auto column = [](const std::string& x, std::size_t width) {
+    return x + std::string(x.size() < width ? width - x.size() : 1, ' ');
+  };
+  const std::size_t value_width = static_cast<std::size_t>(p) + 9;  // -1.25e-100 at p digits
+  const std::size_t name_width =
+      width > 6 + 3 * value_width + 12 ? width - 6 - 3 * value_width : 12;
+  const auto row = [&](const std::string& n, const std::string& a, const std::string& b,
+                       const std::string& c) {
+    text << "      ";
+    if (n.size() >= name_width)
+      text << fit(n, width - 6) << "\n      " << std::string(name_width, ' ');
+    else
+      text << column(n, name_width);
+    text << column(a, value_width) << column(b, value_width) << c << '\n';
+  };
+  text << "    the engine's quantities at this point, for comparison:\n";
+  row("sub-expression N", "value of N", "dN/d" + name, "df/dN");
+  for (const SubExpression& part : engine.parts) {
+    const double derivative = part.derivative.at(name);
+    row(part.text, ad::number(part.value, p), ad::number(derivative, p), ad::number(part.outer, p));
+    quantities.push_back({{"subexpression", part.text},
+                          {"value", part.value},
+                          {"derivative", derivative},
+                          {"outer_derivative", part.outer}});
   }
-  const double weight = 3 * steps * (1 + 4) + 8 + 3 * edges;
-  const std::size_t n = inputs.size();
-  std::vector<std::vector<double>> bound(n, std::vector<double>(n, 0.0));
-  for (std::size_t c = 0; c < n; ++c) {
-    std::vector<double> tangent(last + 1, 0.0), adjoint(last + 1, 0.0),
-        adjoint_tangent(last + 1, 0.0);
-    std::vector<bool> seeded(last + 1, false);
-    for (const ad::Var& x : inputs) seeded[x.index()] = true;
-    tangent[inputs[c].index()] = 1;
-    for (std::uint32_t i = first; i <= last; ++i) {
-      if (tape.op(i) == ad::Op::Leaf || seeded[i]) continue;
-      tape.for_each_operand(i, at[i], [&](std::uint32_t j, double p) {
-        if (tangent[j] != 0) tangent[i] += std::abs(p) * tangent[j];
-      });
-    }
-    adjoint[last] = 1;
-    for (std::uint32_t i = last + 1; i-- > first;) {
-      if (tape.op(i) == ad::Op::Leaf) continue;
-      // As in the engine's sweeps, a zero factor passes nothing on (0·inf must not make a NaN).
-      tape.for_each_operand(i, at[i], [&](std::uint32_t j, double p) {
-        if (adjoint[i] != 0) adjoint[j] += adjoint[i] * std::abs(p);
-        if (adjoint_tangent[i] != 0) adjoint_tangent[j] += adjoint_tangent[i] * std::abs(p);
-      });
-      tape.for_each_second(i, at[i], [&](std::uint32_t j, std::uint32_t k, double h) {
-        if (tangent[k] != 0 && adjoint[i] != 0)
-          adjoint_tangent[j] += adjoint[i] * std::abs(h) * tangent[k];
-      });
-    }
-    for (std::size_t r = 0; r < n; ++r)
-      bound[r][c] = ex::kUnitRoundoff * weight * adjoint_tangent[inputs[r].index()];
-  }
-  // The engine's entry is the mean of (r, c) and (c, r): the larger bound holds for it.
-  for (std::size_t r = 0; r < n; ++r)
-    for (std::size_t c = 0; c < r; ++c)
-      bound[r][c] = bound[c][r] = std::max(bound[r][c], bound[c][r]);
-  return bound;
-}
-
-// `names` are the base variables; `targets` the names the derivatives are taken with respect to
-// (base variables, and defined names: ∂f/∂out with the base variables held).
-// `pairs`: the second derivatives to take, of base variables.
-Engine run_engine(const ex::Expression& expression, const ex::Definitions& definitions,
-                  const std::vector<std::string>& names, const std::vector<std::string>& targets,
-                  const std::vector<Pair>& pairs, const ex::Values& point, int precision) {
-  ad::Tape tape(ad::Tape::Options{.checked = true});
-  ex::Variables variables;
-  for (const std::string& name : names) variables.emplace(name, ad::Var(point.at(name), name));
-  std::map<const ex::Node*, ad::Var> recorded;
-  Engine engine;
-  try {
-    definitions.record(variables);
-    const ad::Var f = ex::record(expression, variables, &recorded);
-    name_subexpressions(tape, expression, recorded);  // the sweep's errors name them
-    engine.value = f.value();
-    // The sub-expressions, once per text (x may occur many times), in recording order.
-    std::vector<std::pair<std::string, ad::Var>> nodes;
-    for (const auto& [node, var] : recorded) {
-      std::string text(expression.text(*node));
-      if (std::none_of(nodes.begin(), nodes.end(), [&](const auto& n) { return n.first == text; }))
-        nodes.emplace_back(std::move(text), var);
-    }
-    std::sort(nodes.begin(), nodes.end(),
-              [](const auto& a, const auto& b) { return a.second.index() < b.second.index(); });
-    // One sweep from f gives the gradient and every ∂f/∂N; one sweep from each N its ∂N/∂x.
-    tape.backward(f);
-    const std::vector<double> rounding = ex::gradient_rounding(tape, f);
-    for (const std::string& name : targets) {
-      engine.gradient[name] = tape.gradient(variables.at(name));
-      engine.rounding[name] = rounding.at(variables.at(name).index());
-    }
-    if (!pairs.empty()) {  // the second sweep, on the same checked tape
-      std::vector<ad::Var> inputs;
-      for (const std::string& name : names) inputs.push_back(variables.at(name));
-      const auto h = ad::hessian(tape, f, inputs);
-      const auto bound = hessian_rounding(tape, f, inputs);
-      const auto index = [&](const std::string& name) {
-        return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) -
-                                        names.begin());
-      };
-      for (const Pair& pair : pairs) {
-        engine.hessian[pair] = h[index(pair.first)][index(pair.second)];
-        engine.hessian_rounding[pair] = bound[index(pair.first)][index(pair.second)];
-      }
-    }
-    for (const auto& [text, var] : nodes)
-      engine.parts.push_back({text, var.value(), {}, tape.gradient(var)});
-    for (std::size_t i = 0; i < nodes.size(); ++i) {
-      tape.backward(nodes[i].second);
-      for (const std::string& name : targets) {
-        // Only the --verbose table reads these: a sub-expression whose own derivative is not
-        // finite (log(x) at a subnormal x) is shown as such, it does not stop the check.
-        double d = std::numeric_limits<double>::quiet_NaN();
-        try {
-          d = tape.gradient(variables.at(name));
-        } catch (const ad::NonFinite&) {
-        }
-        engine.parts[i].derivative[name] = d;
-      }
-    }
-  } catch (const ad::Error& e) {  // DomainError, NonFinite
-    fail(kNumeric, "at " + describe(point, precision) + ": " + e.what());
-  }
-  return engine;
+  return quantities;
 }
 
 // Shows where a formula for ∂f/∂name goes wrong: the value of every term and factor the user
@@ -301,31 +207,7 @@ json diagnose(const ex::Expression& formula, const Engine& engine, const std::st
         {{"text", term_text}, {"value", value}, {"factors", factors_json}, {"same_as", term_same}});
   }
 
-  const auto column = [](const std::string& x, std::size_t width) {
-    return x + std::string(x.size() < width ? width - x.size() : 1, ' ');
-  };
-  const std::size_t value_width = static_cast<std::size_t>(p) + 9;  // -1.25e-100 at p digits
-  const std::size_t name_width =
-      width > 6 + 3 * value_width + 12 ? width - 6 - 3 * value_width : 12;
-  const auto row = [&](const std::string& n, const std::string& a, const std::string& b,
-                       const std::string& c) {
-    text << "      ";
-    if (n.size() >= name_width)
-      text << fit(n, width - 6) << "\n      " << std::string(name_width, ' ');
-    else
-      text << column(n, name_width);
-    text << column(a, value_width) << column(b, value_width) << c << '\n';
-  };
-  text << "    the engine's quantities at this point, for comparison:\n";
-  row("sub-expression N", "value of N", "dN/d" + name, "df/dN");
-  for (const SubExpression& part : engine.parts) {
-    const double derivative = part.derivative.at(name);
-    row(part.text, ad::number(part.value, p), ad::number(derivative, p), ad::number(part.outer, p));
-    result["engine_quantities"].push_back({{"subexpression", part.text},
-                                           {"value", part.value},
-                                           {"derivative", derivative},
-                                           {"outer_derivative", part.outer}});
-  }
+  result["engine_quantities"] = engine_table(engine, name, p, width, text);
   return result;
 }
 
@@ -334,6 +216,7 @@ json diagnose(const ex::Expression& formula, const Engine& engine, const std::st
 struct Check {
   ex::Expression expression;
   ex::Definitions definitions;
+  ex::BoundedFunction function;                  // f on doubles, for the finite differences
   std::vector<std::string> names;                // the base variables, given values by --at
   std::vector<std::string> targets;              // the derivatives to check, in order
   std::map<std::string, ex::Expression> manual;  // yours, by variable
@@ -343,11 +226,122 @@ struct Check {
   std::vector<Engine> engines;  // one per point
 };
 
+// ∂f/∂name for each target and the engine's account of every sub-expression, after the sweep
+// from f. A sweep from each sub-expression N gives its ∂N/∂x.
+void first_derivatives(ad::Tape& tape, const ad::Var& f, const std::vector<std::string>& targets,
+                       const ex::Variables& variables, const ex::Expression& expression,
+                       const std::map<const ex::Node*, ad::Var>& recorded, Engine& engine) {
+  const std::vector<double> rounding = ex::gradient_rounding(tape, f);
+  for (const std::string& name : targets) {
+    engine.gradient[name] = tape.gradient(variables.at(name));
+    engine.rounding[name] = rounding.at(variables.at(name).index());
+  }
+  // The sub-expressions, once per text (x may occur many times), in recording order.
+  std::vector<std::pair<std::string, ad::Var>> nodes;
+  for (const auto& [node, var] : recorded) {
+    std::string text(expression.text(*node));
+    if (std::none_of(nodes.begin(), nodes.end(), [&](const auto& n) { return n.first == text; }))
+      nodes.emplace_back(std::move(text), var);
+  }
+  std::sort(nodes.begin(), nodes.end(),
+            [](const auto& a, const auto& b) { return a.second.index() < b.second.index(); });
+  for (const auto& [text, var] : nodes)
+    engine.parts.push_back({text, var.value(), {}, tape.gradient(var)});
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    tape.backward(nodes[i].second);
+    for (const std::string& name : targets) {
+      // Only the --verbose table reads these: a sub-expression whose own derivative is not
+      // finite (log(x) at a subnormal x) is shown as such, it does not stop the check.
+      double d = std::numeric_limits<double>::quiet_NaN();
+      try {
+        d = tape.gradient(variables.at(name));
+      } catch (const ad::NonFinite&) {
+      }
+      engine.parts[i].derivative[name] = d;
+    }
+  }
+}
+
+// The second derivatives asked for, on the same checked tape: ∂²f/∂a∂b is entry a of the
+// Hessian's column b, one Hessian-vector product along e_b, so only the columns asked for are
+// swept. (A checked sweep stops at any second partial on the tape that is not finite.)
+void second_derivatives(const ad::Tape& tape, const ad::Var& f,
+                        const std::vector<std::string>& names, const ex::Variables& variables,
+                        const std::vector<Pair>& pairs, Engine& engine) {
+  std::vector<ad::Var> inputs;
+  for (const std::string& name : names) inputs.push_back(variables.at(name));
+  const auto index = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+  };
+  std::map<std::size_t, std::pair<std::vector<double>, std::vector<double>>> columns;
+  for (const Pair& pair : pairs) {
+    const std::size_t column = index(pair.second);
+    if (!columns.contains(column)) {
+      std::vector<double> direction(names.size(), 0.0);
+      direction[column] = 1;
+      columns[column] = {ad::hessian_vector(tape, f, inputs, direction),
+                         ex::hessian_rounding(tape, f, inputs, column)};
+    }
+    engine.hessian[pair] = columns[column].first.at(index(pair.first));
+    engine.hessian_rounding[pair] = columns[column].second.at(index(pair.first));
+  }
+}
+
+// The engine's account of f at `point`: the derivatives in c.targets and c.pairs, on a checked
+// tape. A value or derivative that is not finite ends the check (kNumeric), a second derivative
+// located in the expression with a caret as `grad --hessian` does.
+Engine run_engine(const Check& c, const ex::Values& point, int precision) {
+  ad::Tape tape(ad::Tape::Options{.checked = true});
+  ex::Variables variables;
+  for (const std::string& name : c.names) variables.emplace(name, ad::Var(point.at(name), name));
+  std::map<const ex::Node*, ad::Var> recorded;
+  Engine engine;
+  const std::string where = "at " + describe(point, precision);
+  try {
+    c.definitions.record(variables);
+    const ad::Var f = ex::record(c.expression, variables, &recorded);
+    name_subexpressions(tape, c.expression, recorded);
+    engine.value = f.value();
+    if (!c.targets.empty()) {
+      tape.backward(f);
+      first_derivatives(tape, f, c.targets, variables, c.expression, recorded, engine);
+    }
+    try {
+      second_derivatives(tape, f, c.names, variables, c.pairs, engine);
+    } catch (const ad::NonFinite& e) {
+      fail_second_derivative(e, c.expression, recorded, where);
+    }
+  } catch (const ad::Error& e) {  // DomainError, NonFinite
+    fail(kNumeric, where + ": " + e.what());
+  }
+  return engine;
+}
+
 // "  x " -> "x"
 std::string trimmed(std::string text) {
   text.erase(0, text.find_first_not_of(' '));
   text.erase(text.find_last_not_of(' ') + 1);
   return text;
+}
+
+const std::string kSecondOrderForm =
+    "VARIABLE,VARIABLE=FORMULA for a second derivative, e.g. -d x,y='2*x*cos(y)'";
+
+// For a name such as "x;y" or "x y" that is two variables joined by something other than a
+// comma: the hint that a second derivative's two variables are separated by one.
+std::string comma_hint(const std::string& name, const std::vector<std::string>& variables) {
+  const auto is_name = [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+  };
+  const auto cut = std::find_if_not(name.begin(), name.end(), is_name);
+  const auto resume = std::find_if(cut, name.end(), is_name);
+  const std::string a(name.begin(), cut), b(resume, name.end());
+  const auto known = [&](const std::string& v) {
+    return std::find(variables.begin(), variables.end(), v) != variables.end();
+  };
+  if (cut == name.end() || !known(a) || !known(b)) return "";
+  return " (a second derivative's two variables are separated by a comma: -d " + a + "," + b +
+         "=...)";
 }
 
 // -d A,B=FORMULA: a second derivative, of two base variables (not a name defined by --let: its
@@ -362,9 +356,7 @@ void read_second_derivative(const std::string& d, const std::string& names_part,
     from = comma + 1;
   }
   if (pair.size() != 2 || pair[0].empty() || pair[1].empty())
-    fail(kUsage, "-d " + d +
-                     ": expected VARIABLE,VARIABLE=FORMULA for a second derivative, e.g. -d "
-                     "x,y='2*x*cos(y)'");
+    fail(kUsage, "-d " + d + ": expected " + kSecondOrderForm);
   for (const std::string& name : pair) {
     if (c.definitions.find(name) != nullptr)
       fail(kUsage, "-d " + d + ": '" + name +
@@ -392,7 +384,10 @@ std::map<std::string, ex::Expression> read_derivatives(const CheckOptions& optio
   for (const std::string& d : options.derivatives) {
     const auto equals = d.find('=');
     if (equals == std::string::npos)
-      fail(kUsage, "-d " + d + ": expected VARIABLE=FORMULA, e.g. -d x='2*x'");
+      fail(kUsage, "-d " + d + ": expected " +
+                       (d.find(',') != std::string::npos
+                            ? kSecondOrderForm
+                            : "VARIABLE=FORMULA, e.g. -d x='2*x' (or " + kSecondOrderForm + ")"));
     const std::string name = trimmed(d.substr(0, equals));
     if (name.find(',') != std::string::npos) {
       read_second_derivative(d, name, known, c);
@@ -400,7 +395,7 @@ std::map<std::string, ex::Expression> read_derivatives(const CheckOptions& optio
     }
     if (std::find(known.begin(), known.end(), name) == known.end())
       fail(kUsage, "-d " + d + ": '" + name + "' is not a variable of the expression" +
-                       ad::did_you_mean(name, known));
+                       ad::did_you_mean(name, known) + comma_hint(name, c.names));
     if (manual.contains(name)) fail(kUsage, "-d: the derivative for '" + name + "' given twice");
     const std::string what = "the derivative for " + name;
     ex::Expression formula = parse_or_fail(d.substr(equals + 1), what);
@@ -411,7 +406,7 @@ std::map<std::string, ex::Expression> read_derivatives(const CheckOptions& optio
 }
 
 Check read_check(const CheckOptions& options) {
-  Check c{parse_or_fail(options.expression, "the expression"), {}, {}, {}, {}, {}, {}, {}, {}};
+  Check c{parse_or_fail(options.expression, "the expression"), {}, {}, {}, {}, {}, {}, {}, {}, {}};
   for (const std::string& let : options.lets) {
     try {
       c.definitions.add(let);
@@ -432,7 +427,10 @@ Check read_check(const CheckOptions& options) {
                      c.names.front() + "='...'");
   if (options.points.empty())
     fail(kUsage, "give at least one point with --at, e.g. --at " + c.names.front() + "=1");
-  c.targets = c.names;
+  c.function = c.definitions.function(c.expression);
+  // The first derivatives are checked when one was given (every variable then, as the first
+  // order's report does); second derivatives alone judge only themselves.
+  if (!c.manual.empty()) c.targets = c.names;
   for (const ex::Definition& d : c.definitions.all())
     if (c.manual.contains(d.name)) c.targets.push_back(d.name);
   for (const std::string& at : options.points) {
@@ -442,8 +440,7 @@ Check read_check(const CheckOptions& options) {
         fail(kUsage, "--at " + at + ": '" + name +
                          "' is defined by --let; it takes its value from its definition");
     require_variables(c.points.back(), c.names, "--at");
-    c.engines.push_back(run_engine(c.expression, c.definitions, c.names, c.targets, c.pairs,
-                                   c.points.back(), options.precision));
+    c.engines.push_back(run_engine(c, c.points.back(), options.precision));
   }
   return c;
 }
@@ -502,8 +499,7 @@ json check_one(const Check& c, std::size_t i, const std::string& name, const Che
   }
   Judgement j = judge(name, engine.gradient.at(name), engine.rounding.at(name), mine,
                       mine ? formula->second.source() : "",
-                      ex::finite_difference(c.definitions.function(c.expression), at, name),
-                      options.tolerance);
+                      ex::finite_difference(c.function, at, name), options.tolerance);
   if (j.wants_diagnosis()) {
     j.diagnosed = true;
     std::tie(j.diagnosis, j.diagnosis_out_of_time) = diagnoses.of(name);
@@ -530,24 +526,6 @@ json check_one(const Check& c, std::size_t i, const std::string& name, const Che
   return row;
 }
 
-// ∂²f/∂a∂b on doubles, without the engine: the central finite difference in b of the central
-// finite difference in a (each Richardson-extrapolated, verdict.hpp). The inner difference's
-// error estimate stands as the outer one's rounding bound of f, so the "±" covers both.
-// std::nullopt when no step keeps the stencils inside the domain.
-std::optional<ex::FiniteDifference> second_difference(const ex::BoundedFunction& f,
-                                                      const ex::Values& point, const Pair& pair) {
-  const ex::BoundedFunction first = [&](const ex::Values& at) {
-    const std::optional<ex::FiniteDifference> d = ex::finite_difference(f, at, pair.first);
-    if (!d) throw ex::DomainError("every step leaves a function's domain", "", 0);
-    return ex::Bounded{d->estimate, d->error};
-  };
-  try {
-    return ex::finite_difference(first, point, pair.second);
-  } catch (const ex::DomainError&) {  // the inner difference at the point itself
-    return std::nullopt;
-  }
-}
-
 // The judgement of one second derivative at point i, as check_one's of a first derivative,
 // without the diagnosis.
 json check_second_one(const Check& c, std::size_t i, const Pair& pair, const CheckOptions& options,
@@ -564,9 +542,9 @@ json check_second_one(const Check& c, std::size_t i, const Pair& pair, const Che
     fail(kNumeric,
          "the second derivative for " + name + " at " + describe(point, p) + ": " + e.what());
   }
-  Judgement j = judge(
-      name, engine.hessian.at(pair), engine.hessian_rounding.at(pair), mine, formula.source(),
-      second_difference(c.definitions.function(c.expression), point, pair), options.tolerance);
+  Judgement j =
+      judge(name, engine.hessian.at(pair), engine.hessian_rounding.at(pair), mine, formula.source(),
+            ex::second_difference(c.function, point, pair.first, pair.second), options.tolerance);
   j.label = pair.first == pair.second ? "d²/d" + pair.first + "²"
                                       : "d²/d" + pair.first + " d" + pair.second;
   agree = j.agree;
@@ -682,7 +660,8 @@ void add_check_command(CLI::App& app) {
                   "bound), manual, manual_error, difference (|yours - engine|), allowed (the "
                   "largest difference that agrees), digits_given (for a derivative written as a "
                   "number), matches_digits_given, finite_difference, finite_difference_error, "
-                  "finite_difference_confirms_engine, diagnosis (for one that disagrees) and "
+                  "finite_difference_confirms_engine, finite_difference_at_kink (its one-sided "
+                  "differences disagree), diagnosis (for one that disagrees) and "
                   "agree");
   check->add_option("--precision", options->precision, "significant digits (default 17)")
       ->type_name("N")

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "autodiff/expression/expression.hpp"
+#include "autodiff/tape.hpp"
 #include "autodiff/text.hpp"
 
 namespace ad::cli {
@@ -51,14 +52,23 @@ void require_tolerance(double tolerance);
 // Parses an expression; a syntax error ends the subcommand with kUsage.
 ad::expr::Expression parse_or_fail(const std::string& text, const std::string& what);
 
-// "x = 1.5, y = -2"
-std::string describe(const ad::expr::Values& point, int precision);
-
-// Names each operation node of the recorded expression on the tape by its text, in parentheses
-// where an operator shows, so that the graph, the derivation and the errors of the sweep say
-// ∂(x*y + x)/∂(x*y), never an internal label such as mul#2.
+// Names each recorded operation of `expression` on the tape as the user wrote it, in
+// parentheses where an operator shows (∂(x*y + x)/∂(x*y) reads right), so that the graph, the
+// derivation and the errors of the sweeps speak of the sub-expressions.
 void name_subexpressions(ad::Tape& tape, const ad::expr::Expression& expression,
                          const std::map<const ad::expr::Node*, ad::Var>& recorded);
+
+// Ends the subcommand with kNumeric for a second-derivative sweep stopped by a second partial
+// that is not finite (x^1.5 at 0), said as the recording's errors are: the sub-expression of
+// `expression` at whose node it arose, at its column, with a caret; the engine's message when
+// the node is not one of the expression's (a --let definition's). `where`: "at x = 0".
+[[noreturn]] void fail_second_derivative(const ad::NonFinite& error,
+                                         const ad::expr::Expression& expression,
+                                         const std::map<const ad::expr::Node*, ad::Var>& recorded,
+                                         const std::string& where);
+
+// "x = 1.5, y = -2"
+std::string describe(const ad::expr::Values& point, int precision);
 
 // For an option naming a file to write (--dot): refuses an empty name, which would otherwise
 // write nothing and say nothing.

@@ -35,6 +35,38 @@ Expression parse_or_fail(const std::string& text, const std::string& what) {
   }
 }
 
+void name_subexpressions(ad::Tape& tape, const Expression& expression,
+                         const std::map<const ad::expr::Node*, ad::Var>& recorded) {
+  for (const auto& [node, var] : recorded) {
+    if (node->kind != ad::expr::Node::Kind::Operation) continue;
+    const std::string text(expression.text(*node));
+    int depth = 0;
+    bool operator_outside = false;
+    for (char c : text) {
+      depth += c == '(' ? 1 : (c == ')' ? -1 : 0);
+      const bool is_operator =
+          (c != '\0' && std::strchr("+-*/^ ", c) != nullptr) || (c & 0x80) != 0;  // − × · in UTF-8
+      operator_outside = operator_outside || (depth == 0 && is_operator);
+    }
+    tape.set_name(var, operator_outside ? "(" + text + ")" : text);
+  }
+}
+
+void fail_second_derivative(const ad::NonFinite& error, const Expression& expression,
+                            const std::map<const ad::expr::Node*, ad::Var>& recorded,
+                            const std::string& where) {
+  for (const auto& [node, var] : recorded)
+    if (error.place == "node #" + std::to_string(var.index()))
+      fail(kNumeric,
+           where + ": " +
+               ad::expr::DomainError(std::string(expression.text(*node)) +
+                                         ": the second derivative is not finite here (" +
+                                         error.reason + ")",
+                                     expression.source(), node->begin, node->end - node->begin)
+                   .what());
+  fail(kNumeric, where + ": " + error.what());
+}
+
 Values parse_point(const std::string& text, const std::string& option) {
   Values point;
   // Split at the commas outside parentheses, so a value may be pow(2, -3).
@@ -100,23 +132,6 @@ std::string describe(const Values& point, int precision) {
   for (const auto& [name, value] : point)
     text += (text.empty() ? "" : ", ") + name + " = " + ad::number(value, precision);
   return text;
-}
-
-void name_subexpressions(ad::Tape& tape, const Expression& expression,
-                         const std::map<const ad::expr::Node*, ad::Var>& recorded) {
-  for (const auto& [node, var] : recorded) {
-    if (node->kind != ad::expr::Node::Kind::Operation) continue;
-    const std::string text(expression.text(*node));
-    int depth = 0;
-    bool operator_outside = false;
-    for (char c : text) {
-      depth += c == '(' ? 1 : (c == ')' ? -1 : 0);
-      const bool is_operator =
-          (c != '\0' && std::strchr("+-*/^ ", c) != nullptr) || (c & 0x80) != 0;  // − × · in UTF-8
-      operator_outside = operator_outside || (depth == 0 && is_operator);
-    }
-    tape.set_name(var, operator_outside ? "(" + text + ")" : text);
-  }
 }
 
 CLI::Validator file_to_write() {

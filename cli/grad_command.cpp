@@ -102,13 +102,7 @@ void run_grad(const GradOptions& options) {
     try {
       hessian = ad::hessian(tape, y, inputs);
     } catch (const ad::NonFinite& e) {
-      for (const auto& [node, var] : recorded)
-        if (e.place == "node #" + std::to_string(var.index()))
-          numeric_error(ex::DomainError(std::string(expression.text(*node)) +
-                                            ": the second derivative is not finite here (" +
-                                            e.reason + ")",
-                                        options.expression, node->begin, node->end - node->begin));
-      numeric_error(e);
+      fail_second_derivative(e, expression, recorded, "at " + describe(point, options.precision));
     }
   }
   std::string explanation;

@@ -80,7 +80,10 @@ void print(std::ostream& out, const Judgement& j, int p) {
   if (j.verdict && j.verdict->within_last_digit)
     out << "    matches to the " << j.written->significant_digits
         << " significant digits given; give more digits to check further\n";
-  if (!j.fd_confirms && j.yours && j.agree)
+  if (j.fd && j.fd->kink)
+    out << "    the finite difference is no derivative here: its one-sided differences disagree "
+           "(a kink or a jump at the point), so its \"±\" spans them\n";
+  else if (!j.fd_confirms && j.yours && j.agree)
     out << "    the finite difference is unreliable here: it differs from the engine by more "
            "than its error estimate, and yours agrees with the engine\n";
   else if (!j.fd_confirms)
@@ -107,6 +110,7 @@ json to_json(const Judgement& j) {
       {"finite_difference_error",
        optional(j.fd, [](const ex::FiniteDifference& f) { return f.error; })},
       {"finite_difference_confirms_engine", j.fd ? json(j.fd_confirms) : json(nullptr)},
+      {"finite_difference_at_kink", j.fd ? json(j.fd->kink) : json(nullptr)},
       {"agree", j.agree}};
   if (j.diagnosed)
     row["diagnosis"] = optional(j.diagnosis, [](const ex::Diagnosis& d) {

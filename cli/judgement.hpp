@@ -49,7 +49,8 @@ void print(std::ostream& out, const Judgement& j, int precision);
 
 // The fields of one check in --json: engine, engine_error, manual, manual_error, formula,
 // difference, allowed, digits_given, matches_digits_given, finite_difference,
-// finite_difference_error, finite_difference_confirms_engine, diagnosis, agree.
+// finite_difference_error, finite_difference_confirms_engine, finite_difference_at_kink,
+// diagnosis, agree.
 nlohmann::json to_json(const Judgement& j);
 
 }  // namespace ad::cli

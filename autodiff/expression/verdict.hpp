@@ -53,6 +53,22 @@ inline double gradient_rounding(const ad::Tape& tape, const ad::Var& y, const ad
   return gradient_rounding(tape, y).at(x.index());
 }
 
+// A bound on the rounding error of each entry of H·e_column, the column of the engine's Hessian
+// of y with respect to `inputs` that hessian_vector gives along the unit vector e_column, by
+// the rule of gradient_rounding: u·W·M, M the sum of the magnitudes of all the terms the
+// forward-over-reverse sweep adds up for the entry (the same sweep on |partials|, |second
+// partials| and |tangents|, so terms that cancel count by their size), and W a count of the
+// roundings in one term and the sums. W is not tracked path by path as for the first order but
+// bounded for the whole tape, conservatively: a term is a product along at most three paths
+// (the adjoint's from y, the tangent's from the input, the adjoint tangent's down to the other
+// input) of at most `steps` steps each, each step one multiplication and a partial of at most 4
+// roundings, times one second partial (at most 8), and the sums add at most one rounding per
+// edge for each of the three quantities. The bound is of the engine's use of its second
+// partials (a checked tape has made them finite), not of their own cancellation (tanh'' for
+// large |x|). Indexed as `inputs`.
+std::vector<double> hessian_rounding(const ad::Tape& tape, const ad::Var& y,
+                                     const std::vector<ad::Var>& inputs, std::size_t column);
+
 // Yours against the engine: they agree iff
 //   |yours − engine| ≤ T·max(|yours|, |engine|) + k·(yours_error + engine_error),   k = 4,
 // with T the tolerance and the errors the rounding bounds above. The rule is relative (the
@@ -70,9 +86,8 @@ struct Verdict {
   // The rounding floor, not T, sets the precision of the check here (terms cancel): an
   // agreement holds only to the digits the floor leaves.
   bool limited_by_rounding;
-  // Yours was written as a number, disagrees, but is within one unit of its last written digit
-  // of the engine's value, with its leading digit where the engine's is: it matches to the
-  // digits given. The verdict stays DISAGREE.
+  // Yours was written as a number and disagrees, but is the engine's value rounded or cut to
+  // the digits written: it matches to the digits given. The verdict stays DISAGREE.
   bool within_last_digit;
 };
 inline constexpr double kRoundingSafety = 4;
@@ -100,6 +115,10 @@ struct FiniteDifference {
   // rounding bound of f at each point (evaluate_bounded's error + u·|f|) divided by the step.
   double error;
   double step;
+  // The one-sided differences disagree with the central one beyond their error estimates (only
+  // second_difference looks): f's derivative has a kink or a jump here, the central difference
+  // is an average of slopes that differ, not a derivative, and `error` is widened to cover them.
+  bool kink;
 };
 // The function as a callable that evaluates it with its rounding bound at a point and throws
 // DomainError outside its domain (so a caller can re-evaluate definitions at each point).
@@ -111,5 +130,14 @@ std::optional<FiniteDifference> finite_difference(const BoundedFunction& f, cons
 std::optional<FiniteDifference> finite_difference(const Expression& expression,
                                                   const Values& values,
                                                   const std::string& variable);
+
+// ∂²f/∂a∂b on doubles: the central finite difference in b of the central finite difference in a,
+// the inner one's error estimate standing as the outer one's rounding bound of f, so the "±"
+// covers both. Each of the two is compared with its one-sided differences at the same point:
+// where they disagree beyond their errors (relu(x)^2 at 0, whose one-sided second derivatives
+// are 2 and 0; abs(x) at 0, whose first derivative jumps) the "±" is widened to cover them and
+// `kink` is set. std::nullopt when no step keeps the stencils inside the domain.
+std::optional<FiniteDifference> second_difference(const BoundedFunction& f, const Values& values,
+                                                  const std::string& a, const std::string& b);
 
 }  // namespace ad::expr
