@@ -24,6 +24,7 @@ struct GradOptions {
   std::string explain;           // --explain VARIABLE
   bool precision_given = false;  // --precision also sets the --explain factors' digits
   bool hessian = false;          // --hessian
+  std::string hessian_value;     // "true" for a bare --hessian; else what followed --hessian=
 };
 
 // The graph, the derivation and the errors of the sweep speak of the sub-expressions as the
@@ -56,6 +57,7 @@ void print_result(const GradOptions& options, const std::vector<std::string>& na
     out["gradient"] = nlohmann::json::object();
     for (std::size_t i = 0; i < names.size(); ++i) out["gradient"][names[i]] = gradient[i];
     if (options.hessian) {
+      out["variables"] = names;  // the object's keys are sorted: this is the matrix's order
       out["hessian"] = nlohmann::json::object();
       for (std::size_t i = 0; i < names.size(); ++i)
         for (std::size_t j = 0; j < names.size(); ++j)
@@ -73,6 +75,8 @@ void print_result(const GradOptions& options, const std::vector<std::string>& na
   };
   line("value", value);
   for (std::size_t i = 0; i < names.size(); ++i) line("d/d" + names[i], gradient[i]);
+  // A constant: say so, rather than an empty gradient (and Hessian) that reads as a failure.
+  if (names.empty()) std::cout << "no variables: nothing to differentiate with respect to\n";
   if (options.hessian && !names.empty())
     std::cout << "\nHessian, d²f/d(row) d(column):\n"
               << ad::matrix_table(names, hessian, options.precision);
@@ -80,6 +84,10 @@ void print_result(const GradOptions& options, const std::vector<std::string>& na
 }
 
 void run_grad(const GradOptions& options) {
+  if (options.hessian && options.hessian_value != "true")
+    fail(kUsage, "--hessian=" + options.hessian_value +
+                     ": --hessian takes no value; give --hessian alone for the Hessian, or leave "
+                     "it out");
   const ex::Expression expression = parse_or_fail(options.expression, "the expression");
   const std::vector<std::string> names = expression.variables();
   const ex::Values point = options.at.empty() ? ex::Values{} : parse_point(options.at, "--at");
@@ -179,15 +187,20 @@ void add_grad_command(CLI::App& app) {
                    "write the computation graph to FILE as Graphviz DOT (rendered to SVG when "
                    "FILE ends in .svg and Graphviz's dot is installed)")
       ->type_name("FILE");
-  grad->add_flag("--hessian", options->hessian,
-                 "also print the Hessian, the matrix of second derivatives d²f/dx dy, under the "
-                 "gradient (with --json: \"hessian\": {variable: {variable: number}})");
+  // A flag holding its text, not a bool: CLI11 would read --hessian=0 or =no as "off", silently.
+  // Bare, it holds "true"; run_grad refuses any other value.
+  CLI::Option* hessian = grad->add_flag(
+      "--hessian", options->hessian_value,
+      "also print the Hessian, the matrix of second derivatives d²f/dx dy, under the gradient "
+      "(with --json: \"hessian\": {variable: {variable: number}} and \"variables\", its rows' "
+      "order); takes no value");
   grad->add_option("--explain", options->explain,
                    "print the chain rule for d/dVARIABLE step by step: every path from the "
                    "expression to VARIABLE, each local partial, each product and their sum")
       ->type_name("VARIABLE");
-  grad->callback([options, precision] {
+  grad->callback([options, precision, hessian] {
     options->precision_given = precision->count() > 0;
+    options->hessian = hessian->count() > 0;
     run_grad(*options);
   });
 }
