@@ -4,6 +4,7 @@
 #include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "autodiff/graph/graph.hpp"
 #include "autodiff/hessian.hpp"
@@ -47,6 +48,19 @@ void name_subexpressions(ad::Tape& tape, const ex::Expression& expression,
   }
 }
 
+// A second partial that is not finite at the tape's node #k, said as the recording's errors
+// are: at the sub-expression's column, with a caret. Empty if no sub-expression is that node.
+std::optional<ex::DomainError> at_subexpression(
+    const ad::NonFinite& e, const ex::Expression& expression, const std::string& text,
+    const std::map<const ex::Node*, ad::Var>& recorded) {
+  for (const auto& [node, var] : recorded)
+    if (e.place == "node #" + std::to_string(var.index()))
+      return ex::DomainError(std::string(expression.text(*node)) +
+                                 ": the second derivative is not finite here (" + e.reason + ")",
+                             text, node->begin, node->end - node->begin);
+  return std::nullopt;
+}
+
 // The value, the gradient, the Hessian if asked and the explanation, as text or JSON.
 void print_result(const GradOptions& options, const std::vector<std::string>& names, double value,
                   const std::vector<double>& gradient,
@@ -84,10 +98,6 @@ void print_result(const GradOptions& options, const std::vector<std::string>& na
 }
 
 void run_grad(const GradOptions& options) {
-  if (options.hessian && options.hessian_value != "true")
-    fail(kUsage, "--hessian=" + options.hessian_value +
-                     ": --hessian takes no value; give --hessian alone for the Hessian, or leave "
-                     "it out");
   const ex::Expression expression = parse_or_fail(options.expression, "the expression");
   const std::vector<std::string> names = expression.variables();
   const ex::Values point = options.at.empty() ? ex::Values{} : parse_point(options.at, "--at");
@@ -123,21 +133,15 @@ void run_grad(const GradOptions& options) {
     numeric_error(e);
   }
   // The second sweep reads the same tape; being checked, it stops at a second partial that is
-  // not finite (x^1.5 at 0), said as the recording's errors are: at the sub-expression's column,
-  // with a caret.
+  // not finite (x^1.5 at 0).
   if (options.hessian) {
     std::vector<ad::Var> inputs;
     for (const std::string& name : names) inputs.push_back(variables.at(name));
     try {
       hessian = ad::hessian(tape, y, inputs);
     } catch (const ad::NonFinite& e) {
-      for (const auto& [node, var] : recorded)
-        if (e.place == "node #" + std::to_string(var.index()))
-          numeric_error(ex::DomainError(std::string(expression.text(*node)) +
-                                            ": the second derivative is not finite here (" +
-                                            e.reason + ")",
-                                        options.expression, node->begin, node->end - node->begin));
-      numeric_error(e);
+      const auto located = at_subexpression(e, expression, options.expression, recorded);
+      located ? numeric_error(*located) : numeric_error(e);
     }
   }
   std::string explanation;
@@ -188,7 +192,7 @@ void add_grad_command(CLI::App& app) {
                    "FILE ends in .svg and Graphviz's dot is installed)")
       ->type_name("FILE");
   // A flag holding its text, not a bool: CLI11 would read --hessian=0 or =no as "off", silently.
-  // Bare, it holds "true"; run_grad refuses any other value.
+  // Bare, it holds "true"; the callback refuses any other value.
   CLI::Option* hessian = grad->add_flag(
       "--hessian", options->hessian_value,
       "also print the Hessian, the matrix of second derivatives d²f/dx dy, under the gradient "
@@ -201,6 +205,10 @@ void add_grad_command(CLI::App& app) {
   grad->callback([options, precision, hessian] {
     options->precision_given = precision->count() > 0;
     options->hessian = hessian->count() > 0;
+    if (options->hessian && options->hessian_value != "true")
+      fail(kUsage, "--hessian=" + options->hessian_value +
+                       ": --hessian takes no value; give --hessian alone for the Hessian, or "
+                       "leave it out");
     run_grad(*options);
   });
 }

@@ -121,6 +121,10 @@ struct Curvature {
 // eigenvalues wrap at about 100 columns: a network of 50 parameters has 50 of them.
 void print_curvature(std::ostream& out, const Curvature& c, int digits) {
   out << '\n';
+  // After training's report, say which parameters the curvature is of.
+  if (c.hessian.steps > 0)
+    out << "The curvature where training stopped, after the " << c.hessian.steps << " steps above ("
+        << c.hessian.loss_name << " = " << ad::number(c.hessian.loss, 12) << "):\n";
   ad::nn::print_hessian(out, c.hessian, digits);
   // Flat ones (see nn::kFlat) are rounding error in the largest, not values: printed as ≈0.
   double largest = 0;
@@ -191,16 +195,21 @@ void run_net(const NetOptions& options) {
     ad::nn::print_report(std::cout, file, result);
     if (!explanation.empty()) std::cout << '\n' << explanation;
     std::cout << checks_text.str();
-    if (options.hessian) {
-      // After training's report, say which parameters the curvature is of.
-      if (options.steps > 0)
-        std::cout << "\nThe curvature where training stopped, after the " << options.steps
-                  << " steps above (" << curvature.hessian.loss_name << " = "
-                  << ad::number(curvature.hessian.loss, 12) << "):";
+    if (options.hessian)
       print_curvature(std::cout, curvature, options.precision_given ? options.precision : 6);
-    }
   }
   if (!result.check.gradients_agree || !checks.agree) throw CLI::RuntimeError(kDisagree);
+}
+
+// The arguments CLI11 left over (net allows extras) are a usage error; ours to refuse, so that
+// `--hessian all` (a flag's value needs the '=') is told how to write it rather than that "all"
+// was not expected.
+void refuse_extras(const CLI::App& net, const CLI::Option& hessian) {
+  const std::vector<std::string> extras = net.remaining();
+  if (extras.empty()) return;
+  if (hessian.count() > 0 && extras.front() == "all")
+    fail(kUsage, "--hessian all: write --hessian=all (with '='), for every parameter");
+  fail(kUsage, "unexpected argument: " + extras.front());
 }
 
 }  // namespace
@@ -259,14 +268,9 @@ void add_net_command(CLI::App& app) {
                   "+ 4*(the rounding-error bounds of both), as in `autodiff check`")
       ->capture_default_str()
       ->type_name("T");
-  // Extras are ours to refuse, so that `--hessian all` (a flag's value needs the '=') gets
-  // told how to write it rather than that "all" was not expected.
-  net->allow_extras();
+  net->allow_extras();  // refused by refuse_extras
   net->callback([options, precision, hessian, net] {
-    const std::vector<std::string> extras = net->remaining();
-    if (!extras.empty() && hessian->count() > 0 && extras.front() == "all")
-      fail(kUsage, "--hessian all: write --hessian=all (with '='), for every parameter");
-    if (!extras.empty()) fail(kUsage, "unexpected argument: " + extras.front());
+    refuse_extras(*net, *hessian);
     options->precision_given = precision->count() > 0;
     options->hessian = hessian->count() > 0;
     run_net(*options);
