@@ -13,29 +13,49 @@ std::string number(double x, int digits) {
   return buffer;
 }
 
+namespace {
+
+// Characters, not bytes: a UTF-8 name (α, é) takes one column per character on a terminal.
+std::size_t columns(const std::string& text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+std::string pad_left(const std::string& text, std::size_t to) {
+  return std::string(to - std::min(to, columns(text)), ' ') + text;
+}
+
+}  // namespace
+
 std::string matrix_table(const std::vector<std::string>& names,
-                         const std::vector<std::vector<double>>& matrix, int digits) {
+                         const std::vector<std::vector<double>>& matrix, int digits,
+                         std::size_t line_width) {
   std::size_t head = 0;  // the row names' column
-  for (const std::string& name : names) head = std::max(head, name.size());
+  for (const std::string& name : names) head = std::max(head, columns(name));
   std::vector<std::vector<std::string>> cells(names.size());
   std::vector<std::size_t> width(names.size());
   for (std::size_t j = 0; j < names.size(); ++j) {
-    width[j] = names[j].size();
+    width[j] = columns(names[j]);
     for (std::size_t i = 0; i < names.size(); ++i) {
       cells[i].push_back(number(matrix[i][j], digits));
-      width[j] = std::max(width[j], cells[i][j].size());
+      width[j] = std::max(width[j], columns(cells[i][j]));
     }
   }
-  const auto pad = [](const std::string& text, std::size_t to) {
-    return std::string(to - text.size(), ' ') + text;
-  };
-  std::string out(head, ' ');
-  for (std::size_t j = 0; j < names.size(); ++j) out += "  " + pad(names[j], width[j]);
-  out += '\n';
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    out += names[i] + std::string(head - names[i].size(), ' ');
-    for (std::size_t j = 0; j < names.size(); ++j) out += "  " + pad(cells[i][j], width[j]);
+  // The columns in blocks no wider than line_width (at least one column a block), one after
+  // the other with a blank line between, each with its header and every row.
+  std::string out;
+  for (std::size_t first = 0; first < names.size();) {
+    std::size_t last = first + 1, used = head + 2 + width[first];
+    while (last < names.size() && used + 2 + width[last] <= line_width) used += 2 + width[last++];
+    out += (first == 0 ? "" : "\n") + std::string(head, ' ');
+    for (std::size_t j = first; j < last; ++j) out += "  " + pad_left(names[j], width[j]);
     out += '\n';
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      out += names[i] + std::string(head - columns(names[i]), ' ');
+      for (std::size_t j = first; j < last; ++j) out += "  " + pad_left(cells[i][j], width[j]);
+      out += '\n';
+    }
+    first = last;
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // with named rows and columns, and the "did you mean" suggestion for a misspelt name.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,9 +18,12 @@ std::string number(double x, int digits = 17);
 // A square matrix as a table: a header line of the names, then one row per name, each entry
 // right-aligned under its column's name, `digits` significant digits. The whole matrix, also
 // when it is symmetric (a Hessian): a learner reads row x as the gradient of d/dx and sees the
-// symmetry ∂²f/∂x∂y = ∂²f/∂y∂x rather than being asked to take it on trust.
+// symmetry ∂²f/∂x∂y = ∂²f/∂y∂x rather than being asked to take it on trust. Widths count
+// characters (UTF-8 names line up); a matrix wider than `line_width` is printed in blocks of
+// columns, each with every row, as R and NumPy print wide matrices.
 std::string matrix_table(const std::vector<std::string>& names,
-                         const std::vector<std::vector<double>>& matrix, int digits);
+                         const std::vector<std::vector<double>>& matrix, int digits,
+                         std::size_t line_width = 120);
 
 // |a − b| relative to the larger magnitude (0 when both are 0).
 double relative_error(double a, double b);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "autodiff/graph/graph.hpp"
 #include "autodiff/hessian.hpp"
@@ -23,6 +24,7 @@ struct GradOptions {
   std::string explain;           // --explain VARIABLE
   bool precision_given = false;  // --precision also sets the --explain factors' digits
   bool hessian = false;          // --hessian
+  std::string hessian_value;     // "true" for a bare --hessian; else what followed --hessian=
 };
 
 // The value, the gradient, the Hessian if asked and the explanation, as text or JSON.
@@ -35,6 +37,7 @@ void print_result(const GradOptions& options, const std::vector<std::string>& na
     out["gradient"] = nlohmann::json::object();
     for (std::size_t i = 0; i < names.size(); ++i) out["gradient"][names[i]] = gradient[i];
     if (options.hessian) {
+      out["variables"] = names;  // the object's keys are sorted: this is the matrix's order
       out["hessian"] = nlohmann::json::object();
       for (std::size_t i = 0; i < names.size(); ++i)
         for (std::size_t j = 0; j < names.size(); ++j)
@@ -52,6 +55,8 @@ void print_result(const GradOptions& options, const std::vector<std::string>& na
   };
   line("value", value);
   for (std::size_t i = 0; i < names.size(); ++i) line("d/d" + names[i], gradient[i]);
+  // A constant: say so, rather than an empty gradient (and Hessian) that reads as a failure.
+  if (names.empty()) std::cout << "no variables: nothing to differentiate with respect to\n";
   if (options.hessian && !names.empty())
     std::cout << "\nHessian, d²f/d(row) d(column):\n"
               << ad::matrix_table(names, hessian, options.precision);
@@ -94,8 +99,7 @@ void run_grad(const GradOptions& options) {
     numeric_error(e);
   }
   // The second sweep reads the same tape; being checked, it stops at a second partial that is
-  // not finite (x^1.5 at 0), said as the recording's errors are: at the sub-expression's column,
-  // with a caret.
+  // not finite (x^1.5 at 0).
   if (options.hessian) {
     std::vector<ad::Var> inputs;
     for (const std::string& name : names) inputs.push_back(variables.at(name));
@@ -153,15 +157,24 @@ void add_grad_command(CLI::App& app) {
                    "FILE ends in .svg and Graphviz's dot is installed)")
       ->check(file_to_write())
       ->type_name("FILE");
-  grad->add_flag("--hessian", options->hessian,
-                 "also print the Hessian, the matrix of second derivatives d²f/dx dy, under the "
-                 "gradient (with --json: \"hessian\": {variable: {variable: number}})");
+  // A flag holding its text, not a bool: CLI11 would read --hessian=0 or =no as "off", silently.
+  // Bare, it holds "true"; the callback refuses any other value.
+  CLI::Option* hessian = grad->add_flag(
+      "--hessian", options->hessian_value,
+      "also print the Hessian, the matrix of second derivatives d²f/dx dy, under the gradient "
+      "(with --json: \"hessian\": {variable: {variable: number}} and \"variables\", its rows' "
+      "order); takes no value");
   grad->add_option("--explain", options->explain,
                    "print the chain rule for d/dVARIABLE step by step: every path from the "
                    "expression to VARIABLE, each local partial, each product and their sum")
       ->type_name("VARIABLE");
-  grad->callback([options, precision] {
+  grad->callback([options, precision, hessian] {
     options->precision_given = precision->count() > 0;
+    options->hessian = hessian->count() > 0;
+    if (options->hessian && options->hessian_value != "true")
+      fail(kUsage, "--hessian=" + options->hessian_value +
+                       ": --hessian takes no value; give --hessian alone for the Hessian, or "
+                       "leave it out");
     run_grad(*options);
   });
 }

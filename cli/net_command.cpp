@@ -34,8 +34,8 @@ struct NetOptions {
   // --view: what --dot draws, "network" or "tape"
   std::string view = "network";
   bool precision_given = false;
-  bool hessian = false;             // --hessian [all]
-  std::string hessian_value;        // "" (the trained parameters) or "all"
+  bool hessian = false;             // --hessian[=all]
+  std::string hessian_value;        // "true" (the trained parameters) or "all"
   std::vector<std::string> checks;  // --check 'w5=FORMULA'
   double tolerance = 1e-6;
 };
@@ -125,23 +125,35 @@ struct Curvature {
   std::vector<double> eigenvalues;
 };
 
-// --hessian: the matrix, its eigenvalues and what they mean; digits 6 unless --precision.
+// --hessian: the matrix, its eigenvalues and what they mean; digits 6 unless --precision. The
+// eigenvalues wrap at about 100 columns: a network of 50 parameters has 50 of them.
 void print_curvature(std::ostream& out, const Curvature& c, int digits) {
   out << '\n';
+  // After training's report, say which parameters the curvature is of.
+  if (c.hessian.steps > 0)
+    out << "The curvature where training stopped, after the " << c.hessian.steps << " steps above ("
+        << c.hessian.loss_name << " = " << ad::number(c.hessian.loss, 12) << "):\n";
   ad::nn::print_hessian(out, c.hessian, digits);
   // Flat ones (see nn::kFlat) are rounding error in the largest, not values: printed as ≈0.
   double largest = 0;
   for (double l : c.eigenvalues) largest = std::max(largest, std::abs(l));
-  out << "Eigenvalues (ascending):";
-  for (double l : c.eigenvalues)
-    out << ' ' << (std::abs(l) <= ad::nn::kFlat * largest ? "≈0" : ad::number(l, digits));
-  out << '\n' << ad::nn::curvature_meaning(c.eigenvalues, c.hessian.gradient) << '\n';
+  std::string line = "Eigenvalues (ascending):";
+  for (double l : c.eigenvalues) {
+    const std::string text = std::abs(l) <= ad::nn::kFlat * largest ? "≈0" : ad::number(l, digits);
+    if (line.size() + 1 + text.size() > 100) {
+      out << line << '\n';
+      line = " ";
+    }
+    line += ' ' + text;
+  }
+  out << line << '\n' << ad::nn::curvature_meaning(c.eigenvalues, c.hessian.gradient) << '\n';
 }
 
 void run_net(const NetOptions& options) {
-  if (options.hessian && !options.hessian_value.empty() && options.hessian_value != "all")
-    fail(kUsage, "--hessian " + options.hessian_value +
-                     ": give no value (the trained parameters) or 'all' (every parameter)");
+  if (options.hessian && options.hessian_value != "true" && options.hessian_value != "all")
+    fail(kUsage, "--hessian=" + options.hessian_value +
+                     ": write --hessian (the trained parameters) or --hessian=all (every "
+                     "parameter)");
   // The graph must not replace the network it is drawn from ("-": standard input's file).
   if (!options.dot.empty() &&
       ad::same_file(options.dot, options.file == "-" ? "/dev/stdin" : options.file))
@@ -164,11 +176,11 @@ void run_net(const NetOptions& options) {
   try {
     result = ad::nn::run(file, options.steps);
     if (options.hessian) {
-      curvature.hessian =
-          ad::nn::loss_hessian(file.network, file.topology, options.hessian_value == "all");
+      curvature.hessian = ad::nn::loss_hessian(file.network, file.topology,
+                                               options.hessian_value == "all", options.steps);
       if (curvature.hessian.names.empty())
         fail(kUsage,
-             "--hessian: " + file.path + " trains no parameter; --hessian all takes every one");
+             "--hessian: " + file.path + " trains no parameter; --hessian=all takes every one");
       curvature.eigenvalues = eigenvalues(curvature.hessian.matrix);
     }
     graph_outputs(options, file, result, explanation);
@@ -185,23 +197,32 @@ void run_net(const NetOptions& options) {
     if (!options.explain.empty()) out["explanation"] = explanation;
     if (!options.checks.empty()) out["checks"] = checks.json;
     if (options.hessian) {
-      out["hessian"] = ad::nn::hessian_json(curvature.hessian);  // at the starting parameters
+      // The object's keys are sorted; "parameters" gives the matrix's row and column order.
+      out["hessian"] = ad::nn::hessian_json(curvature.hessian);
+      out["parameters"] = curvature.hessian.names;
       out["eigenvalues"] = curvature.eigenvalues;
+      out["hessian_after_steps"] = curvature.hessian.steps;
     }
     std::cout << out.dump(2) << '\n';
   } else {
     ad::nn::print_report(std::cout, file, result);
     if (!explanation.empty()) std::cout << '\n' << explanation;
     std::cout << checks_text.str();
-    if (options.hessian) {
-      // After training's report, say which parameters the curvature is of.
-      if (options.steps > 0)
-        std::cout << "\nThe curvature at the file's starting parameters (not after the "
-                  << options.steps << " steps above):";
+    if (options.hessian)
       print_curvature(std::cout, curvature, options.precision_given ? options.precision : 6);
-    }
   }
   if (!result.check.gradients_agree || !checks.agree) throw CLI::RuntimeError(kDisagree);
+}
+
+// The arguments CLI11 left over (net allows extras) are a usage error; ours to refuse, so that
+// `--hessian all` (a flag's value needs the '=') is told how to write it rather than that "all"
+// was not expected.
+void refuse_extras(const CLI::App& net, const CLI::Option& hessian) {
+  const std::vector<std::string> extras = net.remaining();
+  if (extras.empty()) return;
+  if (hessian.count() > 0 && extras.front() == "all")
+    fail(kUsage, "--hessian all: write --hessian=all (with '='), for every parameter");
+  fail(kUsage, "unexpected argument: " + extras.front());
 }
 
 }  // namespace
@@ -244,14 +265,15 @@ void add_net_command(CLI::App& app) {
                       "print them) and of the --hessian matrix and eigenvalues (default 6)")
           ->type_name("N")
           ->check(CLI::Range(1, 17));
-  CLI::Option* hessian =
-      net->add_option("--hessian", options->hessian_value,
-                      "also print the Hessian of the loss with respect to the trained parameters "
-                      "(every parameter with 'all'), its eigenvalues and what they say about "
-                      "the loss there (a bowl, a saddle, flat directions); with --json, "
-                      "\"hessian\" {p: {q: number}} and \"eigenvalues\" (ascending)")
-          ->expected(0, 1)
-          ->type_name("[all]");
+  // A flag holding its text ("true" bare, or what follows --hessian=), not an option taking a
+  // value: an option would take `--hessian FILE --json`'s FILE as its value.
+  CLI::Option* hessian = net->add_flag(
+      "--hessian", options->hessian_value,
+      "also print the Hessian of the loss with respect to the trained parameters (every "
+      "parameter with --hessian=all), where training stopped (after --steps N), its eigenvalues "
+      "and what they say about the loss there (a bowl, a saddle, flat directions); with --json, "
+      "\"hessian\" {p: {q: number}}, \"parameters\" (its rows' order), \"eigenvalues\" "
+      "(ascending) and \"hessian_after_steps\"");
   net->add_option("--check", options->checks,
                   "NAME=FORMULA or 'd E_total / d NAME=FORMULA': a derivative of E_total you "
                   "worked out, checked against the network; NAME is a parameter or any named "
@@ -268,7 +290,9 @@ void add_net_command(CLI::App& app) {
                   "+ 4*(the rounding-error bounds of both), as in `autodiff check`")
       ->capture_default_str()
       ->type_name("T");
-  net->callback([options, precision, hessian] {
+  net->allow_extras();  // refused by refuse_extras
+  net->callback([options, precision, hessian, net] {
+    refuse_extras(*net, *hessian);
     options->precision_given = precision->count() > 0;
     options->hessian = hessian->count() > 0;
     run_net(*options);

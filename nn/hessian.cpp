@@ -1,3 +1,5 @@
+// The curvature of a network's loss: its Hessian on the engine, printed, and what its eigenvalues
+// say.
 #include "nn/hessian.hpp"
 
 #include <algorithm>
@@ -10,13 +12,15 @@
 
 namespace ad::nn {
 
-LossHessian loss_hessian(const Network& network, const Topology& topology, bool all) {
+LossHessian loss_hessian(const Network& network, const Topology& topology, bool all, int steps) {
   ad::Tape tape;
   Trainer trainer(network, topology);
+  trainer.train(steps);
   trainer.evaluate();
   LossHessian h;
   h.loss_name = network.samples.size() > 1 ? "E_mean" : "E_total";
   h.loss = trainer.loss();
+  h.steps = steps;
   if (all) {
     h.parameters.resize(network.parameter_count());
     std::iota(h.parameters.begin(), h.parameters.end(), std::size_t{0});
@@ -30,6 +34,20 @@ LossHessian loss_hessian(const Network& network, const Topology& topology, bool 
     vars.push_back(trainer.parameter_vars()[p]);
   }
   h.matrix = ad::hessian(tape, trainer.loss_var(), vars);
+  // The Trainer's tape is not checked (training must not pay for it), so an overflow in the
+  // second sweep arrives here as an entry; said as the Trainer says a non-finite gradient.
+  for (std::size_t i = 0; i < h.names.size(); ++i)
+    for (std::size_t k = 0; k < h.names.size(); ++k)
+      if (!std::isfinite(h.matrix[i][k])) {
+        const std::string reason = "the second derivative d²" + h.loss_name + "/d" + h.names[i] +
+                                   " d" + h.names[k] + " is " + number(h.matrix[i][k], 6) +
+                                   ", not a finite number";
+        throw NumericError(
+            (steps > 0 ? "after " + std::to_string(steps) + " training steps, "
+                       : "at the parameters the network starts from, ") +
+                reason,
+            {.place = steps > 0 ? "after training" : "the starting parameters", .reason = reason});
+      }
   return h;
 }
 

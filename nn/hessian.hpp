@@ -19,6 +19,7 @@ namespace ad::nn {
 struct LossHessian {
   std::string loss_name;  // "E_total", or "E_mean" with a batch
   double loss = 0;
+  int steps = 0;                            // gradient steps taken before (0: the file's start)
   std::vector<std::size_t> parameters;      // indices into Network::parameters()
   std::vector<std::string> names;           // the rows' and columns' heads
   std::vector<double> gradient;             // ∂loss/∂p, p in `parameters`
@@ -26,9 +27,12 @@ struct LossHessian {
 };
 
 // The Hessian of the loss with respect to the trained parameters (the network's train list, in
-// its order), or every parameter (weights, then biases) when `all`. Throws as Trainer::evaluate
-// (NumericError) and ad::hessian (ad::NonFinite) do.
-LossHessian loss_hessian(const Network& network, const Topology& topology, bool all);
+// its order), or every parameter (weights, then biases) when `all`, at the parameters reached
+// after `steps` gradient steps (Trainer::train, as nn::run trains): where training stopped, the
+// point a learner asks "is this a minimum?" about. Throws as Trainer::train and evaluate do
+// (NumericError, Diverged), and NumericError, naming the entry, when a second derivative is not
+// finite (an entry beyond the largest double): never an inf or NaN in the matrix.
+LossHessian loss_hessian(const Network& network, const Topology& topology, bool all, int steps = 0);
 
 // The matrix under a heading line, as ad::matrix_table writes it: the parameter names as row and
 // column heads, each entry with `digits` significant digits.

@@ -42,4 +42,22 @@ TEST(Text, MatrixTableAlignsEachColumnUnderItsName) {
             "rate   -1  1000\n");
 }
 
+// Wider than the line: blocks of columns, each with its header and every row, a blank line
+// between. Widths count characters, so a UTF-8 name (α: two bytes, one column) lines up.
+TEST(Text, MatrixTableWrapsWideMatricesInBlocksOfColumns) {
+  const std::vector<std::vector<double>> m = {{1, 2, 3}, {2, 40, 5}, {3, 5, 600}};
+  EXPECT_EQ(ad::matrix_table({"α", "b", "cc"}, m, 6, 12),
+            "    α   b\n"
+            "α   1   2\n"
+            "b   2  40\n"
+            "cc  3   5\n"
+            "\n"
+            "     cc\n"
+            "α     3\n"
+            "b     5\n"
+            "cc  600\n");
+  // A column wider than the line still gets a block of its own.
+  EXPECT_EQ(ad::matrix_table({"x"}, {{123456}}, 6, 3), "        x\nx  123456\n");
+}
+
 }  // namespace

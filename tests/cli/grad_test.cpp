@@ -275,6 +275,61 @@ TEST(Grad, ASecondDerivativeThatDoesNotExistIsANumericError) {
   EXPECT_EQ(run("grad 'x^1.5 + y' --at x=0,y=1").status, 0);
 }
 
+// --hessian takes no value: CLI11 read a flag's --hessian=0 (or =false, =no) as "off" and
+// printed no Hessian, with status 0. Bare, before or after the expression, it works.
+TEST(Grad, HessianGivenAValueIsRefused) {
+  for (const std::string value : {"0", "false", "no", "1", "yes", "x"}) {
+    const auto r = run("grad 'x^2*y' --at x=1,y=2 --hessian=" + value);
+    EXPECT_EQ(r.status, 2) << value;
+    EXPECT_EQ(r.out, "") << value;
+    EXPECT_EQ(r.err, "autodiff: --hessian=" + value +
+                         ": --hessian takes no value; give --hessian alone for the Hessian, or "
+                         "leave it out\n");
+  }
+  // d²(x³)/dx² = 6x = 18 at 3, with the flag before the expression (not taken as its value).
+  const auto r = run("grad --hessian 'x^3' --at x=3");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "value = 27\nd/dx  = 27\n\nHessian, d²f/d(row) d(column):\n    x\nx  18\n");
+}
+
+// A constant has nothing to differentiate with respect to: a line says so (the gradient's and
+// the Hessian's empty tables read as a failure); the JSON has empty objects and no variables.
+TEST(Grad, AConstantSaysThereIsNothingToDifferentiate) {
+  for (const std::string hessian : {"", " --hessian"}) {
+    const auto r = run("grad '2+3'" + hessian);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "value = 5\nno variables: nothing to differentiate with respect to\n");
+  }
+  const auto r = run("grad '2+3' --hessian --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(
+      nlohmann::json::parse(r.out),
+      nlohmann::json::parse(R"({"value": 5, "gradient": {}, "hessian": {}, "variables": []})"));
+}
+
+// JSON objects list their keys sorted (x10 before x2 before y); "variables" gives the order of
+// the text's rows and columns, the order of first appearance.
+TEST(Grad, HessianJsonListsTheVariablesInTheMatrixOrder) {
+  auto r = run("grad 'y*x2 + x10^2' --at x10=1,y=2,x2=3 --hessian --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("variables"), nlohmann::json::parse(R"(["y", "x2", "x10"])"));
+  // ∂²/∂y∂x2 = 1, ∂²/∂x10² = 2, the rest 0.
+  EXPECT_EQ(j.at("hessian"), nlohmann::json::parse(R"({"y": {"y": 0, "x2": 1, "x10": 0},
+      "x2": {"y": 1, "x2": 0, "x10": 0}, "x10": {"y": 0, "x2": 0, "x10": 2}})"));
+  r = run("grad 'y*x2 + x10^2' --at x10=1,y=2,x2=3 --hessian");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("     y  x2  x10\n"
+                       "y    0   1    0\n"
+                       "x2   1   0    0\n"
+                       "x10  0   0    2\n"),
+            std::string::npos)
+      << r.out;
+  // Without --hessian, the JSON is as before: no "variables".
+  EXPECT_FALSE(
+      nlohmann::json::parse(run("grad 'x*y' --at x=1,y=2 --json").out).contains("variables"));
+}
+
 TEST(Program, UsageErrorsAndHelp) {
   auto r = run("");
   EXPECT_EQ(r.status, 2);

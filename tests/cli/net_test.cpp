@@ -404,7 +404,7 @@ TEST(NetHessian, JsonIsTheOuterProductAndItsEigenvalues) {
   EXPECT_NEAR(j.at("eigenvalues")[0].get<double>(), 0, 1e-14);
   EXPECT_NEAR(j.at("eigenvalues")[1].get<double>(), 25, 1e-13);
   // `all` adds the bias: (x1, x2, 1)(x1, x2, 1)ᵀ, eigenvalues 0, 0, 26, ascending.
-  r = run("net " + file + " --json --hessian all");
+  r = run("net " + file + " --json --hessian=all");
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   j = json::parse(r.out);
   EXPECT_EQ(j.at("hessian").at("c"), json::parse(R"({"a": 3, "b": -4, "c": 1})"));
@@ -431,14 +431,20 @@ TEST(NetHessian, TextIsTheMatrixTheEigenvaluesAndWhatTheySay) {
                        "every direction (a bowl)"),
             std::string::npos)
       << r.out;
-  // After training, the curvature is said to be at the starting parameters, where it is taken.
+  // After training, the curvature is said to be where training stopped, with the loss there:
+  // the loss the training report gives.
   r = run("net " + file + " --hessian --steps 2");
   ASSERT_EQ(r.status, 0) << r.err << r.out;
-  EXPECT_NE(r.out.find("The curvature at the file's starting parameters (not after the 2 steps "
-                       "above):\nHessian of E_total"),
+  const std::string after = "After 2 gradient steps: loss = ";
+  const auto at = r.out.find(after);
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const std::string loss =
+      r.out.substr(at + after.size(), r.out.find('\n', at) - at - after.size());
+  EXPECT_NE(r.out.find("The curvature where training stopped, after the 2 steps above (E_total = " +
+                       loss + "):\nHessian of E_total"),
             std::string::npos)
       << r.out;
-  r = run("net " + file + " --hessian all --precision 3");
+  r = run("net " + file + " --hessian=all --precision 3");
   ASSERT_EQ(r.status, 0) << r.err << r.out;
   // H = x xᵀ with x = (1/3, −4, 1), every entry, 3 significant digits.
   EXPECT_NE(r.out.find("       a      b      c\n"
@@ -501,16 +507,81 @@ TEST(NetHessian, MazursLossIsSaddleShapedAtTheStart) {
 
 TEST(NetHessian, BadValuesAndNothingToDifferentiateAreUsageErrors) {
   const std::string file = write_linear("net_hessian_bad.json", "3", "[]");
-  auto r = run("net " + file + " --hessian bogus");
+  auto r = run("net " + file + " --hessian=bogus");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("--hessian bogus: give no value (the trained parameters) or 'all'"),
-            std::string::npos)
-      << r.err;
+  EXPECT_EQ(r.err,
+            "autodiff: --hessian=bogus: write --hessian (the trained parameters) or "
+            "--hessian=all (every parameter)\n");
   r = run("net " + file + " --hessian");  // nothing is trained
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("trains no parameter; --hessian all"), std::string::npos) << r.err;
-  r = run("net " + file + " --hessian all --json");
+  EXPECT_NE(r.err.find("trains no parameter; --hessian=all"), std::string::npos) << r.err;
+  r = run("net " + file + " --hessian=all --json");
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(json::parse(r.out).at("eigenvalues").size(), 3u);
   std::remove(file.c_str());
+}
+
+// net's --hessian is --hessian or --hessian=all: a flag, so `--hessian FILE --json` keeps FILE
+// as the file (an option taking a value ate it); `--hessian all` is told to write the '='.
+TEST(NetHessian, TheFlagsFormsAndTheirErrors) {
+  const std::string file = write_linear("net_hessian_forms.json", "3", R"(["a", "b"])");
+  auto r = run("net --hessian " + file + " --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out).at("hessian").size(), 2u);
+  r = run("net " + file + " --hessian all");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err,
+            "autodiff: --hessian all: write --hessian=all (with '='), for every parameter\n");
+  for (const std::string value : {"0", "false", "ALL"}) {
+    r = run("net " + file + " --hessian=" + value);
+    EXPECT_EQ(r.status, 2) << value;
+    EXPECT_EQ(r.err, "autodiff: --hessian=" + value +
+                         ": write --hessian (the trained parameters) or --hessian=all (every "
+                         "parameter)\n");
+  }
+  r = run("net " + file + " extra");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "autodiff: unexpected argument: extra\n");
+  std::remove(file.c_str());
+}
+
+// The "hessian" object's keys are sorted (a before b); "parameters" is the matrix's order, the
+// train list's (b, a), as the text prints it. "hessian_after_steps" says where it was taken.
+TEST(NetHessian, JsonNamesTheParametersInTheMatrixOrder) {
+  const std::string file = write_linear("net_hessian_order.json", "3", R"(["b", "a"])");
+  auto r = run("net " + file + " --hessian --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j.at("parameters"), json::parse(R"(["b", "a"])"));
+  EXPECT_EQ(j.at("hessian_after_steps"), 0);
+  r = run("net " + file + " --hessian --json --steps 3");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out).at("hessian_after_steps"), 3);
+  r = run("net " + file + " --hessian");
+  EXPECT_NE(r.out.find("     b    a\nb   16  -12\na  -12    9\n"), std::string::npos) << r.out;
+  std::remove(file.c_str());
+}
+
+// o = a·x1 with x1 = 1e160 and a = 1e-160: the gradient, (o − t)·x1, is finite, ∂²E/∂a² = x1²
+// is not. A numeric error naming the entry, never inf in the matrix and NaN eigenvalues read
+// as "all negative: a cap" with status 0.
+TEST(NetHessian, ASecondDerivativeBeyondTheDoublesIsANumericError) {
+  const std::string path = testing::TempDir() + "net_hessian_overflow.json";
+  std::ofstream(path) << R"({"inputs": {"x1": 1e160}, "targets": {"o": 0.5},
+    "layers": [{"name": "output", "neurons": ["o"], "activation": "identity"}],
+    "weights": [{"name": "a", "from": "x1", "to": "o", "value": 1e-160}],
+    "biases": [], "loss": "half_sse", "train": ["a"]})";
+  for (const std::string json_flag : {"", " --json"}) {
+    const auto r = run("net " + path + " --hessian" + json_flag);
+    EXPECT_EQ(r.status, 3) << r.out;
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "autodiff: " + path +
+                         ": at the parameters the network starts from, the second derivative "
+                         "d²E_total/da da is inf, not a finite number\n");
+  }
+  // The gradient alone is finite: no numeric error (the cross-check's finite differences, at
+  // these scales, disagree: status 1).
+  EXPECT_NE(run("net " + path).status, 3);
+  std::remove(path.c_str());
 }

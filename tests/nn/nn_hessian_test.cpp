@@ -84,6 +84,39 @@ TEST(LossHessian, TutorialsAgainstDifferencesOfTheDeltaRule) {
     }
 }
 
+// `net --steps N --hessian`: the curvature where training stopped. The reference trains by plain
+// gradient descent on the delta rule's gradient (no engine), then takes central differences of
+// that gradient there. After 200 steps the matrix is far from the starting one, so a Hessian
+// taken at the start would fail.
+TEST(LossHessian, AfterTrainingItIsTakenWhereTrainingStopped) {
+  for (const char* name : {"tutorial1", "tutorial2"}) {
+    SCOPED_TRACE(name);
+    const ad::nn::NetworkFile file = example(name);
+    const int steps = 200;
+    const ad::nn::LossHessian h = ad::nn::loss_hessian(file.network, file.topology, false, steps);
+    EXPECT_EQ(h.steps, steps);
+    ad::nn::Network trained = file.network;
+    for (int s = 0; s < steps; ++s) {
+      const std::vector<double> g = ad::nn::delta_rule_gradients(trained, file.topology);
+      for (std::size_t p : file.topology.trained)
+        trained.set_parameter(p, trained.parameter(p) - trained.learning_rate * g[p]);
+    }
+    EXPECT_NEAR(h.loss, ad::nn::loss(trained, file.topology, trained.parameters()), 1e-14);
+    const Matrix reference = delta_rule_hessian(trained, file.topology, h.parameters);
+    const Matrix start = delta_rule_hessian(file.network, file.topology, h.parameters);
+    const double floor = 1e-3 * largest(reference);
+    double moved = 0;
+    for (std::size_t i = 0; i < h.names.size(); ++i)
+      for (std::size_t j = 0; j < h.names.size(); ++j) {
+        EXPECT_NEAR(h.matrix[i][j], reference[i][j],
+                    1e-7 * std::max(std::abs(reference[i][j]), floor))
+            << h.names[i] << ", " << h.names[j];
+        moved = std::max(moved, std::abs(start[i][j] - reference[i][j]));
+      }
+    EXPECT_GT(moved, 1e-2 * largest(reference));
+  }
+}
+
 // Each Hessian-vector product along a unit vector (a column, before ad::hessian symmetrizes)
 // equals its mirror row: symmetry that the sweep gives, not the averaging.
 TEST(LossHessian, TheColumnsOfTheSweepAreSymmetric) {
