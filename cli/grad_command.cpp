@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <optional>
 
 #include "autodiff/graph/graph.hpp"
 #include "autodiff/hessian.hpp"
