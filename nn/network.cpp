@@ -227,9 +227,12 @@ Topology compile(const Network& n) {
   return t;
 }
 
-std::vector<std::string> node_names(const Network& n) {
-  std::vector<std::string> names(n.inputs);
-  for (std::size_t p = 0; p < n.parameter_count(); ++p) names.emplace_back(n.parameter_name(p));
+std::vector<std::string> node_names(const Network& n, bool leaves) {
+  std::vector<std::string> names;
+  if (leaves) {
+    names = n.inputs;
+    for (std::size_t p = 0; p < n.parameter_count(); ++p) names.emplace_back(n.parameter_name(p));
+  }
   for (const auto& layer : n.layers)
     for (const auto& neuron : layer.neurons) {
       names.push_back("net_" + neuron);

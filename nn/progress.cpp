@@ -59,7 +59,7 @@ void ProgressMeter::operator()(std::string_view what, std::uint64_t done, std::u
     if (drawn_) out_ << "\r\x1b[K";
     out_ << "autodiff: " << grouped(total) << ' ' << what << " will take about "
          << duration(elapsed + left) << " (about "
-         << grouped(static_cast<std::uint64_t>(static_cast<double>(done) / elapsed))
+         << grouped(static_cast<std::uint64_t>(std::llround(static_cast<double>(done) / elapsed)))
          << " a second); Ctrl-C stops\n"
          << std::flush;
     drawn_ = false;

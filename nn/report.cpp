@@ -336,9 +336,11 @@ StepResult run(const NetworkFile& file, int steps, const CheckOptions& options) 
     r.loss = t.step();
     r.outputs = t.outputs();
     if (n.samples.size() == 1)
-      for (const auto& name : node_names(n))
-        if (name.starts_with("net_") || name.starts_with("out_") || name.starts_with('E'))
-          r.node_values.emplace_back(name, t.node(name).value());
+      for (const auto& name : node_names(n, false))
+        r.node_values.emplace_back(name, t.node(name).value());
+    r.parameters_before.reserve(n.parameter_count());  // no moving millions of names as they grow
+    r.gradients.reserve(n.parameter_count());
+    r.parameters_after.reserve(n.parameter_count());
     for (std::size_t p = 0; p < n.parameter_count(); ++p) {
       std::string name(n.parameter_name(p));
       r.parameters_before.emplace_back(name, n.parameter(p));

@@ -7,7 +7,9 @@
 # tests' runs of the `autodiff` program are checked too (through the shell of std::system; dot is skipped).
 #
 # Skipped: allocation_test (it replaces operator new itself), Tape.TenMillionOperationChain (10^7 nodes: minutes under valgrind, and it exercises
-# the same code as the short chains); the install test is a CMake script, not a program.
+# the same code as the short chains), Scale.* (the 300×300 network, 90,601 parameters:
+# seconds under valgrind; the 40×30 network of Net.* checks the same sampling) and LongRun.* (a run
+# stopped by timeout after seconds, to see its estimate and progress); the install test is a CMake script, not a program.
 # The property tests run 100 cases per property here instead of thousands (RC_PARAMS): under
 # valgrind each case costs ~50 times more, and the sanitizer and normal runs do the thousands.
 #
@@ -19,7 +21,7 @@ if grep -q "AUTODIFF_SANITIZE:BOOL=ON" "$build/CMakeCache.txt" 2>/dev/null; then
   echo "memcheck: $build is a sanitizer build; valgrind needs a normal one" >&2
   exit 2
 fi
-skip='Tape.TenMillionOperationChain'
+skip='Tape.TenMillionOperationChain:Scale.*:LongRun.*'
 
 # The test programs ctest knows, each once.
 mapfile -t programs < <(ctest --test-dir "$build" --show-only=json-v1 | python3 -c '
