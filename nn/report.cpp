@@ -128,14 +128,15 @@ Readings train_and_read(const Network& n, const Topology& t,
 std::vector<FigureCheck> check_figures(const Network& n, const Topology& t, const Readings* given) {
   std::vector<FigureCheck> checks;
   if (!n.published) return checks;
+  for (std::size_t i = 0; i < n.published->figures.size(); ++i)  // before any training
+    check_quantity(n, n.published->figures[i].quantity,
+                   "/published/figures/" + std::to_string(i) + "/quantity");
   const Readings trained = given ? Readings{} : train_and_read(n, t, figure_stops(n));
   const Readings& readings = given ? *given : trained;
   ad::Tape tape;
   Trainer first(n, t);
   first.evaluate();
-  for (std::size_t i = 0; i < n.published->figures.size(); ++i) {
-    const Figure& f = n.published->figures[i];
-    check_quantity(n, f.quantity, "/published/figures/" + std::to_string(i) + "/quantity");
+  for (const Figure& f : n.published->figures) {
     const Quantity q = *parse_quantity(f.quantity);
     double exact = 0.0;
     switch (q.kind) {

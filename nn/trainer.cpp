@@ -66,6 +66,7 @@ Trainer::Trainer(Network network, Topology topology)
   terms_.reserve(topology_.outputs.size());
   totals_.reserve(samples);
   gradients_.assign(network_.parameter_count(), 0.0);
+  parameter_vars_.reserve(network_.parameter_count());
 }
 
 ad::Tape& Trainer::tape() const {
