@@ -2,6 +2,8 @@
 // against the delta rule and finite differences, one update, optionally N training steps, the
 // graph (--dot), the chain rule for one parameter (--explain) and the loss's Hessian with its
 // eigenvalues (--hessian).
+#include <unistd.h>
+
 #include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
@@ -38,6 +40,7 @@ struct NetOptions {
   std::string hessian_value;        // "true" (the trained parameters) or "all"
   std::vector<std::string> checks;  // --check 'w5=FORMULA'
   double tolerance = 1e-6;
+  bool full_check = false;  // finite differences for every parameter, however many
 };
 
 ad::graph::Role role(ad::nn::NodeRole r) {
@@ -174,7 +177,10 @@ void run_net(const NetOptions& options) {
   DerivationChecks checks;
   Curvature curvature;
   try {
-    result = ad::nn::run(file, options.steps);
+    // Long runs say how far they are: in place on a terminal, and an estimate past a minute.
+    ad::nn::ProgressMeter meter(std::cerr, ::isatty(STDERR_FILENO) == 1);
+    result =
+        ad::nn::run(file, options.steps, {.full = options.full_check, .progress = std::ref(meter)});
     if (options.hessian) {
       curvature.hessian = ad::nn::loss_hessian(file.network, file.topology,
                                                options.hessian_value == "all", options.steps);
@@ -240,6 +246,10 @@ void add_net_command(CLI::App& app) {
   net->add_flag("--json", options->json,
                 "print {\"loss\", \"outputs\", \"gradients\", \"parameters_after\"} (and with "
                 "--steps, \"loss_after\" and \"outputs_after\")");
+  net->add_flag("--full-check", options->full_check,
+                "check every parameter's gradient against finite differences (networks of more "
+                "than 1000 parameters are checked on a sample of 64: four passes over the "
+                "network per parameter make the full check quadratic in its size)");
   net->add_option("--steps", options->steps, "train N gradient steps and report the loss after")
       ->check(CLI::NonNegativeNumber)
       ->type_name("N");

@@ -1,7 +1,7 @@
 #include "nn/network.hpp"
 
 #include <cmath>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "autodiff/text.hpp"
 
@@ -72,22 +72,30 @@ void finite(double v, const std::string& place) {
 }
 
 // The units and their wiring, built and checked in the file's order, so the first problem in
-// the file is the one reported.
+// the file is the one reported. Places (JSON pointers) are written only for an error: building
+// them for every weight of a ten-million-weight network would cost more than the wiring.
 struct Wiring {
+  struct Place {
+    std::string_view section;
+    std::size_t index;
+    std::string field;  // "/name", "/neurons/3", or empty (short: no allocation)
+    std::string text() const { return at(section, index) + std::string(field); }
+  };
   const Network& n;
   Topology t;
-  std::unordered_map<std::string, std::string> seen;  // name -> place of first use
-  std::vector<std::size_t> unit_layer;                // 0: inputs, l + 1: layer l
+  std::unordered_map<std::string_view, Place> seen;  // name -> place of first use
+  std::vector<std::size_t> unit_layer;               // 0: inputs, l + 1: layer l
 
-  void claim(const std::string& name, const std::string& place) {
-    if (name.empty()) throw Error(place, "empty name");
+  void claim(const std::string& name, const Place& place) {
+    if (name.empty()) throw Error(place.text(), "empty name");
     auto [it, fresh] = seen.emplace(name, place);
     if (!fresh)
-      throw Error(place, "duplicate name " + quoted(name) + " (first used at " + it->second + ")");
+      throw Error(place.text(),
+                  "duplicate name " + quoted(name) + " (first used at " + it->second.text() + ")");
   }
-  std::size_t unit(const std::string& name, const std::string& place) const {
+  std::size_t unit(const std::string& name, const Place& place) const {
     auto it = t.unit_index.find(name);
-    if (it == t.unit_index.end()) throw Error(place, "unknown neuron " + quoted(name));
+    if (it == t.unit_index.end()) throw Error(place.text(), "unknown neuron " + quoted(name));
     return it->second;
   }
   Topology::Neuron& neuron_of(std::size_t u) { return t.neurons[u - t.input_count]; }
@@ -99,7 +107,7 @@ struct Wiring {
   }
   void add_units() {
     for (std::size_t i = 0; i < n.inputs.size(); ++i) {
-      claim(n.inputs[i], at("inputs", i));
+      claim(n.inputs[i], {"inputs", i, ""});
       add_unit(n.inputs[i], 0);
     }
     t.input_count = n.inputs.size();
@@ -108,7 +116,7 @@ struct Wiring {
         throw Error(at("layers", l) + "/neurons", "a layer without neurons");
       for (std::size_t j = 0; j < n.layers[l].neurons.size(); ++j) {
         const std::string& name = n.layers[l].neurons[j];
-        claim(name, at("layers", l) + "/neurons/" + std::to_string(j));
+        claim(name, {"layers", l, "/neurons/" + std::to_string(j)});
         t.neurons.push_back({t.unit_names.size(), l, {}, std::nullopt, n.layers[l].activation});
         add_unit(name, l + 1);
       }
@@ -116,10 +124,10 @@ struct Wiring {
   }
   void add_weight(std::size_t w) {
     const Weight& wt = n.weights[w];
-    claim(wt.name, at("weights", w) + "/name");
-    finite(wt.value, at("weights", w) + "/value");
-    std::size_t from = unit(wt.from, at("weights", w) + "/from");
-    std::size_t to = unit(wt.to, at("weights", w) + "/to");
+    claim(wt.name, {"weights", w, "/name"});
+    if (!std::isfinite(wt.value)) finite(wt.value, at("weights", w) + "/value");
+    std::size_t from = unit(wt.from, {"weights", w, "/from"});
+    std::size_t to = unit(wt.to, {"weights", w, "/to"});
     if (unit_layer[to] == 0)
       throw Error(at("weights", w) + "/to", "a weight cannot lead into the input " + quoted(wt.to));
     if (unit_layer[from] >= unit_layer[to])
@@ -135,12 +143,12 @@ struct Wiring {
   }
   void add_bias(std::size_t b) {
     const Bias& bias = n.biases[b];
-    claim(bias.name, at("biases", b) + "/name");
+    claim(bias.name, {"biases", b, "/name"});
     finite(bias.value, at("biases", b) + "/value");
     if (bias.to.empty()) throw Error(at("biases", b) + "/to", "a bias that leads nowhere");
     for (std::size_t k = 0; k < bias.to.size(); ++k) {
       std::string place = at("biases", b) + "/to/" + std::to_string(k);
-      std::size_t to = unit(bias.to[k], place);
+      std::size_t to = unit(bias.to[k], {"biases", b, "/to/" + std::to_string(k)});
       if (unit_layer[to] == 0) throw Error(place, "an input has no bias");
       if (neuron_of(to).bias)
         throw Error(place, "neuron " + quoted(bias.to[k]) + " already has a bias");
@@ -174,13 +182,16 @@ void check_samples(const Network& n, const Topology& t) {
 // The parameter indices of the train list, each once, in the list's order.
 std::vector<std::size_t> trained_parameters(const Network& n) {
   std::vector<std::size_t> trained;
-  std::unordered_set<std::size_t> seen;
+  // By name through a map: a search per name would make a large network's compile quadratic.
+  std::unordered_map<std::string_view, std::size_t> index;
+  index.reserve(n.parameter_count());
+  for (std::size_t p = 0; p < n.parameter_count(); ++p) index.emplace(n.parameter_name(p), p);
+  std::vector<bool> seen(n.parameter_count(), false);
   for (std::size_t k = 0; k < n.train.size(); ++k) {
-    std::size_t p = 0;
-    while (p < n.parameter_count() && n.parameter_name(p) != n.train[k]) ++p;
-    if (p == n.parameter_count())
-      throw Error(at("train", k), "no parameter named " + quoted(n.train[k]));
-    if (seen.insert(p).second) trained.push_back(p);
+    const auto it = index.find(n.train[k]);
+    if (it == index.end()) throw Error(at("train", k), "no parameter named " + quoted(n.train[k]));
+    if (!seen[it->second]) trained.push_back(it->second);
+    seen[it->second] = true;
   }
   return trained;
 }
@@ -191,6 +202,9 @@ Topology compile(const Network& n) {
   if (n.inputs.empty()) throw Error("/inputs", "the network has no inputs");
   if (n.layers.empty()) throw Error("/layers", "the network has no layers");
   Wiring wiring{n, {}, {}, {}};
+  std::size_t units = n.inputs.size();
+  for (const Layer& layer : n.layers) units += layer.neurons.size();
+  wiring.seen.reserve(units + n.parameter_count());  // rehashing millions of names is costly
   wiring.add_units();
   for (std::size_t w = 0; w < n.weights.size(); ++w) wiring.add_weight(w);
   for (std::size_t b = 0; b < n.biases.size(); ++b) wiring.add_bias(b);
@@ -213,9 +227,12 @@ Topology compile(const Network& n) {
   return t;
 }
 
-std::vector<std::string> node_names(const Network& n) {
-  std::vector<std::string> names(n.inputs);
-  for (std::size_t p = 0; p < n.parameter_count(); ++p) names.emplace_back(n.parameter_name(p));
+std::vector<std::string> node_names(const Network& n, bool leaves) {
+  std::vector<std::string> names;
+  if (leaves) {
+    names = n.inputs;
+    for (std::size_t p = 0; p < n.parameter_count(); ++p) names.emplace_back(n.parameter_name(p));
+  }
   for (const auto& layer : n.layers)
     for (const auto& neuron : layer.neurons) {
       names.push_back("net_" + neuron);

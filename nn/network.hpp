@@ -123,7 +123,7 @@ struct Topology {
 Topology compile(const Network& network);
 
 // The node names the recorder gives (net_h1, out_h1, E1, E_total, the parameters and inputs),
-// for a network with one sample.
-std::vector<std::string> node_names(const Network& network);
+// for a network with one sample; without `leaves`, only the neurons' and the errors'.
+std::vector<std::string> node_names(const Network& network, bool leaves = true);
 
 }  // namespace ad::nn

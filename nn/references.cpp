@@ -118,20 +118,23 @@ std::vector<double> delta_rule_gradients(const Network& n, const Topology& t) {
   return grad;
 }
 
-std::vector<double> finite_difference_gradients(const Network& n, const Topology& t) {
-  std::vector<double> p = n.parameters(), grad(p.size());
-  auto central = [&](std::size_t i, double h) {
-    std::vector<double> q = p;
-    q[i] = p[i] + h;
-    double up = loss(n, t, q);
-    q[i] = p[i] - h;
-    double down = loss(n, t, q);
+double finite_difference_gradient(const Network& n, const Topology& t, std::size_t p) {
+  std::vector<double> q = n.parameters();
+  const double x = q[p];
+  auto central = [&](double h) {
+    q[p] = x + h;
+    const double up = loss(n, t, q);
+    q[p] = x - h;
+    const double down = loss(n, t, q);
     return (up - down) / (2 * h);
   };
-  for (std::size_t i = 0; i < p.size(); ++i) {
-    const double h = 1e-3 * std::max(1.0, std::abs(p[i]));
-    grad[i] = (4 * central(i, h / 2) - central(i, h)) / 3;  // Richardson: error O(h⁴)
-  }
+  const double h = 1e-3 * std::max(1.0, std::abs(x));
+  return (4 * central(h / 2) - central(h)) / 3;  // Richardson: error O(h⁴)
+}
+
+std::vector<double> finite_difference_gradients(const Network& n, const Topology& t) {
+  std::vector<double> grad(n.parameter_count());
+  for (std::size_t p = 0; p < grad.size(); ++p) grad[p] = finite_difference_gradient(n, t, p);
   return grad;
 }
 

@@ -29,7 +29,9 @@ double loss(const Network& network, const Topology& topology,
 // ∂loss/∂p for every parameter (weights, then biases), by the delta rule.
 std::vector<double> delta_rule_gradients(const Network& network, const Topology& topology);
 
-// ∂loss/∂p for every parameter, by finite differences of nn::loss().
+// ∂loss/∂p for parameter p, by finite differences of nn::loss(): four passes over the network.
+double finite_difference_gradient(const Network& network, const Topology& topology, std::size_t p);
+// The same for every parameter: quadratic in the network's size.
 std::vector<double> finite_difference_gradients(const Network& network, const Topology& topology);
 
 // Gradient descent that updates each layer's incoming weights as soon as that layer's δ is

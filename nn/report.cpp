@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <random>
+#include <set>
 #include <sstream>
 
 #include "autodiff/text.hpp"
@@ -40,23 +42,6 @@ std::string as_printed(double exact, int decimals, Rounding rounding) {
 
 namespace {
 
-// The value of every node a figure names "after N" steps, for each such N: N steps from the
-// start, then a recording at the parameters they give.
-std::map<int, std::map<std::string, double>> values_after(const Network& n, const Topology& t) {
-  std::map<int, std::map<std::string, double>> after;  // steps -> node -> value
-  for (const auto& f : n.published->figures) {
-    auto q = parse_quantity(f.quantity);
-    if (q && q->kind == Quantity::After) after[q->steps][q->of] = 0;
-  }
-  for (auto& [steps, nodes] : after) {
-    Trainer trainer(n, t);
-    trainer.train(steps);
-    trainer.evaluate();
-    for (auto& [name, value] : nodes) value = trainer.node(name).value();
-  }
-  return after;
-}
-
 // The figure against its exact value: it agrees when within one unit of its last decimal.
 FigureCheck judge_figure(const Figure& f, double exact, Rounding rounding) {
   FigureCheck c;
@@ -71,19 +56,24 @@ FigureCheck judge_figure(const Figure& f, double exact, Rounding rounding) {
   return c;
 }
 
+// The engine and the delta rule sum the same products in another order: a few ulps apart.
+bool exact_agree(double engine, double delta) {
+  return std::abs(engine - delta) <= 1e-12 * std::max(std::abs(engine), std::abs(delta)) + 1e-15;
+}
+
 // The three gradients of `c` against each other and its figure: sets agree and verdict, and
 // returns whether the three gradients agree.
 bool judge_gradients(ParameterCheck& c) {
   c.largest_relative_difference = std::max({ad::relative_error(c.engine, c.delta_rule),
                                             ad::relative_error(c.engine, c.finite_difference),
                                             ad::relative_error(c.delta_rule, c.finite_difference)});
-  // The delta rule sums the same products in another order: a few ulps. Finite differences
-  // carry truncation and rounding error: 1e-7 relative, or 1e-10 absolute for tiny gradients.
+  // Finite differences carry truncation and rounding error: 1e-7 relative, or 1e-10 absolute for
+  // tiny gradients.
   const double scale = std::max({std::abs(c.engine), std::abs(c.delta_rule)});
-  const bool exact_agree = std::abs(c.engine - c.delta_rule) <= 1e-12 * scale + 1e-15;
+  const bool exact = exact_agree(c.engine, c.delta_rule);
   const bool fd_agree = std::abs(c.engine - c.finite_difference) <= 1e-7 * scale + 1e-10;
-  c.agree = exact_agree && fd_agree && (!c.published || c.published->agrees);
-  if (!exact_agree)
+  c.agree = exact && fd_agree && (!c.published || c.published->agrees);
+  if (!exact)
     c.verdict = "ENGINE AND DELTA RULE DISAGREE";
   else if (!fd_agree)
     c.verdict = "FINITE DIFFERENCE DISAGREES";
@@ -93,24 +83,60 @@ bool judge_gradients(ParameterCheck& c) {
     c.verdict = "agree, and with the published figure";
   else
     c.verdict = "agree";
-  return exact_agree && fd_agree;
+  return exact && fd_agree;
 }
 
 }  // namespace
 
-std::vector<FigureCheck> check_figures(const Network& n, const Topology& t) {
+std::map<int, std::vector<std::string>> figure_stops(const Network& n) {
+  std::map<int, std::vector<std::string>> stops;  // steps -> nodes
+  if (!n.published) return stops;
+  for (const auto& f : n.published->figures) {
+    auto q = parse_quantity(f.quantity);
+    if (q && (q->kind == Quantity::After || q->kind == Quantity::Updated))
+      stops[q->steps].push_back(q->of);
+  }
+  return stops;
+}
+
+Readings train_and_read(const Network& n, const Topology& t,
+                        const std::map<int, std::vector<std::string>>& stops,
+                        const Progress& progress) {
+  Readings readings;
+  if (stops.empty()) return readings;
+  ad::Tape tape;
+  Trainer trainer(n, t);
+  const int last = stops.rbegin()->first;
+  const auto report = [&](std::uint64_t done) {
+    if (progress) progress("training steps", done, static_cast<std::uint64_t>(last));
+  };
+  report(0);
+  for (const auto& [steps, nodes] : stops) {
+    while (trainer.steps_taken() < steps) {
+      trainer.step();
+      report(static_cast<std::uint64_t>(trainer.steps_taken()));
+    }
+    // A recording at the parameters these steps give; the next step records the same again.
+    Reading& r = readings[steps];
+    r.loss = trainer.evaluate();
+    r.outputs = trainer.outputs();
+    for (const std::string& name : nodes) r.nodes[name] = trainer.node(name).value();
+  }
+  return readings;
+}
+
+std::vector<FigureCheck> check_figures(const Network& n, const Topology& t, const Readings* given) {
   std::vector<FigureCheck> checks;
   if (!n.published) return checks;
+  for (std::size_t i = 0; i < n.published->figures.size(); ++i)  // before any training
+    check_quantity(n, n.published->figures[i].quantity,
+                   "/published/figures/" + std::to_string(i) + "/quantity");
+  const Readings trained = given ? Readings{} : train_and_read(n, t, figure_stops(n));
+  const Readings& readings = given ? *given : trained;
   ad::Tape tape;
   Trainer first(n, t);
   first.evaluate();
-  Trainer once(n, t);
-  once.step();
-  std::map<int, std::map<std::string, double>> after = values_after(n, t);
-  first.evaluate();
-  for (std::size_t i = 0; i < n.published->figures.size(); ++i) {
-    const Figure& f = n.published->figures[i];
-    check_quantity(n, f.quantity, "/published/figures/" + std::to_string(i) + "/quantity");
+  for (const Figure& f : n.published->figures) {
     const Quantity q = *parse_quantity(f.quantity);
     double exact = 0.0;
     switch (q.kind) {
@@ -121,12 +147,9 @@ std::vector<FigureCheck> check_figures(const Network& n, const Topology& t) {
         tape.backward(first.node(q.of));
         exact = tape.gradient(first.node(q.wrt));
         break;
-      case Quantity::Updated:
-        for (std::size_t p = 0; p < n.parameter_count(); ++p)
-          if (n.parameter_name(p) == q.of) exact = once.network().parameter(p);
-        break;
+      case Quantity::Updated:  // the parameter as the recording after one step holds it
       case Quantity::After:
-        exact = after[q.steps][q.of];
+        exact = readings.at(q.steps).nodes.at(q.of);
         break;
     }
     checks.push_back(judge_figure(f, exact, n.published->rounding));
@@ -134,9 +157,54 @@ std::vector<FigureCheck> check_figures(const Network& n, const Topology& t) {
   return checks;
 }
 
-CrossCheck cross_check(const Network& n, const Topology& t) {
+std::vector<std::size_t> check_sample(const Network& n, const Topology& t, std::size_t size) {
+  const std::size_t count = n.parameter_count();
+  std::set<std::size_t> chosen;
+  if (count <= size) {
+    for (std::size_t p = 0; p < count; ++p) chosen.insert(p);
+    return {chosen.begin(), chosen.end()};
+  }
+  // The weights into a layer, and its biases, are two groups: their first and last are where
+  // an off-by-one in the wiring or in the delta rule's indexing would show.
+  std::map<std::pair<std::size_t, bool>, std::pair<std::size_t, std::size_t>> ends;
+  const auto extend = [&](std::size_t layer, std::size_t p) {
+    auto [it, fresh] = ends.try_emplace({layer, n.is_bias(p)}, p, p);
+    it->second = {std::min(it->second.first, p), std::max(it->second.second, p)};
+  };
+  for (const auto& neuron : t.neurons) {
+    for (const auto& in : neuron.in) extend(neuron.layer, in.parameter);
+    if (neuron.bias) extend(neuron.layer, *neuron.bias);
+  }
+  for (const auto& [group, range] : ends) chosen.insert({range.first, range.second});
+  std::mt19937_64 draw(1);  // the same sample on every machine: the generator is standardised
+  while (chosen.size() < size) chosen.insert(draw() % count);
+  return {chosen.begin(), chosen.end()};
+}
+
+namespace {
+
+// The parameters to check against finite differences: all of them, or the sample and any whose
+// engine and delta-rule gradients disagree.
+std::vector<std::size_t> to_check(const Network& n, const Topology& t, const CheckOptions& options,
+                                  const std::vector<double>& engine,
+                                  const std::vector<double>& delta) {
+  const std::size_t size = options.full || n.parameter_count() <= options.full_up_to
+                               ? n.parameter_count()
+                               : options.sample;
+  std::vector<std::size_t> sample = check_sample(n, t, size);
+  if (sample.size() == n.parameter_count()) return sample;
+  std::set<std::size_t> checked(sample.begin(), sample.end());
+  for (std::size_t p = 0; p < engine.size(); ++p)
+    if (!exact_agree(engine[p], delta[p])) checked.insert(p);
+  return {checked.begin(), checked.end()};
+}
+
+}  // namespace
+
+CrossCheck cross_check(const Network& n, const Topology& t, const CheckOptions& options) {
   CrossCheck report;
   report.network = n.name;
+  report.parameter_count = n.parameter_count();
   std::vector<double> engine;
   {
     ad::Tape tape;
@@ -145,18 +213,23 @@ CrossCheck cross_check(const Network& n, const Topology& t) {
     engine = trainer.gradients();
   }
   const std::vector<double> delta = delta_rule_gradients(n, t);
-  const std::vector<double> fd = finite_difference_gradients(n, t);
-  report.figures = check_figures(n, t);
+  const std::vector<std::size_t> checked = to_check(n, t, options, engine, delta);
+  report.sampled = checked.size() < n.parameter_count();
+  report.figures = check_figures(n, t, options.readings);
   for (const auto& f : report.figures) report.discrepancies += !f.agrees;
   const std::string loss_name = n.samples.size() == 1 ? "E_total" : "E_mean";
-  for (std::size_t p = 0; p < n.parameter_count(); ++p) {
+  const auto progress = [&](std::size_t done) {
+    if (options.progress) options.progress("finite differences", done, checked.size());
+  };
+  progress(0);
+  for (std::size_t p : checked) {
     ParameterCheck c;
     c.name = n.parameter_name(p);
     c.bias = n.is_bias(p);
     c.trained = std::find(t.trained.begin(), t.trained.end(), p) != t.trained.end();
     c.engine = engine[p];
     c.delta_rule = delta[p];
-    c.finite_difference = fd[p];
+    c.finite_difference = finite_difference_gradient(n, t, p);
     for (const auto& f : report.figures) {
       const auto q = parse_quantity(f.figure.quantity);
       if (q && q->kind == Quantity::Derivative && q->of == loss_name && q->wrt == c.name)
@@ -164,6 +237,7 @@ CrossCheck cross_check(const Network& n, const Topology& t) {
     }
     report.gradients_agree = judge_gradients(c) && report.gradients_agree;
     report.parameters.push_back(c);
+    progress(report.parameters.size());
   }
   return report;
 }
@@ -188,7 +262,14 @@ std::string to_text(const CrossCheck& r) {
                   p.trained ? "" : " (not trained)");
     out << line;
   }
-  out << (r.gradients_agree ? "  All gradients agree.\n" : "  SOME GRADIENTS DISAGREE.\n");
+  if (r.sampled)
+    out << "  A sample: " << r.parameters.size() << " of the " << r.parameter_count
+        << " parameters (the first and last weight and bias into each layer, the others drawn\n"
+        << "  with a fixed seed), as finite differences cost four passes over the network each;\n"
+        << "  the engine and the delta rule were compared on every one. --full-check checks all.\n";
+  out << (!r.gradients_agree ? "  SOME GRADIENTS DISAGREE.\n"
+          : r.sampled        ? "  All checked gradients agree.\n"
+                             : "  All gradients agree.\n");
   if (!r.figures.empty()) {
     out << "\nThe tutorial's printed figures against the exact values (a figure printed with k\n"
         << "decimals agrees when it is within one unit of its k-th decimal)\n";
@@ -214,6 +295,8 @@ nlohmann::json to_json(const CrossCheck& r) {
   nlohmann::json j;
   j["network"] = r.network;
   j["gradients_agree"] = r.gradients_agree;
+  j["parameter_count"] = r.parameter_count;
+  j["sampled"] = r.sampled;  // "parameters" lists the ones checked
   j["discrepancies"] = r.discrepancies;
   j["parameters"] = nlohmann::json::array();
   for (const auto& p : r.parameters) {
@@ -241,20 +324,24 @@ nlohmann::json to_json(const CrossCheck& r) {
   return j;
 }
 
-StepResult run(const NetworkFile& file, int steps) {
+StepResult run(const NetworkFile& file, int steps, const CheckOptions& options) {
   const Network& n = file.network;
   const Topology& topology = file.topology;
   StepResult r;
   r.network = n.name.empty() ? file.path : n.name;
   r.steps = steps;
   r.output_names = n.outputs();
-  ad::Tape tape;
   {
+    ad::Tape tape;
     Trainer t(n, topology);
     r.loss = t.step();
     r.outputs = t.outputs();
     if (n.samples.size() == 1)
-      for (const auto& name : node_names(n)) r.node_values.emplace_back(name, t.node(name).value());
+      for (const auto& name : node_names(n, false))
+        r.node_values.emplace_back(name, t.node(name).value());
+    r.parameters_before.reserve(n.parameter_count());  // no moving millions of names as they grow
+    r.gradients.reserve(n.parameter_count());
+    r.parameters_after.reserve(n.parameter_count());
     for (std::size_t p = 0; p < n.parameter_count(); ++p) {
       std::string name(n.parameter_name(p));
       r.parameters_before.emplace_back(name, n.parameter(p));
@@ -262,13 +349,17 @@ StepResult run(const NetworkFile& file, int steps) {
       r.parameters_after.emplace_back(name, t.network().parameter(p));
     }
   }
+  // One training run for the --steps asked and the figures' "after N".
+  std::map<int, std::vector<std::string>> stops = figure_stops(n);
+  if (steps >= 1) stops[steps];
+  const Readings readings = train_and_read(n, topology, stops, options.progress);
   if (steps >= 1) {
-    Trainer t(n, topology);
-    t.train(steps);
-    r.loss_after = t.evaluate();
-    r.outputs_after = t.outputs();
+    r.loss_after = readings.at(steps).loss;
+    r.outputs_after = readings.at(steps).outputs;
   }
-  r.check = cross_check(n, topology);
+  CheckOptions check = options;
+  check.readings = &readings;
+  r.check = cross_check(n, topology, check);
   return r;
 }
 
@@ -309,11 +400,9 @@ void print_report(std::ostream& out, const NetworkFile& file, const StepResult& 
   if (!r.node_values.empty()) {
     out << "Forward pass (net_X: weighted sum into neuron X; out_X: its activation; E1, E2, ...:\n"
         << "each output's error; E_total: the loss)\n";
-    for (const auto& [name, v] : r.node_values) {
-      if (name.rfind("net_", 0) == 0 || name.rfind("out_", 0) == 0 || name[0] == 'E')
-        out << "  " << name << std::string(name.size() < 10 ? 10 - name.size() : 1, ' ') << "= "
-            << ad::number(v, 15) << "\n";
-    }
+    for (const auto& [name, v] : r.node_values)
+      out << "  " << name << std::string(name.size() < 10 ? 10 - name.size() : 1, ' ') << "= "
+          << ad::number(v, 15) << "\n";
   } else {
     out << "Forward pass, per sample (outputs):\n";
     for (std::size_t s = 0; s < r.outputs.size(); ++s) {
@@ -327,10 +416,16 @@ void print_report(std::ostream& out, const NetworkFile& file, const StepResult& 
   out << to_text(r.check) << "\n";
   out << "After one gradient step (parameter: before -> after; gradients all taken at the old "
          "values)\n";
+  // A sampled network's millions of lines would bury the report: the sample's, and --json has all.
+  std::set<std::string_view> shown;
+  for (const ParameterCheck& c : r.check.parameters) shown.insert(c.name);
+  if (r.check.sampled)
+    out << "  (the " << shown.size() << " parameters checked above; --json gives every one)\n";
   for (std::size_t p = 0; p < r.parameters_after.size(); ++p)
-    out << "  " << r.parameters_after[p].first << ": "
-        << ad::number(r.parameters_before[p].second, 12) << " -> "
-        << ad::number(r.parameters_after[p].second, 15) << "\n";
+    if (!r.check.sampled || shown.contains(r.parameters_after[p].first))
+      out << "  " << r.parameters_after[p].first << ": "
+          << ad::number(r.parameters_before[p].second, 12) << " -> "
+          << ad::number(r.parameters_after[p].second, 15) << "\n";
   if (r.loss_after) {
     out << "\nAfter " << r.steps << " gradient step" << (r.steps == 1 ? "" : "s")
         << ": loss = " << ad::number(*r.loss_after, 12) << "\n";

@@ -4,6 +4,7 @@
 // nothing.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "nn/network_file.hpp"
+#include "nn/progress.hpp"
 
 namespace ad::nn {
 
@@ -28,8 +30,26 @@ struct FigureCheck {
   bool printed_as_tutorial_would = false;
 };
 
+// The network trained once, read on the way: for each step count of `stops`, the values of the
+// named nodes at the parameters those steps give (a recording after the last of them), with the
+// loss and the outputs. Bit for bit what training from scratch to each count gives, at the cost of
+// one training run to the largest.
+struct Reading {
+  double loss = 0;
+  std::vector<std::vector<double>> outputs;  // per sample
+  std::map<std::string, double> nodes;
+};
+using Readings = std::map<int, Reading>;
+Readings train_and_read(const Network& network, const Topology& topology,
+                        const std::map<int, std::vector<std::string>>& stops,
+                        const Progress& progress = {});
+// The stops the published figures "A after N" and "new w5" (w5 after 1 step) ask for.
+std::map<int, std::vector<std::string>> figure_stops(const Network& network);
+
 // Throws nn::Error if a figure's quantity is not one of the forms of nn::Figure or names no node.
-std::vector<FigureCheck> check_figures(const Network& network, const Topology& topology);
+// `readings` (train_and_read(figure_stops())) saves the training when the caller has them.
+std::vector<FigureCheck> check_figures(const Network& network, const Topology& topology,
+                                       const Readings* readings = nullptr);
 // `exact` written with `decimals` decimals, truncated (toward zero) or rounded.
 std::string as_printed(double exact, int decimals, Rounding rounding);
 
@@ -47,13 +67,33 @@ struct ParameterCheck {
 
 struct CrossCheck {
   std::string network;
+  std::size_t parameter_count = 0;
+  // The parameters checked, in order: every one, or with a sample, the sample and any whose
+  // engine and delta-rule gradients disagree (these two are compared on every parameter).
   std::vector<ParameterCheck> parameters;
+  bool sampled = false;
   std::vector<FigureCheck> figures;
   bool gradients_agree = true;  // engine, delta rule and finite differences, every parameter
   int discrepancies = 0;        // published figures that disagree with the exact value
 };
 
-CrossCheck cross_check(const Network& network, const Topology& topology);
+// A finite difference costs four passes over the network, so checking every parameter is
+// quadratic in its size: above `full_up_to` parameters, only a sample of `sample` is (the first and
+// the last weight and bias into every layer, and the rest drawn with a fixed seed), unless `full`.
+struct CheckOptions {
+  std::size_t full_up_to = 1000, sample = 64;
+  bool full = false;
+  Progress progress;
+  const Readings* readings = nullptr;  // for the figures, if the caller has them
+};
+// The parameters a sampled check takes, ascending: every one if there are at most `size`;
+// otherwise the first and last weight and bias into each layer, then parameters drawn from
+// mt19937_64 (seed 1) until there are `size` (or as many as the layers' ends, if more).
+std::vector<std::size_t> check_sample(const Network& network, const Topology& topology,
+                                      std::size_t size);
+
+CrossCheck cross_check(const Network& network, const Topology& topology,
+                       const CheckOptions& options = {});
 std::string to_text(const CrossCheck& report);
 nlohmann::json to_json(const CrossCheck& report);
 
@@ -63,8 +103,9 @@ struct StepResult {
   std::string network;
   double loss = 0;
   std::vector<std::string> output_names;
-  std::vector<std::vector<double>> outputs;                 // per sample
-  std::vector<std::pair<std::string, double>> node_values;  // named nodes, first pass
+  std::vector<std::vector<double>> outputs;  // per sample
+  // The neurons' net inputs and outputs and the errors (net_h1, out_h1, E1, E_total), first pass.
+  std::vector<std::pair<std::string, double>> node_values;
   std::vector<std::pair<std::string, double>> parameters_before, gradients, parameters_after;
   int steps = 0;                     // 0: one evaluation and one update only
   std::optional<double> loss_after;  // after `steps` updates, when steps >= 1
@@ -73,8 +114,10 @@ struct StepResult {
 };
 
 // Evaluates the network, takes one gradient step (parameters_after) and, when steps >= 1,
-// trains `steps` steps from the start and reports loss_after and outputs_after.
-StepResult run(const NetworkFile& file, int steps = 0);
+// trains `steps` steps from the start and reports loss_after and outputs_after. The training for
+// `steps` and for the published figures is one run, to the largest step count. `options.progress`
+// hears of the training and of the finite differences.
+StepResult run(const NetworkFile& file, int steps = 0, const CheckOptions& options = {});
 
 // {"loss", "outputs": {neuron: number}, "gradients": {parameter: number}, "parameters_after":
 // {...}} and, when steps >= 1, "loss_after" and "outputs_after". With a batch, each output is

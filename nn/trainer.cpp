@@ -66,6 +66,7 @@ Trainer::Trainer(Network network, Topology topology)
   terms_.reserve(topology_.outputs.size());
   totals_.reserve(samples);
   gradients_.assign(network_.parameter_count(), 0.0);
+  parameter_vars_.reserve(network_.parameter_count());
 }
 
 ad::Tape& Trainer::tape() const {
@@ -103,8 +104,6 @@ void Trainer::record_parameters() {
   for (std::size_t p = 0; p < n.parameter_count(); ++p) {
     const std::size_t start = tape_->size();
     parameter_vars_.emplace_back(n.parameter(p), n.parameter_name(p));
-    remember(n.weights.size() > p ? n.weights[p].name : n.biases[p - n.weights.size()].name,
-             parameter_vars_.back());
     mark(start, NodeRole::Parameter, kParameters);
   }
 }
@@ -248,9 +247,16 @@ std::vector<std::vector<double>> Trainer::outputs() const {
 
 ad::Var Trainer::node(std::string_view name) const {
   auto it = slot_.find(std::string(name));
-  if (it == slot_.end())
+  if (it != slot_.end()) return slots_[it->second];
+  // Parameters are not in slot_: a map of millions of names updated at every recording would
+  // cost more than the recording. Their map is built on the first question, and kept.
+  if (parameter_index_.empty())
+    for (std::size_t p = 0; p < network_.parameter_count(); ++p)
+      parameter_index_.emplace(network_.parameter_name(p), p);
+  auto p = parameter_index_.find(std::string(name));
+  if (p == parameter_index_.end())
     throw Error("/", "no node named \"" + std::string(name) + "\" in the recording");
-  return slots_[it->second];
+  return parameter_vars_.at(p->second);
 }
 
 std::unordered_map<std::uint32_t, NodeInfo> Trainer::node_info() const {

@@ -113,6 +113,7 @@ class Trainer {
   // so a step allocates nothing.
   std::unordered_map<std::string, std::size_t> slot_;
   std::vector<ad::Var> slots_;
+  mutable std::unordered_map<std::string, std::size_t> parameter_index_;  // built by node()
   struct Range {
     std::size_t begin, end;
     NodeRole role;

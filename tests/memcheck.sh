@@ -8,8 +8,10 @@
 #
 # Skipped: allocation_test (it replaces operator new itself), Tape.TenMillionOperationChain (10^7 nodes: minutes under valgrind, and it exercises
 # the same code as the short chains), Io.AnEndlessNetworkFileIsTooLarge (it reads 256 MiB, the
-# cap, from /dev/zero; File.ReadStopsAtTheCap runs the same code with a small cap); the install
-# test is a CMake script, not a program.
+# cap, from /dev/zero; File.ReadStopsAtTheCap runs the same code with a small cap), Scale.* (the
+# 300×300 network, 90,601 parameters: seconds under valgrind; the 40×30 network of Net.* checks
+# the same sampling) and LongRun.* (a run stopped by timeout after seconds, to see its estimate
+# and progress); the install test is a CMake script, not a program.
 # The property tests run 100 cases per property here instead of thousands (RC_PARAMS): under
 # valgrind each case costs ~50 times more, and the sanitizer and normal runs do the thousands.
 #
@@ -21,7 +23,7 @@ if grep -q "AUTODIFF_SANITIZE:BOOL=ON" "$build/CMakeCache.txt" 2>/dev/null; then
   echo "memcheck: $build is a sanitizer build; valgrind needs a normal one" >&2
   exit 2
 fi
-skip='Tape.TenMillionOperationChain:Io.AnEndlessNetworkFileIsTooLarge'
+skip='Tape.TenMillionOperationChain:Io.AnEndlessNetworkFileIsTooLarge:Scale.*:LongRun.*'
 
 # The test programs ctest knows, each once.
 mapfile -t programs < <(ctest --test-dir "$build" --show-only=json-v1 | python3 -c '

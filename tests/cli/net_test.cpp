@@ -584,4 +584,90 @@ TEST(NetHessian, ASecondDerivativeBeyondTheDoublesIsANumericError) {
   // these scales, disagree: status 1).
   EXPECT_NE(run("net " + path).status, 3);
   std::remove(path.c_str());
+
+// ---- Large networks and long runs (issue 12, items 5 and 16) ----
+
+namespace {
+
+// A short-form sigmoid network [inputs, hidden, 1], written to the test's folder.
+std::string write_layered(std::size_t inputs, std::size_t hidden) {
+  const std::string path = testing::TempDir() + "layered_" + std::to_string(inputs) + "x" +
+                           std::to_string(hidden) + ".json";
+  std::ofstream out(path);
+  out << "{\"sizes\": [" << inputs << ", " << hidden << ", 1], \"inputs\": [";
+  for (std::size_t i = 0; i < inputs; ++i)
+    out << (i ? ", " : "") << static_cast<double>(i % 10) / 10;
+  out << "], \"targets\": [0.3]}";
+  return path;
+}
+
+// The rows of the cross-check's table: the lines between its header and its summary.
+std::size_t cross_check_rows(const std::string& out) {
+  const auto begin = out.find("verdict\n"), end = out.find("\n\n", begin);
+  return static_cast<std::size_t>(std::count(out.begin() + static_cast<long>(begin),
+                                             out.begin() + static_cast<long>(end), '\n')) -
+         (out.find("  A sample:", begin) < end ? 3 : 0) - 1;
+}
+
+}  // namespace
+
+TEST(Net, AboveAThousandParametersASampleIsCheckedAndFullCheckChecksAll) {
+  const std::string file = write_layered(40, 30);  // 1261 parameters
+  const auto sampled = run("net " + file);
+  ASSERT_EQ(sampled.status, 0) << sampled.err;
+  EXPECT_NE(sampled.out.find("  A sample: 64 of the 1261 parameters (the first and last weight "
+                             "and bias into each layer, the others drawn\n"),
+            std::string::npos)
+      << sampled.out;
+  EXPECT_NE(sampled.out.find("  All checked gradients agree.\n"), std::string::npos);
+  EXPECT_EQ(cross_check_rows(sampled.out), 64u);
+  // The update lists the same 64, not 1261 lines.
+  EXPECT_NE(sampled.out.find("  (the 64 parameters checked above; --json gives every one)\n"),
+            std::string::npos);
+  const auto full = run("net " + file + " --full-check");
+  ASSERT_EQ(full.status, 0) << full.err;
+  EXPECT_EQ(full.out.find("A sample"), std::string::npos);
+  EXPECT_NE(full.out.find("  All gradients agree.\n"), std::string::npos);
+  EXPECT_EQ(cross_check_rows(full.out), 1261u);
+  EXPECT_EQ(full.err, "");  // well under a second: no progress shown
+}
+
+// The report's network: 90,601 parameters, minutes before the sample (tests/memcheck.sh skips
+// Scale.*: seconds under valgrind).
+TEST(Scale, NetOn300By300ChecksASampleAndSaysSo) {
+  const auto r = run("net " + write_layered(300, 300));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("  A sample: 64 of the 90601 parameters"), std::string::npos);
+  EXPECT_EQ(cross_check_rows(r.out), 64u);
+  for (const char* end : {"\n  w_i1_h1 ", "\n  w_i300_h300 ", "\n  w_h1_o1 ", "\n  w_h300_o1 ",
+                          "\n  b_h1 ", "\n  b_h300 ", "\n  b_o1 "})
+    EXPECT_NE(r.out.find(end), std::string::npos) << end;
+}
+
+// A run past a minute says so first, on a terminal or not; on a terminal its progress is drawn in
+// place. Each is stopped by timeout after a few seconds (LongRun.* is skipped by memcheck).
+// `command` is shell text; returns what it wrote to standard output.
+std::string output_of(const std::string& command) {
+  const std::string out = testing::TempDir() + "long_run_" + std::to_string(::getpid()) + ".out";
+  EXPECT_NE(std::system((command + " >" + out).c_str()), -1);
+  std::string text = cli_test::slurp(out);
+  std::remove(out.c_str());
+  return text;
+}
+
+const std::string kBillionSteps = std::string(AUTODIFF_CLI) + " net " + AUTODIFF_SOURCE_DIR +
+                                  "/examples/tutorial2.json --steps 1000000000";
+
+TEST(LongRun, AnEstimateBeforeARunLongerThanAMinute) {
+  const std::string err = output_of("(timeout 3 " + kBillionSteps + " 2>&1 >/dev/null)");
+  EXPECT_TRUE(err.starts_with("autodiff: 1,000,000,000 training steps will take about ")) << err;
+  EXPECT_NE(err.find(" a second); Ctrl-C stops\n"), std::string::npos) << err;
+  EXPECT_EQ(err.find('\r'), std::string::npos);  // not a terminal: no line drawn in place
+}
+
+TEST(LongRun, OnATerminalProgressIsDrawnInPlace) {
+  const std::string terminal =
+      output_of("timeout 4 script -qfec '" + kBillionSteps + " >/dev/null' /dev/null");
+  EXPECT_NE(terminal.find("\rautodiff: training steps: "), std::string::npos) << terminal;
+  EXPECT_NE(terminal.find(" left\x1b[K"), std::string::npos);
 }
