@@ -257,6 +257,7 @@ void add_net_command(CLI::App& app) {
       net->add_option("--dot", options->dot,
                       "write the network's picture (see --view) to FILE as Graphviz DOT (SVG when "
                       "FILE ends in .svg and dot is installed)")
+          ->check(file_to_write())
           ->type_name("FILE");
   net->add_option("--view", options->view,
                   "what --dot draws: 'network' (the default), the network as the tutorials "

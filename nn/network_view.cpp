@@ -142,6 +142,17 @@ std::string num(double v, int precision) {
   return s.starts_with('-') ? "−" + s.substr(1) : s;  // the minus sign, as in the formulas
 }
 
+// A control character (a NUL in a name ends dot's input) is shown as the text \x00.
+bool control(char ch) {
+  const auto byte = static_cast<unsigned char>(ch);
+  return byte < 0x20 || byte == 0x7f;
+}
+std::string hex(char ch) {
+  constexpr char kHex[] = "0123456789abcdef";
+  const auto byte = static_cast<unsigned char>(ch);
+  return std::string("\\x") + kHex[byte >> 4] + kHex[byte & 15];
+}
+
 // Text inside an HTML-like label.
 std::string html(const std::string& text) {
   std::string out;
@@ -163,7 +174,7 @@ std::string html(const std::string& text) {
         out += "<BR/>";
         break;
       default:
-        out += ch;
+        out += control(ch) ? hex(ch) : std::string(1, ch);
     }
   }
   return out;
@@ -173,6 +184,10 @@ std::string html(const std::string& text) {
 std::string quoted(const std::string& id) {
   std::string out = "\"";
   for (char ch : id) {
+    if (control(ch)) {
+      out += "\\" + hex(ch);  // \\x00 in DOT: a backslash, then x00
+      continue;
+    }
     if (ch == '"' || ch == '\\') out += '\\';
     out += ch;
   }

@@ -170,7 +170,7 @@ TEST(Io, ANulInANameIsDrawnEscaped) {
   auto r = run("net " + dir + "nul.json --dot " + dir + "nul.svg");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(slurp(dir + "nul.svg").find(R"(w\x00evil)"), std::string::npos);
-  r = run("net " + dir + "nul.json --dot " + dir + "nul.dot");
+  r = run("net " + dir + "nul.json --view tape --dot " + dir + "nul.dot");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(slurp(dir + "nul.dot").find(R"(label="w\\x00evil\n)"), std::string::npos);
 }
