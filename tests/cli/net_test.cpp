@@ -584,6 +584,7 @@ TEST(NetHessian, ASecondDerivativeBeyondTheDoublesIsANumericError) {
   // these scales, disagree: status 1).
   EXPECT_NE(run("net " + path).status, 3);
   std::remove(path.c_str());
+}
 
 // ---- Large networks and long runs (issue 12, items 5 and 16) ----
 
