@@ -607,7 +607,8 @@ void run_check(const CheckOptions& options) {
   report["agree"] = agreeing == checked;
   text << '\n' << agreeing << " of " << checked << " checks agree\n";
   if (options.json)
-    std::cout << report.dump(2) << '\n';
+    std::cout << report.dump(2, ' ', false, json::error_handler_t::replace)
+              << '\n';  // bad UTF-8: U+FFFD
   else
     std::cout << text.str();
   if (agreeing != checked) throw CLI::RuntimeError(kDisagree);

@@ -43,7 +43,8 @@ void print_result(const GradOptions& options, const std::vector<std::string>& na
           out["hessian"][names[i]][names[j]] = hessian[i][j];
     }
     if (!options.explain.empty()) out["explanation"] = explanation;
-    std::cout << out.dump(2) << '\n';
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << '\n';  // bad UTF-8: U+FFFD
     return;
   }
   std::size_t width = 5;  // "value"

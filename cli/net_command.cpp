@@ -209,7 +209,8 @@ void run_net(const NetOptions& options) {
       out["eigenvalues"] = curvature.eigenvalues;
       out["hessian_after_steps"] = curvature.hessian.steps;
     }
-    std::cout << out.dump(2) << '\n';
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << '\n';  // bad UTF-8: U+FFFD
   } else {
     ad::nn::print_report(std::cout, file, result);
     if (!explanation.empty()) std::cout << '\n' << explanation;

@@ -23,7 +23,8 @@ using json = nlohmann::ordered_json;  // keeps the file's order of inputs and ta
 std::string shown(const json& j) {
   if (j.is_array()) return "an array of " + std::to_string(j.size()) + " items";
   if (j.is_object()) return "an object of " + std::to_string(j.size()) + " keys";
-  std::string text = j.dump();
+  // Invalid UTF-8 in a string is shown replaced (U+FFFD), not thrown about (dump() would throw).
+  std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
   if (text.size() > 40) text = text.substr(0, 37) + "...";
   return text;
 }
