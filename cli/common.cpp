@@ -20,7 +20,7 @@ std::string expression_help() {
 }
 
 void fail(int status, const std::string& message) {
-  std::cerr << "autodiff: " << message << '\n';
+  std::cerr << "autodiff: " << ad::printable(message, true) << '\n';
   throw CLI::RuntimeError(status);
 }
 
@@ -65,7 +65,8 @@ Values parse_point(const std::string& text, const std::string& option) {
     try {
       point[name] = ad::expr::evaluate(e, {});
     } catch (const ad::expr::ExpressionError& error) {
-      fail(kNumeric, "in the value of " + name + " in " + option + ": " + error.what());
+      // A bad value is a bad command line, whether 1e400 (which does not parse) or 1/0.
+      fail(kUsage, "in the value of " + name + " in " + option + ": " + error.what());
     }
   }
   return point;
@@ -90,6 +91,32 @@ void require_tolerance(double tolerance) {
     fail(kUsage,
          "--tolerance must be a number above 0 and below 1, e.g. 1e-6 (with 1 or more a "
          "derivative of the wrong sign could agree)");
+}
+
+CLI::Validator whole_number(int least, int most, const std::string& most_in_words) {
+  const std::string range = "a whole number from " + std::to_string(least) + " to " +
+                            (most_in_words.empty() ? std::to_string(most) : most_in_words);
+  return CLI::Validator(
+      [=](const std::string& text) -> std::string {
+        const bool digits =
+            !text.empty() && text.size() <= 10 &&
+            std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+        const long long n = digits ? std::stoll(text) : -1;
+        if (digits && n >= least && n <= most && (text.size() == 1 || text[0] != '0')) return "";
+        return "must be " + range + " in decimal digits, not '" + text + "'";
+      },
+      "N", "whole number");
+}
+
+CLI::Validator decimal_number() {
+  return CLI::Validator(
+      [](const std::string& text) -> std::string {
+        const bool decimal =
+            !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string::npos;
+        return decimal ? ""
+                       : "must be a number in decimal notation (1e-6, 0.001), not '" + text + "'";
+      },
+      "T", "decimal number");
 }
 
 std::string describe(const Values& point, int precision) {

@@ -33,7 +33,19 @@ void name_subexpressions(ad::Tape& tape, const ex::Expression& expression,
                          const std::map<const ex::Node*, ad::Var>& recorded) {
   for (const auto& [node, var] : recorded) {
     if (node->kind != ex::Node::Kind::Operation) continue;
-    const std::string text(expression.text(*node));
+    // A long sub-expression is named by its ends: in a sum of n terms the texts of the partial
+    // sums would add up to n² characters.
+    constexpr std::size_t kLongest = 80;
+    const std::string_view whole = expression.text(*node);
+    if (whole.size() > kLongest) {
+      std::size_t head = kLongest / 2, tail = whole.size() - kLongest / 2;
+      while ((whole[head] & 0xC0) == 0x80) --head;  // whole UTF-8 characters
+      while ((whole[tail] & 0xC0) == 0x80) ++tail;
+      tape.set_name(var, "(" + std::string(whole.substr(0, head)) + "..." +
+                             std::string(whole.substr(tail)) + ")");
+      continue;
+    }
+    const std::string text(whole);
     int depth = 0;
     bool operator_outside = false;
     for (char c : text) {
@@ -160,7 +172,7 @@ void add_grad_command(CLI::App& app) {
   auto options = std::make_shared<GradOptions>();
   CLI::App* grad = app.add_subcommand(
       "grad", "Print the value of an expression and its gradient with respect to every variable.");
-  grad->add_option("expression", options->expression,
+  grad->add_option("expression,--expression", options->expression,
                    "the expression, e.g. 'x^2*sin(y)' (quote it; start it with a space or put "
                    "-- before it if it begins with '-')")
       ->required()
@@ -174,7 +186,7 @@ void add_grad_command(CLI::App& app) {
       grad->add_option("--precision", options->precision,
                        "significant digits (default 17; with --explain, also of its factors)")
           ->type_name("N")
-          ->check(CLI::Range(1, 17));
+          ->check(whole_number(1, 17));
   grad->add_option("--dot", options->dot,
                    "write the computation graph to FILE as Graphviz DOT (rendered to SVG when "
                    "FILE ends in .svg and Graphviz's dot is installed)")

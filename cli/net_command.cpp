@@ -207,7 +207,7 @@ void add_net_command(CLI::App& app) {
                 "print {\"loss\", \"outputs\", \"gradients\", \"parameters_after\"} (and with "
                 "--steps, \"loss_after\" and \"outputs_after\")");
   net->add_option("--steps", options->steps, "train N gradient steps and report the loss after")
-      ->check(CLI::NonNegativeNumber)
+      ->check(whole_number(0, 1000000000, "10^9"))
       ->type_name("N");
   net->add_option("--dot", options->dot,
                   "write the network's computation graph to FILE as Graphviz DOT (SVG when FILE "
@@ -221,7 +221,7 @@ void add_net_command(CLI::App& app) {
                       "significant digits of the --explain factors (default 9, as the tutorials "
                       "print them) and of the --hessian matrix and eigenvalues (default 6)")
           ->type_name("N")
-          ->check(CLI::Range(1, 17));
+          ->check(whole_number(1, 17));
   CLI::Option* hessian =
       net->add_option("--hessian", options->hessian_value,
                       "also print the Hessian of the loss with respect to the trained parameters "
@@ -245,6 +245,7 @@ void add_net_command(CLI::App& app) {
                   "for --check: yours agrees when |yours - engine| <= T*max(|yours|, |engine|) "
                   "+ 4*(the rounding-error bounds of both), as in `autodiff check`")
       ->capture_default_str()
+      ->check(decimal_number())
       ->type_name("T");
   net->callback([options, precision, hessian] {
     options->precision_given = precision->count() > 0;
