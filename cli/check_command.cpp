@@ -674,7 +674,7 @@ void add_check_command(CLI::App& app) {
                    "grow only where terms cancel). The finite difference is a check of the "
                    "engine, shown beside it; it decides only for a variable without -d")
       ->capture_default_str()
-      ->check(decimal_number())
+      ->check(decimal_number("a number above 0 and below 1"))
       ->type_name("T");
   check
       ->add_option("--let", options->lets,

@@ -53,8 +53,9 @@ ad::expr::Expression parse_or_fail(const std::string& text, const std::string& w
 // Options are read as decimal numbers only: CLI11 alone reads 010 as octal 8 and 0x10 as 16.
 // A whole number from `least` to `most` (said as `most_in_words` if given: "10^9"), no leading 0.
 CLI::Validator whole_number(int least, int most, const std::string& most_in_words = "");
-// A number in decimal notation (0.001, 1e-6): not hexadecimal, inf or nan.
-CLI::Validator decimal_number();
+// A number in decimal notation (0.001, 1e-6), not hexadecimal, inf or nan; `what` says which
+// ("a number above 0 and below 1").
+CLI::Validator decimal_number(const std::string& what);
 
 // "x = 1.5, y = -2"
 std::string describe(const ad::expr::Values& point, int precision);

@@ -108,13 +108,14 @@ CLI::Validator whole_number(int least, int most, const std::string& most_in_word
       "N", "whole number");
 }
 
-CLI::Validator decimal_number() {
+CLI::Validator decimal_number(const std::string& what) {
   return CLI::Validator(
-      [](const std::string& text) -> std::string {
+      [what](const std::string& text) -> std::string {
         const bool decimal =
             !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string::npos;
-        return decimal ? ""
-                       : "must be a number in decimal notation (1e-6, 0.001), not '" + text + "'";
+        return decimal
+                   ? ""
+                   : "must be " + what + ", in decimal notation (1e-6, 0.001), not '" + text + "'";
       },
       "T", "decimal number");
 }

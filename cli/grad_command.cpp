@@ -173,8 +173,7 @@ void add_grad_command(CLI::App& app) {
   CLI::App* grad = app.add_subcommand(
       "grad", "Print the value of an expression and its gradient with respect to every variable.");
   grad->add_option("expression,--expression", options->expression,
-                   "the expression, e.g. 'x^2*sin(y)' (quote it; start it with a space or put "
-                   "-- before it if it begins with '-')")
+                   "the expression, e.g. 'x^2*sin(y)' or '-x^2' (quote it)")
       ->required()
       ->type_name("EXPR");
   grad->add_option("--at", options->at,

@@ -245,7 +245,7 @@ void add_net_command(CLI::App& app) {
                   "for --check: yours agrees when |yours - engine| <= T*max(|yours|, |engine|) "
                   "+ 4*(the rounding-error bounds of both), as in `autodiff check`")
       ->capture_default_str()
-      ->check(decimal_number())
+      ->check(decimal_number("a number above 0 and below 1"))
       ->type_name("T");
   net->callback([options, precision, hessian] {
     options->precision_given = precision->count() > 0;

@@ -420,7 +420,8 @@ TEST(Program, NumbersInOptionsAreDecimalAndSaidInWords) {
   }
   r = run("check x -d x=1 --at x=1 --tolerance 0x1p-20");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("--tolerance: must be a number in decimal notation"), std::string::npos)
+  EXPECT_NE(r.err.find("--tolerance: must be a number above 0 and below 1, in decimal notation"),
+            std::string::npos)
       << r.err;
   r = run("grad x --at x=1/0");
   EXPECT_EQ(r.status, 2);
