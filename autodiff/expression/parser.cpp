@@ -120,7 +120,7 @@ class Parser {
 
   // ---- Lexer ----
 
-  void advance() { current_ = lex(); }
+  [[gnu::noinline]] void advance() { current_ = lex(); }
 
   Lexeme lex() {
     while (pos_ < source_.size() && std::isspace(static_cast<unsigned char>(source_[pos_]))) ++pos_;
@@ -209,7 +209,8 @@ class Parser {
 
   // ---- Grammar ----
 
-  Node operation(Op op, std::vector<Node> operands, std::size_t begin, std::size_t end) const {
+  [[gnu::noinline]] Node operation(Op op, std::vector<Node> operands, std::size_t begin,
+                                   std::size_t end) const {
     Node n;
     n.kind = Node::Kind::Operation;
     n.op = op;
@@ -220,7 +221,7 @@ class Parser {
     return n;
   }
 
-  Node binary(Op op, Node a, Node b) const {
+  [[gnu::noinline]] Node binary(Op op, Node a, Node b) const {
     const std::size_t begin = a.begin, end = b.end;
     std::vector<Node> operands;
     operands.push_back(std::move(a));
@@ -261,7 +262,7 @@ class Parser {
   }
 
   // The signs before an operand: --x is read in a loop, however many there are.
-  std::vector<Lexeme> signs() {
+  [[gnu::noinline]] std::vector<Lexeme> signs() {
     std::vector<Lexeme> read;
     while (current_.token == Token::Minus || current_.token == Token::Plus) {
       read.push_back(current_);
@@ -271,7 +272,7 @@ class Parser {
   }
 
   // The signs applied to their operand, the innermost (last) first.
-  Node signed_by(const std::vector<Lexeme>& signs, Node operand) const {
+  [[gnu::noinline]] Node signed_by(const std::vector<Lexeme>& signs, Node operand) const {
     for (auto sign = signs.rbegin(); sign != signs.rend(); ++sign) {
       if (sign->token == Token::Plus) {
         operand.begin = sign->begin;
@@ -299,6 +300,10 @@ class Parser {
       std::vector<Lexeme> exponent_signs = signs();
       chain.emplace_back(std::move(exponent_signs), primary());
     }
+    return tower(chain);
+  }
+
+  [[gnu::noinline]] Node tower(std::vector<std::pair<std::vector<Lexeme>, Node>>& chain) const {
     Node result = signed_by(chain.back().first, std::move(chain.back().second));
     for (std::size_t k = chain.size() - 1; k-- > 0;)
       result =
@@ -306,17 +311,15 @@ class Parser {
     return result;
   }
 
+  // The functions on the recursive path (primary, call, power, term, expression) keep their
+  // frames small: what builds messages and nodes is in functions of its own, not inlined, so
+  // that kMaxNesting levels fit a 1 MiB stack also in a sanitizer build.
   Node primary() {
     const Lexeme at = current_;
     switch (at.token) {
-      case Token::Number: {
+      case Token::Number:
         advance();
-        Node n;
-        n.number = at.number;
-        n.begin = at.begin;
-        n.end = at.end;
-        return n;
-      }
+        return number(at);
       case Token::Name:
         advance();
         if (current_.token == Token::Open) return call(at);
@@ -325,22 +328,39 @@ class Parser {
         const Nesting nesting(*this);
         advance();
         Node inner = expression();
-        if (current_.token != Token::Close)
-          fail("expected ')' to close the '(' at column " +
-                   std::to_string(characters(source_.substr(0, at.begin)) + 1) + ", found " +
-                   describe(current_),
-               current_);
-        inner.begin = at.begin;
-        inner.end = current_.end;
-        advance();
+        close(at, inner);
         return inner;
       }
       default:
-        fail("expected a number, a variable, a function or '(', found " + describe(at), at);
+        fail_operand(at);
     }
   }
 
-  Node variable(const Lexeme& at) {
+  [[gnu::noinline]] static Node number(const Lexeme& at) {
+    Node n;
+    n.number = at.number;
+    n.begin = at.begin;
+    n.end = at.end;
+    return n;
+  }
+
+  // The ')' of the '(' at `open`, around `inner`.
+  [[gnu::noinline]] void close(const Lexeme& open, Node& inner) {
+    if (current_.token != Token::Close)
+      fail("expected ')' to close the '(' at column " +
+               std::to_string(characters(source_.substr(0, open.begin)) + 1) + ", found " +
+               describe(current_),
+           current_);
+    inner.begin = open.begin;
+    inner.end = current_.end;
+    advance();
+  }
+
+  [[noreturn, gnu::noinline]] void fail_operand(const Lexeme& at) const {
+    fail("expected a number, a variable, a function or '(', found " + describe(at), at);
+  }
+
+  [[gnu::noinline]] Node variable(const Lexeme& at) const {
     const std::string_view name = source_.substr(at.begin, at.end - at.begin);
     for (const Function& f : functions())
       if (f.name == name)
@@ -356,22 +376,7 @@ class Parser {
   }
 
   Node call(const Lexeme& name_at) {
-    const std::string_view name = source_.substr(name_at.begin, name_at.end - name_at.begin);
-    const auto& table = functions();
-    const auto function =
-        std::find_if(table.begin(), table.end(), [&](const Function& f) { return f.name == name; });
-    if (function == table.end()) {
-      std::vector<std::string> names;
-      for (const Function& f : table) names.emplace_back(f.name);
-      std::string message = "unknown function " + quoted(name);
-      const std::string suggestion = did_you_mean(name, names);
-      if (suggestion.empty()) {
-        message += "; the functions are";
-        for (const auto& n : names) message += " " + n;
-      }
-      message += suggestion;
-      fail(message, name_at);
-    }
+    const Function& function = known_function(name_at);
     const Nesting nesting(*this);
     advance();  // '('
     std::vector<Node> arguments;
@@ -382,17 +387,41 @@ class Parser {
         arguments.push_back(expression());
       }
     }
+    return finish_call(name_at, function, std::move(arguments));
+  }
+
+  [[gnu::noinline]] const Function& known_function(const Lexeme& name_at) const {
+    const std::string_view name = source_.substr(name_at.begin, name_at.end - name_at.begin);
+    const auto& table = functions();
+    const auto function =
+        std::find_if(table.begin(), table.end(), [&](const Function& f) { return f.name == name; });
+    if (function != table.end()) return *function;
+    std::vector<std::string> names;
+    for (const Function& f : table) names.emplace_back(f.name);
+    std::string message = "unknown function " + quoted(name);
+    const std::string suggestion = did_you_mean(name, names);
+    if (suggestion.empty()) {
+      message += "; the functions are";
+      for (const auto& n : names) message += " " + n;
+    }
+    message += suggestion;
+    fail(message, name_at);
+  }
+
+  // The ')' after the arguments, and their number.
+  [[gnu::noinline]] Node finish_call(const Lexeme& name_at, const Function& function,
+                                     std::vector<Node> arguments) {
+    const std::string name(function.name);
     if (current_.token != Token::Close)
-      fail("expected ',' or ')' in the arguments of " + std::string(name) + ", found " +
-               describe(current_),
+      fail("expected ',' or ')' in the arguments of " + name + ", found " + describe(current_),
            current_);
     const std::size_t end = current_.end;
     advance();
-    if (static_cast<int>(arguments.size()) != function->arity)
-      fail(std::string(name) + " takes " + std::to_string(function->arity) + " argument" +
-               (function->arity == 1 ? "" : "s") + ", not " + std::to_string(arguments.size()),
+    if (static_cast<int>(arguments.size()) != function.arity)
+      fail(name + " takes " + std::to_string(function.arity) + " argument" +
+               (function.arity == 1 ? "" : "s") + ", not " + std::to_string(arguments.size()),
            name_at.begin, end);
-    return operation(function->op, std::move(arguments), name_at.begin, end);
+    return operation(function.op, std::move(arguments), name_at.begin, end);
   }
 
   std::string_view source_;
