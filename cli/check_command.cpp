@@ -199,9 +199,13 @@ Engine run_engine(const ex::Expression& expression, const ex::Definitions& defin
     definitions.record(variables);
     const ad::Var f = ex::record(expression, variables, &recorded);
     engine.value = f.value();
-    // The sub-expressions, once per text (x may occur many times), in recording order.
+    // The sub-expressions, once per text (x may occur many times), in recording order. Each
+    // costs a sweep and its text: past a thousand (a sum of 100,000 terms) the quadratic work is
+    // not done, and the --verbose table goes without them.
+    constexpr std::size_t kMostParts = 1000;
     std::vector<std::pair<std::string, ad::Var>> nodes;
     for (const auto& [node, var] : recorded) {
+      if (recorded.size() > kMostParts) break;
       std::string text(expression.text(*node));
       if (std::none_of(nodes.begin(), nodes.end(), [&](const auto& n) { return n.first == text; }))
         nodes.emplace_back(std::move(text), var);

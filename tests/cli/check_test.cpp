@@ -570,3 +570,15 @@ TEST(CheckSecond, ASecondDerivativeThatDoesNotExistIsANumericError) {
 }
 
 }  // namespace
+
+// Issue 12, item 8: a flat sum is checked whatever its length (it was refused past 1000 terms),
+// and its report stays linear in it: d/dx of 30,000 x is 30,000.
+TEST(Check, AFlatSumOfManyTerms) {
+  std::string sum = "x";
+  for (int i = 1; i < 30000; ++i) sum += "+x";
+  auto r = run("check '" + sum + "' -d x=30000 --at x=0.5");
+  EXPECT_EQ(r.status, 0) << r.err.substr(0, 300);
+  r = run("check '" + sum + "' -d x=29999 --at x=0.5 --verbose");
+  EXPECT_EQ(r.status, 1) << r.err.substr(0, 300);
+  EXPECT_NE(r.out.find("DISAGREE"), std::string::npos);
+}
