@@ -105,7 +105,8 @@ CLI::Validator whole_number(int least, int most, const std::string& most_in_word
         if (digits && n >= least && n <= most && (text.size() == 1 || text[0] != '0')) return "";
         return "must be " + range + " in decimal digits, not '" + text + "'";
       },
-      "N", "whole number");
+      "INT in [" + std::to_string(least) + " - " +
+          (most_in_words.empty() ? std::to_string(most) : most_in_words) + "]");
 }
 
 CLI::Validator decimal_number(const std::string& what) {
@@ -117,7 +118,7 @@ CLI::Validator decimal_number(const std::string& what) {
                    ? ""
                    : "must be " + what + ", in decimal notation (1e-6, 0.001), not '" + text + "'";
       },
-      "T", "decimal number");
+      "");
 }
 
 std::string describe(const Values& point, int precision) {
