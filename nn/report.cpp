@@ -1,9 +1,12 @@
+// The reports of a network run: the cross-check of its gradients and published figures, one
+// step and a training run, as text and as JSON.
 #include "nn/report.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <iomanip>
 #include <map>
 #include <random>
 #include <set>
@@ -242,26 +245,53 @@ CrossCheck cross_check(const Network& n, const Topology& t, const CheckOptions& 
   return report;
 }
 
+namespace {
+
+// Rows of cells in columns, each as wide as its widest cell (at least `least`), one space
+// between: a long name widens its column and is never cut. Text from the input is escaped.
+std::string aligned(const std::vector<std::vector<std::string>>& rows,
+                    const std::vector<std::size_t>& least) {
+  const auto width = [](const std::string& cell) {  // in characters
+    return static_cast<std::size_t>(
+        std::count_if(cell.begin(), cell.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+  };
+  std::vector<std::size_t> widths = least;
+  for (const auto& row : rows)
+    for (std::size_t k = 0; k + 1 < row.size(); ++k) widths[k] = std::max(widths[k], width(row[k]));
+  std::string out;
+  for (const auto& row : rows) {
+    out += "  ";
+    for (std::size_t k = 0; k < row.size(); ++k)
+      out += row[k] + (k + 1 < row.size() ? std::string(widths[k] - width(row[k]) + 1, ' ') : "\n");
+  }
+  return out;
+}
+
+std::string scientific(double x) {
+  std::ostringstream s;
+  s << std::scientific << std::setprecision(1) << x;
+  return s.str();
+}
+
+}  // namespace
+
 std::string to_text(const CrossCheck& r) {
   std::ostringstream out;
-  char line[512];
-  out << "Cross-check of the gradients" << (r.network.empty() ? "" : " of " + r.network) << "\n"
+  out << "Cross-check of the gradients"
+      << (r.network.empty() ? "" : " of " + ad::printable(r.network)) << "\n"
       << "  engine: reverse sweep of the tape; delta rule: the tutorials' hand formulas on plain\n"
       << "  doubles; finite diff.: central differences of the loss; figure: as the tutorial "
          "prints\n"
       << "  it; rel. diff.: the largest relative difference among the first three.\n";
-  std::snprintf(line, sizeof line, "  %-10s %-19s %-19s %-19s %-9s %-9s %s\n", "parameter",
-                "engine", "delta rule", "finite diff.", "figure", "rel.diff.", "verdict");
-  out << line;
-  for (const auto& p : r.parameters) {
-    std::snprintf(line, sizeof line, "  %-10s %-19s %-19s %-19s %-9s %-9.1e %s%s\n", p.name.c_str(),
-                  ad::number(p.engine, 13).c_str(), ad::number(p.delta_rule, 13).c_str(),
-                  ad::number(p.finite_difference, 13).c_str(),
-                  p.published ? p.published->figure.printed.c_str() : "-",
-                  p.largest_relative_difference, p.verdict.c_str(),
-                  p.trained ? "" : " (not trained)");
-    out << line;
-  }
+  std::vector<std::vector<std::string>> rows{
+      {"parameter", "engine", "delta rule", "finite diff.", "figure", "rel.diff.", "verdict"}};
+  for (const auto& p : r.parameters)
+    rows.push_back({ad::printable(p.name), ad::number(p.engine, 13), ad::number(p.delta_rule, 13),
+                    ad::number(p.finite_difference, 13),
+                    p.published ? ad::printable(p.published->figure.printed) : "-",
+                    scientific(p.largest_relative_difference),
+                    p.verdict + (p.trained ? "" : " (not trained)")});
+  out << aligned(rows, {10, 19, 19, 19, 9, 9, 0});
   if (r.sampled)
     out << "  A sample: " << r.parameters.size() << " of the " << r.parameter_count
         << " parameters (the first and last weight and bias into each layer, the others drawn\n"
@@ -273,17 +303,13 @@ std::string to_text(const CrossCheck& r) {
   if (!r.figures.empty()) {
     out << "\nThe tutorial's printed figures against the exact values (a figure printed with k\n"
         << "decimals agrees when it is within one unit of its k-th decimal)\n";
-    std::snprintf(line, sizeof line, "  %-26s %-14s %-22s %-14s %s\n", "figure", "printed", "exact",
-                  "exact, as", "verdict");
-    out << line;
-    std::snprintf(line, sizeof line, "  %-26s %-14s %-22s %-14s %s\n", "", "", "", "printed", "");
-    out << line;
-    for (const auto& f : r.figures) {
-      std::snprintf(line, sizeof line, "  %-26s %-14s %-22s %-14s %s\n", f.figure.label.c_str(),
-                    f.figure.printed.c_str(), ad::number(f.exact, 15).c_str(),
-                    f.exact_as_printed.c_str(), f.agrees ? "agrees" : "DISCREPANCY");
-      out << line;
-    }
+    std::vector<std::vector<std::string>> rows{
+        {"figure", "printed", "exact", "exact, as", "verdict"}, {"", "", "", "printed", ""}};
+    for (const auto& f : r.figures)
+      rows.push_back({ad::printable(f.figure.label), ad::printable(f.figure.printed),
+                      ad::number(f.exact, 15), f.exact_as_printed,
+                      f.agrees ? "agrees" : "DISCREPANCY"});
+    out << aligned(rows, {26, 14, 22, 14, 0});
     out << "  " << r.figures.size() - r.discrepancies << " of " << r.figures.size()
         << " figures agree; " << r.discrepancies << " discrepanc"
         << (r.discrepancies == 1 ? "y" : "ies") << ".\n";
@@ -392,7 +418,8 @@ nlohmann::json to_json(const StepResult& r) {
 
 void print_report(std::ostream& out, const NetworkFile& file, const StepResult& r) {
   const Network& n = file.network;
-  out << "Network " << r.network << " (" << file.path << "): " << n.inputs.size() << " inputs";
+  out << "Network " << ad::printable(r.network) << " (" << ad::printable(file.path)
+      << "): " << n.inputs.size() << " inputs";
   for (const auto& layer : n.layers)
     out << ", " << layer.neurons.size() << " " << to_string(layer.activation);
   out << "; loss " << to_string(n.loss) << ", learning rate " << ad::number(n.learning_rate, 12)
@@ -400,15 +427,16 @@ void print_report(std::ostream& out, const NetworkFile& file, const StepResult& 
   if (!r.node_values.empty()) {
     out << "Forward pass (net_X: weighted sum into neuron X; out_X: its activation; E1, E2, ...:\n"
         << "each output's error; E_total: the loss)\n";
+    std::vector<std::vector<std::string>> rows;
     for (const auto& [name, v] : r.node_values)
-      out << "  " << name << std::string(name.size() < 10 ? 10 - name.size() : 1, ' ') << "= "
-          << ad::number(v, 15) << "\n";
+      rows.push_back({ad::printable(name), "= " + ad::number(v, 15)});
+    out << aligned(rows, {9, 0});
   } else {
     out << "Forward pass, per sample (outputs):\n";
     for (std::size_t s = 0; s < r.outputs.size(); ++s) {
       out << "  sample " << s + 1 << ":";
       for (std::size_t k = 0; k < r.output_names.size(); ++k)
-        out << " " << r.output_names[k] << " = " << ad::number(r.outputs[s][k], 10);
+        out << " " << ad::printable(r.output_names[k]) << " = " << ad::number(r.outputs[s][k], 10);
       out << "\n";
     }
   }
@@ -423,7 +451,7 @@ void print_report(std::ostream& out, const NetworkFile& file, const StepResult& 
     out << "  (the " << shown.size() << " parameters checked above; --json gives every one)\n";
   for (std::size_t p = 0; p < r.parameters_after.size(); ++p)
     if (!r.check.sampled || shown.contains(r.parameters_after[p].first))
-      out << "  " << r.parameters_after[p].first << ": "
+      out << "  " << ad::printable(r.parameters_after[p].first) << ": "
           << ad::number(r.parameters_before[p].second, 12) << " -> "
           << ad::number(r.parameters_after[p].second, 15) << "\n";
   if (r.loss_after) {
@@ -432,7 +460,8 @@ void print_report(std::ostream& out, const NetworkFile& file, const StepResult& 
     for (std::size_t s = 0; s < r.outputs_after.size(); ++s)
       for (std::size_t k = 0; k < r.output_names.size(); ++k)
         out << "  " << (r.outputs_after.size() > 1 ? "sample " + std::to_string(s + 1) + " " : "")
-            << r.output_names[k] << " = " << ad::number(r.outputs_after[s][k], 12) << "\n";
+            << ad::printable(r.output_names[k]) << " = " << ad::number(r.outputs_after[s][k], 12)
+            << "\n";
   }
 }
 

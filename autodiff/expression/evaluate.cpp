@@ -1,4 +1,5 @@
 // Evaluation of a parsed expression: on doubles and on the tape.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -86,27 +87,31 @@ class Recorder {
            std::map<const Node*, ad::Var>* recorded)
       : expression_(expression), variables_(variables), recorded_(recorded) {}
 
-  Operand record(const Node& node) {
-    if (!node.depends_on_variables()) {
-      const double c = evaluate(expression_, node, {});
-      return {false, c, {}};
-    }
-    ad::Var result;
-    if (node.kind == Node::Kind::Variable) {
-      const auto found = variables_.find(node.name);
-      if (found == variables_.end()) throw_unknown(node);
-      result = found->second;
-    } else {
-      std::vector<Operand> operands;
-      for (const Node& operand : node.operands) operands.push_back(record(operand));
-      try {
-        result = combine(node.op, operands);
-      } catch (const ad::NonFinite& e) {
-        throw_non_finite(node, operands, e);
+  // Operands first, in a loop (fold): an operation of constants is computed on doubles, as
+  // evaluate() would, and enters the tape as a constant.
+  Operand record(const Node& root) {
+    return fold<Operand>(root, [&](const Node& node, std::vector<Operand> operands) -> Operand {
+      if (node.kind == Node::Kind::Number) return {false, node.number, {}};
+      ad::Var result;
+      if (node.kind == Node::Kind::Variable) {
+        const auto found = variables_.find(node.name);
+        if (found == variables_.end()) throw_unknown(node);
+        result = found->second;
+      } else if (std::none_of(operands.begin(), operands.end(),
+                              [](const Operand& o) { return o.active; })) {
+        std::vector<double> values;
+        for (const Operand& o : operands) values.push_back(o.value);
+        return {false, apply(expression_, node, values), {}};
+      } else {
+        try {
+          result = combine(node.op, operands);
+        } catch (const ad::NonFinite& e) {
+          throw_non_finite(node, operands, e);
+        }
       }
-    }
-    if (recorded_ != nullptr) recorded_->insert_or_assign(&node, result);
-    return {true, result.value(), result};
+      if (recorded_ != nullptr) recorded_->insert_or_assign(&node, result);
+      return {true, result.value(), result};
+    });
   }
 
  private:
@@ -168,28 +173,27 @@ class Recorder {
 
 }  // namespace
 
-double evaluate(const Expression& expression, const Node& node, const Values& values) {
-  switch (node.kind) {
-    case Node::Kind::Number:
-      return node.number;
-    case Node::Kind::Variable: {
-      const auto found = values.find(node.name);
-      if (found == values.end()) {
-        std::vector<std::string> names;
-        for (const auto& [name, value] : values) names.push_back(name);
-        std::string message = "unknown variable '" + node.name + "'";
-        message += ad::did_you_mean(node.name, names);
-        throw UnknownVariable(message, expression.source(), node.begin, node.end - node.begin);
+double evaluate(const Expression& expression, const Node& root, const Values& values) {
+  return fold<double>(root, [&](const Node& node, std::vector<double> operands) {
+    switch (node.kind) {
+      case Node::Kind::Number:
+        return node.number;
+      case Node::Kind::Variable: {
+        const auto found = values.find(node.name);
+        if (found == values.end()) {
+          std::vector<std::string> names;
+          for (const auto& [name, value] : values) names.push_back(name);
+          std::string message = "unknown variable '" + node.name + "'";
+          message += ad::did_you_mean(node.name, names);
+          throw UnknownVariable(message, expression.source(), node.begin, node.end - node.begin);
+        }
+        return found->second;
       }
-      return found->second;
+      case Node::Kind::Operation:
+        break;
     }
-    case Node::Kind::Operation:
-      break;
-  }
-  std::vector<double> operands;
-  for (const Node& operand : node.operands)
-    operands.push_back(evaluate(expression, operand, values));
-  return apply(expression, node, operands);
+    return apply(expression, node, operands);
+  });
 }
 
 double apply(const Expression& expression, const Node& node, const std::vector<double>& operands) {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <iterator>
 #include <map>
 #include <string>
 #include <string_view>
@@ -58,7 +59,8 @@ struct DomainError : ExpressionError {
 };
 
 // One node of the tree: a number, a variable, or an operation of the engine's table on its
-// operands (Neg, the unary functions, Add, Sub, Mul, Div, Pow, Min, Max).
+// operands (Neg, the unary functions, Add, Sub, Mul, Div, Pow, Min, Max). A chain such as
+// x+x+...+x is a tree as deep as it is long, so copying and destroying a node never recurse.
 struct Node {
   enum class Kind { Number, Variable, Operation };
   Kind kind = Kind::Number;
@@ -68,12 +70,51 @@ struct Node {
   std::vector<Node> operands;
   std::size_t begin = 0;  // bytes [begin, end) of the source this node was parsed from
   std::size_t end = 0;
-  std::size_t height = 1;  // of the tree under this node: the parser bounds it (kMaxHeight)
+  std::size_t height = 1;  // of the tree under this node
   bool depends_on_variables() const;
+
+  Node() = default;
+  Node(const Node& other);
+  Node(Node&&) noexcept = default;
+  Node& operator=(const Node& other);
+  Node& operator=(Node&&) noexcept = default;
+  ~Node();
 };
 
-// Evaluation recurses over the tree: a deeper expression is a SyntaxError, not a stack overflow.
+// Parentheses and function calls nested deeper than this are a SyntaxError: the parser recurses
+// into them, about 5 KB of stack a level in an -O1 AddressSanitizer build, and the bound keeps
+// that well within a 1 MiB thread stack (Chains.* in tests/expression/parser_test.cpp). Chains
+// (x+x+...+x, --x, 2^2^...^2) are read in loops and have no bound.
+inline constexpr std::size_t kMaxNesting = 128;
+// The symbolic steps of `autodiff check` (symbolic.hpp, diagnosis.hpp) recurse over the tree:
+// they take trees up to this height, and say so of a higher one.
 inline constexpr std::size_t kMaxHeight = 1000;
+
+// Calls visit(node, results of its operands) on every node under `root`, operands first, and
+// returns the root's result: without recursion, so a tree 100,000 deep is walked as any other.
+template <class T, class Visit>
+T fold(const Node& root, Visit visit) {
+  struct Frame {
+    const Node* node;
+    std::size_t next;  // its next operand to visit
+  };
+  std::vector<Frame> stack{{&root, 0}};
+  std::vector<T> results;
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    if (top.next < top.node->operands.size()) {
+      const Node* operand = &top.node->operands[top.next++];
+      stack.push_back({operand, 0});
+      continue;
+    }
+    const auto first = results.end() - static_cast<std::ptrdiff_t>(top.node->operands.size());
+    std::vector<T> operands(std::make_move_iterator(first), std::make_move_iterator(results.end()));
+    results.erase(first, results.end());
+    results.push_back(visit(*top.node, std::move(operands)));
+    stack.pop_back();
+  }
+  return std::move(results.back());
+}
 
 class Expression {
  public:

@@ -35,20 +35,11 @@ double carried(double partial, double error) {
   return std::isnan(e) ? std::numeric_limits<double>::infinity() : e;
 }
 
-}  // namespace
-
-Bounded evaluate_bounded(const Expression& expression, const Node& node, const Values& values,
-                         const Values* errors) {
-  if (node.kind != Node::Kind::Operation) {
-    const double value = evaluate(expression, node, values);
-    if (node.kind == Node::Kind::Variable && errors != nullptr)
-      if (const auto found = errors->find(node.name); found != errors->end())
-        return {value, found->second};
-    return {value, 0.0};
-  }
+// An operation's value and bound from its operands'.
+Bounded bounded_operation(const Expression& expression, const Node& node,
+                          const std::vector<Bounded>& operands) {
   std::vector<double> x, e;
-  for (const Node& operand : node.operands) {
-    const Bounded b = evaluate_bounded(expression, operand, values, errors);
+  for (const Bounded& b : operands) {
     x.push_back(b.value);
     e.push_back(b.error);
   }
@@ -95,6 +86,20 @@ Bounded evaluate_bounded(const Expression& expression, const Node& node, const V
       return {y,
               carried(unary_rule(node.op).partial(x[0], y), e[0]) + kFunctionRounding * rounding};
   }
+}
+
+}  // namespace
+
+Bounded evaluate_bounded(const Expression& expression, const Node& root, const Values& values,
+                         const Values* errors) {
+  return fold<Bounded>(root, [&](const Node& node, std::vector<Bounded> operands) -> Bounded {
+    if (node.kind == Node::Kind::Operation) return bounded_operation(expression, node, operands);
+    const double value = evaluate(expression, node, values);
+    if (node.kind == Node::Kind::Variable && errors != nullptr)
+      if (const auto found = errors->find(node.name); found != errors->end())
+        return {value, found->second};
+    return {value, 0.0};
+  });
 }
 
 std::vector<double> gradient_rounding(const ad::Tape& tape, const ad::Var& y) {
