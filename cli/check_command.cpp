@@ -50,7 +50,7 @@ struct CheckOptions {
 // closest name and a caret.
 void require_known_variables(const ex::Expression& formula, const ex::Node& root,
                              const std::vector<std::string>& variables, const std::string& what) {
-  ex::fold<int>(root, [&](const ex::Node& node, const std::vector<int>&) {
+  ex::fold<int>(root, [&](const ex::Node& node, std::span<int>) {
     if (node.kind == ex::Node::Kind::Variable &&
         std::find(variables.begin(), variables.end(), node.name) == variables.end()) {
       std::string message = "'" + node.name + "' is not a variable of the expression";

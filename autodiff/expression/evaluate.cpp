@@ -11,7 +11,7 @@ namespace ad::expr {
 namespace {
 
 // "log(-2)", "1 / 0": the operation as it was applied, for messages.
-std::string application(Op op, const std::vector<double>& operands) {
+std::string application(Op op, std::span<const double> operands) {
   const OpInfo& info = ad::info(op);
   if (op == Op::Neg) return "-(" + number(operands[0]) + ")";
   if (!info.symbol.empty() && operands.size() == 2) {
@@ -25,7 +25,7 @@ std::string application(Op op, const std::vector<double>& operands) {
 }
 
 [[noreturn]] void throw_not_finite(const Expression& expression, const Node& node,
-                                   const std::vector<double>& operands, double result) {
+                                   std::span<const double> operands, double result) {
   std::string reason;
   if (node.op == Op::Div && operands[1] == 0)
     reason = "division by zero";
@@ -36,11 +36,11 @@ std::string application(Op op, const std::vector<double>& operands) {
   DomainError error(application(node.op, operands) + " = " + number(result) + ": " + reason,
                     expression.source(), node.begin, node.end - node.begin);
   error.operation = info(node.op).name;
-  error.operands = operands;
+  error.operands.assign(operands.begin(), operands.end());
   throw error;
 }
 
-double operate(Op op, const std::vector<double>& x) {
+double operate(Op op, std::span<const double> x) {
   if (op == Op::Neg) return -x[0];
   if (info(op).kind == OpKind::Binary) return binary_value(op, x[0], x[1]);
   return unary_rule(op).value(x[0]);
@@ -90,7 +90,7 @@ class Recorder {
   // Operands first, in a loop (fold): an operation of constants is computed on doubles, as
   // evaluate() would, and enters the tape as a constant.
   Operand record(const Node& root) {
-    return fold<Operand>(root, [&](const Node& node, std::vector<Operand> operands) -> Operand {
+    return fold<Operand>(root, [&](const Node& node, std::span<Operand> operands) -> Operand {
       if (node.kind == Node::Kind::Number) return {false, node.number, {}};
       ad::Var result;
       if (node.kind == Node::Kind::Variable) {
@@ -115,7 +115,7 @@ class Recorder {
   }
 
  private:
-  static ad::Var combine(Op op, const std::vector<Operand>& x) {
+  static ad::Var combine(Op op, std::span<const Operand> x) {
     if (x.size() == 1) return operate(op, x[0].var);
     if (x[0].active && x[1].active) return operate(op, x[0].var, x[1].var);
     if (x[0].active) return operate(op, x[0].var, x[1].value);
@@ -131,7 +131,7 @@ class Recorder {
   }
 
   // The checked tape stopped at this node: say which operation, at which operand values.
-  [[noreturn]] void throw_non_finite(const Node& node, const std::vector<Operand>& operands,
+  [[noreturn]] void throw_non_finite(const Node& node, std::span<const Operand> operands,
                                      const ad::NonFinite& e) const {
     std::vector<double> values;
     for (const Operand& o : operands) values.push_back(o.value);
@@ -174,7 +174,7 @@ class Recorder {
 }  // namespace
 
 double evaluate(const Expression& expression, const Node& root, const Values& values) {
-  return fold<double>(root, [&](const Node& node, std::vector<double> operands) {
+  return fold<double>(root, [&](const Node& node, std::span<double> operands) {
     switch (node.kind) {
       case Node::Kind::Number:
         return node.number;
@@ -196,7 +196,7 @@ double evaluate(const Expression& expression, const Node& root, const Values& va
   });
 }
 
-double apply(const Expression& expression, const Node& node, const std::vector<double>& operands) {
+double apply(const Expression& expression, const Node& node, std::span<const double> operands) {
   const double result = operate(node.op, operands);
   if (!std::isfinite(result)) throw_not_finite(expression, node, operands, result);
   return result;

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <iterator>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,8 +93,11 @@ inline constexpr std::size_t kMaxHeight = 1000;
 
 // Calls visit(node, results of its operands) on every node under `root`, operands first, and
 // returns the root's result: without recursion, so a tree 100,000 deep is walked as any other.
+// The operands' results are a span of one stack of results (no allocation per node: the
+// finite differences evaluate an expression of 60,000 terms thousands of times).
 template <class T, class Visit>
 T fold(const Node& root, Visit visit) {
+  if (root.operands.empty()) return visit(root, std::span<T>());
   struct Frame {
     const Node* node;
     std::size_t next;  // its next operand to visit
@@ -107,10 +111,10 @@ T fold(const Node& root, Visit visit) {
       stack.push_back({operand, 0});
       continue;
     }
-    const auto first = results.end() - static_cast<std::ptrdiff_t>(top.node->operands.size());
-    std::vector<T> operands(std::make_move_iterator(first), std::make_move_iterator(results.end()));
-    results.erase(first, results.end());
-    results.push_back(visit(*top.node, std::move(operands)));
+    const std::size_t n = top.node->operands.size(), first = results.size() - n;
+    T result = visit(*top.node, std::span<T>(results.data() + first, n));
+    results.resize(first);
+    results.push_back(std::move(result));
     stack.pop_back();
   }
   return std::move(results.back());
@@ -145,7 +149,7 @@ inline double evaluate(const Expression& expression, const Values& values) {
 // The value of an operation node from the values of its operands: the step evaluate() takes at
 // that node, for evaluators that carry more than the value (verdict.hpp). Throws DomainError
 // where the result is NaN or infinite.
-double apply(const Expression& expression, const Node& node, const std::vector<double>& operands);
+double apply(const Expression& expression, const Node& node, std::span<const double> operands);
 
 // Records the expression on the active tape. A sub-expression without variables is computed
 // on doubles and enters as a constant, so x^2 records pow(x, 2.0) and 2*x records x·2. With a

@@ -452,13 +452,14 @@ bool Node::depends_on_variables() const {
 }
 
 Node::Node(const Node& other) {
-  *this = fold<Node>(other, [](const Node& n, std::vector<Node> operands) {
+  *this = fold<Node>(other, [](const Node& n, std::span<Node> operands) {
     Node copy;
     copy.kind = n.kind;
     copy.number = n.number;
     copy.name = n.name;
     copy.op = n.op;
-    copy.operands = std::move(operands);
+    copy.operands.assign(std::make_move_iterator(operands.begin()),
+                         std::make_move_iterator(operands.end()));
     copy.begin = n.begin;
     copy.end = n.end;
     copy.height = n.height;

@@ -2,9 +2,11 @@
 #include "autodiff/expression/verdict.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <span>
 
 namespace ad::expr {
 
@@ -37,13 +39,14 @@ double carried(double partial, double error) {
 
 // An operation's value and bound from its operands'.
 Bounded bounded_operation(const Expression& expression, const Node& node,
-                          const std::vector<Bounded>& operands) {
-  std::vector<double> x, e;
-  for (const Bounded& b : operands) {
-    x.push_back(b.value);
-    e.push_back(b.error);
+                          std::span<const Bounded> operands) {
+  std::array<double, 2> x{}, e{};  // an operation has one operand or two
+  for (std::size_t k = 0; k < operands.size(); ++k) {
+    x[k] = operands[k].value;
+    e[k] = operands[k].error;
   }
-  const double y = apply(expression, node, x);
+  const std::span<const double> given(x.data(), operands.size());
+  const double y = apply(expression, node, given);
   // A result that falls below the normal doubles has lost its relative precision: a subnormal
   // one, or a 0 from operations whose exact result is never 0 for non-zero operands (exp(-900),
   // 1e-200*1e-200). No relative bound holds, and none is claimed. (relu(-1), log(1) and
@@ -60,7 +63,8 @@ Bounded bounded_operation(const Expression& expression, const Node& node,
         return false;
     }
   };
-  const bool operands_nonzero = std::none_of(x.begin(), x.end(), [](double v) { return v == 0; });
+  const bool operands_nonzero =
+      std::none_of(given.begin(), given.end(), [](double v) { return v == 0; });
   if (operands_nonzero && std::abs(y) < std::numeric_limits<double>::min() &&
       (y != 0 || never_zero(node.op)) && node.op != Op::Add && node.op != Op::Sub)
     return {y, std::numeric_limits<double>::infinity()};
@@ -92,7 +96,7 @@ Bounded bounded_operation(const Expression& expression, const Node& node,
 
 Bounded evaluate_bounded(const Expression& expression, const Node& root, const Values& values,
                          const Values* errors) {
-  return fold<Bounded>(root, [&](const Node& node, std::vector<Bounded> operands) -> Bounded {
+  return fold<Bounded>(root, [&](const Node& node, std::span<Bounded> operands) -> Bounded {
     if (node.kind == Node::Kind::Operation) return bounded_operation(expression, node, operands);
     const double value = evaluate(expression, node, values);
     if (node.kind == Node::Kind::Variable && errors != nullptr)
