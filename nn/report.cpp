@@ -205,13 +205,14 @@ CrossCheck cross_check(const Network& n, const Topology& t, const CheckOptions& 
   CrossCheck report;
   report.network = n.name;
   report.parameter_count = n.parameter_count();
-  std::vector<double> engine;
-  {
+  std::vector<double> recorded;
+  if (!options.engine) {
     ad::Tape tape;
     Trainer trainer(n, t);
     trainer.evaluate();
-    engine = trainer.gradients();
+    recorded = trainer.gradients();
   }
+  const std::vector<double>& engine = options.engine ? *options.engine : recorded;
   const std::vector<double> delta = delta_rule_gradients(n, t);
   const std::vector<std::size_t> checked = to_check(n, t, options, engine, delta);
   report.sampled = checked.size() < n.parameter_count();
@@ -339,15 +340,12 @@ StepResult run(const NetworkFile& file, int steps, const CheckOptions& options) 
     if (n.samples.size() == 1)
       for (const auto& name : node_names(n, false))
         r.node_values.emplace_back(name, t.node(name).value());
-    r.parameters_before.reserve(n.parameter_count());  // no moving millions of names as they grow
-    r.gradients.reserve(n.parameter_count());
-    r.parameters_after.reserve(n.parameter_count());
-    for (std::size_t p = 0; p < n.parameter_count(); ++p) {
-      std::string name(n.parameter_name(p));
-      r.parameters_before.emplace_back(name, n.parameter(p));
-      r.gradients.emplace_back(name, t.gradients()[p]);
-      r.parameters_after.emplace_back(name, t.network().parameter(p));
-    }
+    r.parameter_names.reserve(n.parameter_count());  // no moving millions of names as they grow
+    for (std::size_t p = 0; p < n.parameter_count(); ++p)
+      r.parameter_names.emplace_back(n.parameter_name(p));
+    r.parameters_before = n.parameters();
+    r.gradients = t.gradients();
+    r.parameters_after = t.network().parameters();
   }
   // One training run for the --steps asked and the figures' "after N".
   std::map<int, std::vector<std::string>> stops = figure_stops(n);
@@ -359,6 +357,7 @@ StepResult run(const NetworkFile& file, int steps, const CheckOptions& options) 
   }
   CheckOptions check = options;
   check.readings = &readings;
+  check.engine = &r.gradients;  // taken at the file's parameters, before the step
   r.check = cross_check(n, topology, check);
   return r;
 }
@@ -380,9 +379,11 @@ nlohmann::json to_json(const StepResult& r) {
   j["loss"] = r.loss;
   j["outputs"] = outputs(r.outputs);
   j["gradients"] = nlohmann::json::object();
-  for (const auto& [name, g] : r.gradients) j["gradients"][name] = g;
   j["parameters_after"] = nlohmann::json::object();
-  for (const auto& [name, v] : r.parameters_after) j["parameters_after"][name] = v;
+  for (std::size_t p = 0; p < r.parameter_names.size(); ++p) {
+    j["gradients"][r.parameter_names[p]] = r.gradients[p];
+    j["parameters_after"][r.parameter_names[p]] = r.parameters_after[p];
+  }
   if (r.loss_after) {
     j["loss_after"] = *r.loss_after;
     j["outputs_after"] = outputs(r.outputs_after);
@@ -422,10 +423,9 @@ void print_report(std::ostream& out, const NetworkFile& file, const StepResult& 
   if (r.check.sampled)
     out << "  (the " << shown.size() << " parameters checked above; --json gives every one)\n";
   for (std::size_t p = 0; p < r.parameters_after.size(); ++p)
-    if (!r.check.sampled || shown.contains(r.parameters_after[p].first))
-      out << "  " << r.parameters_after[p].first << ": "
-          << ad::number(r.parameters_before[p].second, 12) << " -> "
-          << ad::number(r.parameters_after[p].second, 15) << "\n";
+    if (!r.check.sampled || shown.contains(r.parameter_names[p]))
+      out << "  " << r.parameter_names[p] << ": " << ad::number(r.parameters_before[p], 12)
+          << " -> " << ad::number(r.parameters_after[p], 15) << "\n";
   if (r.loss_after) {
     out << "\nAfter " << r.steps << " gradient step" << (r.steps == 1 ? "" : "s")
         << ": loss = " << ad::number(*r.loss_after, 12) << "\n";

@@ -101,11 +101,11 @@ double Trainer::evaluate() {
 void Trainer::record_parameters() {
   const Network& n = network_;
   parameter_vars_.clear();
-  for (std::size_t p = 0; p < n.parameter_count(); ++p) {
-    const std::size_t start = tape_->size();
+  // One range for all: the parameters are consecutive leaves (a range each would cost millions).
+  const std::size_t start = tape_->size();
+  for (std::size_t p = 0; p < n.parameter_count(); ++p)
     parameter_vars_.emplace_back(n.parameter(p), n.parameter_name(p));
-    mark(start, NodeRole::Parameter, kParameters);
-  }
+  mark(start, NodeRole::Parameter, kParameters);
 }
 
 void Trainer::record_forward(std::size_t s) {
