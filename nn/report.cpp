@@ -223,11 +223,13 @@ CrossCheck cross_check(const Network& n, const Topology& t, const CheckOptions& 
     if (options.progress) options.progress("finite differences", done, checked.size());
   };
   progress(0);
+  std::vector<bool> trained(n.parameter_count(), false);  // a search of t.trained each: 10^7
+  for (std::size_t p : t.trained) trained[p] = true;
   for (std::size_t p : checked) {
     ParameterCheck c;
     c.name = n.parameter_name(p);
     c.bias = n.is_bias(p);
-    c.trained = std::find(t.trained.begin(), t.trained.end(), p) != t.trained.end();
+    c.trained = trained[p];
     c.engine = engine[p];
     c.delta_rule = delta[p];
     c.finite_difference = finite_difference_gradient(n, t, p);
