@@ -225,6 +225,7 @@ CrossCheck cross_check(const Network& n, const Topology& t, const CheckOptions& 
   progress(0);
   std::vector<bool> trained(n.parameter_count(), false);  // a search of t.trained each: 10^7
   for (std::size_t p : t.trained) trained[p] = true;
+  std::vector<double> values = n.parameters();
   for (std::size_t p : checked) {
     ParameterCheck c;
     c.name = n.parameter_name(p);
@@ -232,7 +233,7 @@ CrossCheck cross_check(const Network& n, const Topology& t, const CheckOptions& 
     c.trained = trained[p];
     c.engine = engine[p];
     c.delta_rule = delta[p];
-    c.finite_difference = finite_difference_gradient(n, t, p);
+    c.finite_difference = finite_difference_gradient(n, t, values, p);
     for (const auto& f : report.figures) {
       const auto q = parse_quantity(f.figure.quantity);
       if (q && q->kind == Quantity::Derivative && q->of == loss_name && q->wrt == c.name)
