@@ -105,7 +105,7 @@ Readings train_and_read(const Network& n, const Topology& t,
   Readings readings;
   if (stops.empty()) return readings;
   ad::Tape tape;
-  Trainer trainer(n, t);
+  Trainer trainer(&n, &t);
   const int last = stops.rbegin()->first;
   const auto report = [&](std::uint64_t done) {
     if (progress) progress("training steps", done, static_cast<std::uint64_t>(last));
@@ -134,7 +134,7 @@ std::vector<FigureCheck> check_figures(const Network& n, const Topology& t, cons
   const Readings trained = given ? Readings{} : train_and_read(n, t, figure_stops(n));
   const Readings& readings = given ? *given : trained;
   ad::Tape tape;
-  Trainer first(n, t);
+  Trainer first(&n, &t);
   first.evaluate();
   for (const Figure& f : n.published->figures) {
     const Quantity q = *parse_quantity(f.quantity);
@@ -208,7 +208,7 @@ CrossCheck cross_check(const Network& n, const Topology& t, const CheckOptions& 
   std::vector<double> recorded;
   if (!options.engine) {
     ad::Tape tape;
-    Trainer trainer(n, t);
+    Trainer trainer(&n, &t);
     trainer.evaluate();
     recorded = trainer.gradients();
   }
@@ -337,19 +337,21 @@ StepResult run(const NetworkFile& file, int steps, const CheckOptions& options) 
   r.output_names = n.outputs();
   {
     ad::Tape tape;
-    Trainer t(n, topology);
+    Trainer t(&n, &topology);
     r.loss = t.step();
     r.outputs = t.outputs();
     if (n.samples.size() == 1)
       for (const auto& name : node_names(n, false))
         r.node_values.emplace_back(name, t.node(name).value());
-    r.parameter_names.reserve(n.parameter_count());  // no moving millions of names as they grow
-    for (std::size_t p = 0; p < n.parameter_count(); ++p)
-      r.parameter_names.emplace_back(n.parameter_name(p));
     r.parameters_before = n.parameters();
     r.gradients = t.gradients();
-    r.parameters_after = t.network().parameters();
+    r.parameters_after = t.parameters();
   }
+  // Made once the recording is gone: at the limit, each would add hundreds of megabytes to the
+  // other.
+  r.parameter_names.reserve(n.parameter_count());  // no moving millions of names as they grow
+  for (std::size_t p = 0; p < n.parameter_count(); ++p)
+    r.parameter_names.emplace_back(n.parameter_name(p));
   // One training run for the --steps asked and the figures' "after N".
   std::map<int, std::vector<std::string>> stops = figure_stops(n);
   if (steps >= 1) stops[steps];
