@@ -61,6 +61,8 @@ ad::graph::Role role(ad::nn::NodeRole r) {
 void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
                    const ad::nn::StepResult& result, std::string& explanation) {
   const ad::nn::Network& network = file.network;
+  // Neither asked for: no third recording of the network (at ten million weights, seconds).
+  if (options.dot.empty() && options.explain.empty()) return;
   std::size_t explained = network.parameter_count();
   if (!options.explain.empty()) {
     std::vector<std::string> names;
@@ -89,10 +91,8 @@ void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
       dot.annotations[index] = {role(info.role), info.cluster, ""};
     // Each parameter also shows its value after the update.
     for (std::size_t p = 0; p < network.parameter_count(); ++p)
-      for (const auto& [name, value] : result.parameters_after)
-        if (name == network.parameter_name(p))
-          dot.annotations[trainer.parameter_vars()[p].index()].note =
-              "after update: " + ad::number(value, 6);
+      dot.annotations[trainer.parameter_vars()[p].index()].note =
+          "after update: " + ad::number(result.parameters_after[p], 6);
     std::string message;
     if (!ad::graph::write_graph(options.dot, trainer.tape(), dot, &message))
       fail(kFile, "--dot " + options.dot + ": " + message);

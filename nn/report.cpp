@@ -108,7 +108,7 @@ Readings train_and_read(const Network& n, const Topology& t,
   Readings readings;
   if (stops.empty()) return readings;
   ad::Tape tape;
-  Trainer trainer(n, t);
+  Trainer trainer(&n, &t);
   const int last = stops.rbegin()->first;
   const auto report = [&](std::uint64_t done) {
     if (progress) progress("training steps", done, static_cast<std::uint64_t>(last));
@@ -137,7 +137,7 @@ std::vector<FigureCheck> check_figures(const Network& n, const Topology& t, cons
   const Readings trained = given ? Readings{} : train_and_read(n, t, figure_stops(n));
   const Readings& readings = given ? *given : trained;
   ad::Tape tape;
-  Trainer first(n, t);
+  Trainer first(&n, &t);
   first.evaluate();
   for (const Figure& f : n.published->figures) {
     const Quantity q = *parse_quantity(f.quantity);
@@ -208,13 +208,14 @@ CrossCheck cross_check(const Network& n, const Topology& t, const CheckOptions& 
   CrossCheck report;
   report.network = n.name;
   report.parameter_count = n.parameter_count();
-  std::vector<double> engine;
-  {
+  std::vector<double> recorded;
+  if (!options.engine) {
     ad::Tape tape;
-    Trainer trainer(n, t);
+    Trainer trainer(&n, &t);
     trainer.evaluate();
-    engine = trainer.gradients();
+    recorded = trainer.gradients();
   }
+  const std::vector<double>& engine = options.engine ? *options.engine : recorded;
   const std::vector<double> delta = delta_rule_gradients(n, t);
   const std::vector<std::size_t> checked = to_check(n, t, options, engine, delta);
   report.sampled = checked.size() < n.parameter_count();
@@ -225,14 +226,17 @@ CrossCheck cross_check(const Network& n, const Topology& t, const CheckOptions& 
     if (options.progress) options.progress("finite differences", done, checked.size());
   };
   progress(0);
+  std::vector<bool> trained(n.parameter_count(), false);  // a search of t.trained each: 10^7
+  for (std::size_t p : t.trained) trained[p] = true;
+  std::vector<double> values = n.parameters();
   for (std::size_t p : checked) {
     ParameterCheck c;
     c.name = n.parameter_name(p);
     c.bias = n.is_bias(p);
-    c.trained = std::find(t.trained.begin(), t.trained.end(), p) != t.trained.end();
+    c.trained = trained[p];
     c.engine = engine[p];
     c.delta_rule = delta[p];
-    c.finite_difference = finite_difference_gradient(n, t, p);
+    c.finite_difference = finite_difference_gradient(n, t, values, p);
     for (const auto& f : report.figures) {
       const auto q = parse_quantity(f.figure.quantity);
       if (q && q->kind == Quantity::Derivative && q->of == loss_name && q->wrt == c.name)
@@ -359,22 +363,21 @@ StepResult run(const NetworkFile& file, int steps, const CheckOptions& options) 
   r.output_names = n.outputs();
   {
     ad::Tape tape;
-    Trainer t(n, topology);
+    Trainer t(&n, &topology);
     r.loss = t.step();
     r.outputs = t.outputs();
     if (n.samples.size() == 1)
       for (const auto& name : node_names(n, false))
         r.node_values.emplace_back(name, t.node(name).value());
-    r.parameters_before.reserve(n.parameter_count());  // no moving millions of names as they grow
-    r.gradients.reserve(n.parameter_count());
-    r.parameters_after.reserve(n.parameter_count());
-    for (std::size_t p = 0; p < n.parameter_count(); ++p) {
-      std::string name(n.parameter_name(p));
-      r.parameters_before.emplace_back(name, n.parameter(p));
-      r.gradients.emplace_back(name, t.gradients()[p]);
-      r.parameters_after.emplace_back(name, t.network().parameter(p));
-    }
+    r.parameters_before = n.parameters();
+    r.gradients = t.gradients();
+    r.parameters_after = t.parameters();
   }
+  // Made once the recording is gone: at the limit, each would add hundreds of megabytes to the
+  // other.
+  r.parameter_names.reserve(n.parameter_count());  // no moving millions of names as they grow
+  for (std::size_t p = 0; p < n.parameter_count(); ++p)
+    r.parameter_names.emplace_back(n.parameter_name(p));
   // One training run for the --steps asked and the figures' "after N".
   std::map<int, std::vector<std::string>> stops = figure_stops(n);
   if (steps >= 1) stops[steps];
@@ -385,6 +388,7 @@ StepResult run(const NetworkFile& file, int steps, const CheckOptions& options) 
   }
   CheckOptions check = options;
   check.readings = &readings;
+  check.engine = &r.gradients;  // taken at the file's parameters, before the step
   r.check = cross_check(n, topology, check);
   return r;
 }
@@ -406,9 +410,11 @@ nlohmann::json to_json(const StepResult& r) {
   j["loss"] = r.loss;
   j["outputs"] = outputs(r.outputs);
   j["gradients"] = nlohmann::json::object();
-  for (const auto& [name, g] : r.gradients) j["gradients"][name] = g;
   j["parameters_after"] = nlohmann::json::object();
-  for (const auto& [name, v] : r.parameters_after) j["parameters_after"][name] = v;
+  for (std::size_t p = 0; p < r.parameter_names.size(); ++p) {
+    j["gradients"][r.parameter_names[p]] = r.gradients[p];
+    j["parameters_after"][r.parameter_names[p]] = r.parameters_after[p];
+  }
   if (r.loss_after) {
     j["loss_after"] = *r.loss_after;
     j["outputs_after"] = outputs(r.outputs_after);
@@ -450,10 +456,10 @@ void print_report(std::ostream& out, const NetworkFile& file, const StepResult& 
   if (r.check.sampled)
     out << "  (the " << shown.size() << " parameters checked above; --json gives every one)\n";
   for (std::size_t p = 0; p < r.parameters_after.size(); ++p)
-    if (!r.check.sampled || shown.contains(r.parameters_after[p].first))
-      out << "  " << ad::printable(r.parameters_after[p].first) << ": "
-          << ad::number(r.parameters_before[p].second, 12) << " -> "
-          << ad::number(r.parameters_after[p].second, 15) << "\n";
+    if (!r.check.sampled || shown.contains(r.parameter_names[p]))
+      out << "  " << ad::printable(r.parameter_names[p]) << ": "
+          << ad::number(r.parameters_before[p], 12) << " -> "
+          << ad::number(r.parameters_after[p], 15) << "\n";
   if (r.loss_after) {
     out << "\nAfter " << r.steps << " gradient step" << (r.steps == 1 ? "" : "s")
         << ": loss = " << ad::number(*r.loss_after, 12) << "\n";
