@@ -82,18 +82,23 @@ std::optional<std::string> closest_name(std::string_view name,
     }
     return row[b.size()];
   };
+  // A typo changes a character or two; beyond that (or half the name, or all of it: 'z' for
+  // 'x') it is another name. The distance is at least the difference of the lengths, so only
+  // names of about the same length are compared, and none past 256 bytes (the distance costs
+  // the product of the lengths: two names of 60,000 letters took 15 s).
+  const std::size_t limit = std::min<std::size_t>(2, std::max<std::size_t>(1, name.size() / 2));
+  constexpr std::size_t kLongest = 256;
+  if (name.size() > kLongest) return std::nullopt;
   std::optional<std::string> best;
   std::size_t best_distance = 0;
   for (const auto& candidate : candidates) {
+    if (candidate.size() > name.size() + limit || name.size() > candidate.size() + limit) continue;
     const std::size_t d = distance(name, candidate);
     if (!best || d < best_distance) {
       best = candidate;
       best_distance = d;
     }
   }
-  // A typo changes a character or two; beyond that (or half the name, or all of it: 'z' for
-  // 'x') it is another name.
-  const std::size_t limit = std::min<std::size_t>(2, std::max<std::size_t>(1, name.size() / 2));
   if (best && best_distance <= limit && best_distance < name.size()) return best;
   return std::nullopt;
 }
@@ -135,6 +140,30 @@ std::string printable(std::string_view text, bool keep_newlines) {
       out += buffer;
     }
     i += size;
+  }
+  return out;
+}
+
+std::string clipped(std::string_view text, std::size_t most) {
+  std::string out;
+  while (!text.empty()) {
+    const std::size_t end = std::min(text.find('\n'), text.size());
+    std::string_view line = text.substr(0, end);
+    if (line.size() > most) {
+      // Half the bound from the head, a quarter from the tail, a quarter for the marker; cut at
+      // character boundaries: the head ends before a continuation byte, the tail begins at a
+      // lead byte.
+      std::size_t head = most / 2, tail = line.size() - most / 4;
+      while (head > 0 && (static_cast<unsigned char>(line[head]) & 0xC0) == 0x80) --head;
+      while (tail < line.size() && (static_cast<unsigned char>(line[tail]) & 0xC0) == 0x80) ++tail;
+      out.append(line.substr(0, head));
+      out += " ... (" + std::to_string(tail - head) + " bytes left out) ... ";
+      out.append(line.substr(tail));
+    } else {
+      out.append(line);
+    }
+    if (end < text.size()) out += '\n';
+    text.remove_prefix(std::min(end + 1, text.size()));
   }
   return out;
 }

@@ -37,6 +37,11 @@ std::optional<std::string> closest_name(std::string_view name,
 // an unknown name.
 std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
 
+// Every line of `text` longer than `most` bytes cut in its middle, whole UTF-8 characters kept:
+// "aaaa ... (59,620 bytes left out) ... aaaa". A message quotes what the user gave (a 120 KB
+// name, a point); the program's messages pass through this, so none is longer than that.
+std::string clipped(std::string_view text, std::size_t most = 400);
+
 // The text safe to print on a terminal: control characters (an escape sequence's ESC, a carriage
 // return, a newline unless `keep_newlines`), DEL, the C1 controls and bytes that are not UTF-8
 // are written escaped (\x1b, \r, \n, \u009b, \xff); other text as is.

@@ -96,7 +96,9 @@ void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
     std::string message;
     if (!ad::graph::write_graph(options.dot, trainer.tape(), dot, &message))
       fail(kFile, "--dot " + options.dot + ": " + message);
-    if (!message.empty()) std::cerr << "autodiff: --dot " << options.dot << ": " << message << '\n';
+    if (!message.empty())
+      std::cerr << "autodiff: "
+                << ad::clipped(ad::printable("--dot " + options.dot + ": " + message)) << '\n';
   }
   if (explained < network.parameter_count()) {
     ad::graph::ExplainOptions explain;
@@ -241,9 +243,11 @@ void add_net_command(CLI::App& app) {
       "Run a network file: forward values, errors, every gradient cross-checked (engine, delta "
       "rule, finite differences, published figures), one update, and optionally N training "
       "steps.\nExample: autodiff net examples/tutorial1.json --steps 10000");
-  net->add_option("file", options->file, "the network file (JSON), e.g. examples/tutorial1.json")
-      ->required()
-      ->type_name("FILE");
+  // Not ->required(): CLI11 would say "--file is required", an option nobody typed.
+  CLI::Option* file =
+      net->add_option("file,--file", options->file,
+                      "the network file (JSON), e.g. examples/tutorial1.json; - for standard input")
+          ->type_name("FILE");
   net->add_flag("--json", options->json,
                 "print {\"loss\", \"outputs\", \"gradients\", \"parameters_after\"} (and with "
                 "--steps, \"loss_after\" and \"outputs_after\")");
@@ -296,7 +300,8 @@ void add_net_command(CLI::App& app) {
                   "sample, of that sample's E_total (or of E_mean: 'd E_mean / d NAME=...'). "
                   "Example: --check 'w5=-(target_o1 - out_o1)*out_o1*(1 - out_o1)*out_h1'")
       ->type_name("NAME=FORMULA")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);  // one value per occurrence: `-d x=1 EXPR` leaves EXPR alone
   net->add_option("--tolerance", options->tolerance,
                   "for --check: yours agrees when |yours - engine| <= T*max(|yours|, |engine|) "
                   "+ 4*(the rounding-error bounds of both), as in `autodiff check`")
@@ -304,7 +309,8 @@ void add_net_command(CLI::App& app) {
       ->check(decimal_number("a number above 0 and below 1"))
       ->type_name("T");
   net->allow_extras();  // refused by refuse_extras
-  net->callback([options, precision, hessian, net] {
+  net->callback([options, precision, hessian, net, file] {
+    if (file->count() == 0) fail(kUsage, "a network file is required: autodiff net FILE");
     refuse_extras(*net, *hessian);
     options->precision_given = precision->count() > 0;
     options->hessian = hessian->count() > 0;

@@ -61,3 +61,24 @@ TEST(Text, MatrixTableWrapsWideMatricesInBlocksOfColumns) {
 }
 
 }  // namespace
+
+// Lines longer than the bound are cut in the middle, at character boundaries; others are kept.
+TEST(Text, ClippedCutsLongLinesInTheMiddle) {
+  EXPECT_EQ(ad::clipped("short\nlines", 10), "short\nlines");
+  const std::string long_line = std::string(30, 'a') + "\u00e9" + std::string(30, 'b');
+  const std::string cut = ad::clipped("x\n" + long_line + "\ny", 20);
+  EXPECT_EQ(cut, "x\n" + std::string(10, 'a') + " ... (47 bytes left out) ... " +
+                     std::string(5, 'b') + "\ny");
+  // Never inside a UTF-8 character: é (2 bytes) at the cut moves it.
+  const std::string accents = std::string(9, 'a') + "\u00e9\u00e9\u00e9" + std::string(40, 'b');
+  const std::string c = ad::clipped(accents, 20);
+  EXPECT_TRUE(c.starts_with(std::string(9, 'a') + " ... (")) << c;
+}
+
+// Names longer than 256 bytes get no suggestion (the distance costs the product of the lengths),
+// nor do names of a length two or more from the candidate's.
+TEST(Text, ClosestNameSkipsHopelessCandidates) {
+  const std::string longer(300, 'a');
+  EXPECT_EQ(ad::closest_name(longer, {longer + "b"}), std::nullopt);
+  EXPECT_EQ(ad::closest_name("alpha", {"alph", "alphabet"}), "alph");
+}
