@@ -48,13 +48,6 @@ std::string at(double v) {
   return text;
 }
 
-// The distance between step ticks: 1, 2 or 5 × 10^k, the smallest giving at most 8 intervals.
-std::uint64_t step_spacing(std::uint64_t last) {
-  for (std::uint64_t unit = 1;; unit *= 10)
-    for (std::uint64_t m : {1, 2, 5})
-      if (last <= 8 * m * unit) return m * unit;
-}
-
 // 10^e as the label of a decade: "1", "10", then 10 with a raised exponent.
 std::string decade_label(int e) {
   if (e == 0 || e == 1) return e == 0 ? "1" : "10";
@@ -85,21 +78,30 @@ LossAxis loss_axis(const std::vector<HistoryLine>& lines) {
   return {lo, std::max(hi, lo + 1)};
 }
 
-// Grid lines, ticks and labels: a decade each (a label every few when there are many), the
-// multiples 2..9 of each as short ticks when there are few decades.
+// The distance between labelled ticks: 1, 2 or 5 × 10^k units, the smallest giving at most
+// `most` intervals over `span`.
+std::uint64_t spacing(std::uint64_t span, std::uint64_t most) {
+  for (std::uint64_t unit = 1;; unit *= 10)
+    for (std::uint64_t m : {1, 2, 5})
+      if (span <= most * m * unit) return m * unit;
+}
+
+// A grid line, a tick and a label at every decade (every few when there are many: 10^0, 10^50,
+// 10^100 for a run that overflows), and the multiples 2..9 of each as short ticks when there are
+// few.
 std::string loss_ticks(const LossAxis& axis) {
   std::string s;
   const int decades = axis.hi - axis.lo;
-  const int every = (decades + 9) / 10;
+  const auto every = static_cast<int>(spacing(static_cast<std::uint64_t>(decades), 10));
   for (int e = axis.lo; e <= axis.hi; ++e) {
+    if (e % every != 0) continue;
     const double y = axis.y(std::pow(10.0, e));
     s += "<line x1=\"" + at(kLeft) + "\" x2=\"" + at(kRight) + "\" y1=\"" + at(y) + "\" y2=\"" +
          at(y) + "\" stroke=\"#dddddd\"/>\n";
     s += "<line x1=\"" + at(kLeft - 8) + "\" x2=\"" + at(kLeft) + "\" y1=\"" + at(y) + "\" y2=\"" +
          at(y) + "\" stroke=\"black\"/>\n";
-    if ((e - axis.lo) % every == 0)
-      s += "<text x=\"" + at(kLeft - 12) + "\" y=\"" + at(y + 6) + "\" text-anchor=\"end\">" +
-           decade_label(e) + "</text>\n";
+    s += "<text x=\"" + at(kLeft - 12) + "\" y=\"" + at(y + 6) + "\" text-anchor=\"end\">" +
+         decade_label(e) + "</text>\n";
     for (int m = 2; m <= 9 && decades <= 8 && e < axis.hi; ++m) {
       const double minor = axis.y(m * std::pow(10.0, e));
       s += "<line x1=\"" + at(kLeft - 4) + "\" x2=\"" + at(kLeft) + "\" y1=\"" + at(minor) +
@@ -111,8 +113,8 @@ std::string loss_ticks(const LossAxis& axis) {
 
 std::string step_ticks(std::uint64_t last, double width) {
   std::string s;
-  const std::uint64_t spacing = step_spacing(last);
-  for (std::uint64_t k = 0; k <= last; k += spacing) {
+  const std::uint64_t every = spacing(last, 8);
+  for (std::uint64_t k = 0; k <= last; k += every) {
     const double x = kLeft + static_cast<double>(k) / static_cast<double>(last) * width;
     s += "<line x1=\"" + at(x) + "\" x2=\"" + at(x) + "\" y1=\"" + at(kBottom) + "\" y2=\"" +
          at(kBottom + 8) + "\" stroke=\"black\"/>\n";

@@ -172,6 +172,19 @@ TEST(History, ADivergedRunKeepsItsCurveUpToTheLastFiniteLoss) {
   for (const auto& path : {file, out, svg}) std::remove(path.c_str());
 }
 
+// The README shows examples/tutorial2_curve.svg with the command that makes it: it is that
+// command's output today.
+TEST(History, TheReadmesCurveIsTheProgramsOutput) {
+  const std::string svg = temp("readme.svg");
+  const auto r = run("net " + kTutorial2 + " --steps 10000 --plot " + svg);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(cli_test::slurp(svg),
+            cli_test::slurp(std::string(AUTODIFF_SOURCE_DIR) + "/examples/tutorial2_curve.svg"))
+      << "remake it: autodiff net examples/tutorial2.json --steps 10000 --plot "
+         "examples/tutorial2_curve.svg";
+  std::remove(svg.c_str());
+}
+
 TEST(History, NeverOntoTheNetworkFile) {
   const std::string file = temp("network.json");
   std::ofstream(file) << cli_test::slurp(kTutorial2);

@@ -86,6 +86,22 @@ TEST(LossPlot, VerticesLieOnTheAxes) {
   EXPECT_NE(svg.find("viewBox=\"0 0 900 500\""), std::string::npos);
 }
 
+// A run that overflows spans 309 decades (0.5 to 2e307): a label every 50, at 10^0, 10^50, ...,
+// 10^300, not 309 of them.
+TEST(LossPlot, ManyDecadesAreLabelledEveryFew) {
+  const std::string svg = ad::nn::loss_plot("t", curve({0.5, 2e307}));
+  const auto count = [&](const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = svg.find(what); at != std::string::npos; at = svg.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("font-size=\"14\">"), 6u);  // 10^50 .. 10^300 raised; 10^0 is "1"
+  EXPECT_EQ(count("text-anchor=\"end\">1</text>"), 1u);
+  for (int e : {50, 100, 150, 200, 250, 300})
+    EXPECT_NE(svg.find("font-size=\"14\">" + std::to_string(e) + "</tspan>"), std::string::npos)
+        << e;
+}
+
 TEST(LossPlot, ZeroLossesLieOnTheBottomEdgeAndAreSaid) {
   const std::string svg = ad::nn::loss_plot("t", curve({0.1, 0.0, 0.0}));
   const auto v = vertices(svg);
