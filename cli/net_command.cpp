@@ -159,17 +159,21 @@ void print_curvature(std::ostream& out, const Curvature& c, int digits) {
 // The files written, by option: none may replace the network file ("-": standard input's file)
 // or another of them.
 void refuse_overwrites(const NetOptions& options) {
-  const std::vector<std::pair<std::string, std::string>> outputs = {
-      {"--dot", options.dot}, {"--history", options.history}, {"--plot", options.plot}};
+  struct Output {
+    std::string option, path, what;
+  };
+  const std::vector<Output> outputs = {{"--dot", options.dot, "the graph"},
+                                       {"--history", options.history, "the history"},
+                                       {"--plot", options.plot, "the plot"}};
   for (std::size_t i = 0; i < outputs.size(); ++i) {
-    const auto& [option, path] = outputs[i];
-    if (path.empty()) continue;
-    if (ad::same_file(path, options.file == "-" ? "/dev/stdin" : options.file))
-      fail(kUsage, option + " " + path + ": that is the network file " + options.file +
-                       "; write to another file");
+    const Output& out = outputs[i];
+    if (out.path.empty()) continue;
+    if (ad::same_file(out.path, options.file == "-" ? "/dev/stdin" : options.file))
+      fail(kUsage, out.option + " " + out.path + ": that is the network file " + options.file +
+                       "; write " + out.what + " to another file");
     for (std::size_t j = 0; j < i; ++j)
-      if (outputs[j].second == path || ad::same_file(outputs[j].second, path))
-        fail(kUsage, option + " " + path + ": " + outputs[j].first +
+      if (outputs[j].path == out.path || ad::same_file(outputs[j].path, out.path))
+        fail(kUsage, out.option + " " + out.path + ": " + outputs[j].option +
                          " writes that file already; give each its own file");
   }
   if ((!options.history.empty() || !options.plot.empty()) && options.steps < 1)
@@ -247,7 +251,7 @@ void run_net(const NetOptions& options) {
   } catch (const ad::nn::Error& e) {
     fail(kUsage, file.path + ": " + e.what());
   } catch (const ad::Error& e) {
-    // A diverged run's curve up to its last finite loss shows how it went.
+    // The lines recorded before a run diverged show how it did.
     if (curve && !history.lines().empty()) write_curve(options, file, history);
     fail(kNumeric, file.path + ": " + e.what());
   }

@@ -7,9 +7,7 @@ namespace ad::nn {
 History::History(int steps, bool parameters)
     : steps_(steps),
       stride_(steps <= kHistoryLines ? 1 : (steps + kHistoryLines - 1) / kHistoryLines),
-      parameters_(parameters) {
-  lines_.reserve(static_cast<std::size_t>(steps / stride_) + 2);
-}
+      parameters_(parameters) {}
 
 void History::take_parameters(const Network& network) {
   if (!parameters_) return;

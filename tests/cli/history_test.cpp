@@ -188,11 +188,12 @@ TEST(History, TheReadmesCurveIsTheProgramsOutput) {
 TEST(History, NeverOntoTheNetworkFile) {
   const std::string file = temp("network.json");
   std::ofstream(file) << cli_test::slurp(kTutorial2);
-  for (const std::string option : {"--history", "--plot"}) {
+  for (const auto& [option, what] :
+       {std::pair<std::string, std::string>{"--history", "history"}, {"--plot", "plot"}}) {
     const auto r = run("net " + file + " --steps 3 " + option + " " + file);
     EXPECT_EQ(r.status, 2);
     EXPECT_EQ(r.err, "autodiff: " + option + " " + file + ": that is the network file " + file +
-                         "; write to another file\n");
+                         "; write the " + what + " to another file\n");
     EXPECT_EQ(cli_test::slurp(file), cli_test::slurp(kTutorial2));
   }
   const std::string same = temp("same");
