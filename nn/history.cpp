@@ -9,10 +9,8 @@ History::History(int steps, bool parameters)
       stride_(steps <= kHistoryLines ? 1 : (steps + kHistoryLines - 1) / kHistoryLines),
       parameters_(parameters) {}
 
-void History::take_parameters(const Network& network) {
-  if (!parameters_) return;
-  taken_.resize(network.parameter_count());
-  for (std::size_t p = 0; p < taken_.size(); ++p) taken_[p] = network.parameter(p);
+void History::take_parameters(const std::vector<double>& parameters) {
+  if (parameters_) taken_ = parameters;
 }
 
 void History::record(int k, double loss) {

@@ -41,7 +41,7 @@ class History {
   // Step k's line, its parameters those `network` holds now. A training step computes the loss at
   // the parameters it starts from and then updates them: the parameters are taken before it, and
   // the loss it returns recorded after, so a step that fails leaves no line.
-  void take_parameters(const Network& network);
+  void take_parameters(const std::vector<double>& parameters);  // Trainer::parameters()
   void record(int k, double loss);
   const std::vector<HistoryLine>& lines() const { return lines_; }
   bool keeps_parameters() const { return parameters_; }

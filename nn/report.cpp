@@ -119,8 +119,8 @@ Readings train_and_read(const Network& n, const Topology& t,
     while (trainer.steps_taken() < steps) {
       const int k = trainer.steps_taken();
       const bool wanted = history != nullptr && history->wants(k);
-      if (wanted) history->take_parameters(trainer.network());  // before the step updates them
-      const double loss = trainer.step();                       // at k steps' parameters
+      if (wanted) history->take_parameters(trainer.parameters());  // before the step updates them
+      const double loss = trainer.step();                          // at k steps' parameters
       if (wanted) history->record(k, loss);
       report(static_cast<std::uint64_t>(k + 1), loss);
     }
@@ -128,7 +128,7 @@ Readings train_and_read(const Network& n, const Topology& t,
     Reading& r = readings[steps];
     r.loss = trainer.evaluate();
     if (history != nullptr && history->wants(steps)) {
-      history->take_parameters(trainer.network());
+      history->take_parameters(trainer.parameters());
       history->record(steps, r.loss);
     }
     r.outputs = trainer.outputs();
