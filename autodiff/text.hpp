@@ -21,7 +21,7 @@ std::string number(double x, int digits = 17);
 // when it is symmetric (a Hessian): a learner reads row x as the gradient of d/dx and sees the
 // symmetry ∂²f/∂x∂y = ∂²f/∂y∂x rather than being asked to take it on trust. Widths count
 // characters (UTF-8 names line up); a matrix wider than `line_width` is printed in blocks of
-// columns, each with every row, as R and NumPy print wide matrices.
+// columns, each with every row, as R and NumPy print wide matrices. Names are shown printable().
 std::string matrix_table(const std::vector<std::string>& names,
                          const std::vector<std::vector<double>>& matrix, int digits,
                          std::size_t line_width = 120);
@@ -38,8 +38,10 @@ std::optional<std::string> closest_name(std::string_view name,
 std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
 
 // The text safe to print on a terminal: control characters (an escape sequence's ESC, a carriage
-// return, a newline unless `keep_newlines`), DEL, the C1 controls and bytes that are not UTF-8
-// are written escaped (\x1b, \r, \n, \u009b, \xff); other text as is.
+// return, a newline unless `keep_newlines`), DEL, the C1 controls, bytes that are not UTF-8
+// and the bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069, which
+// reorder what follows on the line) are written escaped (\x1b, \r, \n, \u009b, \u202e, \xff);
+// other text as is.
 std::string printable(std::string_view text, bool keep_newlines = false);
 
 // The bytes of the UTF-8 character at text[at] (1 for a byte that is not UTF-8).

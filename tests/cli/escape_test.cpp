@@ -1,0 +1,57 @@
+// Names and text from the user reach the terminal and the files escaped (ad::printable): Mazur's
+// network (examples/tutorial2.json) with an escape sequence or a NUL in its names, run end to end.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cli/run_cli.hpp"
+
+using cli_test::run;
+
+namespace {
+
+constexpr char kEsc[] = "\\u001b[31m";  // as JSON writes an ESC: the text \u001b
+
+// tutorial2.json with `names` renamed to name[0] + `inserted` + the rest, and the hidden layer
+// named "L" + `inserted`; its published figures (which name out_o1) dropped.
+std::string write_renamed(const std::string& file, const std::vector<std::string>& names,
+                          const std::string& inserted) {
+  auto network = nlohmann::json::parse(
+      cli_test::slurp(std::string(AUTODIFF_SOURCE_DIR) + "/examples/tutorial2.json"));
+  network.erase("published");
+  std::string text = network.dump(1);
+  const auto replace = [&](const std::string& from, const std::string& to) {
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+      text.replace(at, from.size(), to);
+  };
+  for (const std::string& n : names)
+    replace('"' + n + '"', '"' + n.substr(0, 1) + inserted + n.substr(1) + '"');
+  replace("\"hidden\"", "\"L" + inserted + "\"");
+  const std::string path = testing::TempDir() + file;
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::string control_names() { return write_renamed("ctl.json", {"w5", "h1", "o1", "i1"}, kEsc); }
+std::string nul_names() { return write_renamed("nul.json", {"w5"}, "\\u0000"); }
+
+bool has_control(const std::string& text) {
+  for (char ch : text)
+    if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n') return true;
+  return false;
+}
+
+TEST(Escape, HessianNamesAreEscaped) {
+  const auto r = run("net " + control_names() + " --hessian=all");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_FALSE(has_control(r.out)) << r.out;
+  EXPECT_NE(r.out.find("\nw\\x1b[31m5    0.00157156"), std::string::npos) << r.out;
+  const auto nul = run("net " + nul_names() + " --hessian");
+  ASSERT_EQ(nul.status, 0) << nul.err;
+  EXPECT_FALSE(has_control(nul.out)) << nul.out;
+  EXPECT_NE(nul.out.find("\nw\\x005    0.00157156"), std::string::npos) << nul.out;
+}
+
+}  // namespace
