@@ -44,6 +44,15 @@ std::string did_you_mean(std::string_view name, const std::vector<std::string>& 
 // other text as is.
 std::string printable(std::string_view text, bool keep_newlines = false);
 
+// `text` with each line longer than `columns` characters cut in the middle to `columns`, "…" in
+// place of what is left out; whole UTF-8 characters are kept or left out.
+std::string shortened(std::string_view text, std::size_t columns);
+
+// A Graphviz DOT string literal of `text` shown printable(): in quotes, quotes and backslashes
+// escaped (a NUL shows as the text \x00 rather than ending dot's input), newlines as DOT's \n;
+// each line shortened to `columns`. The one quoting of both graph views' labels and ids.
+std::string dot_string(std::string_view text, std::size_t columns = std::string_view::npos);
+
 // The bytes of the UTF-8 character at text[at] (1 for a byte that is not UTF-8).
 std::size_t character_size(std::string_view text, std::size_t at);
 

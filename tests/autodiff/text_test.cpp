@@ -83,4 +83,15 @@ TEST(Text, PrintableEscapesControlsAndBidiOverrides) {
   EXPECT_EQ(ad::printable("é α \u2029 \u2065 \u206a \u2029"), "é α \u2029 \u2065 \u206a \u2029");
 }
 
+// Lines longer than the bound lose their middle to "…", whole UTF-8 characters; DOT quoting
+// escapes quotes, backslashes and controls (the text \x00, a backslash doubled for dot).
+TEST(Text, ShortenedAndDotString) {
+  EXPECT_EQ(ad::shortened("abcdefghij\nabc", 5), "ab…ij\nabc");
+  EXPECT_EQ(ad::shortened("ααααββββ", 4), "αα…β");
+  EXPECT_EQ(ad::shortened("abc", 3), "abc");
+  EXPECT_EQ(ad::dot_string(std::string("a\"b\\c\nd\0\x1b", 9)),
+            "\"a\\\"b\\\\c\\nd\\\\x00\\\\x1b\"");
+  EXPECT_EQ(ad::dot_string("abcdefghij", 5), "\"ab…ij\"");
+}
+
 }  // namespace

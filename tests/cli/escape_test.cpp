@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "cli/run_cli.hpp"
@@ -52,6 +53,37 @@ TEST(Escape, HessianNamesAreEscaped) {
   ASSERT_EQ(nul.status, 0) << nul.err;
   EXPECT_FALSE(has_control(nul.out)) << nul.out;
   EXPECT_NE(nul.out.find("\nw\\x005    0.00157156"), std::string::npos) << nul.out;
+}
+
+// The tape view's layer box (a cluster) was written with std::quoted, found by ADL in place of
+// the DOT quoting: a raw ESC in the file, and a raw NUL that made dot fail.
+TEST(Escape, TapeViewClusterLabelsAreEscaped) {
+  const std::string dot = testing::TempDir() + "escape_tape.dot";
+  ASSERT_EQ(run("net " + control_names() + " --dot " + dot + " --view tape").status, 0);
+  std::string text = cli_test::slurp(dot);
+  EXPECT_FALSE(has_control(text));
+  EXPECT_NE(text.find("label=\"L\\\\x1b[31m\";"), std::string::npos) << text;
+  ASSERT_EQ(run("net " + nul_names() + " --dot " + dot + " --view tape").status, 0);
+  text = cli_test::slurp(dot);
+  EXPECT_FALSE(has_control(text));
+  EXPECT_NE(text.find("label=\"L\\\\x00\";"), std::string::npos) << text;
+}
+
+// A 60,000-term sum made a 120 KB label, which dot refuses (over 16384 bytes): every label line
+// is cut to 80 characters, "…" in the middle.
+TEST(Escape, LongLabelsAreCutInTheMiddle) {
+  std::string sum = "x";
+  for (int k = 1; k < 60000; ++k) sum += "+x";
+  const std::string dot = testing::TempDir() + "escape_long.dot";
+  ASSERT_EQ(run("grad '" + sum + "' --at x=1 --dot " + dot).status, 0);
+  const std::string text = cli_test::slurp(dot);
+  std::string cut = "label=\"";  // the first 40 characters, "…", the last 39
+  for (int k = 0; k < 20; ++k) cut += "x+";
+  cut += "…";
+  for (int k = 0; k < 19; ++k) cut += "x+";
+  EXPECT_NE(text.find(cut + "x\\n"), std::string::npos) << text.substr(0, 400);
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) EXPECT_LT(line.size(), 400u) << line;
 }
 
 }  // namespace
