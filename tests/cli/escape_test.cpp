@@ -86,4 +86,23 @@ TEST(Escape, LongLabelsAreCutInTheMiddle) {
   for (std::string line; std::getline(lines, line);) EXPECT_LT(line.size(), 400u) << line;
 }
 
+// A syntax error quoted nlohmann's last read token whole: a 1 MB string or number in the file
+// made a 1 MB message. The token is cut to 80 characters, "…" in the middle.
+TEST(Escape, JsonSyntaxErrorsQuoteAtMost80Characters) {
+  const std::string path = testing::TempDir() + "escape_huge.json";
+  std::ofstream(path) << '"' << std::string(1000000, 'a') << '\n';
+  auto r = run("net " + path);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_LT(r.err.size(), 400u);
+  EXPECT_NE(r.err.find("last read: '\"" + std::string(39, 'a') + "…" + std::string(31, 'a') +
+                       "<U+000A>'"),
+            std::string::npos)
+      << r.err;
+  std::ofstream(path) << std::string(1000000, '1') << "x\n";
+  r = run("net " + path);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "autodiff: " + path + ": invalid JSON: number overflow parsing '" +
+                       std::string(40, '1') + "…" + std::string(39, '1') + "'\n");
+}
+
 }  // namespace
