@@ -105,4 +105,12 @@ TEST(Escape, JsonSyntaxErrorsQuoteAtMost80Characters) {
                        std::string(40, '1') + "…" + std::string(39, '1') + "'\n");
 }
 
+// Refusing /dev/zero read up to the 256 MiB cap in a string grown by doubling: 529 MB at the
+// peak, "out of memory" under a 400 MB address-space limit. One reserved buffer fits.
+TEST(Escape, AnEndlessFileIsRefusedWithinTheCapsMemory) {
+  const int raw = std::system(
+      ("ulimit -v 400000; " + std::string(AUTODIFF_CLI) + " net /dev/zero 2>/dev/null").c_str());
+  EXPECT_EQ(WEXITSTATUS(raw), 2);
+}
+
 }  // namespace
