@@ -27,9 +27,12 @@ std::string pad_left(const std::string& text, std::size_t to) {
 
 }  // namespace
 
-std::string matrix_table(const std::vector<std::string>& names,
+std::string matrix_table(const std::vector<std::string>& raw_names,
                          const std::vector<std::vector<double>>& matrix, int digits,
                          std::size_t line_width) {
+  // The names as a terminal may show them: a name from a file can hold an escape sequence.
+  std::vector<std::string> names;
+  for (const std::string& name : raw_names) names.push_back(printable(name));
   std::size_t head = 0;  // the row names' column
   for (const std::string& name : names) head = std::max(head, columns(name));
   std::vector<std::vector<std::string>> cells(names.size());
@@ -121,6 +124,20 @@ std::size_t character_size(std::string_view text, std::size_t at) {
   return size;
 }
 
+namespace {
+
+// The code point of a bidirectional embedding, override or isolate (U+202A to U+202E, U+2066 to
+// U+2069), else 0: printed raw they reorder the rest of the line ("Trojan Source").
+unsigned bidi_control(std::string_view character) {
+  if (character.size() != 3 || character[0] != '\xE2') return 0;
+  const unsigned code = 0x2000u | (static_cast<unsigned char>(character[1]) & 0x0Fu) << 6 |
+                        (static_cast<unsigned char>(character[2]) & 0x3Fu);
+  const bool bidi = (code >= 0x202A && code <= 0x202E) || (code >= 0x2066 && code <= 0x2069);
+  return bidi ? code : 0;
+}
+
+}  // namespace
+
 std::string printable(std::string_view text, bool keep_newlines) {
   std::string out;
   out.reserve(text.size());
@@ -131,6 +148,9 @@ std::string printable(std::string_view text, bool keep_newlines) {
     if (size == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
       std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned char>(text[i + 1]));
       out += buffer;  // a C1 control, U+0080 to U+009F
+    } else if (const unsigned bidi = bidi_control(text.substr(i, size)); bidi != 0) {
+      std::snprintf(buffer, sizeof buffer, "\\u%04x", bidi);
+      out += buffer;
     } else if (size > 1 || (c >= 0x20 && c < 0x7F) || (c == '\n' && keep_newlines)) {
       out.append(text.substr(i, size));
     } else if (c == '\n' || c == '\r' || c == '\t') {
@@ -164,8 +184,38 @@ std::string clipped(std::string_view text, std::size_t most) {
     }
     if (end < text.size()) out += '\n';
     text.remove_prefix(std::min(end + 1, text.size()));
-  }
-  return out;
-}
+    std::string shortened(std::string_view text, std::size_t columns) {
+      if (columns == std::string_view::npos) return std::string(text);
+      std::string out;
+      for (std::size_t start = 0; start <= text.size();) {
+        const std::size_t end = std::min(text.find('\n', start), text.size());
+        const std::string_view line = text.substr(start, end - start);
+        std::vector<std::size_t> starts;  // where each character of the line begins
+        for (std::size_t i = 0; i < line.size(); i += character_size(line, i)) starts.push_back(i);
+        if (starts.size() <= columns || columns == 0) {
+          out += line;
+        } else {
+          const std::size_t head = columns / 2, tail = columns - 1 - head;
+          out += std::string(line.substr(0, starts[head])) + "…" +
+                 std::string(line.substr(starts[starts.size() - tail]));
+        }
+        if (end < text.size()) out += '\n';
+        start = end + 1;
+      }
+      return out;
+    }
 
-}  // namespace ad
+    std::string dot_string(std::string_view text, std::size_t columns) {
+      std::string out = "\"";
+      for (char ch : shortened(printable(text, true), columns)) {
+        if (ch == '\n') {
+          out += "\\n";
+          continue;
+        }
+        if (ch == '"' || ch == '\\') out += '\\';
+        out += ch;
+      }
+      return out + "\"";
+    }
+
+  }  // namespace ad
