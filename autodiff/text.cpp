@@ -164,6 +164,40 @@ std::string printable(std::string_view text, bool keep_newlines) {
   return out;
 }
 
+std::string shortened(std::string_view text, std::size_t columns) {
+  if (columns == std::string_view::npos) return std::string(text);
+  std::string out;
+  for (std::size_t start = 0; start <= text.size();) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view line = text.substr(start, end - start);
+    std::vector<std::size_t> starts;  // where each character of the line begins
+    for (std::size_t i = 0; i < line.size(); i += character_size(line, i)) starts.push_back(i);
+    if (starts.size() <= columns || columns == 0) {
+      out += line;
+    } else {
+      const std::size_t head = columns / 2, tail = columns - 1 - head;
+      out += std::string(line.substr(0, starts[head])) + "…" +
+             std::string(line.substr(starts[starts.size() - tail]));
+    }
+    if (end < text.size()) out += '\n';
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string dot_string(std::string_view text, std::size_t columns) {
+  std::string out = "\"";
+  for (char ch : shortened(printable(text, true), columns)) {
+    if (ch == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "\"";
+}
+
 std::string clipped(std::string_view text, std::size_t most) {
   std::string out;
   while (!text.empty()) {
@@ -184,38 +218,8 @@ std::string clipped(std::string_view text, std::size_t most) {
     }
     if (end < text.size()) out += '\n';
     text.remove_prefix(std::min(end + 1, text.size()));
-    std::string shortened(std::string_view text, std::size_t columns) {
-      if (columns == std::string_view::npos) return std::string(text);
-      std::string out;
-      for (std::size_t start = 0; start <= text.size();) {
-        const std::size_t end = std::min(text.find('\n', start), text.size());
-        const std::string_view line = text.substr(start, end - start);
-        std::vector<std::size_t> starts;  // where each character of the line begins
-        for (std::size_t i = 0; i < line.size(); i += character_size(line, i)) starts.push_back(i);
-        if (starts.size() <= columns || columns == 0) {
-          out += line;
-        } else {
-          const std::size_t head = columns / 2, tail = columns - 1 - head;
-          out += std::string(line.substr(0, starts[head])) + "…" +
-                 std::string(line.substr(starts[starts.size() - tail]));
-        }
-        if (end < text.size()) out += '\n';
-        start = end + 1;
-      }
-      return out;
-    }
+  }
+  return out;
+}
 
-    std::string dot_string(std::string_view text, std::size_t columns) {
-      std::string out = "\"";
-      for (char ch : shortened(printable(text, true), columns)) {
-        if (ch == '\n') {
-          out += "\\n";
-          continue;
-        }
-        if (ch == '"' || ch == '\\') out += '\\';
-        out += ch;
-      }
-      return out + "\"";
-    }
-
-  }  // namespace ad
+}  // namespace ad
