@@ -61,4 +61,8 @@ std::string dot_string(std::string_view text, std::size_t columns = std::string_
 // The bytes of the UTF-8 character at text[at] (1 for a byte that is not UTF-8).
 std::size_t character_size(std::string_view text, std::size_t at);
 
+// `text` with XML's special characters (& < > ") as entities, for SVG text and Graphviz's
+// HTML-like labels.
+std::string xml_escaped(std::string_view text);
+
 }  // namespace ad

@@ -149,27 +149,8 @@ constexpr std::size_t kLabelColumns = 80;
 // Text inside an HTML-like label: shown printable() (a NUL would end dot's input), shortened.
 std::string html(const std::string& text) {
   std::string out;
-  for (char ch : ad::shortened(ad::printable(text, true), kLabelColumns)) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\n':
-        out += "<BR/>";
-        break;
-      default:
-        out += ch;
-    }
-  }
+  for (char ch : ad::xml_escaped(ad::shortened(ad::printable(text, true), kLabelColumns)))
+    out += ch == '\n' ? std::string("<BR/>") : std::string(1, ch);
   return out;
 }
 

@@ -16,31 +16,6 @@ namespace {
 // for the title, below for the step labels and the axis title.
 constexpr double kLeft = 100, kRight = 870, kTop = 70, kBottom = 420;
 
-// Text from the network file, safe inside an SVG: printable (no control characters, which XML
-// forbids, and valid UTF-8) with XML's special characters escaped.
-std::string xml_text(std::string_view text) {
-  std::string out;
-  for (char c : ad::printable(text)) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // A coordinate, to a tenth of a pixel.
 std::string at(double v) {
   char text[32];
@@ -136,7 +111,7 @@ std::string loss_plot(std::string_view title, const std::vector<HistoryLine>& li
       "500\" font-family=\"sans-serif\" font-size=\"16\">\n"
       "<rect width=\"900\" height=\"500\" fill=\"white\"/>\n";
   s += "<text x=\"" + at((kLeft + kRight) / 2) + "\" y=\"30\" text-anchor=\"middle\" " +
-       "font-size=\"20\">" + xml_text(title) + "</text>\n";
+       "font-size=\"20\">" + ad::xml_escaped(ad::printable(title)) + "</text>\n";
   s += "<text x=\"" + at((kLeft + kRight) / 2) + "\" y=\"54\" text-anchor=\"middle\">loss " +
        ad::number(lines.front().loss, 6) + " at step " + grouped(lines.front().step) + ", " +
        ad::number(lines.back().loss, 6) + " at step " + grouped(lines.back().step) + "</text>\n";
