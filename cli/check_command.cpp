@@ -590,10 +590,11 @@ void run_check(const CheckOptions& options) {
                  {"tolerance", options.tolerance},
                  {"checks", json::array()}};
   std::ostringstream text;
-  text << "checking the derivatives of " << options.expression << " (tolerance "
+  text << "checking the derivatives of " << ad::printable(options.expression) << " (tolerance "
        << ad::number(options.tolerance, 3) << ")\n";
   for (const ex::Definition& d : c.definitions.all()) {
-    text << "  where " << d.name << " = " << d.expression.source() << '\n';
+    text << "  where " << ad::printable(d.name) << " = " << ad::printable(d.expression.source())
+         << '\n';
     report["definitions"].push_back({{"name", d.name}, {"formula", d.expression.source()}});
   }
   std::size_t checked = 0, agreeing = 0;

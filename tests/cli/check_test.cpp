@@ -736,3 +736,14 @@ TEST(Check, AFlatSumOfManyTerms) {
   EXPECT_EQ(r.status, 1) << r.err.substr(0, 300);
   EXPECT_NE(r.out.find("DISAGREE"), std::string::npos);
 }
+
+// A carriage return in the expression or a formula (accepted as white space) is echoed escaped:
+// raw, it moved the cursor and let later text overwrite the line.
+TEST(Check, ControlCharactersOfTheInputAreEchoedEscaped) {
+  const auto r = run("check \"$(printf 'x+\\ry')\" -d x=1 -d \"$(printf 'y=\\r1')\" --at x=1,y=2");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.find('\r'), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("checking the derivatives of x+\\ry (tolerance"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("   = \\r1\n"), std::string::npos) << r.out;
+}
