@@ -141,7 +141,7 @@ unsigned bidi_control(std::string_view character) {
 std::string printable(std::string_view text, bool keep_newlines) {
   std::string out;
   out.reserve(text.size());
-  char buffer[8];
+  char buffer[16];  // a backslash, u or x, and hex digits; sized for any unsigned, as GCC checks
   for (std::size_t i = 0; i < text.size();) {
     const std::size_t size = character_size(text, i);
     const auto c = static_cast<unsigned char>(text[i]);
