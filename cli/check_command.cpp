@@ -470,11 +470,11 @@ Check read_check(const CheckOptions& options) {
 }
 
 // The likely mistake in a formula that disagrees, tried against the engine at every point,
-// found once per variable: the mistake, and whether the search ran out of its budget.
+// found once per variable: the mistake, and how far the search went.
 class Diagnoses {
  public:
   Diagnoses(const Check& check, double tolerance) : check_(check), tolerance_(tolerance) {}
-  const std::pair<std::optional<ex::Diagnosis>, bool>& of(const std::string& name) {
+  const std::pair<std::optional<ex::Diagnosis>, ex::DiagnosisSearch>& of(const std::string& name) {
     if (!found_.contains(name)) {
       const auto agrees = [&](const ex::Expression& candidate) {
         for (std::size_t i = 0; i < check_.points.size(); ++i) {
@@ -487,11 +487,11 @@ class Diagnoses {
         }
         return true;
       };
-      bool out_of_budget = false;
+      ex::DiagnosisSearch search;
       auto found = ex::diagnose(
           {check_.definitions, check_.expression, name, check_.manual.at(name), check_.points, {}},
-          agrees, &out_of_budget);
-      found_[name] = {std::move(found), out_of_budget};
+          agrees, &search);
+      found_[name] = {std::move(found), search};
     }
     return found_[name];
   }
@@ -499,7 +499,7 @@ class Diagnoses {
  private:
   const Check& check_;
   double tolerance_;
-  std::map<std::string, std::pair<std::optional<ex::Diagnosis>, bool>> found_;
+  std::map<std::string, std::pair<std::optional<ex::Diagnosis>, ex::DiagnosisSearch>> found_;
 };
 
 // The judgement of one derivative at point i: printed to `text`, returned as a JSON row.
@@ -526,7 +526,7 @@ json check_one(const Check& c, std::size_t i, const std::string& name, const Che
                       ex::finite_difference(c.function, at, name), options.tolerance);
   if (j.wants_diagnosis()) {
     j.diagnosed = true;
-    std::tie(j.diagnosis, j.diagnosis_out_of_time) = diagnoses.of(name);
+    std::tie(j.diagnosis, j.diagnosis_search) = diagnoses.of(name);
   }
   agree = j.agree;
   print(text, j, p);

@@ -169,7 +169,7 @@ Judgement judge_row(const NetCheck& c, const Spec& spec, std::size_t row, std::s
           const ex::Bounded b = combined(candidate);
           return ex::judge(b.value, b.error, engine, engine_error, tolerance).agree;
         },
-        &j.diagnosis_out_of_time);
+        &j.diagnosis_search);
   }
   return j;
 }

@@ -198,11 +198,34 @@ TEST(Io, MessagesNameSubExpressionsAsWritten) {
   EXPECT_EQ(r.err.find('#'), std::string::npos) << r.err;
 }
 
-// Item 4: `autodiff net /dev/zero` read until memory ran out.
+// Item 4: `autodiff net /dev/zero` read until memory ran out. An endless file that starts as a
+// network file does ('{' and then NULs), and is refused at the cap.
 TEST(Io, AnEndlessNetworkFileIsTooLarge) {
-  const auto r = run("net /dev/zero");
+  const std::string err = testing::TempDir() + "endless.err";
+  const int raw = std::system(
+      ("(printf '{'; cat /dev/zero) | " + std::string(AUTODIFF_CLI) + " net - 2>" + err).c_str());
+  EXPECT_EQ(WEXITSTATUS(raw), 2);
+  EXPECT_EQ(cli_test::slurp(err),
+            "autodiff: -: larger than 256 MiB, the most a network file may be\n");
+}
+
+// Review of issue 12, item 11: a file that does not start with '{' is no network file, and is
+// refused by its first bytes rather than read whole (/dev/zero, at once).
+TEST(Io, AFileNotStartingWithABraceIsRefusedAtOnce) {
+  auto r = run("net /dev/zero");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "autodiff: /dev/zero: larger than 256 MiB, the most a network file may be\n");
+  EXPECT_EQ(
+      r.err,
+      "autodiff: /dev/zero: line 1, column 1: a network file is a JSON object and starts "
+      "with '{'; this one starts with "
+      "'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00...'\n");
+  const std::string dir = folder("not_an_object");
+  write(dir + "array.json", "\n  [1, 2]");
+  r = run("net " + dir + "array.json");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "autodiff: " + dir +
+                       "array.json: line 2, column 3: a network file is a JSON object and starts "
+                       "with '{'; this one starts with '[1, 2]'\n");
 }
 
 // Item 11: a directory, a missing file, and `-` for standard input.
