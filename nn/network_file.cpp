@@ -485,7 +485,8 @@ std::vector<std::string> words(const std::string& s) {
 void require_object_start(std::string_view text, const std::string& file) {
   const std::string_view bom = "\xEF\xBB\xBF";  // a UTF-8 byte order mark, which JSON allows
   const std::size_t at = text.find_first_not_of(" \t\r\n", text.starts_with(bom) ? bom.size() : 0);
-  if (at == std::string_view::npos || text[at] == '{') return;
+  // A comment ('/') is left to the parser, which names it.
+  if (at == std::string_view::npos || text[at] == '{' || text[at] == '/') return;
   std::size_t end = at;
   while (end < text.size() && end - at < 16 && text[end] != '\n')
     end += ad::character_size(text, end);
