@@ -15,10 +15,8 @@ std::string number(double x, int digits) {
 
 namespace {
 
-std::size_t columns(const std::string& text) { return display_width(text); }
-
 std::string pad_left(const std::string& text, std::size_t to) {
-  return std::string(to - std::min(to, columns(text)), ' ') + text;
+  return std::string(to - std::min(to, display_width(text)), ' ') + text;
 }
 
 }  // namespace
@@ -30,14 +28,14 @@ std::string matrix_table(const std::vector<std::string>& raw_names,
   std::vector<std::string> names;
   for (const std::string& name : raw_names) names.push_back(printable(name));
   std::size_t head = 0;  // the row names' column
-  for (const std::string& name : names) head = std::max(head, columns(name));
+  for (const std::string& name : names) head = std::max(head, display_width(name));
   std::vector<std::vector<std::string>> cells(names.size());
   std::vector<std::size_t> width(names.size());
   for (std::size_t j = 0; j < names.size(); ++j) {
-    width[j] = columns(names[j]);
+    width[j] = display_width(names[j]);
     for (std::size_t i = 0; i < names.size(); ++i) {
       cells[i].push_back(number(matrix[i][j], digits));
-      width[j] = std::max(width[j], columns(cells[i][j]));
+      width[j] = std::max(width[j], display_width(cells[i][j]));
     }
   }
   // The columns in blocks no wider than line_width (at least one column a block), one after
@@ -50,7 +48,7 @@ std::string matrix_table(const std::vector<std::string>& raw_names,
     for (std::size_t j = first; j < last; ++j) out += "  " + pad_left(names[j], width[j]);
     out += '\n';
     for (std::size_t i = 0; i < names.size(); ++i) {
-      out += names[i] + std::string(head - columns(names[i]), ' ');
+      out += names[i] + std::string(head - display_width(names[i]), ' ');
       for (std::size_t j = first; j < last; ++j) out += "  " + pad_left(cells[i][j], width[j]);
       out += '\n';
     }
