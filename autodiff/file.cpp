@@ -13,13 +13,14 @@
 #include <utility>
 
 #include "autodiff/error.hpp"
+#include "autodiff/text.hpp"
 
 namespace ad {
 namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& what, int error) {
   const std::string reason = std::strerror(error);
-  throw IoError(path + ": " + what + ": " + reason, {.file = path, .reason = reason});
+  throw IoError(printable(path) + ": " + what + ": " + reason, {.file = path, .reason = reason});
 }
 
 // Closes a descriptor, and removes the temporary file it was opened on unless kept.
@@ -51,7 +52,8 @@ void write_all(int fd, std::string_view text, const std::string& path) {
 
 }  // namespace
 
-std::optional<std::string> read_file(const std::string& path, std::size_t limit) {
+std::optional<std::string> read_file(const std::string& path, std::size_t limit,
+                                     const std::function<void(std::string_view)>& on_start) {
   Descriptor in;
   in.fd = path == "-" ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (in.fd < 0) fail(path, "cannot open the file", errno);
@@ -64,12 +66,18 @@ std::optional<std::string> read_file(const std::string& path, std::size_t limit)
   std::string text;
   text.reserve(std::min(limit, sized ? static_cast<std::size_t>(status.st_size) : limit) + 1);
   char buffer[65536];
+  bool started = on_start == nullptr;
   while (text.size() <= limit) {
     const ::ssize_t n = ::read(in.fd, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) fail(path, "cannot read the file", errno);
     if (n == 0) return text;
+    const std::size_t before = text.size();
     text.append(buffer, std::min(static_cast<std::size_t>(n), limit + 1 - text.size()));
+    if (!started && text.find_first_not_of(" \t\r\n", before) != std::string::npos) {
+      started = true;
+      on_start(text);
+    }
   }
   return std::nullopt;
 }

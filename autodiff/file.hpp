@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,8 +13,12 @@ namespace ad {
 // All of `path`, or of standard input when path is "-". nullopt when it holds more than `limit`
 // bytes: at most limit + 1 are read, so /dev/zero or a runaway pipe ends. Throws IoError (the
 // system's reason, strerror, in its message and in `reason`) when it cannot be opened or read,
-// a directory included.
-std::optional<std::string> read_file(const std::string& path, std::size_t limit);
+// a directory included. `on_start`, if given, is called once with the bytes read so far as soon
+// as they hold one that is not white space, before the rest is read: it may throw to refuse a
+// file by its beginning (a network file that is not JSON) without reading it whole.
+std::optional<std::string> read_file(
+    const std::string& path, std::size_t limit,
+    const std::function<void(std::string_view)>& on_start = nullptr);
 
 // Writes `text` to `path` through a new temporary file in the same folder (mkstemp), renamed
 // into place only when complete: a failed write leaves whatever was there untouched, and no

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "autodiff/tape.hpp"
+#include "autodiff/text.hpp"
 
 namespace ad {
 
@@ -180,7 +181,7 @@ void Tape::set_name(const Var& v, std::string_view name) {
 std::string Tape::label(std::uint32_t index) const {
   if (index >= size_) return "node #" + std::to_string(index);
   const std::string_view n = name(index);
-  if (!n.empty()) return std::string(n);
+  if (!n.empty()) return printable(n);  // it goes into messages: a name may hold a newline
   return std::string(info(op_.data[index]).name) + "#" + std::to_string(index);
 }
 

@@ -183,7 +183,8 @@ class Tape {
   std::string_view name(std::uint32_t index) const;
   // Give any node a name (net_h1, out_o1, E1) for reports, the graph and the explanation.
   void set_name(const Var& v, std::string_view name);
-  // "w1", or "mul#7" for an unnamed node: how reports and errors refer to a node.
+  // "w1", or "mul#7" for an unnamed node: how reports and errors refer to a node. The name is
+  // shown printable() (text.hpp): a newline in it is "\n", so a message keeps its lines.
   std::string label(std::uint32_t index) const;
 
   // ---- Reading node by node, for a sweep outside the tape (the Hessian's, hessian.cpp) ----

@@ -15,14 +15,8 @@ std::string number(double x, int digits) {
 
 namespace {
 
-// Characters, not bytes: a UTF-8 name (α, é) takes one column per character on a terminal.
-std::size_t columns(const std::string& text) {
-  return static_cast<std::size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 std::string pad_left(const std::string& text, std::size_t to) {
-  return std::string(to - std::min(to, columns(text)), ' ') + text;
+  return std::string(to - std::min(to, display_width(text)), ' ') + text;
 }
 
 }  // namespace
@@ -34,14 +28,14 @@ std::string matrix_table(const std::vector<std::string>& raw_names,
   std::vector<std::string> names;
   for (const std::string& name : raw_names) names.push_back(printable(name));
   std::size_t head = 0;  // the row names' column
-  for (const std::string& name : names) head = std::max(head, columns(name));
+  for (const std::string& name : names) head = std::max(head, display_width(name));
   std::vector<std::vector<std::string>> cells(names.size());
   std::vector<std::size_t> width(names.size());
   for (std::size_t j = 0; j < names.size(); ++j) {
-    width[j] = columns(names[j]);
+    width[j] = display_width(names[j]);
     for (std::size_t i = 0; i < names.size(); ++i) {
       cells[i].push_back(number(matrix[i][j], digits));
-      width[j] = std::max(width[j], columns(cells[i][j]));
+      width[j] = std::max(width[j], display_width(cells[i][j]));
     }
   }
   // The columns in blocks no wider than line_width (at least one column a block), one after
@@ -54,7 +48,7 @@ std::string matrix_table(const std::vector<std::string>& raw_names,
     for (std::size_t j = first; j < last; ++j) out += "  " + pad_left(names[j], width[j]);
     out += '\n';
     for (std::size_t i = 0; i < names.size(); ++i) {
-      out += names[i] + std::string(head - columns(names[i]), ' ');
+      out += names[i] + std::string(head - display_width(names[i]), ' ');
       for (std::size_t j = first; j < last; ++j) out += "  " + pad_left(cells[i][j], width[j]);
       out += '\n';
     }
@@ -108,7 +102,7 @@ std::optional<std::string> closest_name(std::string_view name,
 
 std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates) {
   const auto close = closest_name(name, candidates);
-  return close ? " (did you mean '" + *close + "'?)" : "";
+  return close ? " (did you mean '" + printable(*close) + "'?)" : "";
 }
 
 std::size_t character_size(std::string_view text, std::size_t at) {
@@ -126,6 +120,26 @@ std::size_t character_size(std::string_view text, std::size_t at) {
 
 namespace {
 
+// The code point of the UTF-8 character `character` (of character_size() bytes).
+char32_t code_point(std::string_view character) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(character[i]); };
+  if (character.size() == 1) return byte(0);
+  char32_t code = byte(0) & (0x7Fu >> character.size());
+  for (std::size_t k = 1; k < character.size(); ++k) code = code << 6 | (byte(k) & 0x3Fu);
+  return code;
+}
+
+// The common blocks of East Asian wide characters (Unicode's East_Asian_Width W and F), which a
+// terminal draws two columns wide: Hangul Jamo, CJK (radicals to Yi), Hangul syllables, CJK
+// compatibility ideographs and forms, full-width forms and signs, and the ideographs of planes
+// 2 and 3.
+bool is_wide(char32_t c) {
+  return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF) ||
+         (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+         (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+         (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x20000 && c <= 0x3FFFD);
+}
+
 // The code point of a bidirectional embedding, override or isolate (U+202A to U+202E, U+2066 to
 // U+2069), else 0: printed raw they reorder the rest of the line ("Trojan Source").
 unsigned bidi_control(std::string_view character) {
@@ -137,6 +151,16 @@ unsigned bidi_control(std::string_view character) {
 }
 
 }  // namespace
+
+std::size_t display_width(std::string_view text) {
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t size = character_size(text, i);
+    width += size > 1 && is_wide(code_point(text.substr(i, size))) ? 2 : 1;
+    i += size;
+  }
+  return width;
+}
 
 std::string printable(std::string_view text, bool keep_newlines) {
   std::string out;

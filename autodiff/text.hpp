@@ -19,9 +19,10 @@ std::string number(double x, int digits = 17);
 // A square matrix as a table: a header line of the names, then one row per name, each entry
 // right-aligned under its column's name, `digits` significant digits. The whole matrix, also
 // when it is symmetric (a Hessian): a learner reads row x as the gradient of d/dx and sees the
-// symmetry ∂²f/∂x∂y = ∂²f/∂y∂x rather than being asked to take it on trust. Widths count
-// characters (UTF-8 names line up); a matrix wider than `line_width` is printed in blocks of
-// columns, each with every row, as R and NumPy print wide matrices. Names are shown printable().
+// symmetry ∂²f/∂x∂y = ∂²f/∂y∂x rather than being asked to take it on trust. Widths are
+// display_width() (UTF-8 and CJK names line up); a matrix wider than `line_width` is printed in
+// blocks of columns, each with every row, as R and NumPy print wide matrices. Names are shown
+// printable().
 std::string matrix_table(const std::vector<std::string>& names,
                          const std::vector<std::vector<double>>& matrix, int digits,
                          std::size_t line_width = 120);
@@ -60,6 +61,11 @@ std::string dot_string(std::string_view text, std::size_t columns = std::string_
 
 // The bytes of the UTF-8 character at text[at] (1 for a byte that is not UTF-8).
 std::size_t character_size(std::string_view text, std::size_t at);
+
+// The columns `text` takes on a terminal: one per UTF-8 character, two for an East Asian wide
+// one (CJK, Hangul, full-width forms); a byte that is not UTF-8 counts one. The one width by
+// which tables line up their columns.
+std::size_t display_width(std::string_view text);
 
 // `text` with XML's special characters (& < > ") as entities, for SVG text and Graphviz's
 // HTML-like labels.

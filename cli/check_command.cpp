@@ -70,11 +70,17 @@ struct Part {
   const ex::Node* node;
   bool flipped;  // a term after '-', a factor after '/'
 };
-// The line cut to `width` bytes with "..." (at a character boundary), if it is longer.
+// The line cut to `width` columns (display_width) with "..." (at a character boundary), if it
+// is wider.
 std::string fit(const std::string& line, std::size_t width) {
-  if (line.size() <= width) return line;
-  std::size_t cut = width - 3;
-  while (cut > 0 && (line[cut] & 0xC0) == 0x80) --cut;
+  if (ad::display_width(line) <= width) return line;
+  std::size_t cut = 0;
+  for (std::size_t used = 0; cut < line.size();) {
+    const std::size_t size = ad::character_size(line, cut);
+    used += ad::display_width(std::string_view(line).substr(cut, size));
+    if (used + 3 > width) break;
+    cut += size;
+  }
   return line.substr(0, cut) + "...";
 }
 
@@ -130,7 +136,8 @@ json engine_table(const Engine& engine, const std::string& name, int p, std::siz
                   std::ostream& text) {
   json quantities = json::array();
   const auto column = [](const std::string& x, std::size_t width) {
-    return x + std::string(x.size() < width ? width - x.size() : 1, ' ');
+    const std::size_t used = ad::display_width(x);
+    return x + std::string(used < width ? width - used : 1, ' ');
   };
   const std::size_t value_width = static_cast<std::size_t>(p) + 9;  // -1.25e-100 at p digits
   const std::size_t name_width =
@@ -138,7 +145,7 @@ json engine_table(const Engine& engine, const std::string& name, int p, std::siz
   const auto row = [&](const std::string& n, const std::string& a, const std::string& b,
                        const std::string& c) {
     text << "      ";
-    if (n.size() >= name_width)
+    if (ad::display_width(n) >= name_width)
       text << fit(n, width - 6) << "\n      " << std::string(name_width, ' ');
     else
       text << column(n, name_width);
@@ -148,7 +155,8 @@ json engine_table(const Engine& engine, const std::string& name, int p, std::siz
   row("sub-expression N", "value of N", "dN/d" + name, "df/dN");
   for (const SubExpression& part : engine.parts) {
     const double derivative = part.derivative.at(name);
-    row(part.text, ad::number(part.value, p), ad::number(derivative, p), ad::number(part.outer, p));
+    row(ad::printable(part.text), ad::number(part.value, p), ad::number(derivative, p),
+        ad::number(part.outer, p));
     quantities.push_back({{"subexpression", part.text},
                           {"value", part.value},
                           {"derivative", derivative},
@@ -181,7 +189,7 @@ json diagnose(const ex::Expression& formula, const Engine& engine, const std::st
   const auto notes = [](const json& labels) {
     std::string note;
     for (const auto& label : labels)
-      note += (note.empty() ? "   same as " : ", ") + label.get<std::string>();
+      note += (note.empty() ? "   same as " : ", ") + ad::printable(label.get<std::string>());
     return note;
   };
 
@@ -194,7 +202,9 @@ json diagnose(const ex::Expression& formula, const Engine& engine, const std::st
     const double value = ex::evaluate(formula, *term.node, point) * (term.flipped ? -1 : 1);
     const std::string term_text = (term.flipped ? "-" : "") + std::string(formula.text(*term.node));
     const json term_same = term.node->depends_on_variables() ? same_as(value) : json::array();
-    text << fit("      term " + term_text + " = " + ad::number(value, p) + notes(term_same), width)
+    text << fit("      term " + ad::printable(term_text) + " = " + ad::number(value, p) +
+                    notes(term_same),
+                width)
          << '\n';
     std::vector<Part> factors;
     split(*term.node, ad::Op::Mul, ad::Op::Div, false, factors);
@@ -206,7 +216,8 @@ json diagnose(const ex::Expression& formula, const Engine& engine, const std::st
           (factor.flipped ? "1/" : "") + std::string(formula.text(*factor.node));
       const json factor_same = factor.node->depends_on_variables() ? same_as(v) : json::array();
       if (factors.size() > 1)
-        text << fit("        factor " + factor_text + " = " + ad::number(v, p) + notes(factor_same),
+        text << fit("        factor " + ad::printable(factor_text) + " = " + ad::number(v, p) +
+                        notes(factor_same),
                     width)
              << '\n';
       factors_json.push_back({{"text", factor_text}, {"value", v}, {"same_as", factor_same}});
@@ -368,15 +379,15 @@ void read_second_derivative(const std::string& d, const std::string& names_part,
     from = comma + 1;
   }
   if (pair.size() != 2 || pair[0].empty() || pair[1].empty())
-    fail(kUsage, "-d " + d + ": expected " + kSecondOrderForm);
+    fail(kUsage, "-d " + ad::printable(d) + ": expected " + kSecondOrderForm);
   for (const std::string& name : pair) {
     if (c.definitions.find(name) != nullptr)
-      fail(kUsage, "-d " + d + ": '" + name +
+      fail(kUsage, "-d " + ad::printable(d) + ": '" + name +
                        "' is defined by --let; second derivatives are taken with respect to the "
                        "variables given by --at");
     if (std::find(c.names.begin(), c.names.end(), name) == c.names.end())
-      fail(kUsage, "-d " + d + ": '" + name + "' is not a variable of the expression" +
-                       ad::did_you_mean(name, c.names));
+      fail(kUsage, "-d " + ad::printable(d) + ": '" + ad::printable(name) +
+                       "' is not a variable of the expression" + ad::did_you_mean(name, c.names));
   }
   const Pair key{pair[0], pair[1]};
   if (c.manual_second.contains(key))
@@ -396,7 +407,7 @@ std::map<std::string, ex::Expression> read_derivatives(const CheckOptions& optio
   for (const std::string& d : options.derivatives) {
     const auto equals = d.find('=');
     if (equals == std::string::npos)
-      fail(kUsage, "-d " + d + ": expected " +
+      fail(kUsage, "-d " + ad::printable(d) + ": expected " +
                        (d.find(',') != std::string::npos
                             ? kSecondOrderForm
                             : "VARIABLE=FORMULA, e.g. -d x='2*x' (or " + kSecondOrderForm + ")"));
@@ -406,8 +417,9 @@ std::map<std::string, ex::Expression> read_derivatives(const CheckOptions& optio
       continue;
     }
     if (std::find(known.begin(), known.end(), name) == known.end())
-      fail(kUsage, "-d " + d + ": '" + name + "' is not a variable of the expression" +
-                       ad::did_you_mean(name, known) + comma_hint(name, c.names));
+      fail(kUsage, "-d " + ad::printable(d) + ": '" + ad::printable(name) +
+                       "' is not a variable of the expression" + ad::did_you_mean(name, known) +
+                       comma_hint(name, c.names));
     if (manual.contains(name)) fail(kUsage, "-d: the derivative for '" + name + "' given twice");
     const std::string what = "the derivative for " + name;
     ex::Expression formula = parse_or_fail(d.substr(equals + 1), what);
@@ -423,7 +435,7 @@ Check read_check(const CheckOptions& options) {
     try {
       c.definitions.add(let);
     } catch (const ex::ExpressionError& e) {
-      fail(kUsage, "--let " + let + ": " + e.what());
+      fail(kUsage, "--let " + ad::printable(let) + ": " + e.what());
     }
   }
   // The base variables take their values from --at; a formula may also use the defined names,
@@ -449,7 +461,7 @@ Check read_check(const CheckOptions& options) {
     c.points.push_back(parse_point(at, "--at"));
     for (const auto& [name, value] : c.points.back())
       if (c.definitions.find(name) != nullptr)
-        fail(kUsage, "--at " + at + ": '" + name +
+        fail(kUsage, "--at " + ad::printable(at) + ": '" + name +
                          "' is defined by --let; it takes its value from its definition");
     require_variables(c.points.back(), c.names, "--at");
     c.engines.push_back(run_engine(c, c.points.back(), options.precision));
@@ -458,11 +470,11 @@ Check read_check(const CheckOptions& options) {
 }
 
 // The likely mistake in a formula that disagrees, tried against the engine at every point,
-// found once per variable: the mistake, and whether the search ran out of its budget.
+// found once per variable: the mistake, and how far the search went.
 class Diagnoses {
  public:
   Diagnoses(const Check& check, double tolerance) : check_(check), tolerance_(tolerance) {}
-  const std::pair<std::optional<ex::Diagnosis>, bool>& of(const std::string& name) {
+  const std::pair<std::optional<ex::Diagnosis>, ex::DiagnosisSearch>& of(const std::string& name) {
     if (!found_.contains(name)) {
       const auto agrees = [&](const ex::Expression& candidate) {
         for (std::size_t i = 0; i < check_.points.size(); ++i) {
@@ -475,11 +487,11 @@ class Diagnoses {
         }
         return true;
       };
-      bool out_of_budget = false;
+      ex::DiagnosisSearch search;
       auto found = ex::diagnose(
           {check_.definitions, check_.expression, name, check_.manual.at(name), check_.points, {}},
-          agrees, &out_of_budget);
-      found_[name] = {std::move(found), out_of_budget};
+          agrees, &search);
+      found_[name] = {std::move(found), search};
     }
     return found_[name];
   }
@@ -487,7 +499,7 @@ class Diagnoses {
  private:
   const Check& check_;
   double tolerance_;
-  std::map<std::string, std::pair<std::optional<ex::Diagnosis>, bool>> found_;
+  std::map<std::string, std::pair<std::optional<ex::Diagnosis>, ex::DiagnosisSearch>> found_;
 };
 
 // The judgement of one derivative at point i: printed to `text`, returned as a JSON row.
@@ -514,7 +526,7 @@ json check_one(const Check& c, std::size_t i, const std::string& name, const Che
                       ex::finite_difference(c.function, at, name), options.tolerance);
   if (j.wants_diagnosis()) {
     j.diagnosed = true;
-    std::tie(j.diagnosis, j.diagnosis_out_of_time) = diagnoses.of(name);
+    std::tie(j.diagnosis, j.diagnosis_search) = diagnoses.of(name);
   }
   agree = j.agree;
   print(text, j, p);
@@ -661,7 +673,7 @@ void add_check_command(CLI::App& app) {
                    "grow only where terms cancel). The finite difference is a check of the "
                    "engine, shown beside it; it decides only for a variable without -d")
       ->capture_default_str()
-      ->check(decimal_number("a number above 0 and below 1"))
+      ->transform(tolerance_number())
       ->type_name("T");
   check
       ->add_option("--let", options->lets,

@@ -1,8 +1,12 @@
 // What the subcommands share (see command.hpp): help text, failing with a status, points, the
 // naming of sub-expressions and the check of file names.
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <limits>
+#include <optional>
 
 #include "cli/command.hpp"
 
@@ -71,7 +75,7 @@ void fail_second_derivative(const ad::NonFinite& error, const Expression& expres
     if (error.place == "node #" + std::to_string(var.index()))
       fail(kNumeric,
            where + ": " +
-               ad::expr::DomainError(std::string(expression.text(*node)) +
+               ad::expr::DomainError(ad::printable(expression.text(*node)) +
                                          ": the second derivative is not finite here (" +
                                          error.reason + ")",
                                      expression.source(), node->begin, node->end - node->begin)
@@ -92,6 +96,7 @@ Values parse_point(const std::string& text, const std::string& option) {
     else
       parts.back() += c;
   }
+  const std::string shown = option + " " + ad::printable(text);
   for (const std::string& part : parts) {
     const auto equals = part.find('=');
     const auto trim = [](std::string s) {
@@ -101,19 +106,21 @@ Values parse_point(const std::string& text, const std::string& option) {
     };
     const std::string name = trim(part.substr(0, equals));
     if (equals == std::string::npos || name.empty())
-      fail(kUsage, option + " " + text + ": expected NAME=VALUE, found '" + part + "'");
-    if (point.contains(name)) fail(kUsage, option + " " + text + ": '" + name + "' given twice");
+      fail(kUsage, shown + ": expected NAME=VALUE, found '" + ad::printable(part) + "'");
+    if (point.contains(name)) fail(kUsage, shown + ": '" + ad::printable(name) + "' given twice");
     const std::string value = trim(part.substr(equals + 1));
-    if (value.empty()) fail(kUsage, option + " " + text + ": no value for '" + name + "'");
-    const Expression e = parse_or_fail(value, "the value of " + name + " in " + option);
+    if (value.empty()) fail(kUsage, shown + ": no value for '" + ad::printable(name) + "'");
+    const Expression e =
+        parse_or_fail(value, "the value of " + ad::printable(name) + " in " + option);
     if (const auto vars = e.variables(); !vars.empty())
-      fail(kUsage, option + " " + text + ": the value of '" + name +
+      fail(kUsage, shown + ": the value of '" + ad::printable(name) +
                        "' must be a number, not an expression of '" + vars.front() + "'");
     try {
       point[name] = ad::expr::evaluate(e, {});
     } catch (const ad::expr::ExpressionError& error) {
       // A bad value is a bad command line, whether 1e400 (which does not parse) or 1/0.
-      fail(kUsage, "in the value of " + name + " in " + option + ": " + error.what());
+      fail(kUsage,
+           "in the value of " + ad::printable(name) + " in " + option + ": " + error.what());
     }
   }
   return point;
@@ -123,7 +130,8 @@ void require_variables(const Values& point, const std::vector<std::string>& vari
                        const std::string& option) {
   for (const auto& [name, value] : point) {
     if (std::find(variables.begin(), variables.end(), name) != variables.end()) continue;
-    std::string message = option + ": '" + name + "' is not a variable of the expression";
+    std::string message =
+        option + ": '" + ad::printable(name) + "' is not a variable of the expression";
     message += variables.empty() ? ", which has none" : ad::did_you_mean(name, variables);
     fail(kUsage, message);
   }
@@ -150,20 +158,50 @@ CLI::Validator whole_number(int least, int most, const std::string& most_in_word
             std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
         const long long n = digits ? std::stoll(text) : -1;
         if (digits && n >= least && n <= most && (text.size() == 1 || text[0] != '0')) return "";
-        return "must be " + range + " in decimal digits, not '" + text + "'";
+        return "must be " + range + " in decimal digits, not '" + ad::printable(text) + "'";
       },
       "INT in [" + std::to_string(least) + " - " +
           (most_in_words.empty() ? std::to_string(most) : most_in_words) + "]");
 }
 
-CLI::Validator decimal_number(const std::string& what) {
+namespace {
+
+// The power of ten of the first nonzero digit of a number in decimal notation (0.0975 → -2,
+// 12.5e1 → 2); nullopt for zero.
+std::optional<long long> leading_power(const std::string& text) {
+  constexpr long long kHuge = 1LL << 40;
+  const std::size_t e = std::min(text.find_first_of("eE"), text.size());
+  const std::size_t begin = text.find_first_not_of("+-");
+  const std::string mantissa = text.substr(begin, e - begin);
+  const std::size_t first = mantissa.find_first_of("123456789");
+  if (first == std::string::npos) return std::nullopt;
+  const std::size_t point = std::min(mantissa.find('.'), mantissa.size());
+  // Clamped (1e-99999999999999999999 saturates strtoll) so that the sum below cannot overflow.
+  const long long exponent =
+      e < text.size() ? std::clamp(std::strtoll(text.c_str() + e + 1, nullptr, 10), -kHuge, kHuge)
+                      : 0;
+  const auto position = static_cast<long long>(point) - static_cast<long long>(first);
+  return (first < point ? position - 1 : position) + exponent;
+}
+
+}  // namespace
+
+CLI::Validator tolerance_number() {
   return CLI::Validator(
-      [what](const std::string& text) -> std::string {
-        const bool decimal =
-            !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string::npos;
-        return decimal
-                   ? ""
-                   : "must be " + what + ", in decimal notation (1e-6, 0.001), not '" + text + "'";
+      [](std::string& text) -> std::string {
+        if (text.empty() || text.find_first_not_of("0123456789.eE+-") != std::string::npos)
+          return "must be a number above 0 and below 1, in decimal notation (1e-6, 0.001), not '" +
+                 ad::printable(text) + "'";
+        char* end = nullptr;
+        const double nearest = std::strtod(text.c_str(), &end);
+        if (end != text.c_str() + text.size() || text.starts_with('-')) return "";
+        const std::optional<long long> power = leading_power(text);
+        // Inside the range as written: 1e-400 is above 0, and 0.999... (a power below 0) below 1.
+        if (nearest == 0 && power)
+          text = ad::number(std::numeric_limits<double>::denorm_min());
+        else if (nearest == 1 && power && *power < 0)
+          text = ad::number(std::nextafter(1.0, 0.0));
+        return "";
       },
       "");
 }

@@ -74,7 +74,8 @@ void run_grad(const GradOptions& options) {
   ex::Variables variables;
   for (const std::string& name : names) variables.emplace(name, ad::Var(point.at(name), name));
   if (!options.explain.empty() && !variables.contains(options.explain)) {
-    std::string message = "--explain " + options.explain + ": not a variable of the expression";
+    std::string message =
+        "--explain " + ad::printable(options.explain) + ": not a variable of the expression";
     message += ad::did_you_mean(options.explain, names);
     fail(kUsage, message);
   }

@@ -52,10 +52,8 @@ void print(std::ostream& out, const Judgement& j, int p) {
            "another point\n";
   if (j.diagnosed)
     out << "    likely mistake: "
-        << (j.diagnosis               ? ex::describe(*j.diagnosis)
-            : j.diagnosis_out_of_time ? "not found within the search's limit (a long formula)"
-                                      : "none of the usual ones (a sign, a constant factor, a name "
-                                        "for another, a missing chain-rule factor or term)")
+        << (j.diagnosis ? ex::describe(*j.diagnosis)
+                        : ex::describe_no_diagnosis(j.diagnosis_search))
         << '\n';
   const auto line = [&](const std::string& label, const std::string& value,
                         const std::string& note) {

@@ -27,7 +27,7 @@ struct Judgement {
   // Set by the caller when yours disagrees: the diagnosis was tried; its result.
   bool diagnosed = false;
   std::optional<ad::expr::Diagnosis> diagnosis;
-  bool diagnosis_out_of_time = false;  // the search stopped at its time limit
+  ad::expr::DiagnosisSearch diagnosis_search;  // how far the search went
   bool agree = false;  // yours against the engine; without yours, the FD against the engine
 
   // Yours disagrees where the point can judge it, and not merely for want of digits: the case

@@ -55,6 +55,21 @@ std::vector<std::string> positional_by_name(const CLI::App& app, std::vector<std
   return args;
 }
 
+// CLI11's message for an option of one value given more than once ("--at: At Most 1 required but
+// received 2"), said in words; other messages as CLI11 words them.
+std::string in_words(const CLI::Error& e) {
+  const std::string what = e.what();
+  const std::string at_most = ": At Most 1 required but received ";
+  const auto cut = what.find(at_most);
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) == nullptr || cut == std::string::npos)
+    return what;
+  const std::string option = what.substr(0, cut), times = what.substr(cut + at_most.size());
+  return option + " is given once, not " + times + " times" +
+         (option == "--at" ? ": give all the variables' values in one --at, comma-separated "
+                             "(--at x=1,y=2)"
+                           : "");
+}
+
 // The first argument names no subcommand: say which, and which there are.
 void require_known_subcommand(const CLI::App& app, const std::vector<std::string>& args) {
   if (args.empty() || args[0].starts_with("-") || subcommand(app, args[0]) != nullptr) return;
@@ -79,9 +94,12 @@ int main(int argc, char** argv) {
   add_grad_command(app);
   add_check_command(app);
   add_net_command(app);
-  // CLI11's own messages quote the command line: escape its control characters too.
-  app.failure_message([](const CLI::App* a, const CLI::Error& e) {
-    return ad::clipped(ad::printable(CLI::FailureMessage::simple(a, e), true));
+  app.set_version_flag("--version", "autodiff " AUTODIFF_VERSION,
+                       "print the program's version and exit");
+  // CLI11's own messages are one line that quotes the command line: all of it shown printable()
+  // (a newline as "\n"), then the pointer to --help on a line of its own.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return ad::clipped(ad::printable(in_words(e))) + "\nRun with --help for more information.\n";
   });
   int status = ad::cli::kOk;
   try {

@@ -34,12 +34,12 @@ Target target_of(const std::string& spec, bool batch) {
   const auto derivative = [&](std::string part) {
     part = trimmed(part);
     if (part.empty() || part[0] != 'd')
-      fail(kUsage, "--check " + spec + ": expected 'd E_total / d NAME' or NAME");
+      fail(kUsage, "--check " + ad::printable(spec) + ": expected 'd E_total / d NAME' or NAME");
     return trimmed(part.substr(1));
   };
   const std::string top = derivative(spec.substr(0, slash));
   if (top != "E_total" && !(batch && top == "E_mean"))
-    fail(kUsage, "--check " + spec + ": only derivatives of E_total" +
+    fail(kUsage, "--check " + ad::printable(spec) + ": only derivatives of E_total" +
                      (batch ? std::string(" or of the loss E_mean") : "") +
                      " can be checked (d E_total / d NAME)");
   return {top, derivative(spec.substr(slash + 1))};
@@ -81,7 +81,8 @@ struct Spec {
 Spec read_spec(const NetCheck& c, const std::string& spec) {
   const auto equals = spec.find('=');
   if (equals == std::string::npos)
-    fail(kUsage, "--check " + spec + ": expected NAME=FORMULA, e.g. --check 'w5=...'");
+    fail(kUsage,
+         "--check " + ad::printable(spec) + ": expected NAME=FORMULA, e.g. --check 'w5=...'");
   const auto [of, name] = target_of(spec.substr(0, equals), c.points.size() > 1);
   const auto& n = c.network;
   const bool parameter =
@@ -91,16 +92,17 @@ Spec read_spec(const NetCheck& c, const std::string& spec) {
   const bool node = c.definitions.find(name) != nullptr ||
                     std::find(n.inputs.begin(), n.inputs.end(), name) != n.inputs.end();
   if (!parameter && !node && c.points[0].contains(name))
-    fail(kUsage, "--check " + spec + ": '" + name +
+    fail(kUsage, "--check " + ad::printable(spec) + ": '" + ad::printable(name) +
                      "' is a constant of the recording (a target or the learning rate), not a "
                      "node: nothing is differentiated with respect to it");
   if (!parameter && !node) {
     std::vector<std::string> names;
     for (const auto& [known, v] : c.definitions.values(c.points[0])) names.push_back(known);
-    fail(kUsage, "--check " + spec + ": '" + name + "' is not a node of the network" +
-                     ad::did_you_mean(name, names));
+    fail(kUsage, "--check " + ad::printable(spec) + ": '" + ad::printable(name) +
+                     "' is not a node of the network" + ad::did_you_mean(name, names));
   }
-  return {of, name, parameter, parse_or_fail(spec.substr(equals + 1), "--check " + name)};
+  return {of, name, parameter,
+          parse_or_fail(spec.substr(equals + 1), "--check " + ad::printable(name))};
 }
 
 // The judgement of one spec at one row: the parameter's (all samples combined as the loss
@@ -108,7 +110,7 @@ Spec read_spec(const NetCheck& c, const std::string& spec) {
 Judgement judge_row(const NetCheck& c, const Spec& spec, std::size_t row, std::size_t rows,
                     double tolerance) {
   const std::size_t samples = c.points.size();
-  const std::string what = "--check " + spec.name;
+  const std::string what = "--check " + ad::printable(spec.name);
   const auto yours_at = [&](const ex::Expression& g, std::size_t s) {
     try {
       return c.definitions.evaluate_bounded(g, c.points[s]);
@@ -167,7 +169,7 @@ Judgement judge_row(const NetCheck& c, const Spec& spec, std::size_t row, std::s
           const ex::Bounded b = combined(candidate);
           return ex::judge(b.value, b.error, engine, engine_error, tolerance).agree;
         },
-        &j.diagnosis_out_of_time);
+        &j.diagnosis_search);
   }
   return j;
 }

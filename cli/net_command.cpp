@@ -75,7 +75,8 @@ void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
       if (names.back() == options.explain) explained = p;
     }
     if (explained == network.parameter_count()) {
-      std::string message = "--explain " + options.explain + ": not a parameter of " + file.path;
+      std::string message = "--explain " + ad::printable(options.explain) +
+                            ": not a parameter of " + ad::printable(file.path);
       message += ad::did_you_mean(options.explain, names);
       fail(kUsage, message);
     }
@@ -171,11 +172,11 @@ void refuse_overwrites(const NetOptions& options) {
     const Output& out = outputs[i];
     if (out.path.empty()) continue;
     if (ad::same_file(out.path, options.file == "-" ? "/dev/stdin" : options.file))
-      fail(kUsage, out.option + " " + out.path + ": that is the network file " + options.file +
-                       "; write " + out.what + " to another file");
+      fail(kUsage, out.option + " " + ad::printable(out.path) + ": that is the network file " +
+                       ad::printable(options.file) + "; write " + out.what + " to another file");
     for (std::size_t j = 0; j < i; ++j)
       if (outputs[j].path == out.path || ad::same_file(outputs[j].path, out.path))
-        fail(kUsage, out.option + " " + out.path + ": " + outputs[j].option +
+        fail(kUsage, out.option + " " + ad::printable(out.path) + ": " + outputs[j].option +
                          " writes that file already; give each its own file");
   }
   if ((!options.history.empty() || !options.plot.empty()) && options.steps < 1)
@@ -203,7 +204,7 @@ void write_curve(const NetOptions& options, const ad::nn::NetworkFile& file,
 
 void run_net(const NetOptions& options) {
   if (options.hessian && options.hessian_value != "true" && options.hessian_value != "all")
-    fail(kUsage, "--hessian=" + options.hessian_value +
+    fail(kUsage, "--hessian=" + ad::printable(options.hessian_value) +
                      ": write --hessian (the trained parameters) or --hessian=all (every "
                      "parameter)");
   refuse_overwrites(options);
@@ -218,7 +219,7 @@ void run_net(const NetOptions& options) {
   require_tolerance(options.tolerance);
   if (options.history_parameters &&
       file.network.parameter_count() > ad::nn::kHistoryParametersAtMost)
-    fail(kUsage, "--history-parameters: " + file.path + " has " +
+    fail(kUsage, "--history-parameters: " + ad::printable(file.path) + " has " +
                      std::to_string(file.network.parameter_count()) +
                      " parameters; the history keeps them for networks of at most " +
                      std::to_string(ad::nn::kHistoryParametersAtMost) +
@@ -242,8 +243,8 @@ void run_net(const NetOptions& options) {
       curvature.hessian = ad::nn::loss_hessian(file.network, file.topology,
                                                options.hessian_value == "all", options.steps);
       if (curvature.hessian.names.empty())
-        fail(kUsage,
-             "--hessian: " + file.path + " trains no parameter; --hessian=all takes every one");
+        fail(kUsage, "--hessian: " + ad::printable(file.path) +
+                         " trains no parameter; --hessian=all takes every one");
       curvature.eigenvalues = eigenvalues(curvature.hessian.matrix);
     }
     graph_outputs(options, file, result, explanation);
@@ -251,11 +252,11 @@ void run_net(const NetOptions& options) {
       checks = check_derivations(file.network, file.topology, options.checks, options.tolerance,
                                  options.precision, checks_text);
   } catch (const ad::nn::Error& e) {
-    fail(kUsage, file.path + ": " + e.what());
+    fail(kUsage, ad::printable(file.path) + ": " + e.what());
   } catch (const ad::Error& e) {
     // The lines recorded before a run diverged show how it did.
     if (curve && !history.lines().empty()) write_curve(options, file, history);
-    fail(kNumeric, file.path + ": " + e.what());
+    fail(kNumeric, ad::printable(file.path) + ": " + e.what());
   }
   if (options.json) {
     nlohmann::json out = ad::nn::to_json(result);
@@ -380,7 +381,7 @@ void add_net_command(CLI::App& app) {
                   "for --check: yours agrees when |yours - engine| <= T*max(|yours|, |engine|) "
                   "+ 4*(the rounding-error bounds of both), as in `autodiff check`")
       ->capture_default_str()
-      ->check(decimal_number("a number above 0 and below 1"))
+      ->transform(tolerance_number())
       ->type_name("T");
   net->allow_extras();  // refused by refuse_extras
   net->callback([options, precision, hessian, net, file] {

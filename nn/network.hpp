@@ -17,13 +17,16 @@
 #include <vector>
 
 #include "autodiff/error.hpp"
+#include "autodiff/text.hpp"
 
 namespace ad::nn {
 
 // A network that cannot be built: `place` is a JSON pointer into the network file's shape
 // (/weights/3/from), so the file loader can report it as is, and `reason` what is wrong there.
+// The message is one line: a name with a newline in it shows it as "\n" (ad::printable).
 struct Error : ad::Error {
-  Error(const std::string& place, const std::string& reason) : ad::Error(place + ": " + reason) {
+  Error(const std::string& place, const std::string& reason)
+      : ad::Error(ad::printable(place) + ": " + ad::printable(reason)) {
     this->place = place;
     this->reason = reason;
   }

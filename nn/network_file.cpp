@@ -479,9 +479,27 @@ std::vector<std::string> words(const std::string& s) {
   return w;
 }
 
+// A network file is a JSON object: a file that begins otherwise (a binary file, a CSV, an
+// array) is refused by its first character, which `text` need only reach; the message shows the
+// rest of its line, up to 16 bytes.
+void require_object_start(std::string_view text, const std::string& file) {
+  const std::string_view bom = "\xEF\xBB\xBF";  // a UTF-8 byte order mark, which JSON allows
+  const std::size_t at = text.find_first_not_of(" \t\r\n", text.starts_with(bom) ? bom.size() : 0);
+  // A comment ('/') is left to the parser, which names it.
+  if (at == std::string_view::npos || text[at] == '{' || text[at] == '/') return;
+  std::size_t end = at;
+  while (end < text.size() && end - at < 16 && text[end] != '\n')
+    end += ad::character_size(text, end);
+  throw FileError(file, position(text, at),
+                  "a network file is a JSON object and starts with '{'; this one starts with '" +
+                      ad::printable(text.substr(at, end - at)) +
+                      (end < text.size() ? "...'" : "'"));
+}
+
 }  // namespace
 
 NetworkFile parse_network_file(std::string_view text, const std::string& file) {
+  require_object_start(text, file);
   const json j = parse_json(text, file);
   Network network = read(Reader{file}, j);
   try {
@@ -499,7 +517,8 @@ NetworkFile parse_network_file(std::string_view text, const std::string& file) {
 }
 
 NetworkFile load_network_file(const std::string& path) {
-  const std::optional<std::string> text = ad::read_file(path, kMaxFileBytes);
+  const std::optional<std::string> text = ad::read_file(
+      path, kMaxFileBytes, [&](std::string_view start) { require_object_start(start, path); });
   if (!text)
     throw FileError(path, "",
                     "larger than " + std::to_string(kMaxFileBytes >> 20) +

@@ -9,16 +9,19 @@
 #include <string_view>
 
 #include "autodiff/error.hpp"
+#include "autodiff/text.hpp"
 #include "nn/network.hpp"
 
 namespace ad::nn {
 
 // A bad network file: the file, the place in it (a JSON pointer such as /weights/3/from,
 // line:column for a syntax error, empty for the whole document or file) and the reason. A
-// file that cannot be opened or read is an ad::IoError instead.
+// file that cannot be opened or read is an ad::IoError instead. The message is one line: the
+// path, a key or a name from the file with a newline in it shows it as "\n" (ad::printable).
 struct FileError : ad::Error {
   FileError(const std::string& file, const std::string& place, const std::string& reason)
-      : ad::Error(file + ": " + (place.empty() ? "" : place + ": ") + reason) {
+      : ad::Error(ad::printable(file) + ": " + (place.empty() ? "" : ad::printable(place) + ": ") +
+                  ad::printable(reason)) {
     this->file = file;
     this->place = place;
     this->reason = reason;

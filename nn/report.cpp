@@ -266,10 +266,7 @@ namespace {
 // between: a long name widens its column and is never cut. Text from the input is escaped.
 std::string aligned(const std::vector<std::vector<std::string>>& rows,
                     const std::vector<std::size_t>& least) {
-  const auto width = [](const std::string& cell) {  // in characters
-    return static_cast<std::size_t>(
-        std::count_if(cell.begin(), cell.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-  };
+  const auto width = [](const std::string& cell) { return ad::display_width(cell); };
   std::vector<std::size_t> widths = least;
   for (const auto& row : rows)
     for (std::size_t k = 0; k + 1 < row.size(); ++k) widths[k] = std::max(widths[k], width(row[k]));

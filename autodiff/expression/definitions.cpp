@@ -1,7 +1,11 @@
+// Named sub-expressions (--let NAME=FORMULA): each checked as a name, defined once, and using
+// only the names defined before it.
 #include "autodiff/expression/definitions.hpp"
 
 #include <algorithm>
 #include <cctype>
+
+#include "autodiff/text.hpp"
 
 namespace ad::expr {
 
@@ -34,7 +38,7 @@ void Definitions::add(const std::string& name, const std::string& source) {
     throw SyntaxError(message, name, 0, name.size());
   };
   if (!is_identifier(name))
-    fail("'" + name +
+    fail("'" + ad::printable(name) +
          "' is not a name: a name is letters, digits and _, not starting with a digit");
   for (const Function& f : functions())
     if (f.name == name) fail("'" + name + "' is a function, not a name to define");

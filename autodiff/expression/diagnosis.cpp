@@ -105,6 +105,7 @@ class Diagnoser {
     } catch (const DerivativeTooLong&) {  // only the mistakes that need no derivative
       out_of_time_ = true;
     } catch (const ad::Error&) {  // min, max: likewise
+      no_derivative_ = true;
     }
     if (auto found = wrong_sign()) return found;
     // A swap before a constant factor: tutorials' numbers are short decimals, whose ratios
@@ -375,21 +376,52 @@ class Diagnoser {
 
  public:
   mutable bool out_of_time_ = false;  // set by accept(), which is called from the const searches
+  bool no_derivative_ = false;
+  std::size_t candidates_judged() const { return kDiagnosisCandidates - candidates_left_; }
 };
 
 }  // namespace
 
 std::optional<Diagnosis> diagnose(const DiagnosisInput& input,
                                   const std::function<bool(const Expression&)>& agrees,
-                                  bool* out_of_time) {
-  if (out_of_time != nullptr) *out_of_time = false;
+                                  DiagnosisSearch* search) {
+  DiagnosisSearch ignored;
+  DiagnosisSearch& out = search != nullptr ? *search : ignored;
+  using End = DiagnosisSearch::End;
+  out = {};
   // The search recurses over the trees: past kMaxHeight it is not tried.
-  if (input.formula.root().height > kMaxHeight || input.expression.root().height > kMaxHeight)
+  if (input.formula.root().height > kMaxHeight || input.expression.root().height > kMaxHeight) {
+    out.end = End::TooDeep;
     return std::nullopt;
+  }
   Diagnoser diagnoser(input, agrees);
   std::optional<Diagnosis> result = diagnoser.run();
-  if (out_of_time != nullptr) *out_of_time = !result && diagnoser.out_of_time_;
+  out.end = result                     ? End::Complete
+            : diagnoser.out_of_time_   ? End::Limit
+            : diagnoser.no_derivative_ ? End::NoDerivative
+                                       : End::Complete;
+  out.candidates = diagnoser.candidates_judged();
   return result;
+}
+
+std::string describe_no_diagnosis(const DiagnosisSearch& search) {
+  switch (search.end) {
+    case DiagnosisSearch::End::NoDerivative:
+      return "neither a wrong sign nor a name for another; the other usual mistakes (a constant "
+             "factor, a missing chain-rule factor or term) were not searched for: min and max "
+             "have no symbolic derivative";
+    case DiagnosisSearch::End::Limit:
+      return "the search for the usual mistakes stopped at its limit (a long formula) after " +
+             std::to_string(search.candidates) + " candidates; none matched so far";
+    case DiagnosisSearch::End::TooDeep:
+      return "not searched for: the formula or f is more than " + std::to_string(kMaxHeight) +
+             " operations deep (a sum of over " + std::to_string(kMaxHeight) +
+             " terms is), past the search's limit";
+    case DiagnosisSearch::End::Complete:
+      break;
+  }
+  return "none of the usual ones (a sign, a constant factor, a name for another, a missing "
+         "chain-rule factor or term)";
 }
 
 std::string describe(const Diagnosis& diagnosis) {

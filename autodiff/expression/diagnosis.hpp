@@ -48,12 +48,26 @@ struct DiagnosisInput {
 // or valgrind's too): at most kDiagnosisCandidates candidate formulas are judged, and the
 // symbolic derivative may take kDiagnosisWork simplifications (without it, only the mistakes
 // that need none are tried). A formula of 900 terms is searched in about 3 s in a Release build.
-// `out_of_time`, if given, says whether the search stopped at its limit before finding a mistake.
+// `search`, if given, says how far the search went: without a mistake found, whether every
+// kind was tried or it stopped at a limit first, so that a report never claims there is none.
 inline constexpr std::size_t kDiagnosisCandidates = 1000;
 inline constexpr std::size_t kDiagnosisWork = 50000;
+struct DiagnosisSearch {
+  enum class End {
+    Complete,      // every kind tried (or a mistake found)
+    NoDerivative,  // only a sign and a name tried: min and max have no symbolic derivative
+    Limit,         // stopped at kDiagnosisCandidates or kDiagnosisWork
+    TooDeep,       // not tried: a formula or f nested deeper than kMaxHeight
+  } end = End::Complete;
+  std::size_t candidates = 0;  // the candidate corrections judged
+};
 std::optional<Diagnosis> diagnose(const DiagnosisInput& input,
                                   const std::function<bool(const Expression&)>& agrees,
-                                  bool* out_of_time = nullptr);
+                                  DiagnosisSearch* search = nullptr);
+
+// The line a report prints when no mistake was found: "none of the usual ones (...)" only after
+// a complete search, else where the search stopped.
+std::string describe_no_diagnosis(const DiagnosisSearch& search);
 
 // "term 2 has the wrong sign; corrected: ...", the line a report prints.
 std::string describe(const Diagnosis& diagnosis);

@@ -155,9 +155,10 @@ class Recorder {
     throw error;
   }
 
-  // A sub-expression as the user wrote it, in parentheses where an operator shows: (x-1).
+  // A sub-expression as the user wrote it, in parentheses where an operator shows: (x-1); shown
+  // printable(), as it goes into a message.
   std::string written(const Node& node) const {
-    const std::string text(expression_.text(node));
+    const std::string text = ad::printable(expression_.text(node));
     int depth = 0;
     for (char c : text) {
       depth += c == '(' ? 1 : (c == ')' ? -1 : 0);

@@ -24,7 +24,8 @@ std::size_t characters(std::string_view text) {
 // line of the terminal, not 20 MB.
 constexpr std::size_t kShownColumns = 80;
 
-std::size_t shown_width(std::string_view text) { return characters(ad::printable(text)); }
+// Columns on a terminal (a CJK character takes two), so the caret lines up under it too.
+std::size_t shown_width(std::string_view text) { return ad::display_width(ad::printable(text)); }
 
 // The start of the character before source[at].
 std::size_t previous(std::string_view source, std::size_t at) {

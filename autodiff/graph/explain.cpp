@@ -287,7 +287,9 @@ struct Writer {
     return out;
   }
 
-  std::string name(std::uint32_t v) const { return node_text(tape, nodes, v); }
+  // Names come from the user (a network file's "w\u001b[31m5", a sum's text with a newline): each
+  // is shown printable() where the text embeds it, so the text's own lines stay lines.
+  std::string name(std::uint32_t v) const { return ad::printable(node_text(tape, nodes, v)); }
   // A formula after ∂ is parenthesized: ∂(out_o1 − target_o1)/∂out_o1.
   std::string operand(std::uint32_t v) const {
     const std::string text = name(v);
@@ -377,8 +379,9 @@ struct Writer {
             path.factors.size(), "",
             [&](std::size_t i) {
               const Factor& f = path.factors[i];
-              out += "- $" + partial(f.from, f.to) + " = " + latex_formula(f.symbolic) + " = " +
-                     math_number(f.value) + "$" + uses(f) + "\n";
+              out += "- $" + partial(f.from, f.to) + " = " +
+                     latex_formula(ad::printable(f.symbolic)) + " = " + math_number(f.value) + "$" +
+                     uses(f) + "\n";
             },
             out, nullptr, "", "- " + omitted + "\n");
         out += "\n$$" + chain + " = " + numbers + " = " + math_number(path.product) + "$$\n\n";
@@ -388,8 +391,8 @@ struct Writer {
             path.factors.size(), "",
             [&](std::size_t i) {
               const Factor& f = path.factors[i];
-              out += "  " + partial(f.from, f.to) + " = " + f.symbolic + " = " + number(f.value) +
-                     uses(f) + "\n";
+              out += "  " + partial(f.from, f.to) + " = " + ad::printable(f.symbolic) + " = " +
+                     number(f.value) + uses(f) + "\n";
             },
             out, nullptr, "", "  " + omitted + "\n");
         out += "  product: " + numbers + " = " + number(path.product) + "\n\n";
@@ -406,9 +409,7 @@ struct Writer {
     if (x.capped)
       out += "(capped: " + count + " paths in all, " + std::to_string(x.paths.size()) +
              " shown; the sweep's gradient covers every path.)\n";
-    // Names come from the user (a network file's "w\u001b[31m5"): no control character of
-    // theirs reaches a terminal raw.
-    return ad::printable(out, true);
+    return out;
   }
 };
 

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "autodiff/error.hpp"
 
@@ -127,4 +128,24 @@ TEST(File, SameFileSeesThroughSpellingsAndLinks) {
   EXPECT_TRUE(ad::same_file((dir / "a.json").string(), (dir / "hard.json").string()));
   EXPECT_FALSE(ad::same_file((dir / "a.json").string(), (dir / "b.json").string()));
   EXPECT_FALSE(ad::same_file((dir / "a.json").string(), (dir / "missing").string()));
+}
+
+// The beginning of a file is shown to `on_start` before the rest is read: /dev/zero, which never
+// ends, is refused by its first byte.
+TEST(File, OnStartSeesTheFirstBytesThatAreNotWhiteSpace) {
+  const fs::path dir = folder("start");
+  std::ofstream(dir / "spaced") << "  \n\t{\"a\": 1}";
+  std::string seen;
+  EXPECT_EQ(ad::read_file(dir / "spaced", 100, [&](std::string_view s) { seen = s; }),
+            "  \n\t{\"a\": 1}");
+  EXPECT_EQ(seen, "  \n\t{\"a\": 1}");
+  bool called = false;
+  std::ofstream(dir / "blank") << " \n ";
+  EXPECT_EQ(ad::read_file(dir / "blank", 100, [&](std::string_view) { called = true; }), " \n ");
+  EXPECT_FALSE(called);
+  EXPECT_THROW(ad::read_file("/dev/zero", std::size_t{1} << 20,
+                             [](std::string_view s) {
+                               if (s[0] != '{') throw std::runtime_error("not an object");
+                             }),
+               std::runtime_error);
 }

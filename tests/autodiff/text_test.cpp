@@ -116,3 +116,24 @@ TEST(Text, ClosestNameSkipsHopelessCandidates) {
   EXPECT_EQ(ad::closest_name(longer, {longer + "b"}), std::nullopt);
   EXPECT_EQ(ad::closest_name("alpha", {"alph", "alphabet"}), "alph");
 }
+
+// Review of issue 12, item 11: tables aligned by bytes or by characters, and a CJK character
+// takes two columns on a terminal. The widths by hand: one per character, two for the wide ones.
+TEST(Text, DisplayWidthCountsEastAsianWideCharactersTwice) {
+  EXPECT_EQ(ad::display_width("rate"), 4u);
+  EXPECT_EQ(ad::display_width("αé"), 2u);            // two bytes each, one column each
+  EXPECT_EQ(ad::display_width("学习率"), 6u);        // U+5B66 U+4E60 U+7387, CJK ideographs
+  EXPECT_EQ(ad::display_width("가"), 2u);            // U+AC00, a Hangul syllable
+  EXPECT_EQ(ad::display_width("\uFF21"), 2u);        // FULLWIDTH LATIN CAPITAL LETTER A
+  EXPECT_EQ(ad::display_width("\uFF61"), 1u);        // HALFWIDTH IDEOGRAPHIC FULL STOP
+  EXPECT_EQ(ad::display_width("\U00020000"), 2u);    // CJK Extension B, four bytes
+  EXPECT_EQ(ad::display_width("\xff\xfe"), 2u);      // not UTF-8: a column a byte
+  EXPECT_EQ(ad::display_width("\u1100\u1160"), 3u);  // a Jamo lead (wide), a vowel (not)
+}
+
+TEST(Text, MatrixTableAlignsCjkNamesByTheirColumns) {
+  EXPECT_EQ(ad::matrix_table({"学习率", "b"}, {{1, 2}, {2, 30}}, 6),
+            "        学习率   b\n"
+            "学习率       1   2\n"
+            "b            2  30\n");
+}

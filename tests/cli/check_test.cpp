@@ -483,8 +483,45 @@ TEST(CheckReview, TheDiagnosisOfADeepFormulaIsBounded) {
   }
   const auto r = run("check '" + f + "' -d x='" + d + "' --at x=0.5");
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.out.find("likely mistake: not found within the search's limit"), std::string::npos)
+  EXPECT_NE(r.out.find("likely mistake: the search for the usual mistakes stopped at its limit"),
+            std::string::npos)
       << r.out.substr(0, 300);
+}
+
+// Review of issue 12, item 6: a sum of 1,200 terms with one wrong sign was said to have "none of
+// the usual" mistakes, though the search (bounded at 1,000 levels) was never made.
+TEST(CheckReview, ALongSumIsNotSaidToHaveNoUsualMistake) {
+  std::string f, d;
+  for (int k = 1; k <= 1200; ++k) {
+    f += (k > 1 ? "+" : "") + std::to_string(k) + "*x";
+    d += (k == 1199 ? "-" : k > 1 ? "+" : "") + std::to_string(k);
+  }
+  const auto r = run("check '" + f + "' -d x='" + d + "' --at x=1");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.out.find("\n    likely mistake: not searched for: the formula or f is more than "
+                       "1000 operations deep (a sum of over 1000 terms is), past the search's "
+                       "limit\n"),
+            std::string::npos)
+      << r.out.substr(0, 300);
+  EXPECT_EQ(r.out.find("none of the usual"), std::string::npos);
+}
+
+// Review of issue 12, item 11: 0.999999999999999999 is below 1, though its nearest double is 1;
+// it is read as the largest double below 1 (and a wrong sign still disagrees), as 1e-400 is read
+// as the smallest above 0. 1.0000000000000000001 and 1 are refused.
+TEST(CheckReview, AToleranceBelowOneAsWrittenIsAccepted) {
+  EXPECT_EQ(run("check 'x^2' -d x='2*x' --at x=1 --tolerance 0.999999999999999999").status, 0);
+  EXPECT_EQ(run("check 'x^2' -d x='-2*x' --at x=1 --tolerance 0.999999999999999999").status, 1);
+  EXPECT_EQ(run("check 'x^2' -d x='2*x' --at x=1 --tolerance 9.99999999999999999999e-1").status, 0);
+  EXPECT_EQ(run("check 'x^2' -d x='2*x' --at x=1 --tolerance 1e-400").status, 0);
+  for (const char* above : {"1.0000000000000000001", "1", "0e5"}) {
+    const auto r = run(std::string("check 'x^2' -d x='2*x' --at x=1 --tolerance ") + above);
+    EXPECT_EQ(r.status, 2) << above;
+    EXPECT_EQ(r.err,
+              "autodiff: --tolerance must be a number above 0 and below 1, e.g. 1e-6 (with 1 or "
+              "more a derivative of the wrong sign could agree)\n")
+        << above;
+  }
 }
 
 // Second derivatives of x²·sin(y), each against the closed form: ∂²/∂x² = 2 sin y, ∂²/∂x∂y =

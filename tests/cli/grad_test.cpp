@@ -534,6 +534,36 @@ TEST(Program, NumbersInOptionsAreDecimalAndSaidInWords) {
 }
 
 // Issue 12, item 13: control characters from the input reach the terminal escaped, and a
+// Review of issue 12, item 11: --at given twice was CLI11's "--at: At Most 1 required but
+// received 2".
+TEST(Program, AnOptionOfOneValueGivenTwiceIsSaidInWords) {
+  auto r = run("grad 'x*y' --at x=1 --at y=2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "--at is given once, not 2 times: give all the variables' values in one --at, "
+            "comma-separated (--at x=1,y=2)\n"
+            "Run with --help for more information.\n");
+  r = run("grad x --at x=1 --precision 3 --precision 4 --precision 5");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "--precision is given once, not 3 times\nRun with --help for more information.\n");
+}
+
+// `autodiff --version` prints the version project() gives in CMakeLists.txt, read here.
+TEST(Program, VersionIsTheProjectsVersion) {
+  const std::string cmake = cli_test::slurp(std::string(AUTODIFF_SOURCE_DIR) + "/CMakeLists.txt");
+  const std::string key = "project(autodiff VERSION ";
+  const auto at = cmake.find(key);
+  ASSERT_NE(at, std::string::npos);
+  const std::string version =
+      cmake.substr(at + key.size(), cmake.find(' ', at + key.size()) - at - key.size());
+  ASSERT_FALSE(version.empty());
+  const auto r = run("--version");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "autodiff " + version + "\n");
+  EXPECT_EQ(r.err, "");
+}
+
 // newline inside the expression does not move the caret.
 TEST(Program, ControlCharactersAreEscapedInMessages) {
   auto r = run("grad \"$(printf 'x\\033[31m+1')\" --at x=1");

@@ -48,15 +48,16 @@ bool graphviz_installed() { return status_of("command -v dot >/dev/null 2>&1") =
 }  // namespace
 
 // Item 1: `python3 -c "print('['*100000+']'*100000)" > d.json; autodiff net d.json` was a
-// SIGSEGV; so was the same nesting as the value of "name" or "learning_rate".
+// SIGSEGV; so was the same nesting as the value of "name" or "learning_rate". (An array alone is
+// now refused by its first '[': a network file starts with '{'. In an object it is nested.)
 TEST(Io, DeepJsonIsRefusedAtItsPlace) {
   const std::string dir = folder("deep");
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
-  write(dir + "d.json", deep + "\n");
+  write(dir + "d.json", "{\"a\": " + deep + "}\n");
   auto r = run("net " + dir + "d.json");
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "autodiff: " + dir +
-                       "d.json: line 1, column 65: arrays and objects nested more than 64 deep "
+                       "d.json: line 1, column 70: arrays and objects nested more than 64 deep "
                        "(a network file needs 4)\n");
   for (const std::string key : {"\"name\": \"tutorial1 (Lamsal)\"", "\"learning_rate\": 0.6"}) {
     write(dir + "v.json", tutorial_with(key, key.substr(0, key.find(':')) + ": " + deep));
@@ -198,11 +199,34 @@ TEST(Io, MessagesNameSubExpressionsAsWritten) {
   EXPECT_EQ(r.err.find('#'), std::string::npos) << r.err;
 }
 
-// Item 4: `autodiff net /dev/zero` read until memory ran out.
+// Item 4: `autodiff net /dev/zero` read until memory ran out. An endless file that starts as a
+// network file does ('{' and then NULs), and is refused at the cap.
 TEST(Io, AnEndlessNetworkFileIsTooLarge) {
-  const auto r = run("net /dev/zero");
+  const std::string err = testing::TempDir() + "endless.err";
+  const int raw = std::system(
+      ("(printf '{'; cat /dev/zero) | " + std::string(AUTODIFF_CLI) + " net - 2>" + err).c_str());
+  EXPECT_EQ(WEXITSTATUS(raw), 2);
+  EXPECT_EQ(cli_test::slurp(err),
+            "autodiff: -: larger than 256 MiB, the most a network file may be\n");
+}
+
+// Review of issue 12, item 11: a file that does not start with '{' is no network file, and is
+// refused by its first bytes rather than read whole (/dev/zero, at once).
+TEST(Io, AFileNotStartingWithABraceIsRefusedAtOnce) {
+  auto r = run("net /dev/zero");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "autodiff: /dev/zero: larger than 256 MiB, the most a network file may be\n");
+  EXPECT_EQ(
+      r.err,
+      "autodiff: /dev/zero: line 1, column 1: a network file is a JSON object and starts "
+      "with '{'; this one starts with "
+      "'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00...'\n");
+  const std::string dir = folder("not_an_object");
+  write(dir + "array.json", "\n  [1, 2]");
+  r = run("net " + dir + "array.json");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "autodiff: " + dir +
+                       "array.json: line 2, column 3: a network file is a JSON object and starts "
+                       "with '{'; this one starts with '[1, 2]'\n");
 }
 
 // Item 11: a directory, a missing file, and `-` for standard input.

@@ -712,6 +712,26 @@ TEST(Net, ReportRowsAreWholeAndAlignedForLongNames) {
   std::remove(path.c_str());
 }
 
+// Review of issue 12, item 11: the rows were padded by characters, and a CJK character takes two
+// columns: "学习" is four columns wide, so 7 spaces bring its value under "engine" (column 13 of
+// "  parameter  engine").
+TEST(Net, ReportRowsAlignCjkNamesByTheirColumns) {
+  const std::string path = testing::TempDir() + "net_cjk_name.json";
+  std::ofstream(path) << R"({"inputs": {"x": 0.8, "y": 0.2}, "targets": {"o": 0.3},
+  "layers": [{"name": "output", "neurons": ["o"], "activation": "sigmoid"}],
+  "weights": [{"name": "学习", "from": "x", "to": "o", "value": 0.5},
+              {"name": "w", "from": "y", "to": "o", "value": 0.5}],
+  "loss": "half_sse", "learning_rate": 0.1, "train": ["学习", "w"]})";
+  const auto r = run("net " + path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto rows = table(r.out, "  parameter ");
+  ASSERT_EQ(rows.size(), 4u) << r.out;
+  EXPECT_TRUE(rows[0].starts_with("  parameter  engine ")) << rows[0];
+  EXPECT_TRUE(rows[1].starts_with("  学习       0.0606")) << rows[1];
+  EXPECT_TRUE(rows[2].starts_with("  w          0.0151")) << rows[2];
+  std::remove(path.c_str());
+}
+
 // The gradient table of examples/deep.json (names of 9 and 11 characters): every column starts
 // where its header does.
 TEST(Net, GradientTableOfDeepJsonIsAligned) {

@@ -224,3 +224,80 @@ TEST(Diagnosis, LamsalNetwork) {
 }
 
 }  // namespace
+
+namespace {
+
+// A sum of n terms k*x (k = 1..n), and its derivative 1+2+...+n with term `flipped` negated.
+std::pair<std::string, std::string> long_sum(int n, int flipped) {
+  std::string f, d;
+  for (int k = 1; k <= n; ++k) {
+    f += (k > 1 ? "+" : "") + std::to_string(k) + "*x";
+    d += (k == flipped ? "-" : k > 1 ? "+" : "") + std::to_string(k);
+  }
+  return {f, d};
+}
+
+// Review of issue 12, item 6: a search that stopped at its limit said "none of the usual ones".
+// A sum of 1,200 terms is past kMaxHeight (1,000): the search is not made, and says so.
+TEST(Diagnosis, ASumTooLongToSearchIsNotSaidToHaveNoMistake) {
+  const auto [f, d] = long_sum(1200, 1199);
+  const ex::Definitions none;
+  ex::DiagnosisSearch search;
+  const auto found = ex::diagnose(
+      {none, ex::Expression::parse(f), "x", ex::Expression::parse(d), {{{"x", 1.0}}}, {}},
+      [](const ex::Expression&) { return true; }, &search);
+  EXPECT_FALSE(found);
+  EXPECT_EQ(search.end, ex::DiagnosisSearch::End::TooDeep);
+  EXPECT_EQ(ex::describe_no_diagnosis(search),
+            "not searched for: the formula or f is more than 1000 operations deep (a sum of over "
+            "1000 terms is), past the search's limit");
+}
+
+// 600 terms k*x^2 with term 550's factor 2 missing: the symbolic derivative is past its work
+// limit, so only the 600 signs and the whole formula's are tried (601 candidates), and the report
+// says the search stopped there.
+TEST(Diagnosis, ASearchStoppedAtItsLimitSaysAfterHowManyCandidates) {
+  std::string f, d;
+  for (int k = 1; k <= 600; ++k) {
+    f += (k > 1 ? "+" : "") + std::to_string(k) + "*x^2";
+    d += (k > 1 ? "+" : "") + std::to_string(k == 550 ? k : 2 * k) + "*x";
+  }
+  const ex::Definitions none;
+  const ex::Expression expression = ex::Expression::parse(f);
+  const std::vector<ex::Values> points = {{{"x", 1.0}}};
+  ex::DiagnosisSearch search;
+  const auto found = ex::diagnose(
+      {none, expression, "x", ex::Expression::parse(d), points, {}},
+      [&](const ex::Expression& candidate) {
+        return agrees_with_finite_difference(none, expression, "x", candidate, points);
+      },
+      &search);
+  EXPECT_FALSE(found);
+  EXPECT_EQ(search.end, ex::DiagnosisSearch::End::Limit);
+  EXPECT_EQ(search.candidates, 601u);
+  EXPECT_EQ(ex::describe_no_diagnosis(search),
+            "the search for the usual mistakes stopped at its limit (a long formula) after 601 "
+            "candidates; none matched so far");
+}
+
+// max has no symbolic derivative: only a sign and a name are tried, and the report says which.
+TEST(Diagnosis, WithoutASymbolicDerivativeTheKindsNotTriedAreNamed) {
+  const ex::Definitions none;
+  const ex::Expression expression = ex::Expression::parse("max(x,1)*x");
+  const std::vector<ex::Values> points = {{{"x", 2.0}}};
+  ex::DiagnosisSearch search;
+  const auto found = ex::diagnose(
+      {none, expression, "x", ex::Expression::parse("3*x"), points, {}},
+      [&](const ex::Expression& candidate) {
+        return agrees_with_finite_difference(none, expression, "x", candidate, points);
+      },
+      &search);
+  EXPECT_FALSE(found);
+  EXPECT_EQ(search.end, ex::DiagnosisSearch::End::NoDerivative);
+  EXPECT_EQ(ex::describe_no_diagnosis(search),
+            "neither a wrong sign nor a name for another; the other usual mistakes (a constant "
+            "factor, a missing chain-rule factor or term) were not searched for: min and max have "
+            "no symbolic derivative");
+}
+
+}  // namespace
