@@ -24,6 +24,7 @@
 
 #include "autodiff/expression/definitions.hpp"
 #include "autodiff/expression/diagnosis.hpp"
+#include "autodiff/expression/nearby.hpp"
 #include "autodiff/hessian.hpp"
 #include "autodiff/text.hpp"
 #include "cli/command.hpp"
@@ -235,7 +236,6 @@ json diagnose(const ex::Expression& formula, const Engine& engine, const std::st
 struct Check {
   ex::Expression expression;
   ex::Definitions definitions;
-  ex::BoundedFunction function;                  // f on doubles, for the finite differences
   std::vector<std::string> names;                // the base variables, given values by --at
   std::vector<std::string> targets;              // the derivatives to check, in order
   std::map<std::string, ex::Expression> manual;  // yours, by variable
@@ -430,7 +430,7 @@ std::map<std::string, ex::Expression> read_derivatives(const CheckOptions& optio
 }
 
 Check read_check(const CheckOptions& options) {
-  Check c{parse_or_fail(options.expression, "the expression"), {}, {}, {}, {}, {}, {}, {}, {}, {}};
+  Check c{parse_or_fail(options.expression, "the expression"), {}, {}, {}, {}, {}, {}, {}, {}};
   for (const std::string& let : options.lets) {
     try {
       c.definitions.add(let);
@@ -451,7 +451,6 @@ Check read_check(const CheckOptions& options) {
                      c.names.front() + "='...'");
   if (options.points.empty())
     fail(kUsage, "give at least one point with --at, e.g. --at " + c.names.front() + "=1");
-  c.function = c.definitions.function(c.expression);
   // The first derivatives are checked when one was given (every variable then, as the first
   // order's report does); second derivatives alone judge only themselves.
   if (!c.manual.empty()) c.targets = c.names;
@@ -502,16 +501,15 @@ class Diagnoses {
   std::map<std::string, std::pair<std::optional<ex::Diagnosis>, ex::DiagnosisSearch>> found_;
 };
 
-// The judgement of one derivative at point i: printed to `text`, returned as a JSON row.
-json check_one(const Check& c, std::size_t i, const std::string& name, const CheckOptions& options,
+// The judgement of one derivative at point i: printed to `text`, returned as a JSON row (with
+// --json only: a row holds the point, and rows for n variables n² numbers). `values` holds the
+// point and the defined names' values there, and f is the program near it (ex::Nearby).
+json check_one(const Check& c, std::size_t i, const ex::Values& values,
+               const ex::BoundedFunction& f, const std::string& name, const CheckOptions& options,
                Diagnoses& diagnoses, std::ostream& text, bool& agree) {
   const ex::Values& point = c.points[i];
   const Engine& engine = c.engines[i];
-  const ex::Values values = c.definitions.values(point);  // the engine has evaluated them
   const int p = options.precision;
-  // With respect to a defined name: a finite difference in it, the base variables held.
-  ex::Values at = point;
-  if (c.definitions.find(name) != nullptr) at[name] = values.at(name);
   const auto formula = c.manual.find(name);
   std::optional<ex::Bounded> mine;
   if (formula != c.manual.end()) {
@@ -523,7 +521,8 @@ json check_one(const Check& c, std::size_t i, const std::string& name, const Che
   }
   Judgement j = judge(name, engine.gradient.at(name), engine.rounding.at(name), mine,
                       mine ? formula->second.source() : "",
-                      ex::finite_difference(c.function, at, name), options.tolerance);
+                      // With respect to a defined name: in it, the base variables held.
+                      ex::finite_difference(f, {{name, values.at(name)}}, name), options.tolerance);
   if (j.wants_diagnosis()) {
     j.diagnosed = true;
     std::tie(j.diagnosis, j.diagnosis_search) = diagnoses.of(name);
@@ -531,15 +530,18 @@ json check_one(const Check& c, std::size_t i, const std::string& name, const Che
   agree = j.agree;
   print(text, j, p);
 
-  json row = to_json(j);
-  row["variable"] = name;
-  row["at"] = point;
-  json& rel = row["relative_error"] = json::object();
-  if (mine) rel["manual_engine"] = ad::relative_error(mine->value, j.engine);
-  if (mine && j.fd)
-    rel["manual_finite_difference"] = ad::relative_error(mine->value, j.fd->estimate);
-  if (j.fd) rel["engine_finite_difference"] = ad::relative_error(j.engine, j.fd->estimate);
-  if (mine && !j.agree) {
+  json row;
+  if (options.json) {
+    row = to_json(j);
+    row["variable"] = name;
+    row["at"] = point;
+    json& rel = row["relative_error"] = json::object();
+    if (mine) rel["manual_engine"] = ad::relative_error(mine->value, j.engine);
+    if (mine && j.fd)
+      rel["manual_finite_difference"] = ad::relative_error(mine->value, j.fd->estimate);
+    if (j.fd) rel["engine_finite_difference"] = ad::relative_error(j.engine, j.fd->estimate);
+  }
+  if (mine && !j.agree && (options.json || options.verbose)) {
     // The factor table only with --verbose (JSON has it always: it is not read by people).
     std::ostringstream discarded;
     const json where = diagnose(formula->second, engine, name, values, p, report_width(),
@@ -552,8 +554,8 @@ json check_one(const Check& c, std::size_t i, const std::string& name, const Che
 
 // The judgement of one second derivative at point i, as check_one's of a first derivative,
 // without the diagnosis.
-json check_second_one(const Check& c, std::size_t i, const Pair& pair, const CheckOptions& options,
-                      std::ostream& text, bool& agree) {
+json check_second_one(const Check& c, std::size_t i, const ex::BoundedFunction& f, const Pair& pair,
+                      const CheckOptions& options, std::ostream& text, bool& agree) {
   const ex::Values& point = c.points[i];
   const Engine& engine = c.engines[i];
   const int p = options.precision;
@@ -568,7 +570,10 @@ json check_second_one(const Check& c, std::size_t i, const Pair& pair, const Che
   }
   Judgement j =
       judge(name, engine.hessian.at(pair), engine.hessian_rounding.at(pair), mine, formula.source(),
-            ex::second_difference(c.function, point, pair.first, pair.second), options.tolerance);
+            ex::second_difference(
+                f, {{pair.first, point.at(pair.first)}, {pair.second, point.at(pair.second)}},
+                pair.first, pair.second),
+            options.tolerance);
   j.label = pair.first == pair.second ? "d²/d" + pair.first + "²"
                                       : "d²/d" + pair.first + " d" + pair.second;
   agree = j.agree;
@@ -616,15 +621,18 @@ void run_check(const CheckOptions& options) {
     for (const ex::Definition& d : c.definitions.all())
       text << " " << d.name << " = " << ad::number(values.at(d.name), p) << ",";
     text << " f = " << ad::number(c.engines[i].value, p) << '\n';
+    const ex::BoundedFunction f = ex::Nearby::function(c.definitions, c.expression, c.points[i]);
     for (const std::string& name : c.targets) {
       bool agree = false;
-      report["checks"].push_back(check_one(c, i, name, options, diagnoses, text, agree));
+      json row = check_one(c, i, values, f, name, options, diagnoses, text, agree);
+      if (options.json) report["checks"].push_back(std::move(row));
       ++checked;
       agreeing += agree ? 1 : 0;
     }
     for (const Pair& pair : c.pairs) {
       bool agree = false;
-      report["checks"].push_back(check_second_one(c, i, pair, options, text, agree));
+      json row = check_second_one(c, i, f, pair, options, text, agree);
+      if (options.json) report["checks"].push_back(std::move(row));
       ++checked;
       agreeing += agree ? 1 : 0;
     }

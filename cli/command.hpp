@@ -49,6 +49,17 @@ void require_variables(const ad::expr::Values& point, const std::vector<std::str
 // derivative of the wrong sign could agree.
 void require_tolerance(double tolerance);
 
+// --hessian's limits (docs/cli.md): n rows are n² entries, about 50 bytes each as printed
+// (2,000 rows: about 200 MB), and n sweeps of the tape (rows × nodes under 5·10^8 is under a
+// minute; 2,000 rows of a 6,000-node tape take 6 s, mostly printing).
+inline constexpr std::size_t kMostHessianRows = 2000;
+inline constexpr double kMostHessianSweptNodes = 5e8;
+// Ends the subcommand with kUsage, before any sweep, when a Hessian of `rows` rows (`what`:
+// "variables", "parameters") on a tape of `nodes` nodes (0: not known yet) is past the limits,
+// saying its size, the estimate and `instead`.
+void require_hessian_size(std::size_t rows, const std::string& what, std::size_t nodes,
+                          const std::string& instead);
+
 // Parses an expression; a syntax error ends the subcommand with kUsage.
 ad::expr::Expression parse_or_fail(const std::string& text, const std::string& what);
 

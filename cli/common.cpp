@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "cli/command.hpp"
+#include "nn/progress.hpp"
 
 namespace ad::cli {
 
@@ -218,6 +219,22 @@ CLI::Validator file_to_write() {
             return name.empty() ? std::string("needs a file name, not ''") : std::string();
           },
           ""};
+}
+
+void require_hessian_size(std::size_t rows, const std::string& what, std::size_t nodes,
+                          const std::string& instead) {
+  const double swept = static_cast<double>(rows) * static_cast<double>(nodes);
+  if (rows <= kMostHessianRows && swept <= kMostHessianSweptNodes) return;
+  const auto entries = static_cast<std::uint64_t>(rows) * rows;
+  std::string message = "--hessian: " + ad::nn::grouped(rows) + " " + what + " make a Hessian of " +
+                        ad::nn::grouped(entries) + " entries (about " +
+                        ad::nn::grouped((entries * 50 + 999'999) / 1'000'000) + " MB as printed)";
+  if (nodes > 0)
+    message += " and " + ad::nn::grouped(rows) + " sweeps of the " + ad::nn::grouped(nodes) +
+               "-node tape (" + ad::number(swept, 2) + " node steps)";
+  message += "; the limit is " + ad::nn::grouped(kMostHessianRows) + " " + what + " and " +
+             ad::number(kMostHessianSweptNodes, 2) + " node steps. " + instead;
+  fail(kUsage, message);
 }
 
 }  // namespace ad::cli

@@ -240,8 +240,13 @@ void run_net(const NetOptions& options) {
                           .history = curve ? &history : nullptr});
     if (curve) write_curve(options, file, history);
     if (options.hessian) {
-      curvature.hessian = ad::nn::loss_hessian(file.network, file.topology,
-                                               options.hessian_value == "all", options.steps);
+      const bool all = options.hessian_value == "all";
+      require_hessian_size(all ? file.network.parameter_count() : file.topology.trained.size(),
+                           "parameters", 0,
+                           all ? "--hessian alone takes the parameters of the file's train list: "
+                                 "list those you need there."
+                               : "List fewer parameters in the file's train list.");
+      curvature.hessian = ad::nn::loss_hessian(file.network, file.topology, all, options.steps);
       if (curvature.hessian.names.empty())
         fail(kUsage, "--hessian: " + ad::printable(file.path) +
                          " trains no parameter; --hessian=all takes every one");

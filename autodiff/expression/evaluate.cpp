@@ -40,12 +40,6 @@ std::string application(Op op, std::span<const double> operands) {
   throw error;
 }
 
-double operate(Op op, std::span<const double> x) {
-  if (op == Op::Neg) return -x[0];
-  if (info(op).kind == OpKind::Binary) return binary_value(op, x[0], x[1]);
-  return unary_rule(op).value(x[0]);
-}
-
 ad::Var operate(Op op, const ad::Var& x) {
   switch (op) {
     case Op::Neg:
@@ -135,7 +129,7 @@ class Recorder {
                                      const ad::NonFinite& e) const {
     std::vector<double> values;
     for (const Operand& o : operands) values.push_back(o.value);
-    const double result = operate(node.op, values);
+    const double result = operation_value(node.op, values);
     if (!std::isfinite(result)) throw_not_finite(expression_, node, values, result);
     // The engine says which partial is not finite: "∂/∂x = inf"; an unnamed operand it calls
     // by its operation and index ("∂/∂sub#1"), which the user knows by what they wrote.
@@ -197,8 +191,14 @@ double evaluate(const Expression& expression, const Node& root, const Values& va
   });
 }
 
+double operation_value(Op op, std::span<const double> x) {
+  if (op == Op::Neg) return -x[0];
+  if (info(op).kind == OpKind::Binary) return binary_value(op, x[0], x[1]);
+  return unary_rule(op).value(x[0]);
+}
+
 double apply(const Expression& expression, const Node& node, std::span<const double> operands) {
-  const double result = operate(node.op, operands);
+  const double result = operation_value(node.op, operands);
   if (!std::isfinite(result)) throw_not_finite(expression, node, operands, result);
   return result;
 }

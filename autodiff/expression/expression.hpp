@@ -150,6 +150,8 @@ inline double evaluate(const Expression& expression, const Values& values) {
 // that node, for evaluators that carry more than the value (verdict.hpp). Throws DomainError
 // where the result is NaN or infinite.
 double apply(const Expression& expression, const Node& node, std::span<const double> operands);
+// The same without the check, by the operation alone (no node to read).
+double operation_value(Op op, std::span<const double> operands);
 
 // Records the expression on the active tape. A sub-expression without variables is computed
 // on doubles and enters as a constant, so x^2 records pow(x, 2.0) and 2*x records x·2. With a

@@ -37,8 +37,9 @@ double carried(double partial, double error) {
   return std::isnan(e) ? std::numeric_limits<double>::infinity() : e;
 }
 
-// An operation's value and bound from its operands'.
-Bounded bounded_operation(const Expression& expression, const Node& node,
+}  // namespace
+
+Bounded bounded_operation(const Expression& expression, const Node& node, Op op,
                           std::span<const Bounded> operands) {
   std::array<double, 2> x{}, e{};  // an operation has one operand or two
   for (std::size_t k = 0; k < operands.size(); ++k) {
@@ -46,7 +47,8 @@ Bounded bounded_operation(const Expression& expression, const Node& node,
     e[k] = operands[k].error;
   }
   const std::span<const double> given(x.data(), operands.size());
-  const double y = apply(expression, node, given);
+  const double value = operation_value(op, given);
+  const double y = std::isfinite(value) ? value : apply(expression, node, given);  // throws
   // A result that falls below the normal doubles has lost its relative precision: a subnormal
   // one, or a 0 from operations whose exact result is never 0 for non-zero operands (exp(-900),
   // 1e-200*1e-200). No relative bound holds, and none is claimed. (relu(-1), log(1) and
@@ -66,10 +68,10 @@ Bounded bounded_operation(const Expression& expression, const Node& node,
   const bool operands_nonzero =
       std::none_of(given.begin(), given.end(), [](double v) { return v == 0; });
   if (operands_nonzero && std::abs(y) < std::numeric_limits<double>::min() &&
-      (y != 0 || never_zero(node.op)) && node.op != Op::Add && node.op != Op::Sub)
+      (y != 0 || never_zero(op)) && op != Op::Add && op != Op::Sub)
     return {y, std::numeric_limits<double>::infinity()};
   const double rounding = u * std::abs(y);
-  switch (node.op) {
+  switch (op) {
     case Op::Neg:
       return {y, e[0]};
     case Op::Add:
@@ -87,17 +89,15 @@ Bounded bounded_operation(const Expression& expression, const Node& node,
     case Op::Max:  // 1-Lipschitz in each operand, and exact
       return {y, std::max(e[0], e[1])};
     default:
-      return {y,
-              carried(unary_rule(node.op).partial(x[0], y), e[0]) + kFunctionRounding * rounding};
+      return {y, carried(unary_rule(op).partial(x[0], y), e[0]) + kFunctionRounding * rounding};
   }
 }
-
-}  // namespace
 
 Bounded evaluate_bounded(const Expression& expression, const Node& root, const Values& values,
                          const Values* errors) {
   return fold<Bounded>(root, [&](const Node& node, std::span<Bounded> operands) -> Bounded {
-    if (node.kind == Node::Kind::Operation) return bounded_operation(expression, node, operands);
+    if (node.kind == Node::Kind::Operation)
+      return bounded_operation(expression, node, node.op, operands);
     const double value = evaluate(expression, node, values);
     if (node.kind == Node::Kind::Variable && errors != nullptr)
       if (const auto found = errors->find(node.name); found != errors->end())

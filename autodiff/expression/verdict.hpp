@@ -37,6 +37,11 @@ inline Bounded evaluate_bounded(const Expression& expression, const Values& valu
                                 const Values* errors = nullptr) {
   return evaluate_bounded(expression, expression.root(), values, errors);
 }
+// The step of evaluate_bounded at an operation: its value and bound from its operands'. `op`
+// is node.op, given so that the node is read only to report an error (an evaluator that keeps
+// the operations in an array of its own does not reach into the tree for each).
+Bounded bounded_operation(const Expression& expression, const Node& node, Op op,
+                          std::span<const Bounded> operands);
 
 // A bound on the rounding error of the engine's d y/d x for every node x of the tape (indexed
 // by node), read from the recorded partials (NodeView), not from the engine's sweep. With M(x)
@@ -123,7 +128,9 @@ struct FiniteDifference {
 // The function as a callable that evaluates it with its rounding bound at a point and throws
 // DomainError outside its domain (so a caller can re-evaluate definitions at each point).
 // std::nullopt when no step keeps the stencil inside the domain; the callable's exceptions
-// propagate when f cannot be evaluated at the point itself.
+// propagate when f cannot be evaluated at the point itself. `values` may hold only the variables
+// differentiated in, for a callable bound to the rest of the point (Nearby::function): the
+// differences change nothing else.
 using BoundedFunction = std::function<Bounded(const Values&)>;
 std::optional<FiniteDifference> finite_difference(const BoundedFunction& f, const Values& values,
                                                   const std::string& variable);

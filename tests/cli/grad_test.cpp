@@ -584,3 +584,27 @@ TEST(Program, ControlCharactersAreEscapedInMessages) {
   EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("\\x1b[2J"), std::string::npos) << r.err;
 }
+
+// Issue 12, finding 3: --hessian of 10,000 variables grew without limit; past 2,000 it is
+// refused before any sweep, with its size; 2,000 (x1*x2 + ... + x1999*x2000) are computed.
+TEST(Grad, AHessianPastTheLimitIsRefusedAndOneAtItIsComputed) {
+  const auto chain = [](int n) {
+    std::string sum = "x1*x2", at = "x1=0.5";
+    for (int i = 2; i <= n; ++i) {
+      if (i < n) sum += "+x" + std::to_string(i) + "*x" + std::to_string(i + 1);
+      at += ",x" + std::to_string(i) + "=0.5";
+    }
+    return "grad '" + sum + "' --at " + at + " --hessian";
+  };
+  const auto refused = run(chain(2001));
+  EXPECT_EQ(refused.status, 2);
+  // 2,001 leaves, 2,000 products and 1,999 sums: 6,000 nodes.
+  EXPECT_EQ(refused.err,
+            "autodiff: --hessian: 2,001 variables make a Hessian of 4,004,001 entries (about 201 "
+            "MB as printed) and 2,001 sweeps of the 6,000-node tape (1.2e+07 node steps); the "
+            "limit is 2,000 variables and 5e+08 node steps. Check the second derivatives you need "
+            "with autodiff check -d X,Y=FORMULA (one column of the Hessian each).\n");
+  const auto computed = run(chain(2000));
+  ASSERT_EQ(computed.status, 0) << computed.err.substr(0, 300);
+  EXPECT_NE(computed.out.find("\nx2000 "), std::string::npos);  // the last row
+}
