@@ -13,8 +13,8 @@
 #
 # Skipped: allocation_test (it replaces operator new itself); sizes that take minutes under
 # valgrind and whose code paths the small tests cover (10^7 operations, 256 MiB reads from
-# /dev/zero, 30,000-term sums, 2,000 variables, a 2,000-row Hessian, 10,000-step histories, a 60,000-letter name, the 300×300 network
-# of Scale.*, the timed-out runs of LongRun.*); and the tables of verdicts that run the same
+# /dev/zero, 30,000-term sums, 2,000 variables, a 2,000-row Hessian, 10,000-step histories, a
+# 60,000-letter name, the 300×300 network of Scale.*, the timed-out runs of LongRun.*); and the tables of verdicts that run the same
 # command at many magnitudes or digit counts (Check.VerdictAtEveryMagnitude,
 # Check.MatchesToItsDigits...): their arithmetic is checked in the Release and ASan+UBSan stages,
 # and one run of the same command is as good as 36 for memory errors. The install test is a
