@@ -91,7 +91,7 @@ void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
     for (std::size_t p = 0; p < network.parameter_count(); ++p)
       for (const auto& [name, value] : result.parameters_after)
         if (name == network.parameter_name(p))
-          dot.annotations[trainer.parameter_vars()[p].index()].note =
+          dot.annotations[trainer.tape().index(trainer.parameter_vars()[p])].note =
               "after update: " + ad::number(value, 6);
     std::string message;
     if (!ad::graph::write_graph(options.dot, trainer.tape(), dot, &message))
