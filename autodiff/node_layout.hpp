@@ -44,28 +44,30 @@ struct Sum {
 };
 
 // Writes the operand slots of a sum of n terms over L lists of operands (linear: x; weighted sum:
-// w and x, interleaved), then the bias and the count slot, from o on; index(operand) is its node
-// index. Strided when n > 2 and every list is a progression (a row of weights recorded in order,
-// a layer's outputs, as in a dense layer): 2·L slots however long the sum. Returns the slots
-// written.
-template <std::size_t L, class Operand, class Index>
+// w and x, interleaved), then the bias and the count slot, from o on. An operand's node index is
+// key(operand) − shift modulo 2^32 (the tape's fast path passes its id's low bits and the chunk's
+// offset, so that finding progressions costs no subtraction). Strided when n > 2 and every list is
+// a progression (a row of weights recorded in order, a layer's outputs, as in a dense layer): 2·L
+// slots however long the sum. Returns the slots written.
+template <std::size_t L, class Operand, class Key>
 inline std::size_t write_sum(std::uint32_t* o, std::span<const Operand> w,
                              std::span<const Operand> x, std::size_t n, const Operand* bias,
-                             Index&& index) {
+                             Key&& key, std::uint32_t shift) {
+  const auto index = [&](const Operand& v) { return key(v) - shift; };
   const auto list = [&](std::size_t l) { return L == 2 && l == 0 ? w : x; };
   bool strided = n > 2;
   std::array<std::uint32_t, L> at{}, step{};
   for (std::size_t l = 0; l < L && strided; ++l) {
-    at[l] = index(list(l)[0]);
-    step[l] = index(list(l)[1]) - at[l];  // modulo 2^32, as in the sweep
+    at[l] = key(list(l)[0]);
+    step[l] = key(list(l)[1]) - at[l];  // modulo 2^32, as in the sweep
   }
   for (std::size_t k = 1; k < n && strided; ++k)
     for (std::size_t l = 0; l < L; ++l)
-      strided &= index(list(l)[k]) == static_cast<std::uint32_t>(at[l] + k * step[l]);
+      strided &= key(list(l)[k]) == static_cast<std::uint32_t>(at[l] + k * step[l]);
   std::size_t slots = 0;
   if (strided) {
     for (std::size_t l = 0; l < L; ++l) {
-      o[slots++] = at[l];
+      o[slots++] = at[l] - shift;
       o[slots++] = step[l];
     }
   } else {

@@ -219,7 +219,7 @@ Var Tape::linear_slow(const double* c, std::span<const Var> x, const Var* bias) 
   for (const Var& v : x) check(v);
   if (bias != nullptr) check(*bias);
   bool ok;  // true: checked above
-  const double value = sum_value(terms, bias, ok, [&](std::size_t k, bool&) {
+  const double value = sum_value(terms, bias, current_chunk(), ok, [&](std::size_t k, bool&) {
     return c != nullptr ? c[k] * x[k].value() : x[k].value();
   });
   reserve(terms + b + 1, terms);
@@ -229,8 +229,7 @@ Var Tape::linear_slow(const double* c, std::span<const Var> x, const Var* bias) 
   else
     std::fill_n(datum_.data + datum_size_, terms, 1.0);
   datum_size_ += terms;
-  const std::size_t slots =
-      write_sum<1>(x, x, terms, bias, [this](const Var& v) { return index(v); });
+  const std::size_t slots = write_sum<1>(x, x, terms, bias);
   return finish_sum(Op::Linear, value, slots, {operand, datum, std::uint32_t(slots - 1)});
 }
 
@@ -242,12 +241,10 @@ Var Tape::weighted_sum_slow(std::span<const Var> w, std::span<const Var> x, cons
   }
   if (bias != nullptr) check(*bias);
   bool ok;  // true: checked above
-  const double value =
-      sum_value(terms, bias, ok, [&](std::size_t k, bool&) { return w[k].value() * x[k].value(); });
+  const double value = sum_value(terms, bias, current_chunk(), ok,
+                                 [&](std::size_t k, bool&) { return w[k].value() * x[k].value(); });
   reserve(2 * terms + b + 1, 0);
-  const std::size_t operand = operand_size_,
-                    slots =
-                        write_sum<2>(w, x, terms, bias, [this](const Var&v) { return index(v); });
+  const std::size_t operand = operand_size_, slots = write_sum<2>(w, x, terms, bias);
   return finish_sum(Op::WeightedSum, value, slots,
                     {operand, datum_size_, std::uint32_t(slots - 1)});
 }

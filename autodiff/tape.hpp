@@ -249,7 +249,7 @@ class Tape {
   }
   // Σ cᵢ·xᵢ (+ bias; all cᵢ = 1 if c is null), Σ wᵢ·xᵢ (+ bias): one node each (see
   // ad::linear, ad::sum, ad::weighted_sum).
-  // The fast paths test every operand at once (all in the current chunk: `in_chunk`, no branch
+  // The fast paths test every operand at once (all in the current chunk: Chunk::holds, no branch
   // per term) and write straight into the streams; anything unusual (a mismatch, an operand of an
   // earlier chunk, a full buffer, the checked mode) goes to the *_slow versions, which check one
   // operand at a time and say which one is wrong.
@@ -259,32 +259,32 @@ class Tape {
         datum_.capacity - datum_size_ < n) [[unlikely]]
       return linear_slow(c, x, bias);
     double* d = datum_.data + datum_size_;
+    const Chunk chunk = current_chunk();
     bool ok;
-    const double value = sum_value(n, bias, ok, [&](std::size_t k, bool& all) {
-      all &= in_chunk(x[k]);
+    const double value = sum_value(n, bias, chunk, ok, [&](std::size_t k, bool& all) {
+      all &= chunk.holds(x[k]);
       d[k] = c != nullptr ? c[k] : 1.0;
       return c != nullptr ? c[k] * x[k].value() : x[k].value();
     });
     if (!ok) [[unlikely]]
       return linear_slow(c, x, bias);
     datum_size_ += n;
-    return finish_sum(Op::Linear, value,
-                      write_sum<1>(x, x, n, bias, [this](const Var& v) { return chunk_index(v); }));
+    return finish_sum(Op::Linear, value, write_sum<1>(x, x, n, bias, chunk));
   }
   Var weighted_sum(std::span<const Var> w, std::span<const Var> x, const Var* bias) {
     const std::size_t n = x.size(), b = bias != nullptr;
     if (n >= kMaxTerms || size_ >= node_limit_ || operand_.capacity - operand_size_ < 2 * n + b + 1)
         [[unlikely]]
       return weighted_sum_slow(w, x, bias);
+    const Chunk chunk = current_chunk();
     bool ok;
-    const double value = sum_value(n, bias, ok, [&](std::size_t k, bool& all) {
-      all &= in_chunk(w[k]) & in_chunk(x[k]);
+    const double value = sum_value(n, bias, chunk, ok, [&](std::size_t k, bool& all) {
+      all &= chunk.holds(w[k]) & chunk.holds(x[k]);
       return w[k].value() * x[k].value();
     });
     if (!ok) [[unlikely]]
       return weighted_sum_slow(w, x, bias);
-    return finish_sum(Op::WeightedSum, value,
-                      write_sum<2>(w, x, n, bias, [this](const Var& v) { return chunk_index(v); }));
+    return finish_sum(Op::WeightedSum, value, write_sum<2>(w, x, n, bias, chunk));
   }
 
  private:
@@ -342,11 +342,14 @@ class Tape {
   }
   // The id of node i of the current chunk.
   std::uint64_t id(std::size_t i) const { return chunk_base_ + (i - chunk_start_); }
-  // Whether v is a node of the current chunk (index()'s fast test, without a branch).
-  bool in_chunk(const Var& v) const { return v.id() - chunk_base_ < size_ - chunk_start_; }
-  // The index of a node of the current chunk, for write_sum once in_chunk has held for all.
-  std::uint32_t chunk_index(const Var& v) const {
-    return static_cast<std::uint32_t>(chunk_start_ + (v.id() - chunk_base_));
+  // The current chunk, read once for a sum's loops: whether v is in it (index()'s fast test,
+  // without a branch).
+  struct Chunk {
+    std::uint64_t first, count, origin;  // origin: the id node 0 would have (id − origin = index)
+    bool holds(const Var& v) const { return v.id() - first < count; }
+  };
+  Chunk current_chunk() const {
+    return {chunk_base_, size_ - chunk_start_, chunk_base_ - chunk_start_};
   }
   // index()'s out-of-line part: v's index if it is in an earlier chunk of this recording, else
   // throws TapeMismatch.
@@ -355,22 +358,34 @@ class Tape {
   // and (into ok) whether every operand is in the current chunk; term(k, all) gives the k-th term
   // and adds its operands' test to all.
   template <class Term>
-  double sum_value(std::size_t n, const Var* bias, bool& ok, Term&& term) const {
+  static double sum_value(std::size_t n, const Var* bias, const Chunk& chunk, bool& ok,
+                          Term&& term) {
     double value = 0.0;
     bool all = true;
     for (std::size_t k = 0; k < n; ++k) value += term(k, all);
     if (bias != nullptr) {
-      all &= in_chunk(*bias);
+      all &= chunk.holds(*bias);
       value += bias->value();
     }
     ok = all;
     return value;
   }
   // Writes a sum's operand slots at the end of the operand stream (node_layout.hpp).
-  template <std::size_t L, class Index>
+  // From the current chunk (after Chunk::holds has held for every operand): an index is the id's
+  // low 32 bits minus the chunk's offset's.
+  template <std::size_t L>
   std::size_t write_sum(std::span<const Var> w, std::span<const Var> x, std::size_t n,
-                        const Var* bias, Index&& index) {
-    return detail::write_sum<L>(operand_.data + operand_size_, w, x, n, bias, index);
+                        const Var* bias, const Chunk& chunk) {
+    const auto low_bits = [](const Var& v) { return static_cast<std::uint32_t>(v.id()); };
+    return detail::write_sum<L>(operand_.data + operand_size_, w, x, n, bias, low_bits,
+                                static_cast<std::uint32_t>(chunk.origin));
+  }
+  // From any chunk (the slow paths).
+  template <std::size_t L>
+  std::size_t write_sum(std::span<const Var> w, std::span<const Var> x, std::size_t n,
+                        const Var* bias) {
+    const auto index_of = [this](const Var& v) { return index(v); };
+    return detail::write_sum<L>(operand_.data + operand_size_, w, x, n, bias, index_of, 0);
   }
   // The node of a sum whose operand slots are written (the fast paths are never in checked mode).
   Var finish_sum(Op op, double value, std::size_t slots) {

@@ -7,7 +7,8 @@
 # tests' runs of the `autodiff` program are checked too (through the shell of std::system; dot is skipped).
 #
 # Skipped: allocation_test (it replaces operator new itself), Tape.TenMillionOperationChain (10^7 nodes: minutes under valgrind, and it exercises
-# the same code as the short chains), Io.AnEndlessNetworkFileIsTooLarge (it reads 256 MiB, the
+# the same code as the short chains), Ids.ATapeOfMoreThanOneChunk (2^23 nodes, 256 MiB of tape, for
+# the same reason), Io.AnEndlessNetworkFileIsTooLarge (it reads 256 MiB, the
 # cap, from /dev/zero; File.ReadStopsAtTheCap runs the same code with a small cap), Scale.* (the
 # 300×300 network, 90,601 parameters: seconds under valgrind; the 40×30 network of Net.* checks
 # the same sampling) and LongRun.* (a run stopped by timeout after seconds, to see its estimate
@@ -23,7 +24,7 @@ if grep -q "AUTODIFF_SANITIZE:BOOL=ON" "$build/CMakeCache.txt" 2>/dev/null; then
   echo "memcheck: $build is a sanitizer build; valgrind needs a normal one" >&2
   exit 2
 fi
-skip='Tape.TenMillionOperationChain:Io.AnEndlessNetworkFileIsTooLarge:Scale.*:LongRun.*'
+skip='Tape.TenMillionOperationChain:Ids.ATapeOfMoreThanOneChunk:Io.AnEndlessNetworkFileIsTooLarge:Scale.*:LongRun.*'
 
 # The test programs ctest knows, each once.
 mapfile -t programs < <(ctest --test-dir "$build" --show-only=json-v1 | python3 -c '
