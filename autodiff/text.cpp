@@ -103,4 +103,40 @@ std::string did_you_mean(std::string_view name, const std::vector<std::string>& 
   return close ? " (did you mean '" + *close + "'?)" : "";
 }
 
+std::size_t character_size(std::string_view text, std::size_t at) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(at);
+  const std::size_t size = lead >= 0xF0 && lead <= 0xF4   ? 4
+                           : lead >= 0xE0 && lead <= 0xEF ? 3
+                           : lead >= 0xC2 && lead <= 0xDF ? 2
+                                                          : 1;
+  if (size > text.size() - at) return 1;
+  for (std::size_t k = 1; k < size; ++k)
+    if ((byte(at + k) & 0xC0) != 0x80) return 1;
+  return size;
+}
+
+std::string printable(std::string_view text, bool keep_newlines) {
+  std::string out;
+  out.reserve(text.size());
+  char buffer[8];
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t size = character_size(text, i);
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (size == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
+      std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned char>(text[i + 1]));
+      out += buffer;  // a C1 control, U+0080 to U+009F
+    } else if (size > 1 || (c >= 0x20 && c < 0x7F) || (c == '\n' && keep_newlines)) {
+      out.append(text.substr(i, size));
+    } else if (c == '\n' || c == '\r' || c == '\t') {
+      out += c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t";
+    } else {
+      std::snprintf(buffer, sizeof buffer, "\\x%02x", c);
+      out += buffer;
+    }
+    i += size;
+  }
+  return out;
+}
+
 }  // namespace ad

@@ -1,6 +1,7 @@
 // The few ways the project writes numbers and names in its messages, in one place: a number
 // with a given count of significant digits, the relative difference of two numbers, a matrix
-// with named rows and columns, and the "did you mean" suggestion for a misspelt name.
+// with named rows and columns, the "did you mean" suggestion for a misspelt name, and text from
+// the input made safe to print on a terminal.
 #pragma once
 
 #include <cstddef>
@@ -35,5 +36,13 @@ std::optional<std::string> closest_name(std::string_view name,
 // " (did you mean 'sin'?)" when closest_name finds one, else "": appended to a message about
 // an unknown name.
 std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
+
+// The text safe to print on a terminal: control characters (an escape sequence's ESC, a carriage
+// return, a newline unless `keep_newlines`), DEL, the C1 controls and bytes that are not UTF-8
+// are written escaped (\x1b, \r, \n, \u009b, \xff); other text as is.
+std::string printable(std::string_view text, bool keep_newlines = false);
+
+// The bytes of the UTF-8 character at text[at] (1 for a byte that is not UTF-8).
+std::size_t character_size(std::string_view text, std::size_t at);
 
 }  // namespace ad

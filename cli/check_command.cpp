@@ -48,19 +48,20 @@ struct CheckOptions {
 
 // A variable whose formula names a variable the expression lacks is a usage error, with the
 // closest name and a caret.
-void require_known_variables(const ex::Expression& formula, const ex::Node& node,
+void require_known_variables(const ex::Expression& formula, const ex::Node& root,
                              const std::vector<std::string>& variables, const std::string& what) {
-  if (node.kind == ex::Node::Kind::Variable &&
-      std::find(variables.begin(), variables.end(), node.name) == variables.end()) {
-    std::string message = "'" + node.name + "' is not a variable of the expression";
-    message += ad::did_you_mean(node.name, variables);
-    fail(kUsage,
-         "in " + what + ": " +
-             ex::UnknownVariable(message, formula.source(), node.begin, node.end - node.begin)
-                 .what());
-  }
-  for (const ex::Node& operand : node.operands)
-    require_known_variables(formula, operand, variables, what);
+  ex::fold<int>(root, [&](const ex::Node& node, std::span<int>) {
+    if (node.kind == ex::Node::Kind::Variable &&
+        std::find(variables.begin(), variables.end(), node.name) == variables.end()) {
+      std::string message = "'" + node.name + "' is not a variable of the expression";
+      message += ad::did_you_mean(node.name, variables);
+      fail(kUsage,
+           "in " + what + ": " +
+               ex::UnknownVariable(message, formula.source(), node.begin, node.end - node.begin)
+                   .what());
+    }
+    return 0;
+  });
 }
 
 // The top-level terms of a sum (a subtracted term counts as -t) or the factors of a product (a
@@ -85,12 +86,19 @@ std::size_t report_width() {
   return 100;
 }
 
-void split(const ex::Node& node, ad::Op plus, ad::Op minus, bool flipped, std::vector<Part>& out) {
-  if (node.kind == ex::Node::Kind::Operation && (node.op == plus || node.op == minus)) {
-    split(node.operands[0], plus, minus, flipped, out);
-    split(node.operands[1], plus, minus, node.op == minus ? !flipped : flipped, out);
-  } else {
-    out.push_back({&node, flipped});
+// In a loop: a sum of n terms is a tree n deep.
+void split(const ex::Node& root, ad::Op plus, ad::Op minus, bool flipped, std::vector<Part>& out) {
+  std::vector<Part> pending{{&root, flipped}};  // the last is the leftmost
+  while (!pending.empty()) {
+    const Part part = pending.back();
+    pending.pop_back();
+    const ex::Node& node = *part.node;
+    if (node.kind == ex::Node::Kind::Operation && (node.op == plus || node.op == minus)) {
+      pending.push_back({&node.operands[1], node.op == minus ? !part.flipped : part.flipped});
+      pending.push_back({&node.operands[0], part.flipped});
+    } else {
+      out.push_back(part);
+    }
   }
 }
 
@@ -236,9 +244,13 @@ void first_derivatives(ad::Tape& tape, const ad::Var& f, const std::vector<std::
     engine.gradient[name] = tape.gradient(variables.at(name));
     engine.rounding[name] = rounding.at(tape.index(variables.at(name)));
   }
-  // The sub-expressions, once per text (x may occur many times), in recording order.
+  // The sub-expressions, once per text (x may occur many times), in recording order. Each
+  // costs a sweep and its text: past a thousand (a sum of 100,000 terms) the quadratic work is
+  // not done, and the --verbose table goes without them.
+  constexpr std::size_t kMostParts = 1000;
   std::vector<std::pair<std::string, ad::Var>> nodes;
   for (const auto& [node, var] : recorded) {
+    if (recorded.size() > kMostParts) break;
     std::string text(expression.text(*node));
     if (std::none_of(nodes.begin(), nodes.end(), [&](const auto& n) { return n.first == text; }))
       nodes.emplace_back(std::move(text), var);
@@ -624,7 +636,9 @@ void add_check_command(CLI::App& app) {
       "Check derivatives worked out by hand against the engine's gradient and a central finite "
       "difference, at one or more points.\nExample: autodiff check 'x^2*sin(y)' -d "
       "x='2*x*sin(y)' -d y='x^2*cos(y)' --at x=1,y=2 --at x=-0.5,y=3");
-  check->add_option("expression", options->expression, "the expression, e.g. 'x^2*sin(y)'")
+  check
+      ->add_option("expression,--expression", options->expression,
+                   "the expression, e.g. 'x^2*sin(y)'")
       ->required()
       ->type_name("EXPR");
   check
@@ -645,6 +659,7 @@ void add_check_command(CLI::App& app) {
                    "grow only where terms cancel). The finite difference is a check of the "
                    "engine, shown beside it; it decides only for a variable without -d")
       ->capture_default_str()
+      ->check(decimal_number("a number above 0 and below 1"))
       ->type_name("T");
   check
       ->add_option("--let", options->lets,
@@ -667,6 +682,6 @@ void add_check_command(CLI::App& app) {
                   "agree");
   check->add_option("--precision", options->precision, "significant digits (default 17)")
       ->type_name("N")
-      ->check(CLI::Range(1, 17));
+      ->check(whole_number(1, 17));
   check->callback([options] { run_check(*options); });
 }

@@ -68,6 +68,13 @@ void name_subexpressions(ad::Tape& tape, const ad::expr::Expression& expression,
                                          const std::map<const ad::expr::Node*, ad::Var>& recorded,
                                          const std::string& where);
 
+// Options are read as decimal numbers only: CLI11 alone reads 010 as octal 8 and 0x10 as 16.
+// A whole number from `least` to `most` (said as `most_in_words` if given: "10^9"), no leading 0.
+CLI::Validator whole_number(int least, int most, const std::string& most_in_words = "");
+// A number in decimal notation (0.001, 1e-6), not hexadecimal, inf or nan; `what` says which
+// ("a number above 0 and below 1").
+CLI::Validator decimal_number(const std::string& what);
+
 // "x = 1.5, y = -2"
 std::string describe(const ad::expr::Values& point, int precision);
 

@@ -23,7 +23,7 @@ std::string expression_help() {
 }
 
 void fail(int status, const std::string& message) {
-  std::cerr << "autodiff: " << message << '\n';
+  std::cerr << "autodiff: " << ad::printable(message, true) << '\n';
   throw CLI::RuntimeError(status);
 }
 
@@ -39,7 +39,19 @@ void name_subexpressions(ad::Tape& tape, const Expression& expression,
                          const std::map<const ad::expr::Node*, ad::Var>& recorded) {
   for (const auto& [node, var] : recorded) {
     if (node->kind != ad::expr::Node::Kind::Operation) continue;
-    const std::string text(expression.text(*node));
+    // A long sub-expression is named by its ends: in a sum of n terms the texts of the partial
+    // sums would add up to n² characters.
+    constexpr std::size_t kLongest = 80;
+    const std::string_view whole = expression.text(*node);
+    if (whole.size() > kLongest) {
+      std::size_t head = kLongest / 2, tail = whole.size() - kLongest / 2;
+      while ((whole[head] & 0xC0) == 0x80) --head;  // whole UTF-8 characters
+      while ((whole[tail] & 0xC0) == 0x80) ++tail;
+      tape.set_name(var, "(" + std::string(whole.substr(0, head)) + "..." +
+                             std::string(whole.substr(tail)) + ")");
+      continue;
+    }
+    const std::string text(whole);
     int depth = 0;
     bool operator_outside = false;
     for (char c : text) {
@@ -101,7 +113,8 @@ Values parse_point(const std::string& text, const std::string& option) {
     try {
       point[name] = ad::expr::evaluate(e, {});
     } catch (const ad::expr::ExpressionError& error) {
-      fail(kNumeric, "in the value of " + name + " in " + option + ": " + error.what());
+      // A bad value is a bad command line, whether 1e400 (which does not parse) or 1/0.
+      fail(kUsage, "in the value of " + name + " in " + option + ": " + error.what());
     }
   }
   return point;
@@ -126,6 +139,34 @@ void require_tolerance(double tolerance) {
     fail(kUsage,
          "--tolerance must be a number above 0 and below 1, e.g. 1e-6 (with 1 or more a "
          "derivative of the wrong sign could agree)");
+}
+
+CLI::Validator whole_number(int least, int most, const std::string& most_in_words) {
+  const std::string range = "a whole number from " + std::to_string(least) + " to " +
+                            (most_in_words.empty() ? std::to_string(most) : most_in_words);
+  return CLI::Validator(
+      [=](const std::string& text) -> std::string {
+        const bool digits =
+            !text.empty() && text.size() <= 10 &&
+            std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+        const long long n = digits ? std::stoll(text) : -1;
+        if (digits && n >= least && n <= most && (text.size() == 1 || text[0] != '0')) return "";
+        return "must be " + range + " in decimal digits, not '" + text + "'";
+      },
+      "INT in [" + std::to_string(least) + " - " +
+          (most_in_words.empty() ? std::to_string(most) : most_in_words) + "]");
+}
+
+CLI::Validator decimal_number(const std::string& what) {
+  return CLI::Validator(
+      [what](const std::string& text) -> std::string {
+        const bool decimal =
+            !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string::npos;
+        return decimal
+                   ? ""
+                   : "must be " + what + ", in decimal notation (1e-6, 0.001), not '" + text + "'";
+      },
+      "");
 }
 
 std::string describe(const Values& point, int precision) {

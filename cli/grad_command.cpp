@@ -138,9 +138,8 @@ void add_grad_command(CLI::App& app) {
   auto options = std::make_shared<GradOptions>();
   CLI::App* grad = app.add_subcommand(
       "grad", "Print the value of an expression and its gradient with respect to every variable.");
-  grad->add_option("expression", options->expression,
-                   "the expression, e.g. 'x^2*sin(y)' (quote it; start it with a space or put "
-                   "-- before it if it begins with '-')")
+  grad->add_option("expression,--expression", options->expression,
+                   "the expression, e.g. 'x^2*sin(y)' or '-x^2' (quote it)")
       ->required()
       ->type_name("EXPR");
   grad->add_option("--at", options->at,
@@ -152,7 +151,7 @@ void add_grad_command(CLI::App& app) {
       grad->add_option("--precision", options->precision,
                        "significant digits (default 17; with --explain, also of its factors)")
           ->type_name("N")
-          ->check(CLI::Range(1, 17));
+          ->check(whole_number(1, 17));
   grad->add_option("--dot", options->dot,
                    "write the computation graph to FILE as Graphviz DOT (rendered to SVG when "
                    "FILE ends in .svg and Graphviz's dot is installed)")

@@ -61,6 +61,8 @@ ad::graph::Role role(ad::nn::NodeRole r) {
 void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
                    const ad::nn::StepResult& result, std::string& explanation) {
   const ad::nn::Network& network = file.network;
+  // Neither asked for: no third recording of the network (at ten million weights, seconds).
+  if (options.dot.empty() && options.explain.empty()) return;
   std::size_t explained = network.parameter_count();
   if (!options.explain.empty()) {
     std::vector<std::string> names;
@@ -89,10 +91,8 @@ void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
       dot.annotations[index] = {role(info.role), info.cluster, ""};
     // Each parameter also shows its value after the update.
     for (std::size_t p = 0; p < network.parameter_count(); ++p)
-      for (const auto& [name, value] : result.parameters_after)
-        if (name == network.parameter_name(p))
-          dot.annotations[trainer.tape().index(trainer.parameter_vars()[p])].note =
-              "after update: " + ad::number(value, 6);
+      dot.annotations[trainer.tape().index(trainer.parameter_vars()[p])].note =
+          "after update: " + ad::number(result.parameters_after[p], 6);
     std::string message;
     if (!ad::graph::write_graph(options.dot, trainer.tape(), dot, &message))
       fail(kFile, "--dot " + options.dot + ": " + message);
@@ -252,7 +252,7 @@ void add_net_command(CLI::App& app) {
                 "than 1000 parameters are checked on a sample of 64: four passes over the "
                 "network per parameter make the full check quadratic in its size)");
   net->add_option("--steps", options->steps, "train N gradient steps and report the loss after")
-      ->check(CLI::NonNegativeNumber)
+      ->check(whole_number(0, 1000000000, "10^9"))
       ->type_name("N");
   CLI::Option* dot =
       net->add_option("--dot", options->dot,
@@ -276,7 +276,7 @@ void add_net_command(CLI::App& app) {
                       "significant digits of the --explain factors (default 9, as the tutorials "
                       "print them) and of the --hessian matrix and eigenvalues (default 6)")
           ->type_name("N")
-          ->check(CLI::Range(1, 17));
+          ->check(whole_number(1, 17));
   // A flag holding its text ("true" bare, or what follows --hessian=), not an option taking a
   // value: an option would take `--hessian FILE --json`'s FILE as its value.
   CLI::Option* hessian = net->add_flag(
@@ -301,6 +301,7 @@ void add_net_command(CLI::App& app) {
                   "for --check: yours agrees when |yours - engine| <= T*max(|yours|, |engine|) "
                   "+ 4*(the rounding-error bounds of both), as in `autodiff check`")
       ->capture_default_str()
+      ->check(decimal_number("a number above 0 and below 1"))
       ->type_name("T");
   net->allow_extras();  // refused by refuse_extras
   net->callback([options, precision, hessian, net] {

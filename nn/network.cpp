@@ -75,27 +75,41 @@ void finite(double v, const std::string& place) {
 // the file is the one reported. Places (JSON pointers) are written only for an error: building
 // them for every weight of a ten-million-weight network would cost more than the wiring.
 struct Wiring {
-  struct Place {
-    std::string_view section;
-    std::size_t index;
-    std::string field;  // "/name", "/neurons/3", or empty (short: no allocation)
-    std::string text() const { return at(section, index) + std::string(field); }
-  };
   const Network& n;
   Topology t;
-  std::unordered_map<std::string_view, Place> seen;  // name -> place of first use
-  std::vector<std::size_t> unit_layer;               // 0: inputs, l + 1: layer l
+  // Name -> the claim that first used it: claims are numbered in the order of the file's names
+  // (inputs, neurons layer by layer, weights, biases), and claim_place() turns a number back into
+  // a place, so the map holds a number per name rather than a place.
+  std::unordered_map<std::string_view, std::size_t> seen;
+  std::vector<std::size_t> unit_layer;  // 0: inputs, l + 1: layer l
+  // stamp[u] == stamped: unit u already feeds neuron `stamped`. Renewed when the weights move on
+  // to another neuron, so a second weight between two units costs no search of the neuron's
+  // inputs while its weights come together (a search each would be quadratic in the fan-in).
+  std::vector<std::size_t> stamp;
+  std::size_t stamped;
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
-  void claim(const std::string& name, const Place& place) {
-    if (name.empty()) throw Error(place.text(), "empty name");
-    auto [it, fresh] = seen.emplace(name, place);
-    if (!fresh)
-      throw Error(place.text(),
-                  "duplicate name " + quoted(name) + " (first used at " + it->second.text() + ")");
+  std::string claim_place(std::size_t c) const {
+    if (c < n.inputs.size()) return at("inputs", c);
+    c -= n.inputs.size();
+    for (std::size_t l = 0; l < n.layers.size(); c -= n.layers[l++].neurons.size())
+      if (c < n.layers[l].neurons.size()) return at("layers", l) + "/neurons/" + std::to_string(c);
+    if (c < n.weights.size()) return at("weights", c) + "/name";
+    return at("biases", c - n.weights.size()) + "/name";
   }
-  std::size_t unit(const std::string& name, const Place& place) const {
+  // `name`, the next claim in file order, at `place` (a function: written only for an error).
+  template <class Place>
+  void claim(const std::string& name, const Place& place) {
+    if (name.empty()) throw Error(place(), "empty name");
+    auto [it, fresh] = seen.emplace(name, seen.size());
+    if (!fresh)
+      throw Error(place(), "duplicate name " + quoted(name) + " (first used at " +
+                               claim_place(it->second) + ")");
+  }
+  std::size_t unit(const std::string& name, std::size_t w, const char* field) const {
     auto it = t.unit_index.find(name);
-    if (it == t.unit_index.end()) throw Error(place.text(), "unknown neuron " + quoted(name));
+    if (it == t.unit_index.end())
+      throw Error(at("weights", w) + field, "unknown neuron " + quoted(name));
     return it->second;
   }
   Topology::Neuron& neuron_of(std::size_t u) { return t.neurons[u - t.input_count]; }
@@ -107,7 +121,7 @@ struct Wiring {
   }
   void add_units() {
     for (std::size_t i = 0; i < n.inputs.size(); ++i) {
-      claim(n.inputs[i], {"inputs", i, ""});
+      claim(n.inputs[i], [&] { return at("inputs", i); });
       add_unit(n.inputs[i], 0);
     }
     t.input_count = n.inputs.size();
@@ -116,18 +130,27 @@ struct Wiring {
         throw Error(at("layers", l) + "/neurons", "a layer without neurons");
       for (std::size_t j = 0; j < n.layers[l].neurons.size(); ++j) {
         const std::string& name = n.layers[l].neurons[j];
-        claim(name, {"layers", l, "/neurons/" + std::to_string(j)});
+        claim(name, [&] { return at("layers", l) + "/neurons/" + std::to_string(j); });
         t.neurons.push_back({t.unit_names.size(), l, {}, std::nullopt, n.layers[l].activation});
         add_unit(name, l + 1);
       }
     }
+    stamped = kNone;
+    stamp.assign(t.unit_names.size(), kNone);
+  }
+  // Whether `from` already feeds `to`.
+  bool feeds(std::size_t from, std::size_t to) {
+    if (to != stamped) {
+      stamped = to;
+      for (const auto& in : neuron_of(to).in) stamp[in.source] = to;
+    }
+    return stamp[from] == to;
   }
   void add_weight(std::size_t w) {
     const Weight& wt = n.weights[w];
-    claim(wt.name, {"weights", w, "/name"});
+    claim(wt.name, [&] { return at("weights", w) + "/name"; });
     if (!std::isfinite(wt.value)) finite(wt.value, at("weights", w) + "/value");
-    std::size_t from = unit(wt.from, {"weights", w, "/from"});
-    std::size_t to = unit(wt.to, {"weights", w, "/to"});
+    const std::size_t from = unit(wt.from, w, "/from"), to = unit(wt.to, w, "/to");
     if (unit_layer[to] == 0)
       throw Error(at("weights", w) + "/to", "a weight cannot lead into the input " + quoted(wt.to));
     if (unit_layer[from] >= unit_layer[to])
@@ -135,20 +158,22 @@ struct Wiring {
                   "weight " + quoted(wt.name) + " from " + quoted(wt.from) + " to " +
                       quoted(wt.to) +
                       " makes a cycle: weights must lead from an earlier layer to a later one");
-    for (const auto& in : neuron_of(to).in)
-      if (in.source == from)
-        throw Error(at("weights", w),
-                    "a second weight from " + quoted(wt.from) + " to " + quoted(wt.to));
+    if (feeds(from, to))
+      throw Error(at("weights", w),
+                  "a second weight from " + quoted(wt.from) + " to " + quoted(wt.to));
+    stamp[from] = to;
     neuron_of(to).in.push_back({w, from});
   }
   void add_bias(std::size_t b) {
     const Bias& bias = n.biases[b];
-    claim(bias.name, {"biases", b, "/name"});
+    claim(bias.name, [&] { return at("biases", b) + "/name"; });
     finite(bias.value, at("biases", b) + "/value");
     if (bias.to.empty()) throw Error(at("biases", b) + "/to", "a bias that leads nowhere");
     for (std::size_t k = 0; k < bias.to.size(); ++k) {
       std::string place = at("biases", b) + "/to/" + std::to_string(k);
-      std::size_t to = unit(bias.to[k], {"biases", b, "/to/" + std::to_string(k)});
+      auto it = t.unit_index.find(bias.to[k]);
+      if (it == t.unit_index.end()) throw Error(place, "unknown neuron " + quoted(bias.to[k]));
+      const std::size_t to = it->second;
       if (unit_layer[to] == 0) throw Error(place, "an input has no bias");
       if (neuron_of(to).bias)
         throw Error(place, "neuron " + quoted(bias.to[k]) + " already has a bias");
@@ -182,12 +207,20 @@ void check_samples(const Network& n, const Topology& t) {
 // The parameter indices of the train list, each once, in the list's order.
 std::vector<std::size_t> trained_parameters(const Network& n) {
   std::vector<std::size_t> trained;
-  // By name through a map: a search per name would make a large network's compile quadratic.
+  trained.reserve(n.train.size());
+  // The lists the file's "weights" and "all" make name the parameters in order: matched by
+  // position, they need no map of millions of names.
+  std::size_t k = 0;
+  for (; k < n.train.size() && k < n.parameter_count() && n.train[k] == n.parameter_name(k); ++k)
+    trained.push_back(k);
+  if (k == n.train.size()) return trained;
+  // The rest by name through a map: a search per name would make compile quadratic.
   std::unordered_map<std::string_view, std::size_t> index;
   index.reserve(n.parameter_count());
   for (std::size_t p = 0; p < n.parameter_count(); ++p) index.emplace(n.parameter_name(p), p);
   std::vector<bool> seen(n.parameter_count(), false);
-  for (std::size_t k = 0; k < n.train.size(); ++k) {
+  for (std::size_t p : trained) seen[p] = true;
+  for (; k < n.train.size(); ++k) {
     const auto it = index.find(n.train[k]);
     if (it == index.end()) throw Error(at("train", k), "no parameter named " + quoted(n.train[k]));
     if (!seen[it->second]) trained.push_back(it->second);
@@ -201,7 +234,7 @@ std::vector<std::size_t> trained_parameters(const Network& n) {
 Topology compile(const Network& n) {
   if (n.inputs.empty()) throw Error("/inputs", "the network has no inputs");
   if (n.layers.empty()) throw Error("/layers", "the network has no layers");
-  Wiring wiring{n, {}, {}, {}};
+  Wiring wiring{n, {}, {}, {}, {}, Wiring::kNone};
   std::size_t units = n.inputs.size();
   for (const Layer& layer : n.layers) units += layer.neurons.size();
   wiring.seen.reserve(units + n.parameter_count());  // rehashing millions of names is costly

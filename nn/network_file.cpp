@@ -164,6 +164,9 @@ void read_short_form(const Reader& r, const json& j, Network& n) {
     seed = j.at("seed").get<std::uint64_t>();
   }
   std::mt19937_64 g(seed);
+  std::size_t weights = 0;
+  for (std::size_t l = 1; l < size.size(); ++l) weights += size[l - 1] * size[l];
+  n.weights.reserve(weights);  // growing would move millions of weights, each several times
   for (std::size_t i = 0; i < size[0]; ++i) n.inputs.push_back("i" + std::to_string(i + 1));
   std::vector<std::string> previous = n.inputs;
   for (std::size_t l = 1; l < size.size(); ++l) {
@@ -279,8 +282,10 @@ void read_training(const Reader& r, const json& j, Network& n) {
   if (j.contains("learning_rate"))
     n.learning_rate = r.number(j.at("learning_rate"), "/learning_rate");
   if (!j.contains("train") || j.at("train") == "weights") {
+    n.train.reserve(n.weights.size());
     for (const auto& w : n.weights) n.train.push_back(w.name);
   } else if (j.at("train") == "all") {
+    n.train.reserve(n.parameter_count());
     for (std::size_t p = 0; p < n.parameter_count(); ++p) n.train.emplace_back(n.parameter_name(p));
   } else {
     const json& train = j.at("train");

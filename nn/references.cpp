@@ -120,6 +120,11 @@ std::vector<double> delta_rule_gradients(const Network& n, const Topology& t) {
 
 double finite_difference_gradient(const Network& n, const Topology& t, std::size_t p) {
   std::vector<double> q = n.parameters();
+  return finite_difference_gradient(n, t, q, p);
+}
+
+double finite_difference_gradient(const Network& n, const Topology& t, std::vector<double>& q,
+                                  std::size_t p) {
   const double x = q[p];
   auto central = [&](double h) {
     q[p] = x + h;
@@ -129,12 +134,14 @@ double finite_difference_gradient(const Network& n, const Topology& t, std::size
     return (up - down) / (2 * h);
   };
   const double h = 1e-3 * std::max(1.0, std::abs(x));
-  return (4 * central(h / 2) - central(h)) / 3;  // Richardson: error O(h⁴)
+  const double gradient = (4 * central(h / 2) - central(h)) / 3;  // Richardson: error O(h⁴)
+  q[p] = x;
+  return gradient;
 }
 
 std::vector<double> finite_difference_gradients(const Network& n, const Topology& t) {
-  std::vector<double> grad(n.parameter_count());
-  for (std::size_t p = 0; p < grad.size(); ++p) grad[p] = finite_difference_gradient(n, t, p);
+  std::vector<double> grad(n.parameter_count()), q = n.parameters();
+  for (std::size_t p = 0; p < grad.size(); ++p) grad[p] = finite_difference_gradient(n, t, q, p);
   return grad;
 }
 

@@ -1,9 +1,12 @@
+// The reports of a network run: the cross-check of its gradients and published figures, one
+// step and a training run, as text and as JSON.
 #include "nn/report.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <iomanip>
 #include <map>
 #include <random>
 #include <set>
@@ -105,7 +108,7 @@ Readings train_and_read(const Network& n, const Topology& t,
   Readings readings;
   if (stops.empty()) return readings;
   ad::Tape tape;
-  Trainer trainer(n, t);
+  Trainer trainer(&n, &t);
   const int last = stops.rbegin()->first;
   const auto report = [&](std::uint64_t done) {
     if (progress) progress("training steps", done, static_cast<std::uint64_t>(last));
@@ -134,7 +137,7 @@ std::vector<FigureCheck> check_figures(const Network& n, const Topology& t, cons
   const Readings trained = given ? Readings{} : train_and_read(n, t, figure_stops(n));
   const Readings& readings = given ? *given : trained;
   ad::Tape tape;
-  Trainer first(n, t);
+  Trainer first(&n, &t);
   first.evaluate();
   for (const Figure& f : n.published->figures) {
     const Quantity q = *parse_quantity(f.quantity);
@@ -205,13 +208,14 @@ CrossCheck cross_check(const Network& n, const Topology& t, const CheckOptions& 
   CrossCheck report;
   report.network = n.name;
   report.parameter_count = n.parameter_count();
-  std::vector<double> engine;
-  {
+  std::vector<double> recorded;
+  if (!options.engine) {
     ad::Tape tape;
-    Trainer trainer(n, t);
+    Trainer trainer(&n, &t);
     trainer.evaluate();
-    engine = trainer.gradients();
+    recorded = trainer.gradients();
   }
+  const std::vector<double>& engine = options.engine ? *options.engine : recorded;
   const std::vector<double> delta = delta_rule_gradients(n, t);
   const std::vector<std::size_t> checked = to_check(n, t, options, engine, delta);
   report.sampled = checked.size() < n.parameter_count();
@@ -222,14 +226,17 @@ CrossCheck cross_check(const Network& n, const Topology& t, const CheckOptions& 
     if (options.progress) options.progress("finite differences", done, checked.size());
   };
   progress(0);
+  std::vector<bool> trained(n.parameter_count(), false);  // a search of t.trained each: 10^7
+  for (std::size_t p : t.trained) trained[p] = true;
+  std::vector<double> values = n.parameters();
   for (std::size_t p : checked) {
     ParameterCheck c;
     c.name = n.parameter_name(p);
     c.bias = n.is_bias(p);
-    c.trained = std::find(t.trained.begin(), t.trained.end(), p) != t.trained.end();
+    c.trained = trained[p];
     c.engine = engine[p];
     c.delta_rule = delta[p];
-    c.finite_difference = finite_difference_gradient(n, t, p);
+    c.finite_difference = finite_difference_gradient(n, t, values, p);
     for (const auto& f : report.figures) {
       const auto q = parse_quantity(f.figure.quantity);
       if (q && q->kind == Quantity::Derivative && q->of == loss_name && q->wrt == c.name)
@@ -242,26 +249,53 @@ CrossCheck cross_check(const Network& n, const Topology& t, const CheckOptions& 
   return report;
 }
 
+namespace {
+
+// Rows of cells in columns, each as wide as its widest cell (at least `least`), one space
+// between: a long name widens its column and is never cut. Text from the input is escaped.
+std::string aligned(const std::vector<std::vector<std::string>>& rows,
+                    const std::vector<std::size_t>& least) {
+  const auto width = [](const std::string& cell) {  // in characters
+    return static_cast<std::size_t>(
+        std::count_if(cell.begin(), cell.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+  };
+  std::vector<std::size_t> widths = least;
+  for (const auto& row : rows)
+    for (std::size_t k = 0; k + 1 < row.size(); ++k) widths[k] = std::max(widths[k], width(row[k]));
+  std::string out;
+  for (const auto& row : rows) {
+    out += "  ";
+    for (std::size_t k = 0; k < row.size(); ++k)
+      out += row[k] + (k + 1 < row.size() ? std::string(widths[k] - width(row[k]) + 1, ' ') : "\n");
+  }
+  return out;
+}
+
+std::string scientific(double x) {
+  std::ostringstream s;
+  s << std::scientific << std::setprecision(1) << x;
+  return s.str();
+}
+
+}  // namespace
+
 std::string to_text(const CrossCheck& r) {
   std::ostringstream out;
-  char line[512];
-  out << "Cross-check of the gradients" << (r.network.empty() ? "" : " of " + r.network) << "\n"
+  out << "Cross-check of the gradients"
+      << (r.network.empty() ? "" : " of " + ad::printable(r.network)) << "\n"
       << "  engine: reverse sweep of the tape; delta rule: the tutorials' hand formulas on plain\n"
       << "  doubles; finite diff.: central differences of the loss; figure: as the tutorial "
          "prints\n"
       << "  it; rel. diff.: the largest relative difference among the first three.\n";
-  std::snprintf(line, sizeof line, "  %-10s %-19s %-19s %-19s %-9s %-9s %s\n", "parameter",
-                "engine", "delta rule", "finite diff.", "figure", "rel.diff.", "verdict");
-  out << line;
-  for (const auto& p : r.parameters) {
-    std::snprintf(line, sizeof line, "  %-10s %-19s %-19s %-19s %-9s %-9.1e %s%s\n", p.name.c_str(),
-                  ad::number(p.engine, 13).c_str(), ad::number(p.delta_rule, 13).c_str(),
-                  ad::number(p.finite_difference, 13).c_str(),
-                  p.published ? p.published->figure.printed.c_str() : "-",
-                  p.largest_relative_difference, p.verdict.c_str(),
-                  p.trained ? "" : " (not trained)");
-    out << line;
-  }
+  std::vector<std::vector<std::string>> rows{
+      {"parameter", "engine", "delta rule", "finite diff.", "figure", "rel.diff.", "verdict"}};
+  for (const auto& p : r.parameters)
+    rows.push_back({ad::printable(p.name), ad::number(p.engine, 13), ad::number(p.delta_rule, 13),
+                    ad::number(p.finite_difference, 13),
+                    p.published ? ad::printable(p.published->figure.printed) : "-",
+                    scientific(p.largest_relative_difference),
+                    p.verdict + (p.trained ? "" : " (not trained)")});
+  out << aligned(rows, {10, 19, 19, 19, 9, 9, 0});
   if (r.sampled)
     out << "  A sample: " << r.parameters.size() << " of the " << r.parameter_count
         << " parameters (the first and last weight and bias into each layer, the others drawn\n"
@@ -273,17 +307,13 @@ std::string to_text(const CrossCheck& r) {
   if (!r.figures.empty()) {
     out << "\nThe tutorial's printed figures against the exact values (a figure printed with k\n"
         << "decimals agrees when it is within one unit of its k-th decimal)\n";
-    std::snprintf(line, sizeof line, "  %-26s %-14s %-22s %-14s %s\n", "figure", "printed", "exact",
-                  "exact, as", "verdict");
-    out << line;
-    std::snprintf(line, sizeof line, "  %-26s %-14s %-22s %-14s %s\n", "", "", "", "printed", "");
-    out << line;
-    for (const auto& f : r.figures) {
-      std::snprintf(line, sizeof line, "  %-26s %-14s %-22s %-14s %s\n", f.figure.label.c_str(),
-                    f.figure.printed.c_str(), ad::number(f.exact, 15).c_str(),
-                    f.exact_as_printed.c_str(), f.agrees ? "agrees" : "DISCREPANCY");
-      out << line;
-    }
+    std::vector<std::vector<std::string>> rows{
+        {"figure", "printed", "exact", "exact, as", "verdict"}, {"", "", "", "printed", ""}};
+    for (const auto& f : r.figures)
+      rows.push_back({ad::printable(f.figure.label), ad::printable(f.figure.printed),
+                      ad::number(f.exact, 15), f.exact_as_printed,
+                      f.agrees ? "agrees" : "DISCREPANCY"});
+    out << aligned(rows, {26, 14, 22, 14, 0});
     out << "  " << r.figures.size() - r.discrepancies << " of " << r.figures.size()
         << " figures agree; " << r.discrepancies << " discrepanc"
         << (r.discrepancies == 1 ? "y" : "ies") << ".\n";
@@ -333,22 +363,21 @@ StepResult run(const NetworkFile& file, int steps, const CheckOptions& options) 
   r.output_names = n.outputs();
   {
     ad::Tape tape;
-    Trainer t(n, topology);
+    Trainer t(&n, &topology);
     r.loss = t.step();
     r.outputs = t.outputs();
     if (n.samples.size() == 1)
       for (const auto& name : node_names(n, false))
         r.node_values.emplace_back(name, t.node(name).value());
-    r.parameters_before.reserve(n.parameter_count());  // no moving millions of names as they grow
-    r.gradients.reserve(n.parameter_count());
-    r.parameters_after.reserve(n.parameter_count());
-    for (std::size_t p = 0; p < n.parameter_count(); ++p) {
-      std::string name(n.parameter_name(p));
-      r.parameters_before.emplace_back(name, n.parameter(p));
-      r.gradients.emplace_back(name, t.gradients()[p]);
-      r.parameters_after.emplace_back(name, t.network().parameter(p));
-    }
+    r.parameters_before = n.parameters();
+    r.gradients = t.gradients();
+    r.parameters_after = t.parameters();
   }
+  // Made once the recording is gone: at the limit, each would add hundreds of megabytes to the
+  // other.
+  r.parameter_names.reserve(n.parameter_count());  // no moving millions of names as they grow
+  for (std::size_t p = 0; p < n.parameter_count(); ++p)
+    r.parameter_names.emplace_back(n.parameter_name(p));
   // One training run for the --steps asked and the figures' "after N".
   std::map<int, std::vector<std::string>> stops = figure_stops(n);
   if (steps >= 1) stops[steps];
@@ -359,6 +388,7 @@ StepResult run(const NetworkFile& file, int steps, const CheckOptions& options) 
   }
   CheckOptions check = options;
   check.readings = &readings;
+  check.engine = &r.gradients;  // taken at the file's parameters, before the step
   r.check = cross_check(n, topology, check);
   return r;
 }
@@ -380,9 +410,11 @@ nlohmann::json to_json(const StepResult& r) {
   j["loss"] = r.loss;
   j["outputs"] = outputs(r.outputs);
   j["gradients"] = nlohmann::json::object();
-  for (const auto& [name, g] : r.gradients) j["gradients"][name] = g;
   j["parameters_after"] = nlohmann::json::object();
-  for (const auto& [name, v] : r.parameters_after) j["parameters_after"][name] = v;
+  for (std::size_t p = 0; p < r.parameter_names.size(); ++p) {
+    j["gradients"][r.parameter_names[p]] = r.gradients[p];
+    j["parameters_after"][r.parameter_names[p]] = r.parameters_after[p];
+  }
   if (r.loss_after) {
     j["loss_after"] = *r.loss_after;
     j["outputs_after"] = outputs(r.outputs_after);
@@ -392,7 +424,8 @@ nlohmann::json to_json(const StepResult& r) {
 
 void print_report(std::ostream& out, const NetworkFile& file, const StepResult& r) {
   const Network& n = file.network;
-  out << "Network " << r.network << " (" << file.path << "): " << n.inputs.size() << " inputs";
+  out << "Network " << ad::printable(r.network) << " (" << ad::printable(file.path)
+      << "): " << n.inputs.size() << " inputs";
   for (const auto& layer : n.layers)
     out << ", " << layer.neurons.size() << " " << to_string(layer.activation);
   out << "; loss " << to_string(n.loss) << ", learning rate " << ad::number(n.learning_rate, 12)
@@ -400,15 +433,16 @@ void print_report(std::ostream& out, const NetworkFile& file, const StepResult& 
   if (!r.node_values.empty()) {
     out << "Forward pass (net_X: weighted sum into neuron X; out_X: its activation; E1, E2, ...:\n"
         << "each output's error; E_total: the loss)\n";
+    std::vector<std::vector<std::string>> rows;
     for (const auto& [name, v] : r.node_values)
-      out << "  " << name << std::string(name.size() < 10 ? 10 - name.size() : 1, ' ') << "= "
-          << ad::number(v, 15) << "\n";
+      rows.push_back({ad::printable(name), "= " + ad::number(v, 15)});
+    out << aligned(rows, {9, 0});
   } else {
     out << "Forward pass, per sample (outputs):\n";
     for (std::size_t s = 0; s < r.outputs.size(); ++s) {
       out << "  sample " << s + 1 << ":";
       for (std::size_t k = 0; k < r.output_names.size(); ++k)
-        out << " " << r.output_names[k] << " = " << ad::number(r.outputs[s][k], 10);
+        out << " " << ad::printable(r.output_names[k]) << " = " << ad::number(r.outputs[s][k], 10);
       out << "\n";
     }
   }
@@ -422,17 +456,18 @@ void print_report(std::ostream& out, const NetworkFile& file, const StepResult& 
   if (r.check.sampled)
     out << "  (the " << shown.size() << " parameters checked above; --json gives every one)\n";
   for (std::size_t p = 0; p < r.parameters_after.size(); ++p)
-    if (!r.check.sampled || shown.contains(r.parameters_after[p].first))
-      out << "  " << r.parameters_after[p].first << ": "
-          << ad::number(r.parameters_before[p].second, 12) << " -> "
-          << ad::number(r.parameters_after[p].second, 15) << "\n";
+    if (!r.check.sampled || shown.contains(r.parameter_names[p]))
+      out << "  " << ad::printable(r.parameter_names[p]) << ": "
+          << ad::number(r.parameters_before[p], 12) << " -> "
+          << ad::number(r.parameters_after[p], 15) << "\n";
   if (r.loss_after) {
     out << "\nAfter " << r.steps << " gradient step" << (r.steps == 1 ? "" : "s")
         << ": loss = " << ad::number(*r.loss_after, 12) << "\n";
     for (std::size_t s = 0; s < r.outputs_after.size(); ++s)
       for (std::size_t k = 0; k < r.output_names.size(); ++k)
         out << "  " << (r.outputs_after.size() > 1 ? "sample " + std::to_string(s + 1) + " " : "")
-            << r.output_names[k] << " = " << ad::number(r.outputs_after[s][k], 12) << "\n";
+            << ad::printable(r.output_names[k]) << " = " << ad::number(r.outputs_after[s][k], 12)
+            << "\n";
   }
 }
 

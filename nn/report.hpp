@@ -85,6 +85,8 @@ struct CheckOptions {
   bool full = false;
   Progress progress;
   const Readings* readings = nullptr;  // for the figures, if the caller has them
+  // The engine's gradients at the file's parameters, if the caller has them: a recording saved.
+  const std::vector<double>* engine = nullptr;
 };
 // The parameters a sampled check takes, ascending: every one if there are at most `size`;
 // otherwise the first and last weight and bias into each layer, then parameters drawn from
@@ -106,7 +108,9 @@ struct StepResult {
   std::vector<std::vector<double>> outputs;  // per sample
   // The neurons' net inputs and outputs and the errors (net_h1, out_h1, E1, E_total), first pass.
   std::vector<std::pair<std::string, double>> node_values;
-  std::vector<std::pair<std::string, double>> parameters_before, gradients, parameters_after;
+  // Per parameter, in the order of Network::parameters(): the names once, the values by index.
+  std::vector<std::string> parameter_names;
+  std::vector<double> parameters_before, gradients, parameters_after;
   int steps = 0;                     // 0: one evaluation and one update only
   std::optional<double> loss_after;  // after `steps` updates, when steps >= 1
   std::vector<std::vector<double>> outputs_after;

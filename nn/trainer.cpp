@@ -38,8 +38,21 @@ Diverged::Diverged(int step, double learning_rate, const std::string& what)
       learning_rate(learning_rate) {}
 
 Trainer::Trainer(Network network, Topology topology)
-    : network_(std::move(network)), topology_(std::move(topology)) {
-  const std::size_t samples = network_.samples.size();
+    : own_network_(std::move(network)),
+      own_topology_(std::move(topology)),
+      network_(&*own_network_),
+      topology_(&*own_topology_),
+      parameters_(network_->parameters()) {
+  prepare();
+}
+
+Trainer::Trainer(const Network* network, const Topology* topology)
+    : network_(network), topology_(topology), parameters_(network->parameters()) {
+  prepare();
+}
+
+void Trainer::prepare() {
+  const std::size_t samples = network_->samples.size();
   auto prefix = [&](std::size_t s) {
     return samples == 1 ? std::string() : "s" + std::to_string(s + 1) + ".";
   };
@@ -48,25 +61,25 @@ Trainer::Trainer(Network network, Topology topology)
   error_names_.resize(samples);
   input_names_.resize(samples);
   for (std::size_t s = 0; s < samples; ++s) {
-    for (std::size_t u = 0; u < topology_.unit_names.size(); ++u) {
-      net_names_[s].push_back(prefix(s) + "net_" + topology_.unit_names[u]);
-      out_names_[s].push_back(prefix(s) + "out_" + topology_.unit_names[u]);
-      input_names_[s].push_back(prefix(s) + topology_.unit_names[u]);
+    for (std::size_t u = 0; u < topology_->unit_names.size(); ++u) {
+      net_names_[s].push_back(prefix(s) + "net_" + topology_->unit_names[u]);
+      out_names_[s].push_back(prefix(s) + "out_" + topology_->unit_names[u]);
+      input_names_[s].push_back(prefix(s) + topology_->unit_names[u]);
     }
-    for (std::size_t k = 0; k < topology_.outputs.size(); ++k)
+    for (std::size_t k = 0; k < topology_->outputs.size(); ++k)
       error_names_[s].push_back(prefix(s) + "E" + std::to_string(k + 1));
     total_names_.push_back(prefix(s) + "E_total");
   }
   std::size_t widest = 0;
-  for (const auto& neuron : topology_.neurons) widest = std::max(widest, neuron.in.size());
+  for (const auto& neuron : topology_->neurons) widest = std::max(widest, neuron.in.size());
   weights_buf_.reserve(widest);
   inputs_buf_.reserve(widest);
-  unit_vars_.resize(topology_.unit_names.size());
-  outputs_.assign(samples, std::vector<ad::Var>(topology_.outputs.size()));
-  terms_.reserve(topology_.outputs.size());
+  unit_vars_.resize(topology_->unit_names.size());
+  outputs_.assign(samples, std::vector<ad::Var>(topology_->outputs.size()));
+  terms_.reserve(topology_->outputs.size());
   totals_.reserve(samples);
-  gradients_.assign(network_.parameter_count(), 0.0);
-  parameter_vars_.reserve(network_.parameter_count());
+  gradients_.assign(network_->parameter_count(), 0.0);
+  parameter_vars_.reserve(network_->parameter_count());
 }
 
 ad::Tape& Trainer::tape() const {
@@ -80,12 +93,12 @@ double Trainer::evaluate() {
   ranges_.clear();
   record_parameters();
   totals_.clear();
-  for (std::size_t s = 0; s < network_.samples.size(); ++s) {
+  for (std::size_t s = 0; s < network_->samples.size(); ++s) {
     record_forward(s);
-    if (network_.loss == Loss::BinaryCrossEntropy) check_probabilities(s);
+    if (network_->loss == Loss::BinaryCrossEntropy) check_probabilities(s);
     record_errors(s);
   }
-  if (network_.samples.size() > 1) {
+  if (network_->samples.size() > 1) {
     const std::size_t start = tape_->size();
     loss_ = keep(ad::sum(totals_) / static_cast<double>(totals_.size()), mean_name_);
     mark(start, NodeRole::Output, kError);
@@ -99,25 +112,25 @@ double Trainer::evaluate() {
 }
 
 void Trainer::record_parameters() {
-  const Network& n = network_;
+  const Network& n = *network_;
   parameter_vars_.clear();
-  for (std::size_t p = 0; p < n.parameter_count(); ++p) {
-    const std::size_t start = tape_->size();
-    parameter_vars_.emplace_back(n.parameter(p), n.parameter_name(p));
-    mark(start, NodeRole::Parameter, kParameters);
-  }
+  // One range for all: the parameters are consecutive leaves (a range each would cost millions).
+  const std::size_t start = tape_->size();
+  for (std::size_t p = 0; p < n.parameter_count(); ++p)
+    parameter_vars_.emplace_back(parameters_[p], n.parameter_name(p));
+  mark(start, NodeRole::Parameter, kParameters);
 }
 
 void Trainer::record_forward(std::size_t s) {
-  const Sample& sample = network_.samples[s];
+  const Sample& sample = network_->samples[s];
   std::size_t start = tape_->size();
-  for (std::size_t i = 0; i < topology_.input_count; ++i) {
+  for (std::size_t i = 0; i < topology_->input_count; ++i) {
     unit_vars_[i] = ad::Var(sample.inputs[i], input_names_[s][i]);
     remember(input_names_[s][i], unit_vars_[i]);
   }
   mark(start, NodeRole::Input, kInputs);
-  const std::size_t last_layer = network_.layers.size() - 1;
-  for (const auto& neuron : topology_.neurons) {
+  const std::size_t last_layer = network_->layers.size() - 1;
+  for (const auto& neuron : topology_->neurons) {
     start = tape_->size();
     weights_buf_.clear();
     inputs_buf_.clear();
@@ -137,21 +150,21 @@ void Trainer::record_forward(std::size_t s) {
       remember(out_names_[s][neuron.unit], out);
     unit_vars_[neuron.unit] = out;
     mark(start, neuron.layer == last_layer ? NodeRole::Output : NodeRole::Hidden,
-         network_.layers[neuron.layer].name);
+         network_->layers[neuron.layer].name);
   }
 }
 
 void Trainer::record_errors(std::size_t s) {
-  const Sample& sample = network_.samples[s];
+  const Sample& sample = network_->samples[s];
   const std::size_t start = tape_->size();
   terms_.clear();
-  const std::size_t m = topology_.outputs.size();
+  const std::size_t m = topology_->outputs.size();
   for (std::size_t k = 0; k < m; ++k) {
-    const ad::Var& o = unit_vars_[topology_.outputs[k]];
+    const ad::Var& o = unit_vars_[topology_->outputs[k]];
     outputs_[s][k] = o;
     const double t = sample.targets[k];
     ad::Var term;
-    switch (network_.loss) {
+    switch (network_->loss) {
       // One node per error, ½(t − o)², so the explanation has one step ∂E1/∂out_o1 (the
       // tutorials'), not one through each operand of (t − o)·(t − o). 2·½d² == d² exactly.
       case Loss::HalfSse:
@@ -167,13 +180,13 @@ void Trainer::record_errors(std::size_t s) {
     terms_.push_back(keep(term, error_names_[s][k]));
   }
   ad::Var total = ad::sum(terms_);
-  if (network_.loss != Loss::HalfSse) total = total / static_cast<double>(m);
+  if (network_->loss != Loss::HalfSse) total = total / static_cast<double>(m);
   totals_.push_back(keep(total, total_names_[s]));
   mark(start, NodeRole::Output, kError);
 }
 
 void Trainer::collect_gradients() {
-  const Network& n = network_;
+  const Network& n = *network_;
   const std::string& loss_name = n.samples.size() > 1 ? mean_name_ : total_names_.front();
   for (std::size_t p = 0; p < n.parameter_count(); ++p) {
     try {
@@ -199,7 +212,7 @@ ad::Var Trainer::keep(const ad::Var& v, const std::string& name) {
 void Trainer::numeric_error(const std::string& subject, double value,
                             const std::string& why) const {
   if (steps_ > 0)
-    throw Diverged(steps_, network_.learning_rate,
+    throw Diverged(steps_, network_->learning_rate,
                    subject + " became " + ad::number(value, 6) + why);
   const std::string reason = subject + " is " + ad::number(value, 6) + why;
   throw NumericError("at the parameters the network starts from, " + reason,
@@ -207,14 +220,14 @@ void Trainer::numeric_error(const std::string& subject, double value,
 }
 
 void Trainer::check_probabilities(std::size_t s) const {
-  for (std::size_t k = 0; k < topology_.outputs.size(); ++k) {
-    const std::size_t unit = topology_.outputs[k];
+  for (std::size_t k = 0; k < topology_->outputs.size(); ++k) {
+    const std::size_t unit = topology_->outputs[k];
     const double o = unit_vars_[unit].value();
     if (o > 0 && o < 1) [[likely]]
       continue;
     const std::string& net = net_names_[s][unit];
     numeric_error(
-        "the output " + topology_.unit_names[unit] + " of sample " + std::to_string(s + 1), o,
+        "the output " + topology_->unit_names[unit] + " of sample " + std::to_string(s + 1), o,
         ", which binary cross-entropy cannot take: it needs outputs strictly between 0 "
         "and 1 (" +
             net + " = " + ad::number(node(net).value(), 6) + " saturates the sigmoid)");
@@ -224,10 +237,11 @@ void Trainer::check_probabilities(std::size_t s) const {
 double Trainer::step() {
   double before = evaluate();
   ++steps_;
-  for (std::size_t p : topology_.trained) {
-    const double value = network_.parameter(p) - network_.learning_rate * gradients_[p];
-    network_.set_parameter(p, value);
-    if (!std::isfinite(value)) numeric_error(std::string(network_.parameter_name(p)), value);
+  for (std::size_t p : topology_->trained) {
+    const double value = parameters_[p] - network_->learning_rate * gradients_[p];
+    parameters_[p] = value;
+    if (own_network_) own_network_->set_parameter(p, value);
+    if (!std::isfinite(value)) numeric_error(std::string(network_->parameter_name(p)), value);
   }
   return before;
 }
@@ -251,8 +265,8 @@ ad::Var Trainer::node(std::string_view name) const {
   // Parameters are not in slot_: a map of millions of names updated at every recording would
   // cost more than the recording. Their map is built on the first question, and kept.
   if (parameter_index_.empty())
-    for (std::size_t p = 0; p < network_.parameter_count(); ++p)
-      parameter_index_.emplace(network_.parameter_name(p), p);
+    for (std::size_t p = 0; p < network_->parameter_count(); ++p)
+      parameter_index_.emplace(network_->parameter_name(p), p);
   auto p = parameter_index_.find(std::string(name));
   if (p == parameter_index_.end())
     throw Error("/", "no node named \"" + std::string(name) + "\" in the recording");

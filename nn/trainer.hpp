@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -48,9 +49,18 @@ struct NodeInfo {
 class Trainer {
  public:
   Trainer(Network network, Topology topology);
+  // Borrows the network and its topology, which must outlive the Trainer: no copy of a network
+  // of millions of weights. Its network() then keeps the values it was given; parameters() has
+  // the trained ones.
+  Trainer(const Network* network, const Topology* topology);
+  Trainer(const Trainer&) = delete;  // it points into itself
+  Trainer& operator=(const Trainer&) = delete;
 
-  const Network& network() const { return network_; }
-  const Topology& topology() const { return topology_; }
+  // The network; its parameters are the trained ones, unless it is borrowed.
+  const Network& network() const { return *network_; }
+  const Topology& topology() const { return *topology_; }
+  // The parameters as trained, in the order of Network::parameters().
+  const std::vector<double>& parameters() const { return parameters_; }
 
   // Records and sweeps backward from the loss; returns the loss. The tape stays readable (node,
   // gradient, the graph) until the next evaluate(). Throws NumericError (Diverged after a step)
@@ -78,6 +88,7 @@ class Trainer {
   std::unordered_map<std::uint32_t, NodeInfo> node_info() const;
 
  private:
+  void prepare();  // the buffers and names, once
   void record_parameters();
   // One sample's inputs and neurons, then its error terms and E_total (pushed onto totals_).
   void record_forward(std::size_t sample);
@@ -98,8 +109,11 @@ class Trainer {
   void check_probabilities(std::size_t sample) const;
   int steps_ = 0;  // updates made
   const std::string mean_name_ = "E_mean";
-  Network network_;
-  Topology topology_;
+  std::optional<Network> own_network_;
+  std::optional<Topology> own_topology_;
+  const Network* network_;  // own_network_'s or borrowed
+  const Topology* topology_;
+  std::vector<double> parameters_;
   ad::Tape* tape_ = nullptr;
   // Reused across steps.
   std::vector<ad::Var> parameter_vars_, unit_vars_, weights_buf_, inputs_buf_, terms_, totals_;

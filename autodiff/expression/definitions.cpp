@@ -16,10 +16,14 @@ bool is_identifier(std::string_view name) {
 }
 
 // The first variable node named `name` in the tree, or nullptr.
-const Node* find_use(const Node& node, std::string_view name) {
-  if (node.kind == Node::Kind::Variable && node.name == name) return &node;
-  for (const Node& operand : node.operands)
-    if (const Node* found = find_use(operand, name)) return found;
+const Node* find_use(const Node& root, std::string_view name) {
+  std::vector<const Node*> pending{&root};  // a loop, not recursion: a chain is as deep as long
+  while (!pending.empty()) {
+    const Node* node = pending.back();
+    pending.pop_back();
+    if (node->kind == Node::Kind::Variable && node->name == name) return node;
+    for (auto o = node->operands.rbegin(); o != node->operands.rend(); ++o) pending.push_back(&*o);
+  }
   return nullptr;
 }
 

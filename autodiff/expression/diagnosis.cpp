@@ -382,6 +382,10 @@ class Diagnoser {
 std::optional<Diagnosis> diagnose(const DiagnosisInput& input,
                                   const std::function<bool(const Expression&)>& agrees,
                                   bool* out_of_time) {
+  if (out_of_time != nullptr) *out_of_time = false;
+  // The search recurses over the trees: past kMaxHeight it is not tried.
+  if (input.formula.root().height > kMaxHeight || input.expression.root().height > kMaxHeight)
+    return std::nullopt;
   Diagnoser diagnoser(input, agrees);
   std::optional<Diagnosis> result = diagnoser.run();
   if (out_of_time != nullptr) *out_of_time = !result && diagnoser.out_of_time_;

@@ -1,4 +1,5 @@
 // Evaluation of a parsed expression: on doubles and on the tape.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -10,7 +11,7 @@ namespace ad::expr {
 namespace {
 
 // "log(-2)", "1 / 0": the operation as it was applied, for messages.
-std::string application(Op op, const std::vector<double>& operands) {
+std::string application(Op op, std::span<const double> operands) {
   const OpInfo& info = ad::info(op);
   if (op == Op::Neg) return "-(" + number(operands[0]) + ")";
   if (!info.symbol.empty() && operands.size() == 2) {
@@ -24,7 +25,7 @@ std::string application(Op op, const std::vector<double>& operands) {
 }
 
 [[noreturn]] void throw_not_finite(const Expression& expression, const Node& node,
-                                   const std::vector<double>& operands, double result) {
+                                   std::span<const double> operands, double result) {
   std::string reason;
   if (node.op == Op::Div && operands[1] == 0)
     reason = "division by zero";
@@ -35,11 +36,11 @@ std::string application(Op op, const std::vector<double>& operands) {
   DomainError error(application(node.op, operands) + " = " + number(result) + ": " + reason,
                     expression.source(), node.begin, node.end - node.begin);
   error.operation = info(node.op).name;
-  error.operands = operands;
+  error.operands.assign(operands.begin(), operands.end());
   throw error;
 }
 
-double operate(Op op, const std::vector<double>& x) {
+double operate(Op op, std::span<const double> x) {
   if (op == Op::Neg) return -x[0];
   if (info(op).kind == OpKind::Binary) return binary_value(op, x[0], x[1]);
   return unary_rule(op).value(x[0]);
@@ -86,31 +87,35 @@ class Recorder {
            std::map<const Node*, ad::Var>* recorded)
       : expression_(expression), variables_(variables), recorded_(recorded) {}
 
-  Operand record(const Node& node) {
-    if (!node.depends_on_variables()) {
-      const double c = evaluate(expression_, node, {});
-      return {false, c, {}};
-    }
-    ad::Var result;
-    if (node.kind == Node::Kind::Variable) {
-      const auto found = variables_.find(node.name);
-      if (found == variables_.end()) throw_unknown(node);
-      result = found->second;
-    } else {
-      std::vector<Operand> operands;
-      for (const Node& operand : node.operands) operands.push_back(record(operand));
-      try {
-        result = combine(node.op, operands);
-      } catch (const ad::NonFinite& e) {
-        throw_non_finite(node, operands, e);
+  // Operands first, in a loop (fold): an operation of constants is computed on doubles, as
+  // evaluate() would, and enters the tape as a constant.
+  Operand record(const Node& root) {
+    return fold<Operand>(root, [&](const Node& node, std::span<Operand> operands) -> Operand {
+      if (node.kind == Node::Kind::Number) return {false, node.number, {}};
+      ad::Var result;
+      if (node.kind == Node::Kind::Variable) {
+        const auto found = variables_.find(node.name);
+        if (found == variables_.end()) throw_unknown(node);
+        result = found->second;
+      } else if (std::none_of(operands.begin(), operands.end(),
+                              [](const Operand& o) { return o.active; })) {
+        std::vector<double> values;
+        for (const Operand& o : operands) values.push_back(o.value);
+        return {false, apply(expression_, node, values), {}};
+      } else {
+        try {
+          result = combine(node.op, operands);
+        } catch (const ad::NonFinite& e) {
+          throw_non_finite(node, operands, e);
+        }
       }
-    }
-    if (recorded_ != nullptr) recorded_->insert_or_assign(&node, result);
-    return {true, result.value(), result};
+      if (recorded_ != nullptr) recorded_->insert_or_assign(&node, result);
+      return {true, result.value(), result};
+    });
   }
 
  private:
-  static ad::Var combine(Op op, const std::vector<Operand>& x) {
+  static ad::Var combine(Op op, std::span<const Operand> x) {
     if (x.size() == 1) return operate(op, x[0].var);
     if (x[0].active && x[1].active) return operate(op, x[0].var, x[1].var);
     if (x[0].active) return operate(op, x[0].var, x[1].value);
@@ -126,7 +131,7 @@ class Recorder {
   }
 
   // The checked tape stopped at this node: say which operation, at which operand values.
-  [[noreturn]] void throw_non_finite(const Node& node, const std::vector<Operand>& operands,
+  [[noreturn]] void throw_non_finite(const Node& node, std::span<const Operand> operands,
                                      const ad::NonFinite& e) const {
     std::vector<double> values;
     for (const Operand& o : operands) values.push_back(o.value);
@@ -169,31 +174,30 @@ class Recorder {
 
 }  // namespace
 
-double evaluate(const Expression& expression, const Node& node, const Values& values) {
-  switch (node.kind) {
-    case Node::Kind::Number:
-      return node.number;
-    case Node::Kind::Variable: {
-      const auto found = values.find(node.name);
-      if (found == values.end()) {
-        std::vector<std::string> names;
-        for (const auto& [name, value] : values) names.push_back(name);
-        std::string message = "unknown variable '" + node.name + "'";
-        message += ad::did_you_mean(node.name, names);
-        throw UnknownVariable(message, expression.source(), node.begin, node.end - node.begin);
+double evaluate(const Expression& expression, const Node& root, const Values& values) {
+  return fold<double>(root, [&](const Node& node, std::span<double> operands) {
+    switch (node.kind) {
+      case Node::Kind::Number:
+        return node.number;
+      case Node::Kind::Variable: {
+        const auto found = values.find(node.name);
+        if (found == values.end()) {
+          std::vector<std::string> names;
+          for (const auto& [name, value] : values) names.push_back(name);
+          std::string message = "unknown variable '" + node.name + "'";
+          message += ad::did_you_mean(node.name, names);
+          throw UnknownVariable(message, expression.source(), node.begin, node.end - node.begin);
+        }
+        return found->second;
       }
-      return found->second;
+      case Node::Kind::Operation:
+        break;
     }
-    case Node::Kind::Operation:
-      break;
-  }
-  std::vector<double> operands;
-  for (const Node& operand : node.operands)
-    operands.push_back(evaluate(expression, operand, values));
-  return apply(expression, node, operands);
+    return apply(expression, node, operands);
+  });
 }
 
-double apply(const Expression& expression, const Node& node, const std::vector<double>& operands) {
+double apply(const Expression& expression, const Node& node, std::span<const double> operands) {
   const double result = operate(node.op, operands);
   if (!std::isfinite(result)) throw_not_finite(expression, node, operands, result);
   return result;

@@ -15,7 +15,9 @@
 #pragma once
 
 #include <cstddef>
+#include <iterator>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,7 +60,8 @@ struct DomainError : ExpressionError {
 };
 
 // One node of the tree: a number, a variable, or an operation of the engine's table on its
-// operands (Neg, the unary functions, Add, Sub, Mul, Div, Pow, Min, Max).
+// operands (Neg, the unary functions, Add, Sub, Mul, Div, Pow, Min, Max). A chain such as
+// x+x+...+x is a tree as deep as it is long, so copying and destroying a node never recurse.
 struct Node {
   enum class Kind { Number, Variable, Operation };
   Kind kind = Kind::Number;
@@ -68,12 +71,54 @@ struct Node {
   std::vector<Node> operands;
   std::size_t begin = 0;  // bytes [begin, end) of the source this node was parsed from
   std::size_t end = 0;
-  std::size_t height = 1;  // of the tree under this node: the parser bounds it (kMaxHeight)
+  std::size_t height = 1;  // of the tree under this node
   bool depends_on_variables() const;
+
+  Node() = default;
+  Node(const Node& other);
+  Node(Node&&) noexcept = default;
+  Node& operator=(const Node& other);
+  Node& operator=(Node&&) noexcept = default;
+  ~Node();
 };
 
-// Evaluation recurses over the tree: a deeper expression is a SyntaxError, not a stack overflow.
+// Parentheses and function calls nested deeper than this are a SyntaxError: the parser recurses
+// into them, about 5 KB of stack a level in an -O1 AddressSanitizer build, and the bound keeps
+// that well within a 1 MiB thread stack (Chains.* in tests/expression/parser_test.cpp). Chains
+// (x+x+...+x, --x, 2^2^...^2) are read in loops and have no bound.
+inline constexpr std::size_t kMaxNesting = 128;
+// The symbolic steps of `autodiff check` (symbolic.hpp, diagnosis.hpp) recurse over the tree:
+// they take trees up to this height, and say so of a higher one.
 inline constexpr std::size_t kMaxHeight = 1000;
+
+// Calls visit(node, results of its operands) on every node under `root`, operands first, and
+// returns the root's result: without recursion, so a tree 100,000 deep is walked as any other.
+// The operands' results are a span of one stack of results (no allocation per node: the
+// finite differences evaluate an expression of 60,000 terms thousands of times).
+template <class T, class Visit>
+T fold(const Node& root, Visit visit) {
+  if (root.operands.empty()) return visit(root, std::span<T>());
+  struct Frame {
+    const Node* node;
+    std::size_t next;  // its next operand to visit
+  };
+  std::vector<Frame> stack{{&root, 0}};
+  std::vector<T> results;
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    if (top.next < top.node->operands.size()) {
+      const Node* operand = &top.node->operands[top.next++];
+      stack.push_back({operand, 0});
+      continue;
+    }
+    const std::size_t n = top.node->operands.size(), first = results.size() - n;
+    T result = visit(*top.node, std::span<T>(results.data() + first, n));
+    results.resize(first);
+    results.push_back(std::move(result));
+    stack.pop_back();
+  }
+  return std::move(results.back());
+}
 
 class Expression {
  public:
@@ -104,7 +149,7 @@ inline double evaluate(const Expression& expression, const Values& values) {
 // The value of an operation node from the values of its operands: the step evaluate() takes at
 // that node, for evaluators that carry more than the value (verdict.hpp). Throws DomainError
 // where the result is NaN or infinite.
-double apply(const Expression& expression, const Node& node, const std::vector<double>& operands);
+double apply(const Expression& expression, const Node& node, std::span<const double> operands);
 
 // Records the expression on the active tape. A sub-expression without variables is computed
 // on doubles and enters as a constant, so x^2 records pow(x, 2.0) and 2*x records x·2. With a

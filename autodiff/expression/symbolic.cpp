@@ -428,6 +428,12 @@ std::string to_string(const Node& n) {
 
 Derivative derivative(const Definitions& definitions, const Expression& expression,
                       const std::string& variable, std::size_t max_work) {
+  const auto too_high = [](const Expression& e) { return e.root().height > kMaxHeight; };
+  if (too_high(expression) ||
+      std::any_of(definitions.all().begin(), definitions.all().end(),
+                  [&](const Definition& d) { return too_high(d.expression); }))
+    throw DerivativeTooLong("the expression is more than " + std::to_string(kMaxHeight) +
+                            " operations deep for a symbolic derivative");
   work = 0;
   work_limit = max_work;
   struct Reset {

@@ -25,6 +25,7 @@ Node simplified(Op op, std::vector<Node> operands);
 Node simplify(const Node& node);
 
 // A formula that parses back to the same value, with the parentheses it needs and no more.
+// simplify and to_string recurse: they take trees up to kMaxHeight high.
 std::string to_string(const Node& node);
 
 struct Derivative {
@@ -38,8 +39,9 @@ struct Derivative {
 // definition; for a defined name it is ∂expression/∂name with the base variables and the earlier
 // names held (the adjoint of backpropagation: ∂E_total/∂out_o1). Throws ad::Error for an
 // operation with no formula for its partial (min, max), and DerivativeTooLong for a derivative
-// of more than 10000 paths or when writing it out takes more than `max_work` simplifications (a
-// bound on the time it may take that is the same in every build).
+// of more than 10000 paths, of an expression higher than kMaxHeight, or when writing it out takes
+// more than `max_work` simplifications (a bound on the time it may take that is the same in
+// every build).
 struct DerivativeTooLong : ad::Error {
   using ad::Error::Error;
 };

@@ -2,9 +2,11 @@
 #include "autodiff/expression/verdict.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <span>
 
 namespace ad::expr {
 
@@ -35,24 +37,16 @@ double carried(double partial, double error) {
   return std::isnan(e) ? std::numeric_limits<double>::infinity() : e;
 }
 
-}  // namespace
-
-Bounded evaluate_bounded(const Expression& expression, const Node& node, const Values& values,
-                         const Values* errors) {
-  if (node.kind != Node::Kind::Operation) {
-    const double value = evaluate(expression, node, values);
-    if (node.kind == Node::Kind::Variable && errors != nullptr)
-      if (const auto found = errors->find(node.name); found != errors->end())
-        return {value, found->second};
-    return {value, 0.0};
+// An operation's value and bound from its operands'.
+Bounded bounded_operation(const Expression& expression, const Node& node,
+                          std::span<const Bounded> operands) {
+  std::array<double, 2> x{}, e{};  // an operation has one operand or two
+  for (std::size_t k = 0; k < operands.size(); ++k) {
+    x[k] = operands[k].value;
+    e[k] = operands[k].error;
   }
-  std::vector<double> x, e;
-  for (const Node& operand : node.operands) {
-    const Bounded b = evaluate_bounded(expression, operand, values, errors);
-    x.push_back(b.value);
-    e.push_back(b.error);
-  }
-  const double y = apply(expression, node, x);
+  const std::span<const double> given(x.data(), operands.size());
+  const double y = apply(expression, node, given);
   // A result that falls below the normal doubles has lost its relative precision: a subnormal
   // one, or a 0 from operations whose exact result is never 0 for non-zero operands (exp(-900),
   // 1e-200*1e-200). No relative bound holds, and none is claimed. (relu(-1), log(1) and
@@ -69,7 +63,8 @@ Bounded evaluate_bounded(const Expression& expression, const Node& node, const V
         return false;
     }
   };
-  const bool operands_nonzero = std::none_of(x.begin(), x.end(), [](double v) { return v == 0; });
+  const bool operands_nonzero =
+      std::none_of(given.begin(), given.end(), [](double v) { return v == 0; });
   if (operands_nonzero && std::abs(y) < std::numeric_limits<double>::min() &&
       (y != 0 || never_zero(node.op)) && node.op != Op::Add && node.op != Op::Sub)
     return {y, std::numeric_limits<double>::infinity()};
@@ -95,6 +90,20 @@ Bounded evaluate_bounded(const Expression& expression, const Node& node, const V
       return {y,
               carried(unary_rule(node.op).partial(x[0], y), e[0]) + kFunctionRounding * rounding};
   }
+}
+
+}  // namespace
+
+Bounded evaluate_bounded(const Expression& expression, const Node& root, const Values& values,
+                         const Values* errors) {
+  return fold<Bounded>(root, [&](const Node& node, std::span<Bounded> operands) -> Bounded {
+    if (node.kind == Node::Kind::Operation) return bounded_operation(expression, node, operands);
+    const double value = evaluate(expression, node, values);
+    if (node.kind == Node::Kind::Variable && errors != nullptr)
+      if (const auto found = errors->find(node.name); found != errors->end())
+        return {value, found->second};
+    return {value, 0.0};
+  });
 }
 
 std::vector<double> gradient_rounding(const ad::Tape& tape, const ad::Var& y) {

@@ -305,6 +305,30 @@ struct Writer {
            latex_formula(name(to)) + "}";
   }
 
+  // A path of more than kMostSteps steps (a sum of 60,000 terms is a path 60,000 steps long, and
+  // 64 of them were a gigabyte of text) shows its first and last kMostSteps / 2; the product
+  // is of all of them. Calls show(i) for each index shown, and between the two halves appends
+  // `gap` to `text` (and `other_gap` to `*other`).
+  static constexpr std::size_t kMostSteps = 24;
+  template <class Show>
+  static void for_shown(std::size_t n, const std::string& gap, Show show, std::string& text,
+                        std::string* other = nullptr, const std::string& other_gap = "",
+                        const std::string& line = "") {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (n > kMostSteps && i == kMostSteps / 2) {
+        text += line.empty() ? gap : line;
+        if (other != nullptr) *other += other_gap;
+        i = n - kMostSteps / 2;
+      }
+      show(i);
+    }
+  }
+  static std::string omitted_factors(std::size_t n) {
+    return n > kMostSteps ? "… " + std::to_string(n - kMostSteps) +
+                                " factors more, not shown (the product includes them)"
+                          : "";
+  }
+
   std::string write(const Explanation& x, std::uint32_t top, std::uint32_t bottom) const {
     std::string out;
     const std::string whole = partial(top, bottom);
@@ -323,29 +347,48 @@ struct Writer {
     for (std::size_t p = 0; p < x.paths.size(); ++p) {
       const Path& path = x.paths[p];
       // With folding, the route names the named nodes only, like the folded factors.
-      std::string route, chain, numbers;
+      std::vector<std::uint32_t> stops;
       for (std::uint32_t v : path.nodes)
         if (!options.merge_unnamed || v == top || v == bottom || !nodes[v].name.empty())
-          route += (route.empty() ? "" : " → ") + name(v);
-      for (const Factor& f : path.factors) {
-        chain += (chain.empty() ? "" : markdown() ? " \\cdot " : " · ") + partial(f.from, f.to);
-        numbers += (numbers.empty() ? ""
-                    : markdown()    ? " \\times "
-                                    : " × ") +
-                   (markdown() ? math_number(f.value) : number(f.value));
-      }
+          stops.push_back(v);
+      std::string route, chain, numbers;
+      for_shown(
+          stops.size(), " → …",
+          [&](std::size_t i) { route += (route.empty() ? "" : " → ") + name(stops[i]); }, route);
+      const std::string dot = markdown() ? " \\cdot " : " · ",
+                        times = markdown() ? " \\times " : " × ";
+      for_shown(
+          path.factors.size(), dot + "…",
+          [&](std::size_t i) {
+            const Factor& f = path.factors[i];
+            chain += (chain.empty() ? "" : dot) + partial(f.from, f.to);
+            numbers += (numbers.empty() ? "" : times) +
+                       (markdown() ? math_number(f.value) : number(f.value));
+          },
+          chain, &numbers, times + "…");
       if (path.factors.empty()) chain = numbers = "1";
+      const std::string omitted = omitted_factors(path.factors.size());
       if (markdown()) {
         out += "**Path " + std::to_string(p + 1) + "**: " + route + "\n\n";
-        for (const Factor& f : path.factors)
-          out += "- $" + partial(f.from, f.to) + " = " + latex_formula(f.symbolic) + " = " +
-                 math_number(f.value) + "$" + uses(f) + "\n";
+        for_shown(
+            path.factors.size(), "",
+            [&](std::size_t i) {
+              const Factor& f = path.factors[i];
+              out += "- $" + partial(f.from, f.to) + " = " + latex_formula(f.symbolic) + " = " +
+                     math_number(f.value) + "$" + uses(f) + "\n";
+            },
+            out, nullptr, "", "- " + omitted + "\n");
         out += "\n$$" + chain + " = " + numbers + " = " + math_number(path.product) + "$$\n\n";
       } else {
         out += "path " + std::to_string(p + 1) + ": " + route + "\n";
-        for (const Factor& f : path.factors)
-          out += "  " + partial(f.from, f.to) + " = " + f.symbolic + " = " + number(f.value) +
-                 uses(f) + "\n";
+        for_shown(
+            path.factors.size(), "",
+            [&](std::size_t i) {
+              const Factor& f = path.factors[i];
+              out += "  " + partial(f.from, f.to) + " = " + f.symbolic + " = " + number(f.value) +
+                     uses(f) + "\n";
+            },
+            out, nullptr, "", "  " + omitted + "\n");
         out += "  product: " + numbers + " = " + number(path.product) + "\n\n";
       }
     }

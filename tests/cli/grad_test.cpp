@@ -410,3 +410,106 @@ TEST(Grad, LimitsAreToldWithoutCxxNames) {
 }
 
 }  // namespace
+
+// Issue 12, item 8: a flat sum is not nesting (1001 terms was refused), and the engine's
+// recording of it gives d/dx = the number of terms.
+TEST(Grad, AFlatSumOfManyTermsIsNotNesting) {
+  std::string sum = "x";
+  for (int i = 1; i < 30000; ++i) sum += "+x";
+  const auto r = run("grad '" + sum + "' --at x=0.5");
+  ASSERT_EQ(r.status, 0) << r.err.substr(0, 300);
+  EXPECT_EQ(value_after(r.out, "value"), 15000.0);
+  EXPECT_EQ(value_after(r.out, "d/dx"), 30000.0);
+  // A syntax error in it quotes one line of the input, not 60 KB.
+  const auto bad = run("grad '" + sum + "+' --at x=0.5");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_LT(bad.err.size(), 400u) << bad.err.substr(0, 400);
+}
+
+// Issue 12, item 9: an expression that begins with '-' is the expression, wherever it stands.
+TEST(Grad, AnExpressionBeginningWithMinusIsTheExpression) {
+  for (const std::string command : {"grad '-x^2' --at x=3", "grad '-(x^2)' --at x=3",
+                                    "grad --at x=3 '-x^2'", "grad --at x=3 -- '-x^2'"}) {
+    const auto r = run(command);
+    ASSERT_EQ(r.status, 0) << command << "\n" << r.err;
+    EXPECT_EQ(value_after(r.out, "value"), -9.0) << command;
+    EXPECT_EQ(value_after(r.out, "d/dx"), -6.0) << command;
+  }
+  // An unknown long option is still one.
+  const auto r = run("grad x --at x=1 --bogus");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--bogus"), std::string::npos) << r.err;
+}
+
+TEST(Program, AnUnknownSubcommandIsNamed) {
+  auto r = run("frob");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "unknown subcommand 'frob'; the subcommands are grad, check and net\n"
+            "Run with --help for more information.\n");
+  r = run("bogus x");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(r.err.starts_with("unknown subcommand 'bogus'; the subcommands are")) << r.err;
+  r = run("gard x --at x=1");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(r.err.starts_with("unknown subcommand 'gard' (did you mean 'grad'?)")) << r.err;
+}
+
+// Issue 12, item 10: numbers in options are decimal (010 was octal 8, 0x10 was 16), and a
+// value that is not a finite number is a usage error however it is written (1/0 was 3, 1e400 2).
+TEST(Program, NumbersInOptionsAreDecimalAndSaidInWords) {
+  auto r = run("grad x --at x=1 --precision 010");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--precision: must be a whole number from 1 to 17 in decimal digits, not "
+                       "'010'"),
+            std::string::npos)
+      << r.err;
+  for (const std::string steps : {"010", "0x10", "-1", "1e3", "1000000001"}) {
+    r = run("net " + std::string(AUTODIFF_SOURCE_DIR) + "/examples/tutorial1.json --steps " +
+            steps);
+    EXPECT_EQ(r.status, 2) << steps;
+    EXPECT_NE(r.err.find("--steps: must be a whole number from 0 to 10^9 in decimal digits, not '" +
+                         steps + "'"),
+              std::string::npos)
+        << r.err;
+  }
+  r = run("check x -d x=1 --at x=1 --tolerance 0x1p-20");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--tolerance: must be a number above 0 and below 1, in decimal notation"),
+            std::string::npos)
+      << r.err;
+  r = run("grad x --at x=1/0");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(
+      r.err.starts_with("autodiff: in the value of x in --at: 1 / 0 = inf: division by "
+                        "zero at column 1\n"))
+      << r.err;
+  r = run("grad x --at x=1e400");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(
+      r.err.starts_with("autodiff: in the value of x in --at: the number '1e400' is out "
+                        "of the range of a double"))
+      << r.err;
+}
+
+// Issue 12, item 13: control characters from the input reach the terminal escaped, and a
+// newline inside the expression does not move the caret.
+TEST(Program, ControlCharactersAreEscapedInMessages) {
+  auto r = run("grad \"$(printf 'x\\033[31m+1')\" --at x=1");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "autodiff: in the expression: unexpected character '\\x1b' at column 2\n"
+            "  x\\x1b[31m+1\n"
+            "   ^~~~\n");
+  r = run("grad \"$(printf 'x +\\n y +')\" --at x=1,y=2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "autodiff: in the expression: expected a number, a variable, a function or '(', "
+            "found the end of the expression at column 9\n"
+            "  x +\\n y +\n"
+            "           ^\n");
+  r = run("grad x --at \"$(printf 'x\\033[2J=1')\"");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\\x1b[2J"), std::string::npos) << r.err;
+}

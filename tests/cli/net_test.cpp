@@ -7,6 +7,8 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
 
 #include "cli/run_cli.hpp"
 
@@ -610,6 +612,19 @@ std::size_t cross_check_rows(const std::string& out) {
          (out.find("  A sample:", begin) < end ? 3 : 0) - 1;
 }
 
+// The lines of the report from the header line starting with `header` to the first line that is
+// not indented (the table's rows).
+std::vector<std::string> table(const std::string& report, const std::string& header) {
+  std::vector<std::string> rows;
+  std::istringstream lines(report);
+  bool in = false;
+  for (std::string line; std::getline(lines, line);) {
+    in = in ? line.starts_with("  ") : line.starts_with(header);
+    if (in) rows.push_back(line);
+  }
+  return rows;
+}
+
 }  // namespace
 
 TEST(Net, AboveAThousandParametersASampleIsCheckedAndFullCheckChecksAll) {
@@ -671,4 +686,44 @@ TEST(LongRun, OnATerminalProgressIsDrawnInPlace) {
       output_of("timeout 4 script -qfec '" + kBillionSteps + " >/dev/null' /dev/null");
   EXPECT_NE(terminal.find("\rautodiff: training steps: "), std::string::npos) << terminal;
   EXPECT_NE(terminal.find(" left\x1b[K"), std::string::npos);
+}
+
+// Issue 12, item 14: a 600-character parameter name was cut at 511 characters and the next row
+// glued to it; the columns stay aligned for any name; and (item 13) a name with an escape
+// sequence reaches the terminal escaped.
+TEST(Net, ReportRowsAreWholeAndAlignedForLongNames) {
+  const std::string path = testing::TempDir() + "net_long_name.json";
+  const std::string name(600, 'w');
+  std::ofstream(path) << R"({"name": "a\u001b[2Jb", "inputs": {"x": 0.8}, "targets": {"o": 0.3},
+  "layers": [{"name": "output", "neurons": ["o"], "activation": "sigmoid"}],
+  "weights": [{"name": ")"
+                      << name << R"(", "from": "x", "to": "o", "value": 0.5}],
+  "loss": "half_sse", "learning_rate": 0.1, "train": [")"
+                      << name << R"("]})";
+  const auto r = run("net " + path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
+  EXPECT_NE(r.out.find("Network a\\x1b[2Jb"), std::string::npos) << r.out.substr(0, 200);
+  const auto rows = table(r.out, "  parameter ");
+  ASSERT_EQ(rows.size(), 3u) << r.out;  // the header, the weight, "All gradients agree."
+  EXPECT_TRUE(rows[1].starts_with("  " + name + " ")) << rows[1].substr(0, 20);
+  EXPECT_TRUE(rows[1].ends_with(" agree")) << rows[1].substr(590);
+  EXPECT_EQ(rows[0].find("engine"), rows[1].find(" 0.0") + 1);
+  std::remove(path.c_str());
+}
+
+// The gradient table of examples/deep.json (names of 9 and 11 characters): every column starts
+// where its header does.
+TEST(Net, GradientTableOfDeepJsonIsAligned) {
+  const auto r = run("net " + std::string(AUTODIFF_SOURCE_DIR) + "/examples/deep.json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto rows = table(r.out, "  parameter ");
+  ASSERT_GT(rows.size(), 20u);
+  const std::size_t engine = rows[0].find("engine"), rel = rows[0].find("rel.diff.");
+  for (std::size_t i = 1; i + 1 < rows.size(); ++i) {
+    EXPECT_EQ(rows[i][engine - 1], ' ') << rows[i];
+    EXPECT_NE(rows[i][engine], ' ') << rows[i];
+    EXPECT_EQ(rows[i][rel - 1], ' ') << rows[i];
+    EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(rows[i][rel]))) << rows[i];
+  }
 }

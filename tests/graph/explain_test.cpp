@@ -436,6 +436,30 @@ TEST(ExplainCap, LongChainDoesNotRecurse) {
   EXPECT_EQ(e.path_sum, 1.0);
 }
 
+// A path of 100 steps: y = x·2·2·…·2 (100 times), dy/dx = 2^100. The text shows the first and
+// last 12 factors and says how many it leaves out; the product is of all 100 (a sum of 60,000
+// terms printed 64 paths of 60,000 lines each, a gigabyte).
+TEST(ExplainCap, ALongPathShowsItsEndsAndTheProductOfAll) {
+  ad::Tape tape;
+  const ad::Var x(0.5, "x");
+  ad::Var v = x;
+  for (int i = 0; i < 100; ++i) v = v * 2.0;
+  for (const auto format : {ad::graph::Format::Text, ad::graph::Format::Markdown}) {
+    const std::string text = ad::graph::explain(tape, v, x, {.format = format});
+    const std::string factor = format == ad::graph::Format::Text ? "\n  ∂" : "\n- $";
+    std::size_t factors = 0;
+    for (auto at = text.find(factor); at != std::string::npos; at = text.find(factor, at + 1))
+      ++factors;
+    EXPECT_EQ(factors, 24u) << text;
+    EXPECT_NE(text.find("… 76 factors more, not shown (the product includes them)\n"),
+              std::string::npos);
+    EXPECT_EQ(text.size() < 20000, true) << text.size();
+  }
+  // 2^100 = 1.2676506e30
+  const std::string text = ad::graph::explain(tape, v, x);
+  EXPECT_NE(text.find(" × 2.00000 = 1.26765e+30\n"), std::string::npos) << text;
+}
+
 // ---- Edge cases ----
 
 TEST(ExplainEdges, LeafOffEveryPathHasNoPathsAndZeroGradient) {

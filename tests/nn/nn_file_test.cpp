@@ -6,6 +6,9 @@
 #include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include "nn/network_file.hpp"
 
@@ -56,6 +59,66 @@ TEST(NetworkFile, DuplicateName) {
   j = valid();
   j["biases"][0]["name"] = "h1";
   expect_error(j, "/biases/0/name", "duplicate name \"h1\"");
+}
+
+// The first use is named in the file's terms, whichever part of the file it is in.
+TEST(NetworkFile, DuplicateNameSaysWhereItWasFirstUsed) {
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"weights", "w1", "/weights/0/name"},     {"biases", "h2", "/layers/0/neurons/1"},
+      {"weights", "o1", "/layers/1/neurons/0"}, {"biases", "i2", "/inputs/1"},
+      {"biases", "w4", "/weights/3/name"},      {"biases", "b1", "/biases/0/name"}};
+  for (const auto& [section, name, first] : cases) {
+    auto j = valid();
+    const std::size_t last = j[section].size() - 1;
+    j[section][last]["name"] = name;
+    expect_error(j, "/" + section + "/" + std::to_string(last) + "/name",
+                 "duplicate name \"" + name + "\" (first used at " + first + ")");
+  }
+}
+
+// A second weight between the same two units, next to the first or after weights into other
+// neurons (the check keeps no list per neuron, so both orders are tried).
+TEST(NetworkFile, ASecondWeightBetweenTheSameUnits) {
+  const nlohmann::ordered_json again = {{"name", "w5"}, {"from", "i1"}, {"to", "h1"}, {"value", 1}};
+  auto j = valid();
+  j["weights"].insert(j["weights"].begin() + 1, again);
+  expect_error(j, "/weights/1", "a second weight from \"i1\" to \"h1\"");
+  j = valid();
+  j["weights"].push_back(again);
+  expect_error(j, "/weights/4", "a second weight from \"i1\" to \"h1\"");
+  // i2 feeds h2, then h1, then h2 again.
+  j = valid();
+  j["weights"].push_back({{"name", "w5"}, {"from", "i2"}, {"to", "h1"}, {"value", 1}});
+  j["weights"].push_back({{"name", "w6"}, {"from", "i2"}, {"to", "h2"}, {"value", 1}});
+  expect_error(j, "/weights/5", "a second weight from \"i2\" to \"h2\"");
+}
+
+// Weights into different neurons, interleaved, are all distinct pairs: no false second weight.
+TEST(NetworkFile, InterleavedWeightsLoad) {
+  auto j = valid();
+  j["weights"].push_back({{"name", "w5"}, {"from", "i2"}, {"to", "h1"}, {"value", 1}});
+  j["weights"].push_back({{"name", "w6"}, {"from", "i1"}, {"to", "h2"}, {"value", 1}});
+  const ad::nn::NetworkFile f = ad::nn::parse_network_file(j.dump(), "net.json");
+  EXPECT_EQ(f.network.parameter_count(), 8u);
+}
+
+// The trained parameters, each once, in the train list's order: the list may start in the
+// parameters' order (as "weights" and "all" make it) and go on in any.
+TEST(NetworkFile, TrainListInOrderThenByName) {
+  const auto trained = [](const nlohmann::ordered_json& train) {
+    auto j = valid();
+    j["train"] = train;
+    return ad::nn::parse_network_file(j.dump(), "net.json").topology.trained;
+  };
+  using V = std::vector<std::size_t>;
+  EXPECT_EQ(trained({"w1", "w2", "w1", "b1"}), (V{0, 1, 4}));
+  EXPECT_EQ(trained({"w2", "w1", "w2"}), (V{1, 0}));
+  EXPECT_EQ(trained("all"), (V{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(trained("weights"), (V{0, 1, 2, 3}));
+  EXPECT_EQ(trained(nlohmann::ordered_json::array()), V{});
+  auto j = valid();
+  j["train"] = {"w1", "w2", "w9"};
+  expect_error(j, "/train/2", "no parameter named \"w9\"");
 }
 
 TEST(NetworkFile, Cycle) {
