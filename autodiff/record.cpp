@@ -218,8 +218,7 @@ Var Tape::linear_slow(const double* c, std::span<const Var> x, const Var* bias) 
   const std::uint32_t terms = count(x.size()), b = bias != nullptr;
   for (const Var& v : x) check(v);
   if (bias != nullptr) check(*bias);
-  bool ok;  // true: checked above
-  const double value = sum_value(terms, bias, current_chunk(), ok, [&](std::size_t k, bool&) {
+  const double value = sum_value(terms, bias, [&](std::size_t k) {
     return c != nullptr ? c[k] * x[k].value() : x[k].value();
   });
   reserve(terms + b + 1, terms);
@@ -240,9 +239,8 @@ Var Tape::weighted_sum_slow(std::span<const Var> w, std::span<const Var> x, cons
     check(x[k]);
   }
   if (bias != nullptr) check(*bias);
-  bool ok;  // true: checked above
-  const double value = sum_value(terms, bias, current_chunk(), ok,
-                                 [&](std::size_t k, bool&) { return w[k].value() * x[k].value(); });
+  const double value =
+      sum_value(terms, bias, [&](std::size_t k) { return w[k].value() * x[k].value(); });
   reserve(2 * terms + b + 1, 0);
   const std::size_t operand = operand_size_, slots = write_sum<2>(w, x, terms, bias);
   return finish_sum(Op::WeightedSum, value, slots,

@@ -249,42 +249,46 @@ class Tape {
   }
   // Σ cᵢ·xᵢ (+ bias; all cᵢ = 1 if c is null), Σ wᵢ·xᵢ (+ bias): one node each (see
   // ad::linear, ad::sum, ad::weighted_sum).
-  // The fast paths test every operand at once (all in the current chunk: Chunk::holds, no branch
-  // per term) and write straight into the streams; anything unusual (a mismatch, an operand of an
-  // earlier chunk, a full buffer, the checked mode) goes to the *_slow versions, which check one
-  // operand at a time and say which one is wrong.
+  // The fast paths make one pass over the terms: the value, and whether each list of operands is
+  // a progression of ids (Progressions, a compare per operand, as a dense layer's are), which then
+  // lies in the current chunk if its ends do; other sums are tested an operand at a time
+  // (write_fast_sum). Anything unusual (a mismatch, an operand of an earlier chunk, a full buffer,
+  // the checked mode) goes to the *_slow versions, which check one operand at a time and say
+  // which one is wrong. Nothing is committed (sizes advanced) until every operand has passed.
   Var linear(const double* c, std::span<const Var> x, const Var* bias) {
     const std::size_t n = x.size(), b = bias != nullptr;
     if (n >= kMaxTerms || size_ >= node_limit_ || operand_.capacity - operand_size_ < n + b + 1 ||
         datum_.capacity - datum_size_ < n) [[unlikely]]
       return linear_slow(c, x, bias);
     double* d = datum_.data + datum_size_;
-    const Chunk chunk = current_chunk();
-    bool ok;
-    const double value = sum_value(n, bias, chunk, ok, [&](std::size_t k, bool& all) {
-      all &= chunk.holds(x[k]);
+    const std::array lists{x};
+    Progressions<1> p(lists);
+    const double value = sum_value(n, bias, [&](std::size_t k) {
+      p.test(lists, k);
       d[k] = c != nullptr ? c[k] : 1.0;
       return c != nullptr ? c[k] * x[k].value() : x[k].value();
     });
-    if (!ok) [[unlikely]]
+    std::size_t slots;
+    if (!write_fast_sum<1>(lists, bias, p, slots)) [[unlikely]]
       return linear_slow(c, x, bias);
     datum_size_ += n;
-    return finish_sum(Op::Linear, value, write_sum<1>(x, x, n, bias, chunk));
+    return finish_sum(Op::Linear, value, slots);
   }
   Var weighted_sum(std::span<const Var> w, std::span<const Var> x, const Var* bias) {
     const std::size_t n = x.size(), b = bias != nullptr;
     if (n >= kMaxTerms || size_ >= node_limit_ || operand_.capacity - operand_size_ < 2 * n + b + 1)
         [[unlikely]]
       return weighted_sum_slow(w, x, bias);
-    const Chunk chunk = current_chunk();
-    bool ok;
-    const double value = sum_value(n, bias, chunk, ok, [&](std::size_t k, bool& all) {
-      all &= chunk.holds(w[k]) & chunk.holds(x[k]);
+    const std::array lists{w, x};
+    Progressions<2> p(lists);
+    const double value = sum_value(n, bias, [&](std::size_t k) {
+      p.test(lists, k);
       return w[k].value() * x[k].value();
     });
-    if (!ok) [[unlikely]]
+    std::size_t slots;
+    if (!write_fast_sum<2>(lists, bias, p, slots)) [[unlikely]]
       return weighted_sum_slow(w, x, bias);
-    return finish_sum(Op::WeightedSum, value, write_sum<2>(w, x, n, bias, chunk));
+    return finish_sum(Op::WeightedSum, value, slots);
   }
 
  private:
@@ -342,11 +346,12 @@ class Tape {
   }
   // The id of node i of the current chunk.
   std::uint64_t id(std::size_t i) const { return chunk_base_ + (i - chunk_start_); }
-  // The current chunk, read once for a sum's loops: whether v is in it (index()'s fast test,
-  // without a branch).
+  // The current chunk, read once for a sum: whether v is in it (index()'s fast test, without a
+  // branch).
   struct Chunk {
     std::uint64_t first, count, origin;  // origin: the id node 0 would have (id − origin = index)
     bool holds(const Var& v) const { return v.id() - first < count; }
+    bool holds(std::uint64_t id) const { return id - first < count; }
   };
   Chunk current_chunk() const {
     return {chunk_base_, size_ - chunk_start_, chunk_base_ - chunk_start_};
@@ -354,31 +359,75 @@ class Tape {
   // index()'s out-of-line part: v's index if it is in an earlier chunk of this recording, else
   // throws TapeMismatch.
   std::uint32_t index_in_earlier_chunk(const Var& v) const;
-  // The prologue every sum shares: its value, the terms summed left to right and the bias last,
-  // and (into ok) whether every operand is in the current chunk; term(k, all) gives the k-th term
-  // and adds its operands' test to all.
+  // A sum's value: its terms summed left to right, term(k) the k-th, and the bias last.
   template <class Term>
-  static double sum_value(std::size_t n, const Var* bias, const Chunk& chunk, bool& ok,
-                          Term&& term) {
+  static double sum_value(std::size_t n, const Var* bias, Term&& term) {
     double value = 0.0;
-    bool all = true;
-    for (std::size_t k = 0; k < n; ++k) value += term(k, all);
-    if (bias != nullptr) {
-      all &= chunk.holds(*bias);
-      value += bias->value();
-    }
-    ok = all;
+    for (std::size_t k = 0; k < n; ++k) value += term(k);
+    if (bias != nullptr) value += bias->value();
     return value;
   }
-  // Writes a sum's operand slots at the end of the operand stream (node_layout.hpp).
-  // From the current chunk (after Chunk::holds has held for every operand): an index is the id's
-  // low 32 bits minus the chunk's offset's.
+  // Whether each of a sum's L lists of operands (x; or w and x), of more than two, has the ids
+  // first + k·step modulo 2^64, tested term by term (test()) in the pass that sums them.
   template <std::size_t L>
-  std::size_t write_sum(std::span<const Var> w, std::span<const Var> x, std::size_t n,
-                        const Var* bias, const Chunk& chunk) {
+  struct Progressions {
+    using Lists = std::array<std::span<const Var>, L>;
+    std::array<std::uint64_t, L> first{}, step{}, next{};
+    bool all;
+    explicit Progressions(const Lists& lists) : all(lists[0].size() > 2) {
+      for (std::size_t l = 0; l < L && all; ++l) {
+        first[l] = next[l] = lists[l][0].id();
+        step[l] = lists[l][1].id() - first[l];
+      }
+    }
+    void test(const Lists& lists, std::size_t k) {
+      for (std::size_t l = 0; l < L; ++l) {
+        all &= lists[l][k].id() == next[l];
+        next[l] += step[l];
+      }
+    }
+    // Whether every operand is in the chunk: each list's ends are, and its step is under a chunk.
+    // Then, n being under 2^30, the ids' distances from the chunk's first are first's plus k·step
+    // without wrapping around (under 2^53 in size), so they run monotonically between two ends
+    // that are under the chunk's count, and are too.
+    bool in(const Chunk& chunk, std::size_t n) const {
+      bool in = all;
+      for (std::size_t l = 0; l < L; ++l)
+        in &= chunk.holds(first[l]) & chunk.holds(first[l] + (n - 1) * step[l]) &
+              (step[l] + kChunk < 2 * kChunk);
+      return in;
+    }
+  };
+  // Writes a sum's operand slots (node_layout.hpp) at the end of the operand stream if all its
+  // operands are in the current chunk; returns whether they were (else the slow path takes it).
+  // An index is then the id minus the chunk's origin, taken modulo 2^32 (its low bits').
+  template <std::size_t L>
+  bool write_fast_sum(const typename Progressions<L>::Lists& lists, const Var* bias,
+                      const Progressions<L>& p, std::size_t& slots) {
+    const Chunk chunk = current_chunk();
+    if (bias != nullptr && !chunk.holds(*bias)) [[unlikely]]
+      return false;
+    const std::size_t n = lists[0].size();
+    const auto origin = static_cast<std::uint32_t>(chunk.origin);
     const auto low_bits = [](const Var& v) { return static_cast<std::uint32_t>(v.id()); };
-    return detail::write_sum<L>(operand_.data + operand_size_, w, x, n, bias, low_bits,
-                                static_cast<std::uint32_t>(chunk.origin));
+    std::uint32_t* o = operand_.data + operand_size_;
+    if (p.in(chunk, n)) [[likely]] {
+      std::array<std::uint32_t, L> first, step;
+      for (std::size_t l = 0; l < L; ++l) {
+        first[l] = static_cast<std::uint32_t>(p.first[l]) - origin;
+        step[l] = static_cast<std::uint32_t>(p.step[l]);
+      }
+      const std::uint32_t b = bias != nullptr ? low_bits(*bias) - origin : 0;
+      slots = detail::write_strided_sum<L>(o, first, step, n, bias != nullptr ? &b : nullptr);
+      return true;
+    }
+    bool all = true;
+    for (std::size_t k = 0; k < n; ++k)
+      for (std::size_t l = 0; l < L; ++l) all &= chunk.holds(lists[l][k]);
+    if (!all) [[unlikely]]
+      return false;
+    slots = detail::write_sum<L>(o, lists[0], lists[L - 1], n, bias, low_bits, origin);
+    return true;
   }
   // From any chunk (the slow paths).
   template <std::size_t L>

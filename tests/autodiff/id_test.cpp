@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "autodiff/var.hpp"
@@ -128,6 +129,35 @@ TEST(Ids, ATapeOfMoreThanOneChunk) {
   tape.clear();
   expect_refused(tape, a, "before its tape was cleared");
   expect_refused(tape, f, "before its tape was cleared");
+}
+
+// A sum's operands that are progressions of ids are tested at their ends only (tape.hpp,
+// Progressions): a long sum whose ids step by 2^63 + 1 runs a, a + 2^63 + 1, a + 2 modulo 2^64,
+// its ends on the tape and its middle 2^63 ids away (as a Var of a tape recorded 2^40 chunks
+// later would be). Taken modulo 2^32 as the tape stores them, the step would be 1 and the middle
+// read as node a + 1: the step's bound sends it to the test of each operand, which refuses it.
+TEST(StaleVar, AProgressionOfIdsThatWrapsAroundIsRefused) {
+  ad::Tape tape;
+  const ad::Var a(1.0, "a"), b(2.0, "b"), c(3.0, "c");
+  const std::uint64_t far = std::uint64_t{1} << 63;
+  const ad::Var middle = ad::Var::from_node(5.0, a.id() + far + 1);
+  ASSERT_EQ(c.id(), a.id() + 2);
+  const std::array x{a, middle, c};
+  expect_error<ad::TapeMismatch>([&] { (void)ad::sum(x); }, "another tape");
+  expect_error<ad::TapeMismatch>(
+      [&] {
+        (void)ad::weighted_sum(std::array{b, b, b}, x);
+      },
+      "another tape");
+  expect_error<ad::TapeMismatch>(
+      [&] {
+        (void)ad::weighted_sum(x, std::array{b, b, b});
+      },
+      "another tape");
+  // The same sums of operands on the tape: the values a + b + c and 2·(a + b + c).
+  const std::array y{a, b, c};
+  EXPECT_EQ(ad::sum(y).value(), 6.0);
+  EXPECT_EQ(ad::weighted_sum(std::array{b, b, b}, y).value(), 12.0);
 }
 
 }  // namespace
