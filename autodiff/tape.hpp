@@ -409,24 +409,34 @@ class Tape {
       return false;
     const std::size_t n = lists[0].size();
     const auto origin = static_cast<std::uint32_t>(chunk.origin);
-    const auto low_bits = [](const Var& v) { return static_cast<std::uint32_t>(v.id()); };
-    std::uint32_t* o = operand_.data + operand_size_;
     if (p.in(chunk, n)) [[likely]] {
       std::array<std::uint32_t, L> first, step;
       for (std::size_t l = 0; l < L; ++l) {
         first[l] = static_cast<std::uint32_t>(p.first[l]) - origin;
         step[l] = static_cast<std::uint32_t>(p.step[l]);
       }
-      const std::uint32_t b = bias != nullptr ? low_bits(*bias) - origin : 0;
-      slots = detail::write_strided_sum<L>(o, first, step, n, bias != nullptr ? &b : nullptr);
+      const std::uint32_t b = bias != nullptr ? static_cast<std::uint32_t>(bias->id()) - origin : 0;
+      slots = detail::write_strided_sum<L>(operand_.data + operand_size_, first, step, n,
+                                           bias != nullptr ? &b : nullptr);
       return true;
     }
+    return write_each_sum<L>(lists, bias, slots);
+  }
+  // write_fast_sum's test of each operand, for sums that are not progressions (short ones, a
+  // neuron's inputs that are data): out of line, so that the operations around the sums inline.
+  template <std::size_t L>
+  [[gnu::noinline]] bool write_each_sum(const typename Progressions<L>::Lists& lists,
+                                        const Var* bias, std::size_t& slots) {
+    const Chunk chunk = current_chunk();
+    const std::size_t n = lists[0].size();
     bool all = true;
     for (std::size_t k = 0; k < n; ++k)
       for (std::size_t l = 0; l < L; ++l) all &= chunk.holds(lists[l][k]);
     if (!all) [[unlikely]]
       return false;
-    slots = detail::write_sum<L>(o, lists[0], lists[L - 1], n, bias, low_bits, origin);
+    const auto low_bits = [](const Var& v) { return static_cast<std::uint32_t>(v.id()); };
+    slots = detail::write_sum<L>(operand_.data + operand_size_, lists[0], lists[L - 1], n, bias,
+                                 low_bits, static_cast<std::uint32_t>(chunk.origin));
     return true;
   }
   // From any chunk (the slow paths).
