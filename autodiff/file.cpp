@@ -58,7 +58,11 @@ std::optional<std::string> read_file(const std::string& path, std::size_t limit)
   struct ::stat status {};
   if (::fstat(in.fd, &status) == 0 && S_ISDIR(status.st_mode))
     fail(path, "cannot read the file", EISDIR);
+  // One buffer, reserved once: grown by doubling, a refused /dev/zero peaked at twice the limit.
+  // A stream's reservation is address space; only the pages read into are memory.
+  const bool sized = S_ISREG(status.st_mode) && status.st_size > 0;
   std::string text;
+  text.reserve(std::min(limit, sized ? static_cast<std::size_t>(status.st_size) : limit) + 1);
   char buffer[65536];
   while (text.size() <= limit) {
     const ::ssize_t n = ::read(in.fd, buffer, sizeof buffer);

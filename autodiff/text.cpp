@@ -27,9 +27,12 @@ std::string pad_left(const std::string& text, std::size_t to) {
 
 }  // namespace
 
-std::string matrix_table(const std::vector<std::string>& names,
+std::string matrix_table(const std::vector<std::string>& raw_names,
                          const std::vector<std::vector<double>>& matrix, int digits,
                          std::size_t line_width) {
+  // The names as a terminal may show them: a name from a file can hold an escape sequence.
+  std::vector<std::string> names;
+  for (const std::string& name : raw_names) names.push_back(printable(name));
   std::size_t head = 0;  // the row names' column
   for (const std::string& name : names) head = std::max(head, columns(name));
   std::vector<std::vector<std::string>> cells(names.size());
@@ -82,18 +85,23 @@ std::optional<std::string> closest_name(std::string_view name,
     }
     return row[b.size()];
   };
+  // A typo changes a character or two; beyond that (or half the name, or all of it: 'z' for
+  // 'x') it is another name. The distance is at least the difference of the lengths, so only
+  // names of about the same length are compared, and none past 256 bytes (the distance costs
+  // the product of the lengths: two names of 60,000 letters took 15 s).
+  const std::size_t limit = std::min<std::size_t>(2, std::max<std::size_t>(1, name.size() / 2));
+  constexpr std::size_t kLongest = 256;
+  if (name.size() > kLongest) return std::nullopt;
   std::optional<std::string> best;
   std::size_t best_distance = 0;
   for (const auto& candidate : candidates) {
+    if (candidate.size() > name.size() + limit || name.size() > candidate.size() + limit) continue;
     const std::size_t d = distance(name, candidate);
     if (!best || d < best_distance) {
       best = candidate;
       best_distance = d;
     }
   }
-  // A typo changes a character or two; beyond that (or half the name, or all of it: 'z' for
-  // 'x') it is another name.
-  const std::size_t limit = std::min<std::size_t>(2, std::max<std::size_t>(1, name.size() / 2));
   if (best && best_distance <= limit && best_distance < name.size()) return best;
   return std::nullopt;
 }
@@ -116,16 +124,33 @@ std::size_t character_size(std::string_view text, std::size_t at) {
   return size;
 }
 
+namespace {
+
+// The code point of a bidirectional embedding, override or isolate (U+202A to U+202E, U+2066 to
+// U+2069), else 0: printed raw they reorder the rest of the line ("Trojan Source").
+unsigned bidi_control(std::string_view character) {
+  if (character.size() != 3 || character[0] != '\xE2') return 0;
+  const unsigned code = 0x2000u | (static_cast<unsigned char>(character[1]) & 0x0Fu) << 6 |
+                        (static_cast<unsigned char>(character[2]) & 0x3Fu);
+  const bool bidi = (code >= 0x202A && code <= 0x202E) || (code >= 0x2066 && code <= 0x2069);
+  return bidi ? code : 0;
+}
+
+}  // namespace
+
 std::string printable(std::string_view text, bool keep_newlines) {
   std::string out;
   out.reserve(text.size());
-  char buffer[8];
+  char buffer[16];  // a backslash, u or x, and hex digits; sized for any unsigned, as GCC checks
   for (std::size_t i = 0; i < text.size();) {
     const std::size_t size = character_size(text, i);
     const auto c = static_cast<unsigned char>(text[i]);
     if (size == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
       std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned char>(text[i + 1]));
       out += buffer;  // a C1 control, U+0080 to U+009F
+    } else if (const unsigned bidi = bidi_control(text.substr(i, size)); bidi != 0) {
+      std::snprintf(buffer, sizeof buffer, "\\u%04x", bidi);
+      out += buffer;
     } else if (size > 1 || (c >= 0x20 && c < 0x7F) || (c == '\n' && keep_newlines)) {
       out.append(text.substr(i, size));
     } else if (c == '\n' || c == '\r' || c == '\t') {
@@ -135,6 +160,88 @@ std::string printable(std::string_view text, bool keep_newlines) {
       out += buffer;
     }
     i += size;
+  }
+  return out;
+}
+
+std::string shortened(std::string_view text, std::size_t columns) {
+  if (columns == std::string_view::npos) return std::string(text);
+  std::string out;
+  for (std::size_t start = 0; start <= text.size();) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view line = text.substr(start, end - start);
+    std::vector<std::size_t> starts;  // where each character of the line begins
+    for (std::size_t i = 0; i < line.size(); i += character_size(line, i)) starts.push_back(i);
+    if (starts.size() <= columns || columns == 0) {
+      out += line;
+    } else {
+      const std::size_t head = columns / 2, tail = columns - 1 - head;
+      out += std::string(line.substr(0, starts[head])) + "…" +
+             std::string(line.substr(starts[starts.size() - tail]));
+    }
+    if (end < text.size()) out += '\n';
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string dot_string(std::string_view text, std::size_t columns) {
+  std::string out = "\"";
+  for (char ch : shortened(printable(text, true), columns)) {
+    if (ch == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "\"";
+}
+
+std::string clipped(std::string_view text, std::size_t most) {
+  std::string out;
+  while (!text.empty()) {
+    const std::size_t end = std::min(text.find('\n'), text.size());
+    std::string_view line = text.substr(0, end);
+    if (line.size() > most) {
+      // Half the bound from the head, a quarter from the tail, a quarter for the marker; cut at
+      // character boundaries: the head ends before a continuation byte, the tail begins at a
+      // lead byte.
+      std::size_t head = most / 2, tail = line.size() - most / 4;
+      while (head > 0 && (static_cast<unsigned char>(line[head]) & 0xC0) == 0x80) --head;
+      while (tail < line.size() && (static_cast<unsigned char>(line[tail]) & 0xC0) == 0x80) ++tail;
+      out.append(line.substr(0, head));
+      out += " ... (" + std::to_string(tail - head) + " bytes left out) ... ";
+      out.append(line.substr(tail));
+    } else {
+      out.append(line);
+    }
+    if (end < text.size()) out += '\n';
+    text.remove_prefix(std::min(end + 1, text.size()));
+  }
+  return out;
+}
+
+std::string xml_escaped(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
   }
   return out;
 }

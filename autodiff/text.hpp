@@ -21,7 +21,7 @@ std::string number(double x, int digits = 17);
 // when it is symmetric (a Hessian): a learner reads row x as the gradient of d/dx and sees the
 // symmetry ∂²f/∂x∂y = ∂²f/∂y∂x rather than being asked to take it on trust. Widths count
 // characters (UTF-8 names line up); a matrix wider than `line_width` is printed in blocks of
-// columns, each with every row, as R and NumPy print wide matrices.
+// columns, each with every row, as R and NumPy print wide matrices. Names are shown printable().
 std::string matrix_table(const std::vector<std::string>& names,
                          const std::vector<std::vector<double>>& matrix, int digits,
                          std::size_t line_width = 120);
@@ -37,12 +37,32 @@ std::optional<std::string> closest_name(std::string_view name,
 // an unknown name.
 std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
 
+// Every line of `text` longer than `most` bytes cut in its middle, whole UTF-8 characters kept:
+// "aaaa ... (59,620 bytes left out) ... aaaa". A message quotes what the user gave (a 120 KB
+// name, a point); the program's messages pass through this, so none is longer than that.
+std::string clipped(std::string_view text, std::size_t most = 400);
+
 // The text safe to print on a terminal: control characters (an escape sequence's ESC, a carriage
-// return, a newline unless `keep_newlines`), DEL, the C1 controls and bytes that are not UTF-8
-// are written escaped (\x1b, \r, \n, \u009b, \xff); other text as is.
+// return, a newline unless `keep_newlines`), DEL, the C1 controls, bytes that are not UTF-8
+// and the bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069, which
+// reorder what follows on the line) are written escaped (\x1b, \r, \n, \u009b, \u202e, \xff);
+// other text as is.
 std::string printable(std::string_view text, bool keep_newlines = false);
+
+// `text` with each line longer than `columns` characters cut in the middle to `columns`, "…" in
+// place of what is left out; whole UTF-8 characters are kept or left out.
+std::string shortened(std::string_view text, std::size_t columns);
+
+// A Graphviz DOT string literal of `text` shown printable(): in quotes, quotes and backslashes
+// escaped (a NUL shows as the text \x00 rather than ending dot's input), newlines as DOT's \n;
+// each line shortened to `columns`. The one quoting of both graph views' labels and ids.
+std::string dot_string(std::string_view text, std::size_t columns = std::string_view::npos);
 
 // The bytes of the UTF-8 character at text[at] (1 for a byte that is not UTF-8).
 std::size_t character_size(std::string_view text, std::size_t at);
+
+// `text` with XML's special characters (& < > ") as entities, for SVG text and Graphviz's
+// HTML-like labels.
+std::string xml_escaped(std::string_view text);
 
 }  // namespace ad

@@ -591,10 +591,11 @@ void run_check(const CheckOptions& options) {
                  {"tolerance", options.tolerance},
                  {"checks", json::array()}};
   std::ostringstream text;
-  text << "checking the derivatives of " << options.expression << " (tolerance "
+  text << "checking the derivatives of " << ad::printable(options.expression) << " (tolerance "
        << ad::number(options.tolerance, 3) << ")\n";
   for (const ex::Definition& d : c.definitions.all()) {
-    text << "  where " << d.name << " = " << d.expression.source() << '\n';
+    text << "  where " << ad::printable(d.name) << " = " << ad::printable(d.expression.source())
+         << '\n';
     report["definitions"].push_back({{"name", d.name}, {"formula", d.expression.source()}});
   }
   std::size_t checked = 0, agreeing = 0;
@@ -636,11 +637,11 @@ void add_check_command(CLI::App& app) {
       "Check derivatives worked out by hand against the engine's gradient and a central finite "
       "difference, at one or more points.\nExample: autodiff check 'x^2*sin(y)' -d "
       "x='2*x*sin(y)' -d y='x^2*cos(y)' --at x=1,y=2 --at x=-0.5,y=3");
-  check
-      ->add_option("expression,--expression", options->expression,
-                   "the expression, e.g. 'x^2*sin(y)'")
-      ->required()
-      ->type_name("EXPR");
+  // Not ->required(): CLI11 would say "--expression is required", an option nobody typed.
+  CLI::Option* expression = check
+                                ->add_option("expression,--expression", options->expression,
+                                             "the expression, e.g. 'x^2*sin(y)'")
+                                ->type_name("EXPR");
   check
       ->add_option("-d,--derivative", options->derivatives,
                    "VARIABLE=FORMULA: your derivative with respect to VARIABLE, a formula in "
@@ -648,10 +649,12 @@ void add_check_command(CLI::App& app) {
                    "derivative d²f/dX dY (X,X=...: d²f/dX²), checked against the engine's "
                    "Hessian")
       ->type_name("VARIABLE=FORMULA")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);  // one value per occurrence: `-d x=1 EXPR` leaves EXPR alone
   check->add_option("--at", options->points, "a point, e.g. x=1,y=2; repeat for more points")
       ->type_name("POINT")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);  // one value per occurrence: `-d x=1 EXPR` leaves EXPR alone
   check
       ->add_option("--tolerance", options->tolerance,
                    "above 0 and below 1: yours agrees when |yours - engine| <= "
@@ -668,7 +671,8 @@ void add_check_command(CLI::App& app) {
                    "derivatives and -d NAME (the derivative with respect to it, the variables "
                    "held) may use the names")
       ->type_name("NAME=FORMULA")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);  // one value per occurrence: `-d x=1 EXPR` leaves EXPR alone
   check->add_flag("--verbose", options->verbose,
                   "for a formula that disagrees, also show each term and factor beside the "
                   "engine's quantities");
@@ -683,5 +687,9 @@ void add_check_command(CLI::App& app) {
   check->add_option("--precision", options->precision, "significant digits (default 17)")
       ->type_name("N")
       ->check(whole_number(1, 17));
-  check->callback([options] { run_check(*options); });
+  check->callback([options, expression] {
+    if (expression->count() == 0)
+      fail(kUsage, "an expression is required: autodiff check EXPR -d VARIABLE=FORMULA --at POINT");
+    run_check(*options);
+  });
 }

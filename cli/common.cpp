@@ -23,7 +23,7 @@ std::string expression_help() {
 }
 
 void fail(int status, const std::string& message) {
-  std::cerr << "autodiff: " << ad::printable(message, true) << '\n';
+  std::cerr << "autodiff: " << ad::clipped(ad::printable(message, true)) << '\n';
   throw CLI::RuntimeError(status);
 }
 

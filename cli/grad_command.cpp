@@ -118,7 +118,9 @@ void run_grad(const GradOptions& options) {
     std::string message;
     if (!ad::graph::write_graph(options.dot, tape, dot, &message))
       fail(kFile, "--dot " + options.dot + ": " + message);
-    if (!message.empty()) std::cerr << "autodiff: --dot " << options.dot << ": " << message << '\n';
+    if (!message.empty())
+      std::cerr << "autodiff: "
+                << ad::clipped(ad::printable("--dot " + options.dot + ": " + message)) << '\n';
   }
   if (!options.explain.empty()) {
     ad::graph::ExplainOptions explain;
@@ -138,10 +140,11 @@ void add_grad_command(CLI::App& app) {
   auto options = std::make_shared<GradOptions>();
   CLI::App* grad = app.add_subcommand(
       "grad", "Print the value of an expression and its gradient with respect to every variable.");
-  grad->add_option("expression,--expression", options->expression,
-                   "the expression, e.g. 'x^2*sin(y)' or '-x^2' (quote it)")
-      ->required()
-      ->type_name("EXPR");
+  // Not ->required(): CLI11 would say "--expression is required", an option nobody typed.
+  CLI::Option* expression =
+      grad->add_option("expression,--expression", options->expression,
+                       "the expression, e.g. 'x^2*sin(y)' or '-x^2' (quote it)")
+          ->type_name("EXPR");
   grad->add_option("--at", options->at,
                    "the point, e.g. x=1.5,y=-2 (a value may be a constant expression: x=1/3)")
       ->type_name("POINT");
@@ -168,7 +171,9 @@ void add_grad_command(CLI::App& app) {
                    "print the chain rule for d/dVARIABLE step by step: every path from the "
                    "expression to VARIABLE, each local partial, each product and their sum")
       ->type_name("VARIABLE");
-  grad->callback([options, precision, hessian] {
+  grad->callback([options, precision, hessian, expression] {
+    if (expression->count() == 0)
+      fail(kUsage, "an expression is required: autodiff grad EXPR --at POINT");
     options->precision_given = precision->count() > 0;
     options->hessian = hessian->count() > 0;
     if (options->hessian && options->hessian_value != "true")

@@ -62,7 +62,7 @@ void print(std::ostream& out, const Judgement& j, int p) {
     out << "    " << label << std::string(19 - label.size(), ' ') << value << note << '\n';
   };
   line("engine", ad::number(j.engine, p), "");
-  if (j.yours) line("yours", ad::number(j.yours->value, p), "   = " + j.formula);
+  if (j.yours) line("yours", ad::number(j.yours->value, p), "   = " + ad::printable(j.formula));
   if (j.fd)
     line("finite difference", ad::number(j.fd->estimate, p),
          "   (± " + ad::number(j.fd->error, 2) + ")");

@@ -17,28 +17,40 @@ const CLI::App* subcommand(const CLI::App& app, const std::string& name) {
   return nullptr;
 }
 
-// The command line with an expression that begins with '-' ('-x^2') given as --expression=-x^2,
-// so that CLI11 takes it as the expression and not as an unknown option: in grad and check, an
-// argument before "--" that starts with a single '-' and is not an option of the subcommand is
-// the expression.
-std::vector<std::string> expression_by_name(const CLI::App& app, std::vector<std::string> args) {
-  if (args.empty() || (args[0] != "grad" && args[0] != "check")) return args;
-  const CLI::App* sub = subcommand(app, args[0]);
+// The command line with the positional argument (grad's and check's expression, net's file)
+// given by name (--expression=-x^2, --file=-t.json) where CLI11 would take it for an option or
+// for an option's value: an argument that begins with a single '-' and is not an option of the
+// subcommand, and the argument after "--" (the options after it are still read as options).
+// Throws a usage error for a flag given an empty value (--hessian=), which CLI11 takes as given.
+std::vector<std::string> positional_by_name(const CLI::App& app, std::vector<std::string> args) {
+  const CLI::App* sub = args.empty() ? nullptr : subcommand(app, args[0]);
+  if (sub == nullptr) return args;
+  const std::string name = args[0] == "net" ? "--file=" : "--expression=";
   for (std::size_t i = 1; i < args.size(); ++i) {
     std::string& arg = args[i];
-    if (arg == "--") return args;
+    if (arg == "--") {
+      if (i + 1 < args.size()) {
+        args[i] = name + args[i + 1];
+        args.erase(args.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+      }
+      continue;
+    }
     if (arg.size() < 2 || arg[0] != '-') continue;
     const bool long_name = arg.starts_with("--");
-    const CLI::Option* option =
-        sub->get_option_no_throw(long_name ? arg.substr(0, arg.find('=')) : arg.substr(0, 2));
+    const std::string option_name = long_name ? arg.substr(0, arg.find('=')) : arg.substr(0, 2);
+    const CLI::Option* option = sub->get_option_no_throw(option_name);
     if (option == nullptr && !long_name) {
-      arg = "--expression=" + arg;
-      return args;
+      arg = name + arg;
+      continue;
     }
+    if (option == nullptr) continue;  // CLI11 names the unknown option
+    const bool takes_value = option->get_items_expected_max() > 0;
+    if (!takes_value && arg == option_name + "=")
+      throw CLI::ValidationError(option_name + "=",
+                                 "an empty value: write " + option_name + " alone or a value");
     // An option's value may begin with '-' too (--at x=-1 is one word, -d x=-2*x another).
-    const bool attached =
-        arg.starts_with("--") ? arg.find('=') != std::string::npos : arg.size() > 2;
-    if (option != nullptr && option->get_type_size_max() > 0 && !attached) ++i;
+    const bool attached = long_name ? arg.find('=') != std::string::npos : arg.size() > 2;
+    if (takes_value && !attached) ++i;
   }
   return args;
 }
@@ -69,13 +81,13 @@ int main(int argc, char** argv) {
   add_net_command(app);
   // CLI11's own messages quote the command line: escape its control characters too.
   app.failure_message([](const CLI::App* a, const CLI::Error& e) {
-    return ad::printable(CLI::FailureMessage::simple(a, e), true);
+    return ad::clipped(ad::printable(CLI::FailureMessage::simple(a, e), true));
   });
   int status = ad::cli::kOk;
   try {
     std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
     require_known_subcommand(app, args);
-    args = expression_by_name(app, std::move(args));
+    args = positional_by_name(app, std::move(args));
     std::reverse(args.begin(), args.end());  // CLI11 takes them last first
     app.parse(args);
   } catch (const CLI::RuntimeError& e) {
@@ -83,21 +95,23 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     status = app.exit(e) == 0 ? ad::cli::kOk : ad::cli::kUsage;
   } catch (const ad::IoError& e) {
-    std::cerr << "autodiff: " << ad::printable(e.what(), true) << '\n';
+    std::cerr << "autodiff: " << ad::clipped(ad::printable(e.what(), true)) << '\n';
     status = ad::cli::kFile;
   } catch (const ad::NonFinite& e) {  // the engine's and the networks' numeric errors
-    std::cerr << "autodiff: " << ad::printable(e.what(), true) << '\n';
+    std::cerr << "autodiff: " << ad::clipped(ad::printable(e.what(), true)) << '\n';
     status = ad::cli::kNumeric;
   } catch (const std::bad_alloc&) {
     std::cerr << "autodiff: out of memory\n";
     status = ad::cli::kNumeric;
   } catch (
       const std::exception& e) {  // the library misused, or a bug: the subcommands catch the rest
-    std::cerr << "autodiff: internal error (please report it): " << ad::printable(e.what(), true)
-              << '\n';
+    std::cerr << "autodiff: internal error (please report it): "
+              << ad::clipped(ad::printable(e.what(), true)) << '\n';
     status = ad::cli::kInternal;
   }
   // Output that could not be written (a full disk, a closed pipe) is an error, not a success.
+  // (A stream that failed earlier keeps no errno: clear it and write again to learn why.)
+  if (!std::cout) std::cout.clear(), std::cout.put('\n');
   errno = 0;
   if (!std::cout.flush()) {
     std::cerr << "autodiff: cannot write to standard output"

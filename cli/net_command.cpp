@@ -1,7 +1,7 @@
 // autodiff net FILE: runs a network file (nn/): forward values, errors, every gradient checked
 // against the delta rule and finite differences, one update, optionally N training steps, the
-// graph (--dot), the chain rule for one parameter (--explain) and the loss's Hessian with its
-// eigenvalues (--hessian).
+// graph (--dot), the chain rule for one parameter (--explain), the loss's Hessian with its
+// eigenvalues (--hessian) and the training curve (--history, --plot).
 #include <unistd.h>
 
 #include <Eigen/Eigenvalues>
@@ -19,6 +19,7 @@
 #include "cli/net_check.hpp"
 #include "nn/hessian.hpp"
 #include "nn/network_view.hpp"
+#include "nn/plot.hpp"
 #include "nn/report.hpp"
 #include "nn/trainer.hpp"
 
@@ -31,6 +32,9 @@ struct NetOptions {
   bool json = false;
   int steps = 0;
   std::string dot;      // --dot FILE
+  std::string history;  // --history FILE: JSON lines, one a step
+  std::string plot;     // --plot FILE: the SVG of the loss against the step
+  bool history_parameters = false;
   std::string explain;  // --explain PARAMETER
   int precision = 9;    // significant digits of the explanation's factors: the tutorials' 9
   // --view: what --dot draws, "network" or "tape"
@@ -96,7 +100,9 @@ void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
     std::string message;
     if (!ad::graph::write_graph(options.dot, trainer.tape(), dot, &message))
       fail(kFile, "--dot " + options.dot + ": " + message);
-    if (!message.empty()) std::cerr << "autodiff: --dot " << options.dot << ": " << message << '\n';
+    if (!message.empty())
+      std::cerr << "autodiff: "
+                << ad::clipped(ad::printable("--dot " + options.dot + ": " + message)) << '\n';
   }
   if (explained < network.parameter_count()) {
     ad::graph::ExplainOptions explain;
@@ -152,16 +158,55 @@ void print_curvature(std::ostream& out, const Curvature& c, int digits) {
   out << line << '\n' << ad::nn::curvature_meaning(c.eigenvalues, c.hessian.gradient) << '\n';
 }
 
+// The files written, by option: none may replace the network file ("-": standard input's file)
+// or another of them.
+void refuse_overwrites(const NetOptions& options) {
+  struct Output {
+    std::string option, path, what;
+  };
+  const std::vector<Output> outputs = {{"--dot", options.dot, "the graph"},
+                                       {"--history", options.history, "the history"},
+                                       {"--plot", options.plot, "the plot"}};
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const Output& out = outputs[i];
+    if (out.path.empty()) continue;
+    if (ad::same_file(out.path, options.file == "-" ? "/dev/stdin" : options.file))
+      fail(kUsage, out.option + " " + out.path + ": that is the network file " + options.file +
+                       "; write " + out.what + " to another file");
+    for (std::size_t j = 0; j < i; ++j)
+      if (outputs[j].path == out.path || ad::same_file(outputs[j].path, out.path))
+        fail(kUsage, out.option + " " + out.path + ": " + outputs[j].option +
+                         " writes that file already; give each its own file");
+  }
+  if ((!options.history.empty() || !options.plot.empty()) && options.steps < 1)
+    fail(kUsage, std::string(options.history.empty() ? "--plot" : "--history") +
+                     " records a training run: give its length with --steps N (N >= 1)");
+}
+
+// --history and --plot, from what training recorded (all of it, or up to a divergence).
+void write_curve(const NetOptions& options, const ad::nn::NetworkFile& file,
+                 const ad::nn::History& history) {
+  const std::string& name = file.network.name.empty() ? file.path : file.network.name;
+  try {
+    if (!options.history.empty())
+      ad::write_file(options.history, ad::nn::to_json_lines(history, file.network));
+  } catch (const ad::IoError& e) {
+    fail(kFile, std::string("--history ") + e.what());
+  }
+  try {
+    if (!options.plot.empty())
+      ad::write_file(options.plot, ad::nn::loss_plot(name, history.lines()));
+  } catch (const ad::IoError& e) {
+    fail(kFile, std::string("--plot ") + e.what());
+  }
+}
+
 void run_net(const NetOptions& options) {
   if (options.hessian && options.hessian_value != "true" && options.hessian_value != "all")
     fail(kUsage, "--hessian=" + options.hessian_value +
                      ": write --hessian (the trained parameters) or --hessian=all (every "
                      "parameter)");
-  // The graph must not replace the network it is drawn from ("-": standard input's file).
-  if (!options.dot.empty() &&
-      ad::same_file(options.dot, options.file == "-" ? "/dev/stdin" : options.file))
-    fail(kUsage, "--dot " + options.dot + ": that is the network file " + options.file +
-                     "; write the graph to another file");
+  refuse_overwrites(options);
   ad::nn::NetworkFile file;
   try {
     file = ad::nn::load_network_file(options.file);
@@ -171,6 +216,15 @@ void run_net(const NetOptions& options) {
     fail(kUsage, e.what());
   }
   require_tolerance(options.tolerance);
+  if (options.history_parameters &&
+      file.network.parameter_count() > ad::nn::kHistoryParametersAtMost)
+    fail(kUsage, "--history-parameters: " + file.path + " has " +
+                     std::to_string(file.network.parameter_count()) +
+                     " parameters; the history keeps them for networks of at most " +
+                     std::to_string(ad::nn::kHistoryParametersAtMost) +
+                     " (10,001 lines of every one would be a file nobody reads)");
+  const bool curve = !options.history.empty() || !options.plot.empty();
+  ad::nn::History history(std::max(options.steps, 1), options.history_parameters);
   ad::nn::StepResult result;
   std::string explanation;
   std::ostringstream checks_text;
@@ -179,8 +233,11 @@ void run_net(const NetOptions& options) {
   try {
     // Long runs say how far they are: in place on a terminal, and an estimate past a minute.
     ad::nn::ProgressMeter meter(std::cerr, ::isatty(STDERR_FILENO) == 1);
-    result =
-        ad::nn::run(file, options.steps, {.full = options.full_check, .progress = std::ref(meter)});
+    result = ad::nn::run(file, options.steps,
+                         {.full = options.full_check,
+                          .progress = std::ref(meter),
+                          .history = curve ? &history : nullptr});
+    if (curve) write_curve(options, file, history);
     if (options.hessian) {
       curvature.hessian = ad::nn::loss_hessian(file.network, file.topology,
                                                options.hessian_value == "all", options.steps);
@@ -196,6 +253,8 @@ void run_net(const NetOptions& options) {
   } catch (const ad::nn::Error& e) {
     fail(kUsage, file.path + ": " + e.what());
   } catch (const ad::Error& e) {
+    // The lines recorded before a run diverged show how it did.
+    if (curve && !history.lines().empty()) write_curve(options, file, history);
     fail(kNumeric, file.path + ": " + e.what());
   }
   if (options.json) {
@@ -241,9 +300,11 @@ void add_net_command(CLI::App& app) {
       "Run a network file: forward values, errors, every gradient cross-checked (engine, delta "
       "rule, finite differences, published figures), one update, and optionally N training "
       "steps.\nExample: autodiff net examples/tutorial1.json --steps 10000");
-  net->add_option("file", options->file, "the network file (JSON), e.g. examples/tutorial1.json")
-      ->required()
-      ->type_name("FILE");
+  // Not ->required(): CLI11 would say "--file is required", an option nobody typed.
+  CLI::Option* file =
+      net->add_option("file,--file", options->file,
+                      "the network file (JSON), e.g. examples/tutorial1.json; - for standard input")
+          ->type_name("FILE");
   net->add_flag("--json", options->json,
                 "print {\"loss\", \"outputs\", \"gradients\", \"parameters_after\"} (and with "
                 "--steps, \"loss_after\" and \"outputs_after\")");
@@ -260,6 +321,23 @@ void add_net_command(CLI::App& app) {
                       "FILE ends in .svg and dot is installed)")
           ->check(file_to_write())
           ->type_name("FILE");
+  CLI::Option* history =
+      net->add_option("--history", options->history,
+                      "with --steps N: write the training curve to FILE, one JSON line a step, "
+                      "{\"step\": k, \"loss\": the loss after k steps}, from step 0 (the loss "
+                      "before training) to N: every step up to N = 10,000, beyond that every "
+                      "ceil(N/10,000)-th step and the last")
+          ->check(file_to_write())
+          ->type_name("FILE");
+  net->add_flag("--history-parameters", options->history_parameters,
+                "--history's lines also hold \"parameters\": {name: value} (networks of at most "
+                "100 parameters)")
+      ->needs(history);
+  net->add_option("--plot", options->plot,
+                  "with --steps N: draw the loss against the step, the loss on a log scale, as an "
+                  "SVG picture in FILE")
+      ->check(file_to_write())
+      ->type_name("FILE");
   net->add_option("--view", options->view,
                   "what --dot draws: 'network' (the default), the network as the tutorials "
                   "draw it, neurons in columns with net and out, each weight on its edge with "
@@ -296,7 +374,8 @@ void add_net_command(CLI::App& app) {
                   "sample, of that sample's E_total (or of E_mean: 'd E_mean / d NAME=...'). "
                   "Example: --check 'w5=-(target_o1 - out_o1)*out_o1*(1 - out_o1)*out_h1'")
       ->type_name("NAME=FORMULA")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);  // one value per occurrence: `-d x=1 EXPR` leaves EXPR alone
   net->add_option("--tolerance", options->tolerance,
                   "for --check: yours agrees when |yours - engine| <= T*max(|yours|, |engine|) "
                   "+ 4*(the rounding-error bounds of both), as in `autodiff check`")
@@ -304,7 +383,8 @@ void add_net_command(CLI::App& app) {
       ->check(decimal_number("a number above 0 and below 1"))
       ->type_name("T");
   net->allow_extras();  // refused by refuse_extras
-  net->callback([options, precision, hessian, net] {
+  net->callback([options, precision, hessian, net, file] {
+    if (file->count() == 0) fail(kUsage, "a network file is required: autodiff net FILE");
     refuse_extras(*net, *hessian);
     options->precision_given = precision->count() > 0;
     options->hessian = hessian->count() > 0;

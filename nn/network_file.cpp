@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "autodiff/file.hpp"
+#include "autodiff/text.hpp"
 
 namespace ad::nn {
 namespace {
@@ -440,6 +441,15 @@ std::string syntax_problem(std::string_view text, std::size_t at, const std::str
   return colon == std::string::npos ? what : what.substr(colon + 2);
 }
 
+// nlohmann's message with the input it quotes ("last read: '…'", "number overflow parsing '…'")
+// cut to 80 characters: a megabyte-long string or number would be a megabyte-long message.
+std::string bounded(const std::string& what) {
+  const auto open = what.find('\''), close = what.rfind('\'');
+  if (open == std::string::npos || close <= open) return what;
+  return what.substr(0, open + 1) + ad::shortened(what.substr(open + 1, close - open - 1), 80) +
+         what.substr(close);
+}
+
 // The document, or a FileError at its line:column.
 json parse_json(std::string_view text, const std::string& file) {
   std::optional<FileError> duplicate = scan(text, file);
@@ -449,14 +459,14 @@ json parse_json(std::string_view text, const std::string& file) {
   } catch (const json::parse_error& e) {
     const std::size_t at = e.byte > 0 ? e.byte - 1 : 0;  // the byte the parser stopped at
     throw FileError(file, position(text, at),
-                    "invalid JSON: " + syntax_problem(text, at, e.what()));
+                    "invalid JSON: " + bounded(syntax_problem(text, at, e.what())));
   } catch (const json::exception& e) {
     // The parser's other refusals (a number beyond a double's range: 1e318) carry no offset.
     std::string what = e.what();
     auto bracket = what.find("] ");
     throw FileError(
         file, "",
-        "invalid JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2)));
+        "invalid JSON: " + bounded(bracket == std::string::npos ? what : what.substr(bracket + 2)));
   }
   if (duplicate) throw *duplicate;
   return document;

@@ -142,56 +142,16 @@ std::string num(double v, int precision) {
   return s.starts_with('-') ? "−" + s.substr(1) : s;  // the minus sign, as in the formulas
 }
 
-// A control character (a NUL in a name ends dot's input) is shown as the text \x00.
-bool control(char ch) {
-  const auto byte = static_cast<unsigned char>(ch);
-  return byte < 0x20 || byte == 0x7f;
-}
-std::string hex(char ch) {
-  constexpr char kHex[] = "0123456789abcdef";
-  const auto byte = static_cast<unsigned char>(ch);
-  return std::string("\\x") + kHex[byte >> 4] + kHex[byte & 15];
-}
+// A label's line longer than this is cut in the middle, as in the tape view (autodiff/graph):
+// dot refuses a label over 16384 bytes.
+constexpr std::size_t kLabelColumns = 80;
 
-// Text inside an HTML-like label.
+// Text inside an HTML-like label: shown printable() (a NUL would end dot's input), shortened.
 std::string html(const std::string& text) {
   std::string out;
-  for (char ch : text) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\n':
-        out += "<BR/>";
-        break;
-      default:
-        out += control(ch) ? hex(ch) : std::string(1, ch);
-    }
-  }
+  for (char ch : ad::xml_escaped(ad::shortened(ad::printable(text, true), kLabelColumns)))
+    out += ch == '\n' ? std::string("<BR/>") : std::string(1, ch);
   return out;
-}
-
-// A DOT id: quoted, quotes and backslashes escaped.
-std::string quoted(const std::string& id) {
-  std::string out = "\"";
-  for (char ch : id) {
-    if (control(ch)) {
-      out += "\\" + hex(ch);  // \\x00 in DOT: a backslash, then x00
-      continue;
-    }
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out + "\"";
 }
 
 // `head` and named per-sample columns below it: "net 0.3775" lines for one sample; for a batch,
@@ -327,10 +287,10 @@ std::string to_dot(const NetworkView& view, int precision) {
       << "label=<<B>" << html(view.title) << "</B>>;\n";
   std::vector<std::vector<std::string>> columns;
   for (const ViewNode& node : view.nodes) {
-    out << quoted(node.id) << " [" << node_style(view, node) << ", label=<"
+    out << ad::dot_string(node.id) << " [" << node_style(view, node) << ", label=<"
         << node_label(view, node, precision) << ">];\n";
     if (columns.size() <= node.column) columns.resize(node.column + 1);
-    columns[node.column].push_back(quoted(node.id));
+    columns[node.column].push_back(ad::dot_string(node.id));
   }
   // One rank per column, kept top to bottom in file order by invisible edges.
   for (const auto& column : columns) {
@@ -347,7 +307,7 @@ std::string to_dot(const NetworkView& view, int precision) {
       colour = to == column ? colour + 1 : 0;
       column = to;
     }
-    out << quoted(edge.from) << " -> " << quoted(edge.to) << " ["
+    out << ad::dot_string(edge.from) << " -> " << ad::dot_string(edge.to) << " ["
         << edge_attributes(view, edge, colour, precision) << "];\n";
   }
   out << "}\n";

@@ -4,18 +4,10 @@
 #include <chrono>
 #include <cmath>
 
+#include "autodiff/text.hpp"
+
 namespace ad::nn {
 namespace {
-
-// 2147483647 -> "2,147,483,647": counts a person reads at a glance.
-std::string grouped(std::uint64_t n) {
-  std::string digits = std::to_string(n), s;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) s += ',';
-    s += digits[i];
-  }
-  return s;
-}
 
 double steady_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -28,6 +20,15 @@ constexpr double kLong = 60.0;       // a task estimated longer than this is ann
 
 }  // namespace
 
+std::string grouped(std::uint64_t n) {
+  std::string digits = std::to_string(n), s;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) s += ',';
+    s += digits[i];
+  }
+  return s;
+}
+
 std::string duration(double seconds) {
   const auto s = static_cast<std::uint64_t>(std::llround(std::max(seconds, 0.0)));
   if (s < 60) return std::to_string(s) + " s";
@@ -39,7 +40,8 @@ std::string duration(double seconds) {
 ProgressMeter::ProgressMeter(std::ostream& out, bool terminal, std::function<double()> now)
     : out_(out), terminal_(terminal), now_(now ? std::move(now) : steady_seconds) {}
 
-void ProgressMeter::operator()(std::string_view what, std::uint64_t done, std::uint64_t total) {
+void ProgressMeter::operator()(std::string_view what, std::uint64_t done, std::uint64_t total,
+                               double loss) {
   const double t = now_();
   if (done == 0 || what != task_) {  // a new task: time it from here
     task_ = what;
@@ -66,16 +68,17 @@ void ProgressMeter::operator()(std::string_view what, std::uint64_t done, std::u
   }
   if (terminal_ && elapsed >= kQuiet && (!drawn_ || t - drawn_at_ >= kRedraw)) {
     drawn_at_ = t;
-    draw(what, done, total, left);
+    draw(what, done, total, loss, left);
   }
 }
 
 void ProgressMeter::draw(std::string_view what, std::uint64_t done, std::uint64_t total,
-                         double left) {
+                         double loss, double left) {
   const double percent = 100.0 * static_cast<double>(done) / static_cast<double>(total);
   out_ << "\rautodiff: " << what << ": " << grouped(done) << " of " << grouped(total) << " ("
-       << static_cast<int>(percent) << "%), about " << duration(left) << " left\x1b[K"
-       << std::flush;
+       << static_cast<int>(percent) << "%), ";
+  if (!std::isnan(loss)) out_ << "loss " << ad::number(loss, 6) << ", ";
+  out_ << "about " << duration(left) << " left\x1b[K" << std::flush;
   drawn_ = true;
 }
 

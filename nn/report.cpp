@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iomanip>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -104,24 +105,32 @@ std::map<int, std::vector<std::string>> figure_stops(const Network& n) {
 
 Readings train_and_read(const Network& n, const Topology& t,
                         const std::map<int, std::vector<std::string>>& stops,
-                        const Progress& progress) {
+                        const Progress& progress, History* history) {
   Readings readings;
   if (stops.empty()) return readings;
   ad::Tape tape;
   Trainer trainer(&n, &t);
   const int last = stops.rbegin()->first;
-  const auto report = [&](std::uint64_t done) {
-    if (progress) progress("training steps", done, static_cast<std::uint64_t>(last));
+  const auto report = [&](std::uint64_t done, double loss) {
+    if (progress) progress("training steps", done, static_cast<std::uint64_t>(last), loss);
   };
-  report(0);
+  report(0, std::numeric_limits<double>::quiet_NaN());
   for (const auto& [steps, nodes] : stops) {
     while (trainer.steps_taken() < steps) {
-      trainer.step();
-      report(static_cast<std::uint64_t>(trainer.steps_taken()));
+      const int k = trainer.steps_taken();
+      const bool wanted = history != nullptr && history->wants(k);
+      if (wanted) history->take_parameters(trainer.parameters());  // before the step updates them
+      const double loss = trainer.step();                          // at k steps' parameters
+      if (wanted) history->record(k, loss);
+      report(static_cast<std::uint64_t>(k + 1), loss);
     }
     // A recording at the parameters these steps give; the next step records the same again.
     Reading& r = readings[steps];
     r.loss = trainer.evaluate();
+    if (history != nullptr && history->wants(steps)) {
+      history->take_parameters(trainer.parameters());
+      history->record(steps, r.loss);
+    }
     r.outputs = trainer.outputs();
     for (const std::string& name : nodes) r.nodes[name] = trainer.node(name).value();
   }
@@ -223,7 +232,9 @@ CrossCheck cross_check(const Network& n, const Topology& t, const CheckOptions& 
   for (const auto& f : report.figures) report.discrepancies += !f.agrees;
   const std::string loss_name = n.samples.size() == 1 ? "E_total" : "E_mean";
   const auto progress = [&](std::size_t done) {
-    if (options.progress) options.progress("finite differences", done, checked.size());
+    if (options.progress)
+      options.progress("finite differences", done, checked.size(),
+                       std::numeric_limits<double>::quiet_NaN());
   };
   progress(0);
   std::vector<bool> trained(n.parameter_count(), false);  // a search of t.trained each: 10^7
@@ -381,7 +392,7 @@ StepResult run(const NetworkFile& file, int steps, const CheckOptions& options) 
   // One training run for the --steps asked and the figures' "after N".
   std::map<int, std::vector<std::string>> stops = figure_stops(n);
   if (steps >= 1) stops[steps];
-  const Readings readings = train_and_read(n, topology, stops, options.progress);
+  const Readings readings = train_and_read(n, topology, stops, options.progress, options.history);
   if (steps >= 1) {
     r.loss_after = readings.at(steps).loss;
     r.outputs_after = readings.at(steps).outputs;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "nn/history.hpp"
 #include "nn/network_file.hpp"
 #include "nn/progress.hpp"
 
@@ -39,10 +40,11 @@ struct Reading {
   std::vector<std::vector<double>> outputs;  // per sample
   std::map<std::string, double> nodes;
 };
+// `history`, if given, records the curve of its steps() (one of the stops) on the way.
 using Readings = std::map<int, Reading>;
 Readings train_and_read(const Network& network, const Topology& topology,
                         const std::map<int, std::vector<std::string>>& stops,
-                        const Progress& progress = {});
+                        const Progress& progress = {}, History* history = nullptr);
 // The stops the published figures "A after N" and "new w5" (w5 after 1 step) ask for.
 std::map<int, std::vector<std::string>> figure_stops(const Network& network);
 
@@ -87,6 +89,7 @@ struct CheckOptions {
   const Readings* readings = nullptr;  // for the figures, if the caller has them
   // The engine's gradients at the file's parameters, if the caller has them: a recording saved.
   const std::vector<double>* engine = nullptr;
+  History* history = nullptr;  // run(): the training curve of its `steps`, if given
 };
 // The parameters a sampled check takes, ascending: every one if there are at most `size`;
 // otherwise the first and last weight and bias into each layer, then parameters drawn from
@@ -120,7 +123,8 @@ struct StepResult {
 // Evaluates the network, takes one gradient step (parameters_after) and, when steps >= 1,
 // trains `steps` steps from the start and reports loss_after and outputs_after. The training for
 // `steps` and for the published figures is one run, to the largest step count. `options.progress`
-// hears of the training and of the finite differences.
+// hears of the training and of the finite differences; `options.history` (made for `steps`) is
+// filled by that run, and holds the lines recorded so far if training diverges.
 StepResult run(const NetworkFile& file, int steps = 0, const CheckOptions& options = {});
 
 // {"loss", "outputs": {neuron: number}, "gradients": {parameter: number}, "parameters_after":

@@ -194,10 +194,22 @@ Verdict judge(double yours, double yours_error, double engine, double engine_err
   // Yours is the engine's value rounded or cut to the digits written: 0.0821 for 0.082167 (cut),
   // 1.8 for 1.8186; not 6.1 for 6, though within one unit of its last digit, and not 1 for
   // 0.0038 (which rounds to 0 there).
+  // And to as many significant digits as yours has: 1 is not 0.508 to one digit (0.5 is), though
+  // 0.508 rounds to 1 in the units' place; 1 is 0.96 to one digit (it rounds up a decade).
   bool within_last_digit = false;
-  if (!agree && decidable && last_digit_unit && yours != 0) {
-    const double written = std::round(yours / *last_digit_unit), scaled = engine / *last_digit_unit;
-    within_last_digit = written == std::round(scaled) || written == std::trunc(scaled);
+  if (!agree && decidable && last_digit_unit && yours != 0 && engine != 0) {
+    const double unit = *last_digit_unit;
+    const double written = std::round(yours / unit), scaled = engine / unit;
+    const double digits = std::floor(std::log10(std::abs(yours))) - std::round(std::log10(unit));
+    // The unit of the last of yours' significant digits at the engine's magnitude; rounding
+    // may carry it up a decade (0.96 to one digit is 1).
+    const double cut_unit = std::pow(10.0, std::floor(std::log10(std::abs(engine))) - digits);
+    const double round_unit = std::abs(std::round(engine / cut_unit)) >= std::pow(10.0, digits + 1)
+                                  ? cut_unit * 10
+                                  : cut_unit;
+    const auto same = [&](double u) { return std::abs(u - unit) <= 1e-9 * unit; };
+    within_last_digit = (same(round_unit) && written == std::round(scaled)) ||
+                        (same(cut_unit) && written == std::trunc(scaled));
   }
   return {agree,
           decidable,

@@ -26,6 +26,7 @@
 #include "autodiff/file.hpp"
 #include "autodiff/graph/format.hpp"
 #include "autodiff/graph/graph.hpp"
+#include "autodiff/text.hpp"
 
 namespace ad::graph {
 
@@ -43,24 +44,11 @@ struct ShownEdge {
 using ShownGraph =
     boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, Shown, ShownEdge>;
 
-// DOT string literal: quotes and backslashes escaped, lines joined with \n, and any other
-// control character (a NUL in a name ends dot's input) shown as the text \x00.
-std::string quoted(const std::string& text) {
-  std::string out = "\"";
-  for (char ch : text) {
-    const auto byte = static_cast<unsigned char>(ch);
-    if (ch == '\n') {
-      out += "\\n";
-    } else if (byte < 0x20 || byte == 0x7f) {
-      constexpr char kHex[] = "0123456789abcdef";
-      out += std::string("\\\\x") + kHex[byte >> 4] + kHex[byte & 15];
-    } else {
-      if (ch == '"' || ch == '\\') out += '\\';
-      out += ch;
-    }
-  }
-  return out + "\"";
-}
+// A label's line longer than this is cut in the middle: dot refuses a label over 16384 bytes
+// (the formula of a 60,000-term sum), and no reader reads one that long.
+constexpr std::size_t kLabelColumns = 80;
+
+std::string dot_label(const std::string& text) { return ad::dot_string(text, kLabelColumns); }
 
 // Distance (in edges, against the flow) from the nearest source to every node, by one
 // multi-source breadth-first search on the reversed graph; kUnreached if none reaches it.
@@ -169,7 +157,7 @@ std::string write_dot(const ShownGraph& shown, std::size_t kept, const std::stri
   auto graph_writer = [&](std::ostream& out) {
     out << "rankdir=LR;\nnode [fontname=\"Helvetica\"];\nedge [fontname=\"Helvetica\", "
            "fontsize=10];\n";
-    if (!label.empty()) out << "label=" << quoted(label) << ";\nlabelloc=t;\n";
+    if (!label.empty()) out << "label=" << ad::dot_string(label) << ";\nlabelloc=t;\n";
     // Clusters list their members by vertex id; write_graphviz then writes the attributes.
     std::map<std::string, std::vector<std::size_t>> clusters;
     std::vector<std::string> order;
@@ -180,7 +168,7 @@ std::string write_dot(const ShownGraph& shown, std::size_t kept, const std::stri
       clusters[name].push_back(k);
     }
     for (std::size_t c = 0; c < order.size(); ++c) {
-      out << "subgraph cluster_" << c << " {\nlabel=" << quoted(order[c])
+      out << "subgraph cluster_" << c << " {\nlabel=" << dot_label(order[c])
           << ";\nstyle=rounded;\ncolor=gray;\n";
       for (std::size_t k : clusters[order[c]]) out << k << ";\n";
       out << "}\n";
@@ -188,11 +176,11 @@ std::string write_dot(const ShownGraph& shown, std::size_t kept, const std::stri
   };
   auto vertex_writer = [&](std::ostream& out, ShownGraph::vertex_descriptor v) {
     const Shown& s = shown[v];
-    out << "[label=" << quoted(s.label) << ", shape=" << s.shape << ", style=" << quoted(s.style)
-        << ", fillcolor=" << quoted(s.fill) << "]";
+    out << "[label=" << dot_label(s.label) << ", shape=" << s.shape
+        << ", style=" << ad::dot_string(s.style) << ", fillcolor=" << ad::dot_string(s.fill) << "]";
   };
   auto edge_writer = [&](std::ostream& out, ShownGraph::edge_descriptor e) {
-    out << "[label=" << quoted(shown[e].label) << "]";
+    out << "[label=" << dot_label(shown[e].label) << "]";
   };
   std::ostringstream out;
   boost::write_graphviz(out, shown, vertex_writer, edge_writer, graph_writer);
@@ -235,7 +223,8 @@ Dot make_dot(const Tape& tape, const DotOptions& options) {
     summary.style = "filled";
   }
   add_edges(g, kept, distance, options.precision, shown);
-  std::string label = options.title;
+  // The title cut like every label; the warning, the program's own sentence, whole.
+  std::string label = ad::shortened(ad::printable(options.title, true), kLabelColumns);
   if (!dot.warning.empty()) label += (label.empty() ? "" : "\n") + dot.warning;
   dot.text = write_dot(shown, kept.size(), label);
   return dot;

@@ -5,6 +5,7 @@
 
 #include "autodiff/graph/format.hpp"
 #include "autodiff/graph/graph.hpp"
+#include "autodiff/text.hpp"
 
 namespace ad::graph {
 
@@ -403,7 +404,9 @@ struct Writer {
     if (x.capped)
       out += "(capped: " + count + " paths in all, " + std::to_string(x.paths.size()) +
              " shown; the sweep's gradient covers every path.)\n";
-    return out;
+    // Names come from the user (a network file's "w\u001b[31m5"): no control character of
+    // theirs reaches a terminal raw.
+    return ad::printable(out, true);
   }
 };
 

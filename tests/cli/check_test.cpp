@@ -208,6 +208,26 @@ TEST(Check, ANumberThatMatchesToItsDigitsDisagreesWithANote) {
   EXPECT_EQ(run("check 'x^3' -d x=12.012003 --at x=2.001").status, 0);
 }
 
+// "Matches to the N significant digits given" holds only if yours is the engine's value rounded or
+// cut to N significant digits. The review found 1 said to match 0.508 (to one digit 0.508 is
+// 0.5), and 1 to 0.6, and 0.01 to 0.00508.
+TEST(Check, MatchesToItsDigitsMeansSignificantDigitsOfTheEnginesValue) {
+  const auto note = [](const std::string& f, const std::string& d) {
+    const auto r = run("check '" + f + "' -d x=" + d + " --at x=1");
+    EXPECT_EQ(r.status, 1) << f << " " << d;
+    return r.out.find("significant digits given") != std::string::npos;
+  };
+  EXPECT_FALSE(note("0.508*x", "1"));
+  EXPECT_FALSE(note("0.6*x", "1"));
+  EXPECT_FALSE(note("0.00508*x", "0.01"));
+  EXPECT_FALSE(note("0.0038*x", "1"));
+  EXPECT_TRUE(note("0.508*x", "0.5"));    // rounded to one digit
+  EXPECT_TRUE(note("0.508*x", "0.50"));   // cut to two
+  EXPECT_TRUE(note("0.96*x", "1"));       // rounded to one digit, a decade up
+  EXPECT_TRUE(note("-0.508*x", "-0.5"));  // signs
+  EXPECT_TRUE(note("100.4*x", "100"));    // three digits
+}
+
 // The verdict at magnitudes 1e-12 … 1e12: f = s·x²·sin(x), your derivative the closed form
 // s·(2x·sin(x) + x²·cos(x)), exactly and off by a relative 1e-7 and 1e-3.
 TEST(Check, VerdictAtEveryMagnitude) {
@@ -715,4 +735,15 @@ TEST(Check, AFlatSumOfManyTerms) {
   r = run("check '" + sum + "' -d x=29999 --at x=0.5 --verbose");
   EXPECT_EQ(r.status, 1) << r.err.substr(0, 300);
   EXPECT_NE(r.out.find("DISAGREE"), std::string::npos);
+}
+
+// A carriage return in the expression or a formula (accepted as white space) is echoed escaped:
+// raw, it moved the cursor and let later text overwrite the line.
+TEST(Check, ControlCharactersOfTheInputAreEchoedEscaped) {
+  const auto r = run("check \"$(printf 'x+\\ry')\" -d x=1 -d \"$(printf 'y=\\r1')\" --at x=1,y=2");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.find('\r'), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("checking the derivatives of x+\\ry (tolerance"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("   = \\r1\n"), std::string::npos) << r.out;
 }

@@ -460,6 +460,18 @@ TEST(ExplainCap, ALongPathShowsItsEndsAndTheProductOfAll) {
   EXPECT_NE(text.find(" × 2.00000 = 1.26765e+30\n"), std::string::npos) << text;
 }
 
+// A name with an escape sequence (from a network file) is written escaped, in both formats.
+TEST(ExplainText, ControlCharactersInNamesAreEscaped) {
+  ad::Tape tape;
+  const ad::Var w(0.5, "w\x1b[31m5"), x(2.0, "x");
+  const ad::Var y = w * x;
+  for (const auto format : {ad::graph::Format::Text, ad::graph::Format::Markdown}) {
+    const std::string text = ad::graph::explain(tape, y, w, {.format = format});
+    EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+    EXPECT_NE(text.find("\\x1b[31m5"), std::string::npos) << text;
+  }
+}
+
 // ---- Edge cases ----
 
 TEST(ExplainEdges, LeafOffEveryPathHasNoPathsAndZeroGradient) {

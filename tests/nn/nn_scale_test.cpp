@@ -86,14 +86,16 @@ TEST(CrossCheck, AboveTheLimitASampleIsCheckedAgainstCentralDifferences) {
   EXPECT_TRUE(ad::nn::to_json(check).at("sampled").get<bool>());
   // --full-check: every parameter, with a progress report per finite difference.
   std::uint64_t reports = 0;
-  const ad::nn::CrossCheck full = ad::nn::cross_check(
-      f.network, f.topology,
-      {.full = true,
-       .progress = [&](std::string_view what, std::uint64_t done, std::uint64_t total) {
-         EXPECT_EQ(what, "finite differences");
-         EXPECT_EQ(total, 1261u);
-         EXPECT_EQ(done, reports++);
-       }});
+  const ad::nn::CrossCheck full =
+      ad::nn::cross_check(f.network, f.topology,
+                          {.full = true,
+                           .progress = [&](std::string_view what, std::uint64_t done,
+                                           std::uint64_t total, double loss) {
+                             EXPECT_EQ(what, "finite differences");
+                             EXPECT_TRUE(std::isnan(loss));  // not training: no loss to show
+                             EXPECT_EQ(total, 1261u);
+                             EXPECT_EQ(done, reports++);
+                           }});
   EXPECT_FALSE(full.sampled);
   EXPECT_EQ(full.parameters.size(), 1261u);
   EXPECT_EQ(reports, 1262u);
@@ -127,13 +129,18 @@ TEST(TrainAndRead, ReadingsOnTheWayAreTrainingFromScratchToTheLastBit) {
   const std::map<int, std::vector<std::string>> stops = {
       {1, {"E_total", "w5"}}, {7, {"out_o1"}}, {250, {"E_total", "out_h2", "w1"}}};
   std::uint64_t last = 0, calls = 0;
+  double loss_at_1 = 0;
   const ad::nn::Readings readings = ad::nn::train_and_read(
-      f.network, f.topology, stops, [&](std::string_view, std::uint64_t done, std::uint64_t total) {
+      f.network, f.topology, stops,
+      [&](std::string_view, std::uint64_t done, std::uint64_t total, double loss) {
         EXPECT_EQ(total, 250u);
         EXPECT_EQ(done, calls++);  // one run, never restarted: 0, 1, ..., 250
+        EXPECT_EQ(std::isnan(loss), done == 0);
+        if (done == 2) loss_at_1 = loss;  // the loss step 2 descended from: after 1 step
         last = done;
       });
   EXPECT_EQ(last, 250u);
+  EXPECT_NEAR(loss_at_1, 0.29102777369359933, 1e-15);  // Mazur's network after one update
   for (const auto& [steps, nodes] : stops) {
     ad::Tape tape;
     ad::nn::Trainer scratch(f.network, f.topology);
@@ -159,7 +166,7 @@ TEST(TrainAndRead, FiguresOfManyStepCountsTakeOneRunToTheLargest) {
   std::uint64_t trained = 0;
   const ad::nn::Readings readings = ad::nn::train_and_read(
       f.network, f.topology, ad::nn::figure_stops(f.network),
-      [&](std::string_view, std::uint64_t done, std::uint64_t) { trained += done > 0; });
+      [&](std::string_view, std::uint64_t done, std::uint64_t, double) { trained += done > 0; });
   EXPECT_EQ(trained, 10000u);  // not 1 + 10 + 100 + 1000 + 5000 + 10000
   const auto checks = ad::nn::check_figures(f.network, f.topology, &readings);
   ASSERT_EQ(checks.size(), 10u);
@@ -212,6 +219,20 @@ TEST(ProgressMeter, OnATerminalALineInPlaceAfterASecondThenErased) {
   EXPECT_EQ(s.find("11 of 40"), std::string::npos);  // at most five redraws a second
   EXPECT_TRUE(s.ends_with("\r\x1b[K"));              // erased at the end
   EXPECT_EQ(s.find('\n'), std::string::npos);        // no estimate: under a minute
+}
+
+// Training shows the loss its last step descended from, with 6 significant digits.
+TEST(ProgressMeter, TrainingShowsTheLoss) {
+  FakeClock clock;
+  std::ostringstream out;
+  ad::nn::ProgressMeter meter(out, true, clock.now());
+  meter("training steps", 0, 40, 0.5);
+  for (std::uint64_t k = 1; k <= 10; ++k) {
+    clock.t = 0.1 * static_cast<double>(k);
+    meter("training steps", k, 40, 0.25 / static_cast<double>(k));
+  }
+  EXPECT_EQ(out.str(),
+            "\rautodiff: training steps: 10 of 40 (25%), loss 0.025, about 3 s left\x1b[K");
 }
 
 TEST(ProgressMeter, ALongTaskIsAnnouncedWithItsEstimateTerminalOrNot) {
