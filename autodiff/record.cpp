@@ -14,8 +14,8 @@ namespace ad {
 
 namespace {
 
-// The first id of the next chunk: only ever grows by kChunk (wrapping around after 2^41 chunks),
-// so chunks' first ids are multiples of kChunk.
+// The first id of the next block of chunks: only ever grows by whole chunks (wrapping around
+// after 2^41 of them), so chunks' first ids are multiples of kChunk.
 std::atomic<std::uint64_t> next_id{0};
 
 }  // namespace
@@ -65,13 +65,24 @@ Tape::~Tape() {
 // ---- Node ids ----
 
 std::uint64_t Tape::take_chunk() {
-  const std::uint64_t base = next_id.fetch_add(kChunk, std::memory_order_relaxed);
+  if (reserved_next_ == reserved_end_) reserve_block();
+  const std::uint64_t base = reserved_next_;
+  reserved_next_ += kChunk;
+  return base;
+}
+
+void Tape::reserve_block() {
+  // Doubling keeps what a tape leaves unused under what it used, whatever its number of
+  // recordings: ids last for 2^64 / 2^23 / 2 = 2^40 recordings before the counter wraps around.
+  block_chunks_ = block_chunks_ == 0 ? 1 : std::min(2 * block_chunks_, kMaxBlock);
+  const std::uint64_t base = next_id.fetch_add(block_chunks_ * kChunk, std::memory_order_relaxed);
+  reserved_next_ = base;
+  reserved_end_ = base + block_chunks_ * kChunk;
   ChunkRun& last = runs_[(run_count_ + kRuns - 1) % kRuns];
   if (run_count_ > 0 && base - last.first == last.chunks * kChunk)
-    ++last.chunks;
+    last.chunks += block_chunks_;
   else
-    runs_[run_count_++ % kRuns] = {base, 1};
-  return base;
+    runs_[run_count_++ % kRuns] = {base, block_chunks_};
 }
 
 void Tape::start_recording() {

@@ -28,10 +28,12 @@
 // saying so, since going on would leave the constructing thread pointing at freed memory.
 //
 // Every Var carries an id: its node's number among all the nodes ever recorded in the process.
-// Ids come in chunks of kChunk = 2^23 from one global 64-bit counter; each recording (a new
-// tape, or a tape after clear()) takes a fresh chunk, and one more per 2^23 nodes, so node i in
-// a recording's chunk k has the id base[k] + (i − k·2^23). An id is never handed out twice before
-// 2^64 / 2^23 = 2^41 chunks (2^41 tapes or clears); only then does the counter wrap around. Each
+// Ids come in chunks of kChunk = 2^23; each recording (a new tape, or a tape after clear())
+// takes a fresh chunk, and one more per 2^23 nodes, so node i in a recording's chunk k has the id
+// base[k] + (i − k·2^23). A tape reserves its chunks from one global 64-bit counter in blocks of
+// 1, 2, 4, ... up to 1024 chunks (one atomic add per block, none in most clear()s), so it leaves
+// fewer unused than it uses: an id is never handed out twice before 2^64 / 2^23 / 2 = 2^40 tapes
+// or clears; only then does the counter wrap around. Each
 // operation turns an operand's id into its node index by one subtraction and one unsigned compare
 // against the current chunk's base and node count (index()), which proves at once that the Var
 // belongs to this recording and that its index is inside the tape: a Var used after clear() or
@@ -142,7 +144,15 @@ class Tape {
     earlier_.clear();
     names_.clear();
     name_chars_.clear();
-    start_recording();
+    chunks_.clear();
+    if (reserved_next_ != reserved_end_) [[likely]] {  // the next chunk of this tape's block
+      first_id_ = chunk_base_ = reserved_next_;
+      reserved_next_ += kChunk;
+      chunk_start_ = 0;
+      update_limit();
+    } else {
+      start_recording();
+    }
   }
 
   bool checked() const { return checked_; }
@@ -295,6 +305,8 @@ class Tape {
   static constexpr std::size_t kMaxTerms = std::size_t{1} << 30;  // of one sum (its count slot)
   // Node ids are handed out in chunks of this many (see the top of this file).
   static constexpr std::uint64_t kChunk = std::uint64_t{1} << 23;
+  // The most chunks a tape reserves at once: one atomic add per 1024 clear()s at most.
+  static constexpr std::uint64_t kMaxBlock = 1024;
   struct Slot {
     double value, adjoint;
   };
@@ -481,8 +493,11 @@ class Tape {
   [[noreturn]] void throw_mismatch(const Var& v) const;
   [[noreturn]] static void throw_no_active_tape();
   [[noreturn]] static void abort_destroyed_elsewhere();
-  // The next chunk of ids from the global counter (one atomic add), noted in runs_.
+  // The next chunk of this tape's block of ids, after reserve_block() if it is used up.
   std::uint64_t take_chunk();
+  // Reserves the tape's next block of chunks from the global counter (one atomic add), noted in
+  // runs_: 1 chunk, then twice as many each time up to kMaxBlock.
+  void reserve_block();
   // Takes a fresh chunk of ids for a new recording (construction, clear()).
   void start_recording();
   // Takes a fresh chunk of ids for the nodes from size_ on.
@@ -508,7 +523,10 @@ class Tape {
   std::size_t chunk_start_ = 0;
   std::uint64_t first_id_ = 0;         // the first chunk's first id
   std::vector<std::uint64_t> chunks_;  // the later chunks' first ids, in recording order
-  // The chunks this tape has taken in all its recordings, as runs of consecutive chunks, the
+  // The tape's reserved ids not yet taken: [reserved_next_, reserved_end_), whole chunks, and the
+  // size in chunks of the last block reserved.
+  std::uint64_t reserved_next_ = 0, reserved_end_ = 0, block_chunks_ = 0;
+  // The chunks this tape has reserved in all its recordings, as runs of consecutive chunks, the
   // latest kRuns of them in a ring (so clear() never allocates): they tell a Var recorded before
   // a clear() from one of another tape, for the message. Losing the oldest only changes which of
   // the two TapeMismatch messages a Var that old gets.
