@@ -24,18 +24,17 @@ void Tape::throw_no_active_tape() {
 }
 
 void Tape::throw_mismatch(const Var& v) const {
-  if (v.epoch() == Var::kNeverRecorded)
+  if (v.id() == Var::kNeverRecorded)
     throw TapeMismatch(
         "a Var that was never recorded (default-constructed) was used: it is on no tape",
         {.reason = "never recorded"});
-  const std::uint32_t block = v.epoch() / kEpochBlock;
-  const bool mine =
-      std::any_of(epoch_ranges_.begin(), epoch_ranges_.end(), [&](const EpochRange& r) {
-        return r.blocks != 0 && block >= r.first_block && block - r.first_block < r.blocks;
-      });
-  const std::string place = "node #" + std::to_string(v.index());
+  const bool mine = std::any_of(runs_.begin(), runs_.end(), [&](const ChunkRun& r) {
+    return (v.id() - r.first) / kChunk < r.chunks;
+  });
+  // Its index within its chunk: its index on its tape unless that recording passed 2^23 nodes.
+  const std::string place = "node #" + std::to_string(v.id() % kChunk);
   const std::string node = place + " (value " + number(v.value()) + ")";
-  if (mine && v.epoch() < epoch_)
+  if (mine)
     throw TapeMismatch(node +
                            " was recorded before its tape was cleared; clear() invalidates every "
                            "Var recorded before it: record it again",
@@ -145,23 +144,23 @@ void Tape::throw_checked(const CheckFailure& found) const {
 // ---- A gradient that is not finite ----
 
 void Tape::throw_no_gradient(const Var& x) const {
-  check(x);
-  if (x.index() >= swept_)
-    throw Error("no gradient for " + label(x.index()) +
-                    ": it was recorded after the last backward(), or backward() was not called",
-                {.place = "node #" + std::to_string(x.index()),
-                 .reason = "no backward() since it was recorded"});
-  const double g = slot_.data[x.index()].adjoint;
+  const std::uint32_t i = index(x);
+  if (i >= swept_)
+    throw Error(
+        "no gradient for " + label(i) +
+            ": it was recorded after the last backward(), or backward() was not called",
+        {.place = "node #" + std::to_string(i), .reason = "no backward() since it was recorded"});
+  const double g = slot_.data[i].adjoint;
   const std::string reason = "the gradient is " + std::string(std::isnan(g) ? "NaN" : number(g));
-  std::string message = "the gradient with respect to " + label(x.index()) + " is " +
-                        (std::isnan(g) ? "NaN" : number(g));
-  const std::string where = where_not_finite(x.index());
+  std::string message =
+      "the gradient with respect to " + label(i) + " is " + (std::isnan(g) ? "NaN" : number(g));
+  const std::string where = where_not_finite(i);
   if (!where.empty()) message += ": " + where;
   if (!checked_)
     message +=
         "; record with Tape::Options{.checked = true} to stop at the first operation "
         "whose value or local partial is not finite";
-  throw NonFinite(message, {.place = "node #" + std::to_string(x.index()), .reason = reason});
+  throw NonFinite(message, {.place = "node #" + std::to_string(i), .reason = reason});
 }
 
 // The node j nearest the output, among those on a path from the output to x, whose gradient is

@@ -196,11 +196,11 @@ void Sweeps::throw_not_finite(std::uint32_t input, double entry) const {
 // H·v, with the positions `at` of the tape's nodes.
 std::vector<double> product(const Tape& tape, std::span<const Position> at, const Var& y,
                             std::span<const Var> inputs, std::span<const double> v) {
-  const std::uint32_t last = y.index();
+  const std::uint32_t last = tape.index(y);
   std::vector<Seed>& seed = workspace.seed;
   seed.clear();
   for (std::size_t i = 0; i < inputs.size(); ++i)  // an input recorded after y: y ignores it
-    if (inputs[i].index() <= last) seed.push_back({inputs[i].index(), v[i]});
+    if (const std::uint32_t x = tape.index(inputs[i]); x <= last) seed.push_back({x, v[i]});
   if (!std::ranges::is_sorted(seed, {}, &Seed::node))  // inputs are mostly in recording order
     std::ranges::sort(seed, {}, &Seed::node);
   std::size_t kept = 0;  // one seed per node, its entries added
@@ -216,8 +216,9 @@ std::vector<double> product(const Tape& tape, std::span<const Position> at, cons
   s.reverse_pass();
   std::vector<double> out(inputs.size(), 0.0);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (inputs[i].index() <= last) out[i] = s.lane[inputs[i].index()].adjoint_tangent;
-    if (bad(tape, out[i])) s.throw_not_finite(inputs[i].index(), out[i]);
+    const std::uint32_t x = tape.index(inputs[i]);
+    if (x <= last) out[i] = s.lane[x].adjoint_tangent;
+    if (bad(tape, out[i])) s.throw_not_finite(x, out[i]);
   }
   return out;
 }
@@ -280,7 +281,7 @@ std::vector<std::vector<double>> hessian(const Tape& tape, const Var& y,
       const double mean = 0.5 * h[i][j] + 0.5 * h[j][i];
       if (std::isnan(mean)) {
         const std::string pair =
-            tape.label(inputs[i].index()) + ", " + tape.label(inputs[j].index());
+            tape.label(tape.index(inputs[i])) + ", " + tape.label(tape.index(inputs[j]));
         throw NonFinite(
             "hessian: the entry (" + pair + ") is NaN: " + number(h[i][j]) + " one way and " +
                 number(h[j][i]) + " the other",

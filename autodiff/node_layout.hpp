@@ -1,7 +1,7 @@
 // How a node lies in the tape's streams, given its operation: how many operand slots and data it
 // takes, where they are, and what each operand's partials are (first and second). The one
-// encoder (write_sum) and decoder of that layout, used by the recorder, the sweep, the node
-// views, the checked mode and the second-order sweeps.
+// encoder (write_sum, write_strided_sum) and decoder of that layout, used by the recorder, the
+// sweep, the node views, the checked mode and the second-order sweeps.
 //
 // A node with a fixed number of operands takes its arity in operand slots and one datum if it is
 // a unary function (its partial or divisor) or keeps a constant (x ∘ c). A sum's last operand
@@ -43,35 +43,55 @@ struct Sum {
   std::uint32_t data;   // the coefficients of a linear combination
 };
 
+// Writes the slots of a sum of n terms whose L lists of operands are each a progression of node
+// indices, `first` + k·`step` modulo 2^32 (a row of weights recorded in order, a layer's outputs,
+// as in a dense layer): each list's first index and step, then the bias's index, if any, and the
+// count slot, from o on. 2·L slots however long the sum; returns the slots written.
+template <std::size_t L>
+inline std::size_t write_strided_sum(std::uint32_t* o, const std::array<std::uint32_t, L>& first,
+                                     const std::array<std::uint32_t, L>& step, std::size_t n,
+                                     const std::uint32_t* bias) {
+  std::size_t slots = 0;
+  for (std::size_t l = 0; l < L; ++l) {
+    o[slots++] = first[l];
+    o[slots++] = step[l];
+  }
+  if (bias != nullptr) o[slots++] = *bias;
+  o[slots++] = Sum::count(n, true, bias != nullptr);
+  return slots;
+}
+
 // Writes the operand slots of a sum of n terms over L lists of operands (linear: x; weighted sum:
-// w and x, interleaved), then the bias and the count slot, from o on. Strided when n > 2 and
-// every list is a progression (a row of weights recorded in order, a layer's outputs, as in a
-// dense layer): 2·L slots however long the sum. Returns the slots written.
-template <std::size_t L, class Operand>
+// w and x, interleaved), then the bias and the count slot, from o on. An operand's node index is
+// key(operand) − shift modulo 2^32 (the tape's fast path passes its id's low bits and the chunk's
+// offset, so that finding progressions costs no subtraction). Strided (write_strided_sum) when
+// n > 2 and every list is a progression. Returns the slots written.
+template <std::size_t L, class Operand, class Key>
 inline std::size_t write_sum(std::uint32_t* o, std::span<const Operand> w,
-                             std::span<const Operand> x, std::size_t n, const Operand* bias) {
+                             std::span<const Operand> x, std::size_t n, const Operand* bias,
+                             Key&& key, std::uint32_t shift) {
+  const auto index = [&](const Operand& v) { return key(v) - shift; };
   const auto list = [&](std::size_t l) { return L == 2 && l == 0 ? w : x; };
   bool strided = n > 2;
   std::array<std::uint32_t, L> at{}, step{};
   for (std::size_t l = 0; l < L && strided; ++l) {
-    at[l] = list(l)[0].index();
-    step[l] = list(l)[1].index() - at[l];  // modulo 2^32, as in the sweep
+    at[l] = key(list(l)[0]);
+    step[l] = key(list(l)[1]) - at[l];  // modulo 2^32, as in the sweep
   }
   for (std::size_t k = 1; k < n && strided; ++k)
     for (std::size_t l = 0; l < L; ++l)
-      strided &= list(l)[k].index() == static_cast<std::uint32_t>(at[l] + k * step[l]);
-  std::size_t slots = 0;
+      strided &= key(list(l)[k]) == static_cast<std::uint32_t>(at[l] + k * step[l]);
+  const std::uint32_t bias_index = bias != nullptr ? index(*bias) : 0;
+  const std::uint32_t* b = bias != nullptr ? &bias_index : nullptr;
   if (strided) {
-    for (std::size_t l = 0; l < L; ++l) {
-      o[slots++] = at[l];
-      o[slots++] = step[l];
-    }
-  } else {
-    for (std::size_t k = 0; k < n; ++k)
-      for (std::size_t l = 0; l < L; ++l) o[slots++] = list(l)[k].index();
+    for (std::size_t l = 0; l < L; ++l) at[l] -= shift;
+    return write_strided_sum<L>(o, at, step, n, b);
   }
-  if (bias != nullptr) o[slots++] = bias->index();
-  o[slots++] = Sum::count(n, strided, bias != nullptr);
+  std::size_t slots = 0;
+  for (std::size_t k = 0; k < n; ++k)
+    for (std::size_t l = 0; l < L; ++l) o[slots++] = index(list(l)[k]);
+  if (b != nullptr) o[slots++] = *b;
+  o[slots++] = Sum::count(n, false, b != nullptr);
   return slots;
 }
 

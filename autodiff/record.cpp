@@ -1,4 +1,4 @@
-// Recording: the tape's buffers and their growth, its epochs, the recording slow paths (a full
+// Recording: the tape's buffers and their growth, its node ids, the recording slow paths (a full
 // buffer, the checked mode, a sum that is unusual) and the names of nodes.
 #include <algorithm>
 #include <atomic>
@@ -15,7 +15,9 @@ namespace ad {
 
 namespace {
 
-std::atomic<std::uint32_t> next_block{1};  // block 0 is never used: epoch 0 means "no tape yet"
+// The first id of the next block of chunks: only ever grows by whole chunks (wrapping around
+// after 2^41 of them), so chunks' first ids are multiples of kChunk.
+std::atomic<std::uint64_t> next_id{0};
 
 }  // namespace
 
@@ -39,7 +41,7 @@ void Tape::Buffer<T>::reserve(std::size_t n) {
 }
 
 Tape::Tape(Options options) : checked_(options.checked) {
-  epoch_ = next_epoch();
+  start_recording();
   previous_ = detail::active_tape;
   detail::active_tape = this;
   home_ = &detail::active_tape;  // this thread's: each thread has its own
@@ -61,35 +63,58 @@ Tape::~Tape() {
   }
 }
 
-std::uint32_t Tape::next_epoch() {
-  if (epoch_ != 0 && (epoch_ + 1) % kEpochBlock != 0) return epoch_ + 1;
-  // The next block of the current range, if any.
-  if (epoch_range_count_ > 0) {
-    const EpochRange& last = epoch_ranges_[(epoch_range_count_ - 1) % kEpochRanges];
-    const std::uint32_t next = epoch_ / kEpochBlock + 1;
-    if (next < last.first_block + last.blocks) return next * kEpochBlock;
-  }
-  // Else claim a new range, twice as long as the last (up to kMaxRangeBlocks): a tape cleared n
-  // times holds O(log n) ranges, in a fixed array, so clear() never allocates. A tape cleared
-  // more than ~10^8 times overwrites its oldest ranges, which only changes which of the two
-  // TapeMismatch messages a Var that old gets.
-  constexpr std::uint32_t kMaxRangeBlocks = 4096;
-  const std::uint32_t want =
-      epoch_range_count_ == 0
-          ? 1
-          : std::min(2 * epoch_ranges_[(epoch_range_count_ - 1) % kEpochRanges].blocks,
-                     kMaxRangeBlocks);
-  std::uint32_t block = next_block.fetch_add(want);
-  constexpr std::uint32_t kBlocks = std::numeric_limits<std::uint32_t>::max() / kEpochBlock;
-  if (block == 0 || block > kBlocks - want) {
-    // After ~4 million blocks the numbering wraps; a stale Var could then go unnoticed only if
-    // it survived four million tapes or four billion clears.
-    next_block = 1 + want;
-    block = 1;
-  }
-  epoch_ranges_[epoch_range_count_ % kEpochRanges] = {block, want};
-  ++epoch_range_count_;
-  return block * kEpochBlock;
+// ---- Node ids ----
+
+std::uint64_t Tape::take_chunk() {
+  if (reserved_next_ == reserved_end_) reserve_block();
+  const std::uint64_t base = reserved_next_;
+  reserved_next_ += kChunk;
+  return base;
+}
+
+void Tape::reserve_block() {
+  // Doubling keeps what a tape leaves unused under what it used, whatever its number of
+  // recordings: ids last for 2^64 / 2^23 / 2 = 2^40 recordings before the counter wraps around.
+  block_chunks_ = block_chunks_ == 0 ? 1 : std::min(2 * block_chunks_, kMaxBlock);
+  const std::uint64_t base = next_id.fetch_add(block_chunks_ * kChunk, std::memory_order_relaxed);
+  reserved_next_ = base;
+  reserved_end_ = base + block_chunks_ * kChunk;
+  ChunkRun& last = runs_[(run_count_ + kRuns - 1) % kRuns];
+  if (run_count_ > 0 && base - last.first == last.chunks * kChunk)
+    last.chunks += block_chunks_;
+  else
+    runs_[run_count_++ % kRuns] = {base, block_chunks_};
+}
+
+void Tape::start_recording() {
+  chunks_.clear();
+  first_id_ = chunk_base_ = take_chunk();
+  chunk_start_ = 0;
+  update_limit();
+}
+
+void Tape::next_chunk() {
+  chunks_.push_back(take_chunk());
+  chunk_base_ = chunks_.back();
+  chunk_start_ = size_;
+}
+
+std::uint32_t Tape::index_in_earlier_chunk(const Var& v) const {
+  const std::uint64_t from_first = v.id() - first_id_;
+  if (from_first < std::min<std::uint64_t>(size_, kChunk))  // the first chunk: parameters, inputs
+    return static_cast<std::uint32_t>(from_first);
+  // Chunks' first ids increase along the recording (the counter only grows; their offsets from
+  // the first chunk's do even across a wrap-around), so the last chunk that starts at or before
+  // v's id is the only one that may hold it.
+  const auto after = std::upper_bound(
+      chunks_.begin(), chunks_.end(), from_first,
+      [&](std::uint64_t id, std::uint64_t first) { return id < first - first_id_; });
+  if (after == chunks_.begin()) throw_mismatch(v);
+  const std::uint64_t offset = v.id() - after[-1];
+  const std::size_t k = static_cast<std::size_t>(after - chunks_.begin());  // chunk k: after[-1]
+  if (offset < kChunk && k * kChunk + offset < size_)
+    return static_cast<std::uint32_t>(k * kChunk + offset);
+  throw_mismatch(v);
 }
 
 void Tape::reserve(std::size_t n, std::size_t d) {
@@ -99,6 +124,7 @@ void Tape::reserve(std::size_t n, std::size_t d) {
     throw Error("tape is full: " + std::to_string(size_) +
                     " nodes recorded without clear(); node indices are 32 bits",
                 {.reason = "tape is full"});
+  if (size_ == chunk_start_ + kChunk) next_chunk();
   // Each reserve either succeeds or throws std::bad_alloc leaving its buffer as it was, so after
   // a bad_alloc the tape is as it was: the next operation throws again or succeeds, and clear()
   // makes it usable.
@@ -131,7 +157,7 @@ Var Tape::record_slow(Op op, double y, const std::uint32_t* operands, std::uint3
   datum_size_ += d;
   update_limit();
   if (checked_) check_node(static_cast<std::uint32_t>(i), at);
-  return Var::from_node(y, static_cast<std::uint32_t>(i), epoch_);
+  return Var::from_node(y, id(i));
 }
 
 Var Tape::leaf(double value, std::string_view name) {
@@ -166,13 +192,13 @@ std::string_view Tape::name(std::uint32_t index) const {
 }
 
 void Tape::set_name(const Var& v, std::string_view name) {
-  check(v);
-  const Name entry{v.index(), static_cast<std::uint32_t>(name_chars_.size()),
+  const std::uint32_t i = index(v);
+  const Name entry{i, static_cast<std::uint32_t>(name_chars_.size()),
                    static_cast<std::uint32_t>(name.size())};
   name_chars_.append(name);
-  auto it = std::lower_bound(names_.begin(), names_.end(), v.index(),
-                             [](const Name& n, std::uint32_t i) { return n.node < i; });
-  if (it != names_.end() && it->node == v.index())
+  auto it = std::lower_bound(names_.begin(), names_.end(), i,
+                             [](const Name& n, std::uint32_t j) { return n.node < j; });
+  if (it != names_.end() && it->node == i)
     *it = entry;
   else
     names_.insert(it, entry);
@@ -204,8 +230,7 @@ Var Tape::linear_slow(const double* c, std::span<const Var> x, const Var* bias) 
   const std::uint32_t terms = count(x.size()), b = bias != nullptr;
   for (const Var& v : x) check(v);
   if (bias != nullptr) check(*bias);
-  bool ok;  // true: checked above
-  const double value = sum_value(terms, bias, epoch_, ok, [&](std::size_t k, bool&) {
+  const double value = sum_value(terms, bias, [&](std::size_t k) {
     return c != nullptr ? c[k] * x[k].value() : x[k].value();
   });
   reserve(terms + b + 1, terms);
@@ -226,9 +251,8 @@ Var Tape::weighted_sum_slow(std::span<const Var> w, std::span<const Var> x, cons
     check(x[k]);
   }
   if (bias != nullptr) check(*bias);
-  bool ok;  // true: checked above
-  const double value = sum_value(terms, bias, epoch_, ok,
-                                 [&](std::size_t k, bool&) { return w[k].value() * x[k].value(); });
+  const double value =
+      sum_value(terms, bias, [&](std::size_t k) { return w[k].value() * x[k].value(); });
   reserve(2 * terms + b + 1, 0);
   const std::size_t operand = operand_size_, slots = write_sum<2>(w, x, terms, bias);
   return finish_sum(Op::WeightedSum, value, slots,
@@ -236,8 +260,9 @@ Var Tape::weighted_sum_slow(std::span<const Var> w, std::span<const Var> x, cons
 }
 
 Var Tape::finish_sum(Op op, double value, std::size_t slots, const Position& at) {
-  const Var v = finish_sum(op, value, slots, epoch_);
-  if (checked_) check_node(v.index(), at);
+  const auto i = static_cast<std::uint32_t>(size_);
+  const Var v = finish_sum(op, value, slots);
+  if (checked_) check_node(i, at);
   return v;
 }
 

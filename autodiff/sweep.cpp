@@ -114,7 +114,7 @@ struct Tape::Sweep {
 };
 
 void Tape::backward(const Var& output, Backward mode) {
-  check(output);
+  const std::uint32_t out = index(output);
   if (mode == Backward::Accumulate) {
     // Sweep this output alone, then add the earlier gradients: sweeping on top of them would
     // pass the earlier adjoints of intermediate nodes on a second time.
@@ -123,8 +123,8 @@ void Tape::backward(const Var& output, Backward mode) {
   }
   // Adjoints are zeroed as nodes are recorded; only an earlier backward() leaves any nonzero.
   for (std::size_t i = 0; i < dirty_; ++i) slot_.data[i].adjoint = 0.0;
-  sweep(output.index());
-  dirty_ = output.index() + 1;
+  sweep(out);
+  dirty_ = std::size_t{out} + 1;
   swept_ = size_;
   if (mode == Backward::Accumulate) {
     for (std::size_t i = 0; i < earlier_.size(); ++i) slot_.data[i].adjoint += earlier_[i];

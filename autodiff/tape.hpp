@@ -1,6 +1,6 @@
 // The tape (a Wengert list) and the active scalar Var whose operations it records: the public
 // class and its recording fast paths. The rest of its work is in record.cpp (buffers, growth,
-// epochs, names), sweep.cpp (the reverse sweep), read.cpp (node views), check.cpp (the checked
+// node ids, names), sweep.cpp (the reverse sweep), read.cpp (node views), check.cpp (the checked
 // mode and the errors), and node_layout.hpp (how a node lies in the streams); hessian.cpp reads
 // it node by node for the second-order sweeps.
 //
@@ -27,9 +27,18 @@
 // thread_local until then); destroying it on another thread aborts the program with a message
 // saying so, since going on would leave the constructing thread pointing at freed memory.
 //
-// Every Var carries the epoch of the recording it belongs to; each operation compares it with
-// the active tape's epoch, so a value used after clear() or with another tape throws instead of
-// reading freed or foreign memory. That check is one compare per operand.
+// Every Var carries an id: its node's number among all the nodes ever recorded in the process.
+// Ids come in chunks of kChunk = 2^23; each recording (a new tape, or a tape after clear())
+// takes a fresh chunk, and one more per 2^23 nodes, so node i in a recording's chunk k has the id
+// base[k] + (i − k·2^23). A tape reserves its chunks from one global 64-bit counter in blocks of
+// 1, 2, 4, ... up to 1024 chunks (one atomic add per block, none in most clear()s), so it leaves
+// fewer unused than it uses: an id is never handed out twice before 2^64 / 2^23 / 2 = 2^40 tapes
+// or clears; only then does the counter wrap around. Each
+// operation turns an operand's id into its node index by one subtraction and one unsigned compare
+// against the current chunk's base and node count (index()), which proves at once that the Var
+// belongs to this recording and that its index is inside the tape: a Var used after clear() or
+// with another tape throws instead of reading freed or foreign memory, and even an id reused
+// after a wrap-around cannot reach outside the tape.
 #pragma once
 
 #include <algorithm>
@@ -55,7 +64,7 @@ inline constinit thread_local Tape* active_tape = nullptr;
 [[noreturn]] void throw_length_mismatch(const char* what, std::size_t a, std::size_t b);
 }  // namespace detail
 
-// An active scalar: a value and the index of the tape node that computed it.
+// An active scalar: a value and the id of the tape node that computed it (see Tape::index()).
 class Var {
  public:
   // A Var that belongs to no tape; using it in an operation throws TapeMismatch.
@@ -69,28 +78,27 @@ class Var {
   double value() const { return value_; }
   // d(output)/d(this) from the last backward() of the active tape.
   double grad() const;
-  std::uint32_t index() const { return index_; }
-  std::uint32_t epoch() const { return epoch_; }
-  static constexpr std::uint32_t kNeverRecorded = 0xFFFFFFFF;
+  // The node's id, unique among all tapes' nodes (see the top of this file); tape.index(v) is its
+  // index on its tape.
+  std::uint64_t id() const { return id_; }
+  static constexpr std::uint64_t kNeverRecorded = ~std::uint64_t{0};
 
-  // Build a Var from a node already recorded on the active tape (for recorders outside this
-  // header: the graph, the parser). Not needed for ordinary use.
-  static Var from_node(double value, std::uint32_t index, std::uint32_t epoch) {
+  // Build a Var from a node already recorded (for the tape's recorders). Not needed for
+  // ordinary use.
+  static Var from_node(double value, std::uint64_t id) {
     Var v;
     v.value_ = value;
-    v.index_ = index;
-    v.epoch_ = epoch;
+    v.id_ = id;
     return v;
   }
 
  private:
   double value_ = 0.0;
-  std::uint32_t index_ = 0;
-  // kNeverRecorded, which no tape hands out.
-  std::uint32_t epoch_ = kNeverRecorded;
+  // kNeverRecorded, which no recording owns until the counter has wrapped around.
+  std::uint64_t id_ = kNeverRecorded;
 };
-// 16 bytes, with the 32-bit epoch: Vars are passed and kept by value everywhere, and widening
-// them to 24 bytes (a 64-bit epoch) cost about 40% on a benchmark.
+// 16 bytes: Vars are passed and kept by value everywhere, and widening them to 24 bytes (a 64-bit
+// epoch beside a 32-bit index) cost about 40% on a benchmark; a 64-bit id does both jobs.
 static_assert(sizeof(Var) == 16);
 
 // How backward() treats gradients left by an earlier backward().
@@ -133,11 +141,18 @@ class Tape {
   void clear() {
     size_ = operand_size_ = datum_size_ = 0;
     swept_ = dirty_ = 0;
-    update_limit();
     earlier_.clear();
     names_.clear();
     name_chars_.clear();
-    epoch_ = (epoch_ + 1) % kEpochBlock != 0 ? epoch_ + 1 : next_epoch();
+    chunks_.clear();
+    if (reserved_next_ != reserved_end_) [[likely]] {  // the next chunk of this tape's block
+      first_id_ = chunk_base_ = reserved_next_;
+      reserved_next_ += kChunk;
+      chunk_start_ = 0;
+      update_limit();
+    } else {
+      start_recording();
+    }
   }
 
   bool checked() const { return checked_; }
@@ -162,8 +177,9 @@ class Tape {
   // can only be a product of finite factors that overflowed in the sweep: a number outside the
   // doubles, not the derivative, which the checked mode promises never to hand back.
   double gradient(const Var& x) const {
-    if (x.epoch() == epoch_ && x.index() < swept_) [[likely]] {
-      const double g = slot_.data[x.index()].adjoint;
+    const std::uint32_t i = index(x);
+    if (i < swept_) [[likely]] {
+      const double g = slot_.data[i].adjoint;
       if (std::isfinite(g) || (!checked_ && !std::isnan(g))) [[likely]]
         return g;
     }
@@ -175,7 +191,6 @@ class Tape {
   std::size_t operand_count() const;          // operands recorded
   std::size_t bytes_used() const;             // recorded data, adjoints included
   std::size_t bytes_reserved() const;         // memory held, used or not
-  std::uint32_t epoch() const { return epoch_; }
 
   // Reading the tape.
   NodeView node(std::uint32_t index) const;
@@ -221,80 +236,78 @@ class Tape {
 
   // ---- Recording (used by the operations in var.hpp; not needed for ordinary use) ----
 
-  // Throws TapeMismatch unless v was recorded on this tape since its last clear().
-  void check(const Var& v) const {
-    if (v.epoch() != epoch_) [[unlikely]]
-      throw_mismatch(v);
+  // v's node index on this tape; throws TapeMismatch unless v was recorded on this tape since its
+  // last clear(). The fast test: v is in the current chunk (one subtraction, one compare; for a
+  // tape of up to 2^23 nodes the only chunk); nodes of earlier chunks are looked up out of line.
+  std::uint32_t index(const Var& v) const {
+    const std::uint64_t k = v.id() - chunk_base_;
+    if (k < size_ - chunk_start_) [[likely]]
+      return static_cast<std::uint32_t>(chunk_start_ + k);
+    return index_in_earlier_chunk(v);
   }
+  void check(const Var& v) const { (void)index(v); }
   // A leaf; the unnamed case (every constant a user writes) stays inline.
-  Var leaf(double value) { return record<0, 0>(Op::Leaf, value, {}, {}, epoch_); }
+  Var leaf(double value) { return record<0, 0>(Op::Leaf, value, {}, {}); }
   Var leaf(double value, std::string_view name);
   // A node with operand x and, for unary functions and mixed operations, one datum (the local
   // partial, or the constant c).
-  Var unary(Op op, const Var& x, double y) {
-    const std::uint32_t epoch = epoch_;
-    if (x.epoch() != epoch) [[unlikely]]
-      throw_mismatch(x);
-    return record<1, 0>(op, y, {x.index()}, {}, epoch);
-  }
+  Var unary(Op op, const Var& x, double y) { return record<1, 0>(op, y, {index(x)}, {}); }
   Var unary(Op op, const Var& x, double y, double datum) {
-    const std::uint32_t epoch = epoch_;
-    if (x.epoch() != epoch) [[unlikely]]
-      throw_mismatch(x);
-    return record<1, 1>(op, y, {x.index()}, {datum}, epoch);
+    return record<1, 1>(op, y, {index(x)}, {datum});
   }
   Var binary(Op op, const Var& a, const Var& b, double y) {
-    const std::uint32_t epoch = epoch_;
-    if (a.epoch() != epoch) [[unlikely]]
-      throw_mismatch(a);
-    if (b.epoch() != epoch) [[unlikely]]
-      throw_mismatch(b);
-    return record<2, 0>(op, y, {a.index(), b.index()}, {}, epoch);
+    return record<2, 0>(op, y, {index(a), index(b)}, {});
   }
   // Σ cᵢ·xᵢ (+ bias; all cᵢ = 1 if c is null), Σ wᵢ·xᵢ (+ bias): one node each (see
   // ad::linear, ad::sum, ad::weighted_sum).
-  // The fast paths check every epoch at once and write straight into the streams; anything
-  // unusual (a mismatch, a full buffer, the checked mode) goes to the *_slow versions, which
-  // check one operand at a time and say which one is wrong.
+  // The fast paths make one pass over the terms: the value, and whether each list of operands is
+  // a progression of ids (Progressions, a compare per operand, as a dense layer's are), which then
+  // lies in the current chunk if its ends do; other sums are tested an operand at a time
+  // (write_fast_sum). Anything unusual (a mismatch, an operand of an earlier chunk, a full buffer,
+  // the checked mode) goes to the *_slow versions, which check one operand at a time and say
+  // which one is wrong. Nothing is committed (sizes advanced) until every operand has passed.
   Var linear(const double* c, std::span<const Var> x, const Var* bias) {
     const std::size_t n = x.size(), b = bias != nullptr;
     if (n >= kMaxTerms || size_ >= node_limit_ || operand_.capacity - operand_size_ < n + b + 1 ||
         datum_.capacity - datum_size_ < n) [[unlikely]]
       return linear_slow(c, x, bias);
-    const std::uint32_t epoch = epoch_;
     double* d = datum_.data + datum_size_;
-    bool ok;
-    const double value = sum_value(n, bias, epoch, ok, [&](std::size_t k, bool& all) {
-      all &= x[k].epoch() == epoch;
+    const std::array lists{x};
+    Progressions<1> p(lists);
+    const double value = sum_value(n, bias, [&](std::size_t k) {
+      p.test(lists, k);
       d[k] = c != nullptr ? c[k] : 1.0;
       return c != nullptr ? c[k] * x[k].value() : x[k].value();
     });
-    if (!ok) [[unlikely]]
+    std::size_t slots;
+    if (!write_fast_sum<1>(lists, bias, p, slots)) [[unlikely]]
       return linear_slow(c, x, bias);
     datum_size_ += n;
-    return finish_sum(Op::Linear, value, write_sum<1>(x, x, n, bias), epoch);
+    return finish_sum(Op::Linear, value, slots);
   }
   Var weighted_sum(std::span<const Var> w, std::span<const Var> x, const Var* bias) {
     const std::size_t n = x.size(), b = bias != nullptr;
     if (n >= kMaxTerms || size_ >= node_limit_ || operand_.capacity - operand_size_ < 2 * n + b + 1)
         [[unlikely]]
       return weighted_sum_slow(w, x, bias);
-    const std::uint32_t epoch = epoch_;
-    bool ok;
-    const double value = sum_value(n, bias, epoch, ok, [&](std::size_t k, bool& all) {
-      all &= (w[k].epoch() == epoch) & (x[k].epoch() == epoch);
+    const std::array lists{w, x};
+    Progressions<2> p(lists);
+    const double value = sum_value(n, bias, [&](std::size_t k) {
+      p.test(lists, k);
       return w[k].value() * x[k].value();
     });
-    if (!ok) [[unlikely]]
+    std::size_t slots;
+    if (!write_fast_sum<2>(lists, bias, p, slots)) [[unlikely]]
       return weighted_sum_slow(w, x, bias);
-    return finish_sum(Op::WeightedSum, value, write_sum<2>(w, x, n, bias), epoch);
+    return finish_sum(Op::WeightedSum, value, slots);
   }
 
  private:
   static constexpr std::size_t kMaxTerms = std::size_t{1} << 30;  // of one sum (its count slot)
-  // Epochs are handed out in blocks, one block per tape at a time, so that a mismatched Var can
-  // be told apart: recorded on this tape before a clear(), or on another tape.
-  static constexpr std::uint32_t kEpochBlock = 1024;
+  // Node ids are handed out in chunks of this many (see the top of this file).
+  static constexpr std::uint64_t kChunk = std::uint64_t{1} << 23;
+  // The most chunks a tape reserves at once: one atomic add per 1024 clear()s at most.
+  static constexpr std::uint64_t kMaxBlock = 1024;
   struct Slot {
     double value, adjoint;
   };
@@ -318,8 +331,7 @@ class Tape {
   // it (update_limit()), and is 0 in checked mode, so growing and checking go through
   // record_slow().
   template <std::uint32_t N, std::uint32_t D>
-  Var record(Op op, double y, std::array<std::uint32_t, N> operands, std::array<double, D> data,
-             std::uint32_t epoch) {
+  Var record(Op op, double y, std::array<std::uint32_t, N> operands, std::array<double, D> data) {
     static_assert(N <= 2 && D <= 1);
     const std::size_t i = size_, o = operand_size_, d = datum_size_;
     if (i >= node_limit_) [[unlikely]]
@@ -331,7 +343,7 @@ class Tape {
     size_ = i + 1;
     if constexpr (N > 0) operand_size_ = o + N;
     if constexpr (D > 0) datum_size_ = d + D;
-    return Var::from_node(y, static_cast<std::uint32_t>(i), epoch);
+    return Var::from_node(y, id(i));
   }
   Var record_slow(Op op, double y, const std::uint32_t* operands, std::uint32_t n,
                   const double* data, std::uint32_t d);
@@ -342,39 +354,120 @@ class Tape {
     const std::size_t nodes = std::min(slot_.capacity, op_.capacity);
     const std::size_t operands = size_ + (operand_.capacity - operand_size_) / 2;
     const std::size_t data = size_ + (datum_.capacity - datum_size_);
-    node_limit_ = checked_ ? 0 : std::min({nodes, operands, data});
+    // The current chunk's end too: the next chunk is taken by the slow path.
+    node_limit_ = checked_ ? 0 : std::min({nodes, operands, data, chunk_start_ + kChunk});
   }
-  // The prologue every sum shares: its value, the terms summed left to right and the bias last,
-  // and (into ok) whether every operand belongs to `epoch`; term(k, all) gives the k-th term and
-  // adds its operands' test to all.
+  // The id of node i of the current chunk.
+  std::uint64_t id(std::size_t i) const { return chunk_base_ + (i - chunk_start_); }
+  // The current chunk, read once for a sum: whether v is in it (index()'s fast test, without a
+  // branch).
+  struct Chunk {
+    std::uint64_t first, count, origin;  // origin: the id node 0 would have (id − origin = index)
+    bool holds(const Var& v) const { return v.id() - first < count; }
+    bool holds(std::uint64_t id) const { return id - first < count; }
+  };
+  Chunk current_chunk() const {
+    return {chunk_base_, size_ - chunk_start_, chunk_base_ - chunk_start_};
+  }
+  // index()'s out-of-line part: v's index if it is in an earlier chunk of this recording, else
+  // throws TapeMismatch.
+  std::uint32_t index_in_earlier_chunk(const Var& v) const;
+  // A sum's value: its terms summed left to right, term(k) the k-th, and the bias last.
   template <class Term>
-  static double sum_value(std::size_t n, const Var* bias, std::uint32_t epoch, bool& ok,
-                          Term&& term) {
+  static double sum_value(std::size_t n, const Var* bias, Term&& term) {
     double value = 0.0;
-    bool all = true;
-    for (std::size_t k = 0; k < n; ++k) value += term(k, all);
-    if (bias != nullptr) {
-      all &= bias->epoch() == epoch;
-      value += bias->value();
-    }
-    ok = all;
+    for (std::size_t k = 0; k < n; ++k) value += term(k);
+    if (bias != nullptr) value += bias->value();
     return value;
   }
-  // Writes a sum's operand slots at the end of the operand stream (node_layout.hpp).
+  // Whether each of a sum's L lists of operands (x; or w and x), of more than two, has the ids
+  // first + k·step modulo 2^64, tested term by term (test()) in the pass that sums them.
+  template <std::size_t L>
+  struct Progressions {
+    using Lists = std::array<std::span<const Var>, L>;
+    std::array<std::uint64_t, L> first{}, step{}, next{};
+    bool all;
+    explicit Progressions(const Lists& lists) : all(lists[0].size() > 2) {
+      for (std::size_t l = 0; l < L && all; ++l) {
+        first[l] = next[l] = lists[l][0].id();
+        step[l] = lists[l][1].id() - first[l];
+      }
+    }
+    void test(const Lists& lists, std::size_t k) {
+      for (std::size_t l = 0; l < L; ++l) {
+        all &= lists[l][k].id() == next[l];
+        next[l] += step[l];
+      }
+    }
+    // Whether every operand is in the chunk: each list's ends are, and its step is under a chunk.
+    // Then, n being under 2^30, the ids' distances from the chunk's first are first's plus k·step
+    // without wrapping around (under 2^53 in size), so they run monotonically between two ends
+    // that are under the chunk's count, and are too.
+    bool in(const Chunk& chunk, std::size_t n) const {
+      bool in = all;
+      for (std::size_t l = 0; l < L; ++l)
+        in &= chunk.holds(first[l]) & chunk.holds(first[l] + (n - 1) * step[l]) &
+              (step[l] + kChunk < 2 * kChunk);
+      return in;
+    }
+  };
+  // Writes a sum's operand slots (node_layout.hpp) at the end of the operand stream if all its
+  // operands are in the current chunk; returns whether they were (else the slow path takes it).
+  // An index is then the id minus the chunk's origin, taken modulo 2^32 (its low bits').
+  template <std::size_t L>
+  bool write_fast_sum(const typename Progressions<L>::Lists& lists, const Var* bias,
+                      const Progressions<L>& p, std::size_t& slots) {
+    const Chunk chunk = current_chunk();
+    if (bias != nullptr && !chunk.holds(*bias)) [[unlikely]]
+      return false;
+    const std::size_t n = lists[0].size();
+    const auto origin = static_cast<std::uint32_t>(chunk.origin);
+    if (p.in(chunk, n)) [[likely]] {
+      std::array<std::uint32_t, L> first, step;
+      for (std::size_t l = 0; l < L; ++l) {
+        first[l] = static_cast<std::uint32_t>(p.first[l]) - origin;
+        step[l] = static_cast<std::uint32_t>(p.step[l]);
+      }
+      const std::uint32_t b = bias != nullptr ? static_cast<std::uint32_t>(bias->id()) - origin : 0;
+      slots = detail::write_strided_sum<L>(operand_.data + operand_size_, first, step, n,
+                                           bias != nullptr ? &b : nullptr);
+      return true;
+    }
+    return write_each_sum<L>(lists, bias, slots);
+  }
+  // write_fast_sum's test of each operand, for sums that are not progressions (short ones, a
+  // neuron's inputs that are data): out of line, so that the operations around the sums inline.
+  template <std::size_t L>
+  [[gnu::noinline]] bool write_each_sum(const typename Progressions<L>::Lists& lists,
+                                        const Var* bias, std::size_t& slots) {
+    const Chunk chunk = current_chunk();
+    const std::size_t n = lists[0].size();
+    bool all = true;
+    for (std::size_t k = 0; k < n; ++k)
+      for (std::size_t l = 0; l < L; ++l) all &= chunk.holds(lists[l][k]);
+    if (!all) [[unlikely]]
+      return false;
+    const auto low_bits = [](const Var& v) { return static_cast<std::uint32_t>(v.id()); };
+    slots = detail::write_sum<L>(operand_.data + operand_size_, lists[0], lists[L - 1], n, bias,
+                                 low_bits, static_cast<std::uint32_t>(chunk.origin));
+    return true;
+  }
+  // From any chunk (the slow paths).
   template <std::size_t L>
   std::size_t write_sum(std::span<const Var> w, std::span<const Var> x, std::size_t n,
                         const Var* bias) {
-    return detail::write_sum<L>(operand_.data + operand_size_, w, x, n, bias);
+    const auto index_of = [this](const Var& v) { return index(v); };
+    return detail::write_sum<L>(operand_.data + operand_size_, w, x, n, bias, index_of, 0);
   }
   // The node of a sum whose operand slots are written (the fast paths are never in checked mode).
-  Var finish_sum(Op op, double value, std::size_t slots, std::uint32_t epoch) {
+  Var finish_sum(Op op, double value, std::size_t slots) {
     operand_size_ += slots;
     const std::size_t i = size_;
     slot_.data[i] = {value, 0.0};
     op_.data[i] = op;
     size_ = i + 1;
     update_limit();
-    return Var::from_node(value, static_cast<std::uint32_t>(i), epoch);
+    return Var::from_node(value, id(i));
   }
   Var linear_slow(const double* c, std::span<const Var> x, const Var* bias);
   Var weighted_sum_slow(std::span<const Var> w, std::span<const Var> x, const Var* bias);
@@ -401,7 +494,15 @@ class Tape {
   [[noreturn]] void throw_mismatch(const Var& v) const;
   [[noreturn]] static void throw_no_active_tape();
   [[noreturn]] static void abort_destroyed_elsewhere();
-  std::uint32_t next_epoch();
+  // The next chunk of this tape's block of ids, after reserve_block() if it is used up.
+  std::uint64_t take_chunk();
+  // Reserves the tape's next block of chunks from the global counter (one atomic add), noted in
+  // runs_: 1 chunk, then twice as many each time up to kMaxBlock.
+  void reserve_block();
+  // Takes a fresh chunk of ids for a new recording (construction, clear()).
+  void start_recording();
+  // Takes a fresh chunk of ids for the nodes from size_ on.
+  void next_chunk();
   NodeView view(std::uint32_t index, const Position& at) const;
   struct Sweep;  // the reverse sweep's state and its step per operation (sweep.cpp)
   void sweep(std::size_t last);
@@ -418,15 +519,24 @@ class Tape {
   std::vector<Name> names_;      // sorted by node; a renamed node keeps its last name
   std::string name_chars_;
   bool checked_ = false;
-  std::uint32_t epoch_ = 0;
-  // This tape's epochs: blocks claimed in contiguous ranges of doubling length, kept in a ring
-  // of fixed size, so that clear() never allocates (see next_epoch()).
-  struct EpochRange {
-    std::uint32_t first_block = 0, blocks = 0;
+  // The current chunk: the id of its first node, and that node's index (a multiple of kChunk).
+  std::uint64_t chunk_base_ = 0;
+  std::size_t chunk_start_ = 0;
+  std::uint64_t first_id_ = 0;         // the first chunk's first id
+  std::vector<std::uint64_t> chunks_;  // the later chunks' first ids, in recording order
+  // The tape's reserved ids not yet taken: [reserved_next_, reserved_end_), whole chunks, and the
+  // size in chunks of the last block reserved.
+  std::uint64_t reserved_next_ = 0, reserved_end_ = 0, block_chunks_ = 0;
+  // The chunks this tape has reserved in all its recordings, as runs of consecutive chunks, the
+  // latest kRuns of them in a ring (so clear() never allocates): they tell a Var recorded before
+  // a clear() from one of another tape, for the message. Losing the oldest only changes which of
+  // the two TapeMismatch messages a Var that old gets.
+  struct ChunkRun {
+    std::uint64_t first = 0, chunks = 0;
   };
-  static constexpr std::uint32_t kEpochRanges = 40;
-  std::array<EpochRange, kEpochRanges> epoch_ranges_{};
-  std::uint32_t epoch_range_count_ = 0;
+  static constexpr std::size_t kRuns = 40;
+  std::array<ChunkRun, kRuns> runs_{};
+  std::size_t run_count_ = 0;
   Tape* previous_ = nullptr;  // the tape active before this one
   Tape** home_ = nullptr;     // the constructing thread's detail::active_tape
 };

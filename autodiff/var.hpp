@@ -78,7 +78,7 @@ inline std::partial_ordering operator<=>(const Var& a, double b) { return a.valu
 // ---- Functions of one argument, generated from the table in op.hpp ----
 
 #define AUTODIFF_FUNCTION(Name, fn, t_expr, value_expr, kind, datum_expr, ...) \
-  inline Var fn(const Var& v) {                                                \
+  [[gnu::always_inline]] inline Var fn(const Var& v) {                         \
     const double x = v.value();                                                \
     [[maybe_unused]] const double t = t_expr;                                  \
     const double y = value_expr;                                               \

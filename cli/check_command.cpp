@@ -254,7 +254,7 @@ void first_derivatives(ad::Tape& tape, const ad::Var& f, const std::vector<std::
   const std::vector<double> rounding = ex::gradient_rounding(tape, f);
   for (const std::string& name : targets) {
     engine.gradient[name] = tape.gradient(variables.at(name));
-    engine.rounding[name] = rounding.at(variables.at(name).index());
+    engine.rounding[name] = rounding.at(tape.index(variables.at(name)));
   }
   // The sub-expressions, once per text (x may occur many times), in recording order. Each
   // costs a sweep and its text: past a thousand (a sum of 100,000 terms) the quadratic work is
@@ -267,8 +267,9 @@ void first_derivatives(ad::Tape& tape, const ad::Var& f, const std::vector<std::
     if (std::none_of(nodes.begin(), nodes.end(), [&](const auto& n) { return n.first == text; }))
       nodes.emplace_back(std::move(text), var);
   }
-  std::sort(nodes.begin(), nodes.end(),
-            [](const auto& a, const auto& b) { return a.second.index() < b.second.index(); });
+  std::sort(nodes.begin(), nodes.end(), [&](const auto& a, const auto& b) {
+    return tape.index(a.second) < tape.index(b.second);
+  });
   for (const auto& [text, var] : nodes)
     engine.parts.push_back({text, var.value(), {}, tape.gradient(var)});
   for (std::size_t i = 0; i < nodes.size(); ++i) {
@@ -333,7 +334,7 @@ Engine run_engine(const Check& c, const ex::Values& point, int precision) {
     try {
       second_derivatives(tape, f, c.names, variables, c.pairs, engine);
     } catch (const ad::NonFinite& e) {
-      fail_second_derivative(e, c.expression, recorded, where);
+      fail_second_derivative(e, tape, c.expression, recorded, where);
     }
   } catch (const ad::Error& e) {  // DomainError, NonFinite
     fail(kNumeric, where + ": " + e.what());

@@ -72,8 +72,9 @@ void name_subexpressions(ad::Tape& tape, const ad::expr::Expression& expression,
 // Ends the subcommand with kNumeric for a second-derivative sweep stopped by a second partial
 // that is not finite (x^1.5 at 0), said as the recording's errors are: the sub-expression of
 // `expression` at whose node it arose, at its column, with a caret; the engine's message when
-// the node is not one of the expression's (a --let definition's). `where`: "at x = 0".
-[[noreturn]] void fail_second_derivative(const ad::NonFinite& error,
+// the node is not one of the expression's (a --let definition's). `where`: "at x = 0"; `tape`:
+// the one `recorded` is on.
+[[noreturn]] void fail_second_derivative(const ad::NonFinite& error, const ad::Tape& tape,
                                          const ad::expr::Expression& expression,
                                          const std::map<const ad::expr::Node*, ad::Var>& recorded,
                                          const std::string& where);

@@ -69,11 +69,12 @@ void name_subexpressions(ad::Tape& tape, const Expression& expression,
   }
 }
 
-void fail_second_derivative(const ad::NonFinite& error, const Expression& expression,
+void fail_second_derivative(const ad::NonFinite& error, const ad::Tape& tape,
+                            const Expression& expression,
                             const std::map<const ad::expr::Node*, ad::Var>& recorded,
                             const std::string& where) {
   for (const auto& [node, var] : recorded)
-    if (error.place == "node #" + std::to_string(var.index()))
+    if (error.place == "node #" + std::to_string(tape.index(var)))
       fail(kNumeric,
            where + ": " +
                ad::expr::DomainError(ad::printable(expression.text(*node)) +

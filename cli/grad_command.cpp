@@ -110,7 +110,8 @@ void run_grad(const GradOptions& options) {
     try {
       hessian = ad::hessian(tape, y, inputs);
     } catch (const ad::NonFinite& e) {
-      fail_second_derivative(e, expression, recorded, "at " + describe(point, options.precision));
+      fail_second_derivative(e, tape, expression, recorded,
+                             "at " + describe(point, options.precision));
     }
   }
   std::string explanation;

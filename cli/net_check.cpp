@@ -130,7 +130,7 @@ Judgement judge_row(const NetCheck& c, const Spec& spec, std::size_t row, std::s
   const ad::Var var = ad::nn::sample_node(c.trainer, row, spec.name);
   // The engine's adjoint is of the loss: a sample's E_total weighs 1/N in it.
   const double engine = c.trainer.tape().gradient(var) * (of_weight / c.weight),
-               engine_error = c.rounding.at(var.index()) * (of_weight / c.weight);
+               engine_error = c.rounding.at(c.trainer.tape().index(var)) * (of_weight / c.weight);
   // Σ over the samples used of w·g(s), with its rounding.
   const auto over_samples = [&](double w, const auto& g) {
     ex::Bounded sum{0, 0};

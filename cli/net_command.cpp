@@ -96,7 +96,7 @@ void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
       dot.annotations[index] = {role(info.role), info.cluster, ""};
     // Each parameter also shows its value after the update.
     for (std::size_t p = 0; p < network.parameter_count(); ++p)
-      dot.annotations[trainer.parameter_vars()[p].index()].note =
+      dot.annotations[trainer.tape().index(trainer.parameter_vars()[p])].note =
           "after update: " + ad::number(result.parameters_after[p], 6);
     std::string message;
     if (!ad::graph::write_graph(options.dot, trainer.tape(), dot, &message))

@@ -114,7 +114,7 @@ void Definitions::record(Variables& variables) const {
     // A definition that is another name (out = x) gets a node of its own, so that the derivative
     // with respect to it is its own and not that of the name it repeats.
     if (std::any_of(variables.begin(), variables.end(),
-                    [&](const auto& v) { return v.second.index() == var.index(); }))
+                    [&](const auto& v) { return v.second.id() == var.id(); }))
       var = var + 0.0;
     ad::Tape::active().set_name(var, d.name);
     variables.insert_or_assign(d.name, var);

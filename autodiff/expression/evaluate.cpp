@@ -136,7 +136,8 @@ class Recorder {
     std::string reason = e.reason;
     for (std::size_t k = 0; k < operands.size(); ++k) {
       if (!operands[k].active) continue;
-      const std::string engine = "∂/∂" + ad::Tape::active().label(operands[k].var.index()) + " ";
+      const ad::Tape& tape = ad::Tape::active();
+      const std::string engine = "∂/∂" + tape.label(tape.index(operands[k].var)) + " ";
       if (reason.starts_with(engine))
         reason = "∂/∂" + written(node.operands[k]) + " " + reason.substr(engine.size());
     }

@@ -107,14 +107,14 @@ Bounded evaluate_bounded(const Expression& expression, const Node& root, const V
 }
 
 std::vector<double> gradient_rounding(const ad::Tape& tape, const ad::Var& y) {
-  tape.check(y);
+  const std::uint32_t top = tape.index(y);
   const std::vector<NodeView> nodes = tape.nodes();
   // size: Σ over paths of |product of partials|; weight: the largest rounding count of a path;
   // contributions: how many terms the engine's sweep adds into the node's adjoint.
   std::vector<double> size(nodes.size(), 0.0), weight(nodes.size(), 0.0);
   std::vector<std::size_t> contributions(nodes.size(), 0);
-  size[y.index()] = 1;
-  for (std::size_t i = y.index() + 1; i-- > 0;) {
+  size[top] = 1;
+  for (std::size_t i = top + 1; i-- > 0;) {
     if (size[i] == 0) continue;  // on no path from y, or only through zero partials
     if (contributions[i] > 1) weight[i] += static_cast<double>(contributions[i] - 1);
     const NodeView& node = nodes[i];
@@ -137,9 +137,9 @@ std::vector<double> gradient_rounding(const ad::Tape& tape, const ad::Var& y) {
 std::vector<double> hessian_rounding(const ad::Tape& tape, const ad::Var& y,
                                      const std::vector<ad::Var>& inputs, std::size_t column) {
   const std::vector<ad::Tape::Position> at = tape.positions();
-  const std::uint32_t last = y.index();
+  const std::uint32_t last = tape.index(y);
   std::uint32_t first = last;
-  for (const ad::Var& x : inputs) first = std::min(first, x.index());
+  for (const ad::Var& x : inputs) first = std::min(first, tape.index(x));
   double steps = 0, edges = 0;
   for (std::uint32_t i = first; i <= last; ++i) {
     if (tape.op(i) == Op::Leaf) continue;
@@ -150,8 +150,8 @@ std::vector<double> hessian_rounding(const ad::Tape& tape, const ad::Var& y,
   std::vector<double> tangent(last + 1, 0.0), adjoint(last + 1, 0.0),
       adjoint_tangent(last + 1, 0.0);
   std::vector<bool> seeded(last + 1, false);
-  for (const ad::Var& x : inputs) seeded[x.index()] = true;
-  tangent[inputs.at(column).index()] = 1;
+  for (const ad::Var& x : inputs) seeded[tape.index(x)] = true;
+  tangent[tape.index(inputs.at(column))] = 1;
   for (std::uint32_t i = first; i <= last; ++i) {
     if (tape.op(i) == Op::Leaf || seeded[i]) continue;
     tape.for_each_operand(i, at[i], [&](std::uint32_t j, double p) {
@@ -172,7 +172,7 @@ std::vector<double> hessian_rounding(const ad::Tape& tape, const ad::Var& y,
     });
   }
   std::vector<double> bound;
-  for (const ad::Var& x : inputs) bound.push_back(u * weight * adjoint_tangent[x.index()]);
+  for (const ad::Var& x : inputs) bound.push_back(u * weight * adjoint_tangent[tape.index(x)]);
   return bound;
 }
 

@@ -55,7 +55,7 @@ Bounded bounded_operation(const Expression& expression, const Node& node, Op op,
 // engine's gradient is no better than the partial.
 std::vector<double> gradient_rounding(const ad::Tape& tape, const ad::Var& y);
 inline double gradient_rounding(const ad::Tape& tape, const ad::Var& y, const ad::Var& x) {
-  return gradient_rounding(tape, y).at(x.index());
+  return gradient_rounding(tape, y).at(tape.index(x));
 }
 
 // A bound on the rounding error of each entry of H·e_column, the column of the engine's Hessian

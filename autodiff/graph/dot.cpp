@@ -193,10 +193,7 @@ Dot make_dot(const Tape& tape, const DotOptions& options) {
   const std::vector<NodeView> nodes = tape.nodes();
   const TapeGraph g = make_graph(nodes);
   std::vector<std::uint32_t> outputs;
-  for (const Var& v : options.outputs) {
-    tape.check(v);
-    outputs.push_back(v.index());
-  }
+  for (const Var& v : options.outputs) outputs.push_back(tape.index(v));
   // Keep what reaches an output; with no outputs given, everything, measured from the sinks.
   std::vector<std::uint32_t> sources = outputs;
   if (sources.empty())

@@ -186,9 +186,7 @@ void fold_units(Path& path) {
 // The paths from output down to leaf, enumerated (at most max_paths) and counted (all).
 Explanation find_paths(const Tape& tape, const std::vector<NodeView>& nodes, const TapeGraph& g,
                        const Var& output, const Var& leaf, const PathOptions& options) {
-  tape.check(output);
-  tape.check(leaf);
-  const std::uint32_t top = output.index(), bottom = leaf.index();
+  const std::uint32_t top = tape.index(output), bottom = tape.index(leaf);
   const std::vector<std::size_t> paths = count_paths(g, nodes.size(), bottom);
   Explanation result{enumerate_paths(tape, nodes, g, paths, top, bottom, options.max_paths), false,
                      paths[top], 0.0, 0.0};
@@ -437,7 +435,7 @@ Explanation explain_paths(Tape& tape, const Var& output, const Var& leaf, std::s
 std::string explain(Tape& tape, const Var& output, const Var& leaf, const ExplainOptions& options) {
   const Explanation x = explain_paths(tape, output, leaf, path_options(options));
   const std::vector<NodeView> nodes = tape.nodes();
-  return Writer{tape, nodes, options}.write(x, output.index(), leaf.index());
+  return Writer{tape, nodes, options}.write(x, tape.index(output), tape.index(leaf));
 }
 
 }  // namespace ad::graph

@@ -66,8 +66,8 @@ TEST(Definitions, RecordedByName) {
       {"w", ad::Var(0.5, "w")}, {"x", ad::Var(2.0, "x")}, {"t", ad::Var(1.0, "t")}};
   d.record(variables);
   const ad::Var f = ex::record(ex::Expression::parse("E"), variables);
-  EXPECT_EQ(tape.name(variables.at("out").index()), "out");
-  EXPECT_EQ(tape.name(variables.at("E").index()), "E");
+  EXPECT_EQ(tape.name(tape.index(variables.at("out"))), "out");
+  EXPECT_EQ(tape.name(tape.index(variables.at("E"))), "E");
   tape.backward(f);
   const double out = 1 / (1 + std::exp(-1.0));
   // By hand: ∂E/∂same = ∂E/∂out = -(t - out), dE/dw = -(t - out)·out·(1 - out)·x.

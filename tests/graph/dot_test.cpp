@@ -150,11 +150,11 @@ TEST(Dot, RolesClustersAndNotes) {
   const auto n = tutorials::record(tutorials::kLamsal);
   ad::graph::DotOptions options{.outputs = {n.E}};
   for (const ad::Var& w : n.w)
-    options.annotations[w.index()] = {ad::graph::Role::Parameter, "", "after update: 0.123"};
+    options.annotations[tape.index(w)] = {ad::graph::Role::Parameter, "", "after update: 0.123"};
   for (const ad::Var& v : {n.net_h1, n.out_h1, n.net_h2, n.out_h2})
-    options.annotations[v.index()] = {ad::graph::Role::Hidden, "hidden layer", ""};
+    options.annotations[tape.index(v)] = {ad::graph::Role::Hidden, "hidden layer", ""};
   for (const ad::Var& v : {n.net_o1, n.out_o1, n.net_o2, n.out_o2})
-    options.annotations[v.index()] = {ad::graph::Role::Output, "output layer", ""};
+    options.annotations[tape.index(v)] = {ad::graph::Role::Output, "output layer", ""};
   const std::string dot = ad::graph::to_dot(tape, options);
   EXPECT_NE(dot.find("subgraph cluster_0 {\nlabel=\"hidden layer\""), std::string::npos) << dot;
   EXPECT_NE(dot.find("subgraph cluster_1 {\nlabel=\"output layer\""), std::string::npos);

@@ -40,8 +40,8 @@ TEST(ExplainTutorial1, W5ReproducesThePrintedFactors) {
   EXPECT_NEAR(x.paths[0].product, 0.08020, tutorials::printed_tolerance(5));
   // "[output_o1 − target_1] * [output_o1 (1 − output_o1)] * [output_h1]": ∂E_total/∂out_o1,
   // the unit step ∂E/∂E1 folded into it.
-  EXPECT_EQ(factors[0].from, n.E.index());
-  EXPECT_EQ(factors[0].to, n.out_o1.index());
+  EXPECT_EQ(factors[0].from, tape.index(n.E));
+  EXPECT_EQ(factors[0].to, tape.index(n.out_o1));
   EXPECT_NE(factors[0].symbolic.find("(out_o1 − target_o1)"), std::string::npos)
       << factors[0].symbolic;
   EXPECT_EQ(factors[1].symbolic, "out_o1·(1 − out_o1)");
@@ -101,9 +101,9 @@ void expect_sums(const tutorials::Figures& figures) {
     for (const PathOptions& options : {PathOptions{}, kTutorialChains}) {
       const Explanation x = ad::graph::explain_paths(tape, n.E, p, options);
       EXPECT_FALSE(x.capped);
-      EXPECT_NEAR(x.path_sum, engine[k], 1e-15) << tape.label(p.index());
-      EXPECT_NEAR(x.path_sum, expected, 1e-15) << tape.label(p.index());
-      EXPECT_NEAR(x.gradient, expected, 1e-15) << tape.label(p.index());
+      EXPECT_NEAR(x.path_sum, engine[k], 1e-15) << tape.label(tape.index(p));
+      EXPECT_NEAR(x.path_sum, expected, 1e-15) << tape.label(tape.index(p));
+      EXPECT_NEAR(x.gradient, expected, 1e-15) << tape.label(tape.index(p));
       double sum = 0;
       for (const auto& path : x.paths) {
         double product = 1;
@@ -136,8 +136,8 @@ TEST(ExplainTutorial2, W5IsMazursOnePath) {
   ASSERT_EQ(x.paths.size(), 1u);
   const auto& f = x.paths[0].factors;
   ASSERT_EQ(f.size(), 3u);
-  EXPECT_EQ(f[0].from, n.E.index());
-  EXPECT_EQ(f[0].to, n.out_o1.index());
+  EXPECT_EQ(f[0].from, tape.index(n.E));
+  EXPECT_EQ(f[0].to, tape.index(n.out_o1));
   EXPECT_NEAR(f[0].value, 0.74136507, tutorials::printed_tolerance(8));
   EXPECT_NEAR(f[1].value, 0.186815602, tutorials::printed_tolerance(9));
   EXPECT_NEAR(f[2].value, 0.593269992, tutorials::printed_tolerance(9));
@@ -159,8 +159,8 @@ TEST(ExplainTutorial2, W1IsMazursTwoPathsThroughO1AndO2) {
   for (std::size_t p = 0; p < 2; ++p) {
     const auto& f = x.paths[p].factors;
     ASSERT_EQ(f.size(), 5u);
-    EXPECT_EQ(f[0].from, n.E.index());
-    EXPECT_EQ(f[0].to, (p == 0 ? n.out_o1 : n.out_o2).index());
+    EXPECT_EQ(f[0].from, tape.index(n.E));
+    EXPECT_EQ(f[0].to, tape.index(p == 0 ? n.out_o1 : n.out_o2));
     EXPECT_NEAR(f[0].value * f[1].value * f[2].value, through[p], tutorials::printed_tolerance(9));
     EXPECT_NEAR(f[3].value, 0.241300709, tutorials::printed_tolerance(9));
     EXPECT_EQ(f[4].value, 0.05);
@@ -178,8 +178,8 @@ TEST(ExplainFold, UnitFactorsJoinTheirNeighbours) {
   const tutorials::Reference r = tutorials::reference(tutorials::kMazur);
   const auto& f = x.paths[0].factors;
   ASSERT_EQ(f.size(), 2u);  // ∂E/∂out_o1 · ∂out_o1/∂b2
-  EXPECT_EQ(f[0].from, n.E.index());
-  EXPECT_EQ(f[1].to, n.b2.index());
+  EXPECT_EQ(f[0].from, tape.index(n.E));
+  EXPECT_EQ(f[1].to, tape.index(n.b2));
   EXPECT_DOUBLE_EQ(f[1].value, r.out_o1 * (1 - r.out_o1));
   EXPECT_NEAR(x.path_sum, r.db2, 1e-16);
   // A path of unit factors only is one factor 1.

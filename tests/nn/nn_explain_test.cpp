@@ -33,9 +33,9 @@ TEST(NetworkExplain, EachErrorIsOneNode) {
   ad::Tape tape;
   ad::nn::Trainer trainer = trainer_for(load("tutorial2"));
   trainer.evaluate();
-  const ad::NodeView e1 = tape.node(trainer.node("E1").index());
+  const ad::NodeView e1 = tape.node(tape.index(trainer.node("E1")));
   EXPECT_EQ(e1.op, ad::Op::HalfSquaredError);
-  EXPECT_EQ(e1.operands, std::vector<std::uint32_t>{trainer.node("out_o1").index()});
+  EXPECT_EQ(e1.operands, std::vector<std::uint32_t>{tape.index(trainer.node("out_o1"))});
   EXPECT_EQ(e1.constant, 0.01);
   // The value as the tutorial computes it: ½(0.01 − out_o1)².
   const double o1 = tutorials::reference(tutorials::kMazur).out_o1;
@@ -53,8 +53,8 @@ TEST(NetworkExplain, MazurW5AndW1) {
   ASSERT_EQ(x5.paths.size(), 1u);
   const auto& f = x5.paths[0].factors;
   ASSERT_EQ(f.size(), 3u);
-  EXPECT_EQ(f[0].from, trainer.node("E_total").index());
-  EXPECT_EQ(f[0].to, trainer.node("out_o1").index());
+  EXPECT_EQ(f[0].from, tape.index(trainer.node("E_total")));
+  EXPECT_EQ(f[0].to, tape.index(trainer.node("out_o1")));
   EXPECT_NEAR(f[0].value, 0.74136507, tutorials::printed_tolerance(8));
   EXPECT_NEAR(f[1].value, 0.186815602, tutorials::printed_tolerance(9));
   EXPECT_NEAR(f[2].value, 0.593269992, tutorials::printed_tolerance(9));

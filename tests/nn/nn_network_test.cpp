@@ -130,14 +130,14 @@ TEST(Recording, NodesAreNamedLikeTheTutorialsAndNetInputsAreOneWeightedSum) {
   trainer.evaluate();
   // Mazur: net_h1 = w1·i1 + w2·i2 + b1 = 0.15·0.05 + 0.2·0.1 + 0.35.
   EXPECT_DOUBLE_EQ(trainer.node("net_h1").value(), 0.3775);
-  EXPECT_EQ(tape.node(trainer.node("net_h1").index()).op, ad::Op::WeightedSum);
-  EXPECT_EQ(tape.label(trainer.node("E_total").index()), "E_total");
-  EXPECT_EQ(tape.label(trainer.node("out_o2").index()), "out_o2");
+  EXPECT_EQ(tape.node(tape.index(trainer.node("net_h1"))).op, ad::Op::WeightedSum);
+  EXPECT_EQ(tape.label(tape.index(trainer.node("E_total"))), "E_total");
+  EXPECT_EQ(tape.label(tape.index(trainer.node("out_o2"))), "out_o2");
   const auto info = trainer.node_info();
-  EXPECT_EQ(info.at(trainer.node("w5").index()).role, ad::nn::NodeRole::Parameter);
-  EXPECT_EQ(info.at(trainer.node("i1").index()).role, ad::nn::NodeRole::Input);
-  EXPECT_EQ(info.at(trainer.node("out_h1").index()).cluster, "hidden");
-  EXPECT_EQ(info.at(trainer.node("out_o1").index()).role, ad::nn::NodeRole::Output);
+  EXPECT_EQ(info.at(tape.index(trainer.node("w5"))).role, ad::nn::NodeRole::Parameter);
+  EXPECT_EQ(info.at(tape.index(trainer.node("i1"))).role, ad::nn::NodeRole::Input);
+  EXPECT_EQ(info.at(tape.index(trainer.node("out_h1"))).cluster, "hidden");
+  EXPECT_EQ(info.at(tape.index(trainer.node("out_o1"))).role, ad::nn::NodeRole::Output);
   EXPECT_THROW(trainer.node("net_h9"), ad::nn::Error);
 }
 
