@@ -50,6 +50,40 @@ void write_all(int fd, std::string_view text, const std::string& path) {
   return 0666 & ~mask;
 }
 
+// Where a link that points to nothing leads, its links followed as text (relative ones from
+// their own folder): the file to create, as the shell's > creates it. `path` itself when it is
+// not a link.
+std::string dangling_target(const std::string& path) {
+  std::string target = path;
+  for (int hops = 0; hops < 40; ++hops) {  // 40: Linux's own limit on links in a path
+    struct ::stat status {};
+    if (::lstat(target.c_str(), &status) != 0 || !S_ISLNK(status.st_mode)) return target;
+    std::string link(static_cast<std::size_t>(status.st_size) + 1, '\0');
+    const ::ssize_t n = ::readlink(target.c_str(), link.data(), link.size());
+    if (n < 0) fail(path, "cannot follow the link", errno);
+    link.resize(static_cast<std::size_t>(n));
+    const auto slash = target.rfind('/');
+    target = link.starts_with('/') || slash == std::string::npos
+                 ? link
+                 : target.substr(0, slash + 1) + link;
+  }
+  fail(path, "cannot follow the link", ELOOP);
+}
+
+// A device or a pipe is written to directly (it cannot be renamed over). A pipe is opened
+// without waiting: with no process reading it, open() would wait for ever.
+void write_in_place(const std::string& path, const std::string& target, bool pipe,
+                    std::string_view text) {
+  Descriptor out{::open(target.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | (pipe ? O_NONBLOCK : 0))};
+  if (out.fd < 0 && pipe && errno == ENXIO)
+    throw IoError(path + ": cannot write to the pipe: no process is reading it",
+                  {.file = path, .reason = "no process is reading it"});
+  if (out.fd < 0) fail(path, "cannot open the file for writing", errno);
+  if (pipe) ::fcntl(out.fd, F_SETFL, ::fcntl(out.fd, F_GETFL) & ~O_NONBLOCK);
+  write_all(out.fd, text, path);
+  if (::close(std::exchange(out.fd, -1)) != 0) fail(path, "cannot write the file", errno);
+}
+
 }  // namespace
 
 std::optional<std::string> read_file(const std::string& path, std::size_t limit,
@@ -85,20 +119,18 @@ std::optional<std::string> read_file(const std::string& path, std::size_t limit,
 void write_file(const std::string& path, std::string_view text) {
   // Through a link: the file it points to is replaced, not the link.
   std::string target = path;
+  struct ::stat status {};
   if (char* real = ::realpath(path.c_str(), nullptr)) {
     target = real;
     std::free(real);
+  } else if (::stat(path.c_str(), &status) != 0) {  // (/dev/stdout on a pipe has no real path)
+    if (errno == ELOOP) fail(path, "cannot open the file for writing", ELOOP);
+    if (errno == ENOENT) target = dangling_target(path);
   }
-  struct ::stat status {};
   const bool exists = ::stat(target.c_str(), &status) == 0;
   if (exists && S_ISDIR(status.st_mode)) fail(path, "cannot write the file", EISDIR);
-  if (exists && !S_ISREG(status.st_mode)) {  // a device or a pipe cannot be renamed over
-    Descriptor out{::open(target.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC)};
-    if (out.fd < 0) fail(path, "cannot open the file for writing", errno);
-    write_all(out.fd, text, path);
-    if (::close(std::exchange(out.fd, -1)) != 0) fail(path, "cannot write the file", errno);
-    return;
-  }
+  if (exists && !S_ISREG(status.st_mode))
+    return write_in_place(path, target, S_ISFIFO(status.st_mode), text);
   // A file the user may not write is not replaced behind their back, as `>` would not.
   if (exists && ::access(target.c_str(), W_OK) != 0)
     fail(path, "cannot open the file for writing", errno);

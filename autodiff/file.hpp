@@ -23,9 +23,11 @@ std::optional<std::string> read_file(
 // Writes `text` to `path` through a new temporary file in the same folder (mkstemp), renamed
 // into place only when complete: a failed write leaves whatever was there untouched, and no
 // other file is written. A file the user may not write is refused, as `>` would refuse it. A
-// path through a symbolic link replaces the file it points to; a path
-// that is not a regular file (a pipe, a terminal, /dev/null) is written to directly. Throws
-// IoError, its message "PATH: cannot ...: REASON".
+// path through a symbolic link replaces the file it points to, and a link to nothing creates
+// the file it names, as `>` does (the link stays a link). A path that is not a regular file (a
+// pipe, a terminal, /dev/null) is written to directly, as `>` writes to it; a named pipe that
+// no process reads is refused at once rather than waited on. Throws IoError, its message
+// "PATH: cannot ...: REASON".
 void write_file(const std::string& path, std::string_view text);
 
 // True when both paths exist and are the same file (device and inode), whatever the links or

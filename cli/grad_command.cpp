@@ -26,8 +26,9 @@ struct GradOptions {
   std::string hessian_value;     // "true" for a bare --hessian; else what followed --hessian=
 };
 
-// The value, the gradient, the Hessian if asked and the explanation, as text or JSON.
-void print_result(const GradOptions& options, const std::vector<std::string>& names, double value,
+// The value, the gradient, the Hessian if asked and the explanation, as text or JSON on `to`.
+void print_result(std::ostream& to, const GradOptions& options,
+                  const std::vector<std::string>& names, double value,
                   const std::vector<double>& gradient,
                   const std::vector<std::vector<double>>& hessian, const std::string& explanation) {
   if (options.json) {
@@ -43,27 +44,29 @@ void print_result(const GradOptions& options, const std::vector<std::string>& na
           out["hessian"][names[i]][names[j]] = hessian[i][j];
     }
     if (!options.explain.empty()) out["explanation"] = explanation;
-    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-              << '\n';  // bad UTF-8: U+FFFD
+    to << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+       << '\n';  // bad UTF-8: U+FFFD
     return;
   }
   std::size_t width = 5;  // "value"
   for (const std::string& name : names) width = std::max(width, name.size() + 3);
   const auto line = [&](const std::string& label, double x) {
-    std::cout << label << std::string(width - label.size(), ' ') << " = "
-              << ad::number(x, options.precision) << '\n';
+    to << label << std::string(width - label.size(), ' ') << " = "
+       << ad::number(x, options.precision) << '\n';
   };
   line("value", value);
   for (std::size_t i = 0; i < names.size(); ++i) line("d/d" + names[i], gradient[i]);
   // A constant: say so, rather than an empty gradient (and Hessian) that reads as a failure.
-  if (names.empty()) std::cout << "no variables: nothing to differentiate with respect to\n";
+  if (names.empty()) to << "no variables: nothing to differentiate with respect to\n";
   if (options.hessian && !names.empty())
-    std::cout << "\nHessian, d²f/d(row) d(column):\n"
-              << ad::matrix_table(names, hessian, options.precision);
-  if (!options.explain.empty()) std::cout << '\n' << explanation;
+    to << "\nHessian, d²f/d(row) d(column):\n"
+       << ad::matrix_table(names, hessian, options.precision);
+  if (!options.explain.empty()) to << '\n' << explanation;
 }
 
 void run_grad(const GradOptions& options) {
+  if (options.dot == "-" && options.json)
+    fail(kUsage, "--dot -: standard output carries the --json result; write the graph to a file");
   const ex::Expression expression = parse_or_fail(options.expression, "the expression");
   const std::vector<std::string> names = expression.variables();
   const ex::Values point = options.at.empty() ? ex::Values{} : parse_point(options.at, "--at");
@@ -135,7 +138,10 @@ void run_grad(const GradOptions& options) {
     explanation = ad::graph::explain(tape, y, variables.at(options.explain), explain);
   }
 
-  print_result(options, names, y.value(), gradient, hessian, explanation);
+  // --dot -: standard output is the graph's alone; the result goes to standard error, as
+  // `tar -cvf -` lists on standard error what it archives to standard output.
+  print_result(options.dot == "-" ? std::cerr : std::cout, options, names, y.value(), gradient,
+               hessian, explanation);
 }
 
 }  // namespace
@@ -160,8 +166,8 @@ void add_grad_command(CLI::App& app) {
           ->type_name("N")
           ->check(whole_number(1, 17));
   grad->add_option("--dot", options->dot,
-                   "write the computation graph to FILE as Graphviz DOT (rendered to SVG when "
-                   "FILE ends in .svg and Graphviz's dot is installed)")
+                   "write the computation graph to FILE as Graphviz DOT, - for standard output "
+                   "(rendered by Graphviz's dot when FILE ends in .svg, .png or .pdf)")
       ->check(file_to_write())
       ->type_name("FILE");
   // A flag holding its text, not a bool: CLI11 would read --hessian=0 or =no as "off", silently.

@@ -208,6 +208,8 @@ void run_net(const NetOptions& options) {
                      ": write --hessian (the trained parameters) or --hessian=all (every "
                      "parameter)");
   refuse_overwrites(options);
+  if (options.dot == "-" && options.json)
+    fail(kUsage, "--dot -: standard output carries the --json result; write the graph to a file");
   ad::nn::NetworkFile file;
   try {
     file = ad::nn::load_network_file(options.file);
@@ -277,11 +279,13 @@ void run_net(const NetOptions& options) {
     std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << '\n';  // bad UTF-8: U+FFFD
   } else {
-    ad::nn::print_report(std::cout, file, result);
-    if (!explanation.empty()) std::cout << '\n' << explanation;
-    std::cout << checks_text.str();
+    // --dot -: standard output is the graph's alone, the report goes to standard error.
+    std::ostream& to = options.dot == "-" ? std::cerr : std::cout;
+    ad::nn::print_report(to, file, result);
+    if (!explanation.empty()) to << '\n' << explanation;
+    to << checks_text.str();
     if (options.hessian)
-      print_curvature(std::cout, curvature, options.precision_given ? options.precision : 6);
+      print_curvature(to, curvature, options.precision_given ? options.precision : 6);
   }
   if (!result.check.gradients_agree || !checks.agree) throw CLI::RuntimeError(kDisagree);
 }
@@ -323,8 +327,8 @@ void add_net_command(CLI::App& app) {
       ->type_name("N");
   CLI::Option* dot =
       net->add_option("--dot", options->dot,
-                      "write the network's picture (see --view) to FILE as Graphviz DOT (SVG when "
-                      "FILE ends in .svg and dot is installed)")
+                      "write the network's picture (see --view) to FILE as Graphviz DOT, - for "
+                      "standard output (rendered by dot when FILE ends in .svg, .png or .pdf)")
           ->check(file_to_write())
           ->type_name("FILE");
   CLI::Option* history =

@@ -6,6 +6,7 @@
 #endif
 
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,11 +16,16 @@
 #include <boost/graph/reverse_graph.hpp>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <iostream>
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "autodiff/error.hpp"
@@ -111,7 +117,9 @@ std::string node_label(const Tape& tape, const NodeView& node, const Annotation*
 // recording order: at most max_nodes of them, nearest the outputs first; the rest are counted
 // in dot.collapsed and said in dot.warning.
 std::vector<std::uint32_t> select_nodes(const std::vector<std::size_t>& distance,
-                                        std::size_t max_nodes, Dot& dot) {
+                                        const DotOptions& options, bool image, Dot& dot) {
+  const std::size_t max_nodes =
+      image ? std::min(options.max_nodes, options.max_image_nodes) : options.max_nodes;
   std::vector<std::uint32_t> kept;
   for (std::uint32_t v = 0; v < distance.size(); ++v)
     if (distance[v] != kUnreached) kept.push_back(v);
@@ -127,6 +135,12 @@ std::vector<std::uint32_t> select_nodes(const std::vector<std::size_t>& distance
   dot.warning = "the graph has " + std::to_string(shown + dot.collapsed) + " nodes; showing the " +
                 std::to_string(shown) + " nearest the outputs, the other " +
                 std::to_string(dot.collapsed) + " are collapsed into one node";
+  if (max_nodes < options.max_nodes)  // the image's cap: say how to see more
+    dot.warning += " (an image shows at most " + std::to_string(max_nodes) +
+                   ", for dot to lay it out in seconds; a .dot file shows " +
+                   (kept.size() + dot.collapsed <= options.max_nodes
+                        ? "all of them)"
+                        : std::to_string(options.max_nodes) + ")");
   return kept;
 }
 
@@ -187,9 +201,8 @@ std::string write_dot(const ShownGraph& shown, std::size_t kept, const std::stri
   return out.str();
 }
 
-}  // namespace
-
-Dot make_dot(const Tape& tape, const DotOptions& options) {
+// The DOT of the tape; an image (rendered by dot) keeps at most options.max_image_nodes.
+Dot draw(const Tape& tape, const DotOptions& options, bool image) {
   const std::vector<NodeView> nodes = tape.nodes();
   const TapeGraph g = make_graph(nodes);
   std::vector<std::uint32_t> outputs;
@@ -201,7 +214,7 @@ Dot make_dot(const Tape& tape, const DotOptions& options) {
       if (boost::out_degree(v, g) == 0) sources.push_back(v);
   const std::vector<std::size_t> distance = distances_from(g, sources);
   Dot dot;
-  const std::vector<std::uint32_t> kept = select_nodes(distance, options.max_nodes, dot);
+  const std::vector<std::uint32_t> kept = select_nodes(distance, options, image, dot);
   dot.shown = kept.size();
 
   ShownGraph shown(kept.size() + (dot.collapsed > 0 ? 1 : 0));
@@ -230,33 +243,71 @@ Dot make_dot(const Tape& tape, const DotOptions& options) {
   return dot;
 }
 
+}  // namespace
+
+Dot make_dot(const Tape& tape, const DotOptions& options) { return draw(tape, options, false); }
+
 std::string to_dot(const Tape& tape, const DotOptions& options) {
   return make_dot(tape, options).text;
 }
 
 namespace {
 
-// Graphviz's dot -Tsvg run on `text`, with no shell and no named file: its input, output and
-// errors are anonymous temporary files. Returns the SVG, or throws with dot's own words on
-// standard error, so they reach ours and never the program's standard output.
-std::string render_svg(const std::string& text) {
-  using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
-  const auto temporary = [] {
-    File f(std::tmpfile(), &std::fclose);
-    if (!f) throw IoError(std::string("cannot create a temporary file: ") + std::strerror(errno));
-    return f;
-  };
-  File in = temporary(), out = temporary(), err = temporary();
-  if (std::fwrite(text.data(), 1, text.size(), in.get()) != text.size() ||
-      std::fflush(in.get()) != 0)
-    throw IoError(std::string("cannot write a temporary file: ") + std::strerror(errno));
-  std::rewind(in.get());
+// The formats dot renders, chosen by the file's extension whatever its case (x.SVG is an SVG);
+// "" for any other name, which gets the DOT text.
+std::string image_format(const std::string& path) {
+  std::string extension = std::filesystem::path(path).extension().string();
+  for (char& ch : extension) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (const char* format : {"svg", "png", "pdf"})
+    if (extension == std::string(".") + format) return format;
+  return "";
+}
+
+using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+
+File temporary() {
+  File f(std::tmpfile(), &std::fclose);
+  if (!f) throw IoError(std::string("cannot create a temporary file: ") + std::strerror(errno));
+  return f;
+}
+
+std::size_t size_of(std::FILE* f) {
+  struct ::stat status {};
+  return ::fstat(fileno(f), &status) == 0 ? static_cast<std::size_t>(status.st_size) : 0;
+}
+
+// The first `most` bytes of f (all of it when it is shorter).
+std::string head(std::FILE* f, std::size_t most) {
+  std::string text(most, '\0');
+  std::rewind(f);
+  text.resize(std::fread(text.data(), 1, most, f));
+  return text;
+}
+
+// What dot said on its standard error, as much as a message should hold: its first 20 lines and
+// at most 2 KB, shown printable, then how much was left out (5 MB of warnings have been seen).
+std::string excerpt(std::FILE* err) {
+  constexpr std::size_t kBytes = 2048, kLines = 20;
+  std::string said = head(err, kBytes);
+  std::size_t end = 0;
+  for (std::size_t line = 0; line < kLines && end < said.size(); ++line)
+    end = std::min(said.find('\n', end), said.size() - 1) + 1;
+  said.resize(end);
+  const std::size_t left_out = size_of(err) - end;
+  while (!said.empty() && std::isspace(static_cast<unsigned char>(said.back()))) said.pop_back();
+  return ad::printable(said, true) +
+         (left_out > 0 ? "\n... (" + std::to_string(left_out) + " more bytes left out)" : "");
+}
+
+// Starts `dot -Tformat` reading `in` and writing `out` and `err`: no shell, no named file.
+::pid_t start_dot(const std::string& format, std::FILE* in, std::FILE* out, std::FILE* err) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fileno(in.get()), 0);
-  posix_spawn_file_actions_adddup2(&actions, fileno(out.get()), 1);
-  posix_spawn_file_actions_adddup2(&actions, fileno(err.get()), 2);
-  char* argv[] = {const_cast<char*>("dot"), const_cast<char*>("-Tsvg"), nullptr};
+  posix_spawn_file_actions_adddup2(&actions, fileno(in), 0);
+  posix_spawn_file_actions_adddup2(&actions, fileno(out), 1);
+  posix_spawn_file_actions_adddup2(&actions, fileno(err), 2);
+  std::string type = "-T" + format;
+  char* argv[] = {const_cast<char*>("dot"), type.data(), nullptr};
   ::pid_t pid = 0;
   const int spawned = posix_spawnp(&pid, "dot", &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -264,31 +315,64 @@ std::string render_svg(const std::string& text) {
     throw IoError(
         "Graphviz's dot is not installed (write a .dot file instead, or install graphviz)");
   if (spawned != 0) throw IoError(std::string("cannot run dot: ") + std::strerror(spawned));
+  return pid;
+}
+
+// dot's wait status; nullopt when it was still running after `seconds` and was killed.
+std::optional<int> wait_for(::pid_t pid, int seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const ::pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) return status;
+    if (done < 0 && errno != EINTR)
+      throw IoError(std::string("cannot wait for dot: ") + std::strerror(errno));
+    ::usleep(10000);  // a hundredth of a second: dot takes tenths on a small graph
+  }
+  ::kill(pid, SIGKILL);
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  const auto contents = [](std::FILE* f) {
-    std::string s;
-    std::rewind(f);
-    char buffer[4096];
-    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, f)) > 0;) s.append(buffer, n);
-    return s;
-  };
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return contents(out.get());
-  std::string said = contents(err.get());
-  while (!said.empty() && std::isspace(static_cast<unsigned char>(said.back()))) said.pop_back();
-  throw IoError("dot -Tsvg failed (" +
-                (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                   : "killed by signal " + std::to_string(WTERMSIG(status))) +
+  return std::nullopt;
+}
+
+// Graphviz's dot run on `text`, its input, output and errors anonymous temporary files. Returns
+// the image, or throws with dot's own words (an excerpt), so they reach our standard error and
+// never the program's standard output; an empty image is a failure, not a file.
+std::string render(const std::string& text, const std::string& format, int seconds) {
+  File in = temporary(), out = temporary(), err = temporary();
+  if (std::fwrite(text.data(), 1, text.size(), in.get()) != text.size() ||
+      std::fflush(in.get()) != 0)
+    throw IoError(std::string("cannot write a temporary file: ") + std::strerror(errno));
+  std::rewind(in.get());
+  const std::optional<int> status =
+      wait_for(start_dot(format, in.get(), out.get(), err.get()), seconds);
+  const std::string command = "dot -T" + format;
+  if (!status)
+    throw IoError(command + " was still laying out the graph after " + std::to_string(seconds) +
+                  " seconds and was stopped; write the graph to a .dot file and run dot on it "
+                  "yourself");
+  const std::string said = excerpt(err.get());
+  const bool ok = WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+  if (ok && size_of(out.get()) > 0) return head(out.get(), size_of(out.get()));
+  if (ok)
+    throw IoError(command + " wrote nothing (exit status 0)" + (said.empty() ? "" : ": " + said));
+  throw IoError(command + " failed (" +
+                (WIFEXITED(*status) ? "exit status " + std::to_string(WEXITSTATUS(*status))
+                                    : "killed by signal " + std::to_string(WTERMSIG(*status))) +
                 (said.empty() ? ")" : "): " + said));
 }
 
 }  // namespace
 
-bool write_dot_file(const std::string& path, const std::string& dot_text, std::string* message) {
-  const bool svg = path.size() >= 4 && path.compare(path.size() - 4, 4, ".svg") == 0;
+bool write_dot_file(const std::string& path, const std::string& dot_text, std::string* message,
+                    int seconds) {
   try {
-    write_file(path, svg ? render_svg(dot_text) : dot_text);
+    if (path == "-") {
+      std::cout << dot_text;  // a failure to write is the stream's, reported as the program ends
+      return true;
+    }
+    const std::string format = image_format(path);
+    write_file(path, format.empty() ? dot_text : render(dot_text, format, seconds));
   } catch (const IoError& e) {
     // The caller names the path; the reason is the rest.
     std::string why = e.what();
@@ -300,9 +384,9 @@ bool write_dot_file(const std::string& path, const std::string& dot_text, std::s
 }
 
 bool write_graph(const std::string& path, const Tape& tape, const DotOptions& options,
-                 std::string* message) {
-  const Dot dot = make_dot(tape, options);
-  if (!write_dot_file(path, dot.text, message)) return false;
+                 std::string* message, int seconds) {
+  const Dot dot = draw(tape, options, !image_format(path).empty());
+  if (!write_dot_file(path, dot.text, message, seconds)) return false;
   if (message) *message = dot.warning;
   return true;
 }

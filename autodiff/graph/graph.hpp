@@ -54,6 +54,12 @@ struct DotOptions {
   // More nodes than this: keep the max_nodes − 1 nearest the outputs (or, with no outputs, the
   // nodes nothing uses), collapse the rest into one summary node, and warn.
   std::size_t max_nodes = 300;
+  // The same cap for an image that dot lays out (write_graph to .svg, .png, .pdf): dot's time
+  // grows steeply with nodes that share an operand. Measured with Graphviz 2.43 on the 2-core
+  // build machine, the chain ((x·x + 0)·x + 1)·x + …, every node fed by x, laid out in 1.0 s at
+  // 61 nodes, 5.4 s at 81, 15 s at 91 and 69 s at 101; a sum of 100 sin(k·x) (299 nodes shown)
+  // took minutes. At 60 every tape's picture lays out in about a second.
+  std::size_t max_image_nodes = 60;
   std::string title{};
   int precision = 6;  // significant digits in labels
 };
@@ -68,18 +74,24 @@ struct Dot {
 Dot make_dot(const ad::Tape& tape, const DotOptions& options = {});
 std::string to_dot(const ad::Tape& tape, const DotOptions& options = {});
 
-// Writes DOT text to path; a path ending in .svg is rendered with Graphviz's `dot -Tsvg`
-// instead (run without a shell; what dot says on its standard error becomes the message). The
-// file is replaced only once complete (ad::write_file): on failure it is left as it was, and
-// false is returned with the reason in message (dot's words, a system error, or that Graphviz
-// is not installed). Any DOT: the network view (nn/network_view.hpp) is written with it too.
-bool write_dot_file(const std::string& path, const std::string& dot_text,
-                    std::string* message = nullptr);
+// dot gets this long to lay out a picture before it is stopped: max_image_nodes bounds a tape's
+// picture, but the network view has no such cap and dot's time depends on a graph's shape.
+inline constexpr int kRenderSeconds = 20;
 
-// Writes the tape's DOT as write_dot_file() does. On success the collapse warning, if any, is
-// put in message.
+// Writes DOT text to path, or to standard output when path is "-". A path ending in .svg, .png
+// or .pdf (any case: x.SVG) is rendered with Graphviz's `dot -Tsvg` (-Tpng, -Tpdf) instead, run
+// without a shell and stopped after `seconds`; what dot says on its standard error (its first
+// lines) becomes the message, and an empty image is a failure. The file is replaced only once
+// complete (ad::write_file): on failure it is left as it was, and false is returned with the
+// reason in message (dot's words, a system error, or that Graphviz is not installed). Any DOT:
+// the network view (nn/network_view.hpp) is written with it too.
+bool write_dot_file(const std::string& path, const std::string& dot_text,
+                    std::string* message = nullptr, int seconds = kRenderSeconds);
+
+// Writes the tape's DOT as write_dot_file() does, an image with at most
+// options.max_image_nodes nodes. On success the collapse warning, if any, is put in message.
 bool write_graph(const std::string& path, const ad::Tape& tape, const DotOptions& options,
-                 std::string* message = nullptr);
+                 std::string* message = nullptr, int seconds = kRenderSeconds);
 
 // ---- Explain ----
 
