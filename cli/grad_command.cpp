@@ -105,7 +105,7 @@ void run_grad(const GradOptions& options) {
   // The second sweep reads the same tape; being checked, it stops at a second partial that is
   // not finite (x^1.5 at 0).
   if (options.hessian) {
-    require_hessian_size(names.size(), "variables", y.index() + 1,
+    require_hessian_size(names.size(), "variables", tape.index(y) + 1,
                          "Check the second derivatives you need with autodiff check -d X,Y=FORMULA "
                          "(one column of the Hessian each).");
     std::vector<ad::Var> inputs;

@@ -801,15 +801,15 @@ TEST(Check, TwoThousandVariables) {
 TEST(LongRun, ACheckOfThousandsOfVariablesShowsItsProgressOnATerminal) {
   const auto [sum, at] = sum_of_sines(3000);
   const std::string base = testing::TempDir() + "check_progress_" + std::to_string(::getpid());
-  std::ofstream(base + ".sh") << AUTODIFF_CLI << " check '" << sum << "' --at " << at
-                              << " >/dev/null\n";
+  std::ofstream(base + ".sh") << AUTODIFF_CLI << " check '" << sum << "' -d x1='cos(x1)' --at "
+                              << at << " >/dev/null\n";
   ASSERT_EQ(std::system(("script -qfec 'sh " + base + ".sh' /dev/null >" + base + ".tty").c_str()),
             0);
   const std::string terminal = cli_test::slurp(base + ".tty");
   EXPECT_NE(terminal.find("\rautodiff: checks: "), std::string::npos) << terminal.substr(0, 300);
   EXPECT_NE(terminal.find(" of 3,000 ("), std::string::npos) << terminal.substr(0, 300);
   EXPECT_NE(terminal.find("\r\x1b[K"), std::string::npos);  // erased
-  const auto piped = run("check '" + sum + "' --at " + at);
+  const auto piped = run("check '" + sum + "' -d x1='cos(x1)' --at " + at);
   EXPECT_EQ(piped.status, 0);
   EXPECT_EQ(piped.err, "");
   for (const char* suffix : {".sh", ".tty"}) std::remove((base + suffix).c_str());
