@@ -175,7 +175,10 @@ void refuse_overwrites(const NetOptions& options) {
       fail(kUsage, out.option + " " + ad::printable(out.path) + ": that is the network file " +
                        ad::printable(options.file) + "; write " + out.what + " to another file");
     for (std::size_t j = 0; j < i; ++j)
-      if (outputs[j].path == out.path || ad::same_file(outputs[j].path, out.path))
+      if (out.path == "-" && outputs[j].path == "-")
+        fail(kUsage, out.option + " -: " + outputs[j].option +
+                         " - has standard output already; write one of them to a file");
+      else if (outputs[j].path == out.path || ad::same_file(outputs[j].path, out.path))
         fail(kUsage, out.option + " " + ad::printable(out.path) + ": " + outputs[j].option +
                          " writes that file already; give each its own file");
   }
@@ -184,22 +187,36 @@ void refuse_overwrites(const NetOptions& options) {
                      " records a training run: give its length with --steps N (N >= 1)");
 }
 
+// The output given as "-" (--dot, --history or --plot), which then has standard output to itself
+// (refuse_overwrites() lets only one be "-"), or "".
+std::string output_to_stdout(const NetOptions& options) {
+  if (options.dot == "-") return "--dot";
+  if (options.history == "-") return "--history";
+  if (options.plot == "-") return "--plot";
+  return "";
+}
+
+// `text` to the file at `path`, or to standard output for "-" (whose errors are reported as the
+// program ends); a failure is the option's.
+void write_output(const std::string& option, const std::string& path, const std::string& text) {
+  try {
+    if (path == "-")
+      std::cout << text;
+    else
+      ad::write_file(path, text);
+  } catch (const ad::IoError& e) {
+    fail(kFile, option + " " + e.what());
+  }
+}
+
 // --history and --plot, from what training recorded (all of it, or up to a divergence).
 void write_curve(const NetOptions& options, const ad::nn::NetworkFile& file,
                  const ad::nn::History& history) {
   const std::string& name = file.network.name.empty() ? file.path : file.network.name;
-  try {
-    if (!options.history.empty())
-      ad::write_file(options.history, ad::nn::to_json_lines(history, file.network));
-  } catch (const ad::IoError& e) {
-    fail(kFile, std::string("--history ") + e.what());
-  }
-  try {
-    if (!options.plot.empty())
-      ad::write_file(options.plot, ad::nn::loss_plot(name, history.lines()));
-  } catch (const ad::IoError& e) {
-    fail(kFile, std::string("--plot ") + e.what());
-  }
+  if (!options.history.empty())
+    write_output("--history", options.history, ad::nn::to_json_lines(history, file.network));
+  if (!options.plot.empty())
+    write_output("--plot", options.plot, ad::nn::loss_plot(name, history.lines()));
 }
 
 void run_net(const NetOptions& options) {
@@ -208,8 +225,11 @@ void run_net(const NetOptions& options) {
                      ": write --hessian (the trained parameters) or --hessian=all (every "
                      "parameter)");
   refuse_overwrites(options);
-  if (options.dot == "-" && options.json)
-    fail(kUsage, "--dot -: standard output carries the --json result; write the graph to a file");
+  const std::string to_stdout = output_to_stdout(options);
+  if (!to_stdout.empty() && options.json)
+    fail(kUsage, to_stdout + " -: standard output carries the --json result; write " +
+                     (to_stdout == "--dot" ? "the graph" : "the " + to_stdout.substr(2)) +
+                     " to a file");
   ad::nn::NetworkFile file;
   try {
     file = ad::nn::load_network_file(options.file);
@@ -279,8 +299,9 @@ void run_net(const NetOptions& options) {
     std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << '\n';  // bad UTF-8: U+FFFD
   } else {
-    // --dot -: standard output is the graph's alone, the report goes to standard error.
-    std::ostream& to = options.dot == "-" ? std::cerr : std::cout;
+    // --dot -, --history - or --plot -: standard output is that file's alone, the report goes to
+    // standard error.
+    std::ostream& to = output_to_stdout(options).empty() ? std::cout : std::cerr;
     ad::nn::print_report(to, file, result);
     if (!explanation.empty()) to << '\n' << explanation;
     to << checks_text.str();
@@ -336,7 +357,7 @@ void add_net_command(CLI::App& app) {
                       "with --steps N: write the training curve to FILE, one JSON line a step, "
                       "{\"step\": k, \"loss\": the loss after k steps}, from step 0 (the loss "
                       "before training) to N: every step up to N = 10,000, beyond that every "
-                      "ceil(N/10,000)-th step and the last")
+                      "ceil(N/10,000)-th step and the last; - for standard output")
           ->check(file_to_write())
           ->type_name("FILE");
   net->add_flag("--history-parameters", options->history_parameters,
@@ -345,7 +366,7 @@ void add_net_command(CLI::App& app) {
       ->needs(history);
   net->add_option("--plot", options->plot,
                   "with --steps N: draw the loss against the step, the loss on a log scale, as an "
-                  "SVG picture in FILE")
+                  "SVG picture in FILE (- for standard output)")
       ->check(file_to_write())
       ->type_name("FILE");
   net->add_option("--view", options->view,

@@ -220,6 +220,34 @@ TEST(History, AFailedWriteIsExitFourNamingTheFile) {
   }
 }
 
+// "-" is standard output, as for --dot: it then carries the history (or the plot) alone, the
+// same bytes as the file, and the report goes to standard error; no file named "-" is made.
+// One output at a time, and not with --json.
+TEST(History, DashIsStandardOutput) {
+  const std::string file = temp("curve.jsonl"), svg = temp("curve.svg");
+  ASSERT_EQ(run("net " + kTutorial2 + " --steps 5 --history " + file + " --plot " + svg).status, 0);
+  auto r = run("net " + kTutorial2 + " --steps 5 --history -");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, cli_test::slurp(file));
+  EXPECT_NE(r.err.find("Cross-check of the gradients"), std::string::npos) << r.err;
+  r = run("net " + kTutorial2 + " --steps 5 --plot -");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, cli_test::slurp(svg));
+  EXPECT_EQ(std::system("test ! -e -"), 0);  // the tests' working folder has no file "-"
+  r = run("net " + kTutorial2 + " --steps 5 --history - --plot -");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "autodiff: --plot -: --history - has standard output already; write one of them to a "
+            "file\n");
+  r = run("net " + kTutorial2 + " --steps 5 --history - --json");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "autodiff: --history -: standard output carries the --json result; write the history "
+            "to a file\n");
+  std::remove(file.c_str());
+  std::remove(svg.c_str());
+}
+
 TEST(History, UsageErrors) {
   auto r = run("net " + kTutorial2 + " --history " + temp("unused"));
   EXPECT_EQ(r.status, 2);
