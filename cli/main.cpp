@@ -97,9 +97,11 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "autodiff " AUTODIFF_VERSION,
                        "print the program's version and exit");
   // CLI11's own messages are one line that quotes the command line: all of it shown printable()
-  // (a newline as "\n"), then the pointer to --help on a line of its own.
+  // (a newline as "\n") after "autodiff: " as every other message, then the pointer to --help on
+  // a line of its own.
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
-    return ad::clipped(ad::printable(in_words(e))) + "\nRun with --help for more information.\n";
+    return "autodiff: " + ad::clipped(ad::printable(in_words(e))) +
+           "\nRun with --help for more information.\n";
   });
   int status = ad::cli::kOk;
   try {

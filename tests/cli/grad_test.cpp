@@ -466,7 +466,7 @@ TEST(Grad, AnExpressionBeginningWithMinusIsTheExpression) {
   EXPECT_TRUE(r.err.starts_with("autodiff: -no_such.json: cannot open the file")) << r.err;
   r = run("grad x --at x=1 --hessian=");
   EXPECT_EQ(r.status, 2);
-  EXPECT_TRUE(r.err.starts_with("--hessian=: an empty value")) << r.err;
+  EXPECT_TRUE(r.err.starts_with("autodiff: --hessian=: an empty value")) << r.err;
 }
 
 // A name of 60,000 letters: the closest-name search took 15 s (edit distances of 60,000 by
@@ -486,14 +486,14 @@ TEST(Program, AnUnknownSubcommandIsNamed) {
   auto r = run("frob");
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err,
-            "unknown subcommand 'frob'; the subcommands are grad, check and net\n"
+            "autodiff: unknown subcommand 'frob'; the subcommands are grad, check and net\n"
             "Run with --help for more information.\n");
   r = run("bogus x");
   EXPECT_EQ(r.status, 2);
-  EXPECT_TRUE(r.err.starts_with("unknown subcommand 'bogus'; the subcommands are")) << r.err;
+  EXPECT_TRUE(r.err.starts_with("autodiff: unknown subcommand 'bogus'; the subcommands are")) << r.err;
   r = run("gard x --at x=1");
   EXPECT_EQ(r.status, 2);
-  EXPECT_TRUE(r.err.starts_with("unknown subcommand 'gard' (did you mean 'grad'?)")) << r.err;
+  EXPECT_TRUE(r.err.starts_with("autodiff: unknown subcommand 'gard' (did you mean 'grad'?)")) << r.err;
 }
 
 // Issue 12, item 10: numbers in options are decimal (010 was octal 8, 0x10 was 16), and a
@@ -533,20 +533,21 @@ TEST(Program, NumbersInOptionsAreDecimalAndSaidInWords) {
       << r.err;
 }
 
-// Issue 12, item 13: control characters from the input reach the terminal escaped, and a
 // Review of issue 12, item 11: --at given twice was CLI11's "--at: At Most 1 required but
 // received 2".
 TEST(Program, AnOptionOfOneValueGivenTwiceIsSaidInWords) {
   auto r = run("grad 'x*y' --at x=1 --at y=2");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err,
-            "--at is given once, not 2 times: give all the variables' values in one --at, "
-            "comma-separated (--at x=1,y=2)\n"
-            "Run with --help for more information.\n");
+  EXPECT_EQ(
+      r.err,
+      "autodiff: --at is given once, not 2 times: give all the variables' values in one --at, "
+      "comma-separated (--at x=1,y=2)\n"
+      "Run with --help for more information.\n");
   r = run("grad x --at x=1 --precision 3 --precision 4 --precision 5");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err,
-            "--precision is given once, not 3 times\nRun with --help for more information.\n");
+  EXPECT_EQ(
+      r.err,
+      "autodiff: --precision is given once, not 3 times\nRun with --help for more information.\n");
 }
 
 // `autodiff --version` prints the version project() gives in CMakeLists.txt, read here.
@@ -564,6 +565,7 @@ TEST(Program, VersionIsTheProjectsVersion) {
   EXPECT_EQ(r.err, "");
 }
 
+// Issue 12, item 13: control characters from the input reach the terminal escaped, and a
 // newline inside the expression does not move the caret.
 TEST(Program, ControlCharactersAreEscapedInMessages) {
   auto r = run("grad \"$(printf 'x\\033[31m+1')\" --at x=1");

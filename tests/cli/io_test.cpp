@@ -163,7 +163,7 @@ TEST(Io, AnEmptyDotNameIsAUsageError) {
        std::vector<std::string>{"grad x --at x=1 --dot ''", "net " + kTutorial + " --dot ''"}) {
     const auto r = run(arguments);
     EXPECT_EQ(r.status, 2) << arguments;
-    EXPECT_EQ(r.err.rfind("--dot: needs a file name, not ''\n", 0), 0u) << r.err;
+    EXPECT_EQ(r.err.rfind("autodiff: --dot: needs a file name, not ''\n", 0), 0u) << r.err;
     EXPECT_EQ(r.out, "");
   }
 }
