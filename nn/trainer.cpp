@@ -25,8 +25,9 @@ ad::Var activate(Activation a, const ad::Var& x) {
   return x;
 }
 
-// The clusters of node_info() that are not layers; they outlive every recording.
-const std::string kParameters = "parameters", kInputs = "inputs", kError = "error";
+// The clusters of node_info() that are not layers; they outlive every recording. The parameters
+// have none: in a box of their own they were one column far from the neurons they feed.
+const std::string kNoCluster, kInputs = "inputs", kError = "error";
 
 }  // namespace
 
@@ -118,7 +119,7 @@ void Trainer::record_parameters() {
   const std::size_t start = tape_->size();
   for (std::size_t p = 0; p < n.parameter_count(); ++p)
     parameter_vars_.emplace_back(parameters_[p], n.parameter_name(p));
-  mark(start, NodeRole::Parameter, kParameters);
+  mark(start, NodeRole::Parameter, kNoCluster);
 }
 
 void Trainer::record_forward(std::size_t s) {

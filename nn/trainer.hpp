@@ -34,7 +34,7 @@ struct Diverged : NumericError {
 enum class NodeRole { Input, Parameter, Hidden, Output };
 struct NodeInfo {
   NodeRole role;
-  std::string cluster;  // the layer's name, "inputs", "parameters" or "error"
+  std::string cluster;  // the layer's name, "inputs" or "error"; empty for a parameter
 };
 
 // Records the network on the active ad::Tape and trains it. evaluate() clears the active tape

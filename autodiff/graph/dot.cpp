@@ -98,14 +98,36 @@ void style(Shown& v, Role role) {
   }
 }
 
-std::string node_label(const Tape& tape, const NodeView& node, const Annotation* note,
-                       int precision) {
-  std::string first;
-  if (node.op == Op::Leaf)
-    first = node.name.empty() ? "constant" : std::string(node.name);
-  else
-    first = (node.name.empty() ? "" : std::string(node.name) + " = ") +
-            operation_text(tape, node, precision);
+// The same text with spaces, parentheses and the spelling of operators left out: a node named
+// by its own formula ("(sin(x)^2*y)" for (sin(x)^2)·y) is labelled with its name alone.
+std::string skeleton(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == ' ' || text[i] == '(' || text[i] == ')') continue;
+    if (text.substr(i).starts_with("·")) {
+      out += '*', i += std::string_view("·").size() - 1;
+    } else if (text.substr(i).starts_with("−")) {
+      out += '-', i += std::string_view("−").size() - 1;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+std::string node_label(const Tape& tape, const std::vector<NodeView>& nodes, std::uint32_t index,
+                       const Annotation* note, int precision) {
+  const NodeView& node = nodes[index];
+  std::string first(node.name);
+  if (node.op == Op::Leaf) {
+    if (first.empty()) first = "constant";
+  } else {
+    const std::string operation = operation_text(tape, nodes, index, precision);
+    if (first.empty())
+      first = operation;
+    else if (skeleton(first) != skeleton(operation))
+      first += " = " + operation;
+  }
   std::string label =
       first + "\nvalue: " + detail::significant(node.value, precision) +
       "\ngrad: " + (std::isnan(node.adjoint) ? "—" : detail::significant(node.adjoint, precision));
@@ -224,7 +246,7 @@ Dot draw(const Tape& tape, const DotOptions& options, bool image) {
     const Annotation* note = found == options.annotations.end() ? nullptr : &found->second;
     const bool is_output = std::find(outputs.begin(), outputs.end(), node.index) != outputs.end();
     Shown& v = shown[k];
-    v.label = node_label(tape, node, note, options.precision);
+    v.label = node_label(tape, nodes, kept[k], note, options.precision);
     style(v, resolve(note ? note->role : Role::Auto, node, is_output));
     if (note) v.cluster = note->cluster;
   }

@@ -158,8 +158,11 @@ std::string explain(ad::Tape& tape, const ad::Var& output, const ad::Var& leaf,
 
 // "sigmoid", "×", "x − 0.01", "Σ w·x + b": what a node computes, c written out.
 std::string operation_text(const NodeView& node, int precision);
-// The same, with a sum of named nodes written out by their names: "E1 + E2", "0.5·a − b".
-std::string operation_text(const ad::Tape& tape, const NodeView& node, int precision);
+// The same in the operands' own names or formulas, never a placeholder that could be mistaken
+// for a variable of the user's: "sigmoid(net_h1)", "sin(x)^2", "½(0.01 − out_o1)²", a sum by
+// its terms "E1 + E2", "w1·i1 + w2·i2 + b1" (a long one "a + b + … + z (26 terms)").
+std::string operation_text(const ad::Tape& tape, const std::vector<NodeView>& nodes,
+                           std::uint32_t index, int precision);
 // The node as a short formula in the names of named nodes: "(out_o1 − target_o1)" for an
 // unnamed difference, its name for a named node, tape.label(i) when the formula is too long.
 std::string node_text(const ad::Tape& tape, const std::vector<NodeView>& nodes,

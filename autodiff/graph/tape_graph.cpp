@@ -1,3 +1,5 @@
+// The tape copied into a Boost graph, and the texts of its nodes and partials that the DOT
+// labels and the explanation print.
 #include <string_view>
 
 #include "autodiff/graph/format.hpp"
@@ -22,11 +24,24 @@ bool is_word(char ch) {
          ch == '_';
 }
 
-// A formula used inside a longer one: parenthesized unless it is one word or a call.
+// True when text is one parenthesized whole, "(a + b)", and not "(a) + (b)".
+bool enclosed(std::string_view text) {
+  int depth = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    depth += text[i] == '(' ? 1 : text[i] == ')' ? -1 : 0;
+    if (depth == 0) return i + 1 == text.size() && i > 0;
+  }
+  return false;
+}
+
+// A formula used inside a longer one: parenthesized unless it is one word ("w1", "s1.E1",
+// "log#26"), a call ("log(1 − o)") or already enclosed.
 std::string operand_form(std::string text) {
-  bool simple = true;
-  for (char ch : text) simple = simple && (is_word(ch) || ch == '.');
-  return simple || text.front() == '(' ? text : "(" + text + ")";
+  std::size_t word = 0;
+  while (word < text.size() && (is_word(text[word]) || text[word] == '.' || text[word] == '#'))
+    ++word;
+  const bool simple = word == text.size() || (word > 0 && enclosed(text.substr(word)));
+  return simple || enclosed(text) ? text : "(" + text + ")";
 }
 
 // Replace each whole-word occurrence of the variables in `from` (one letter: x, y, a, b, c).
@@ -67,26 +82,6 @@ std::string operation_text(const NodeView& node, int precision) {
   return substitute(op.label, values);
 }
 
-std::string operation_text(const Tape& tape, const NodeView& node, int precision) {
-  // A sum of a few named nodes reads as its terms: E_total = E1 + E2.
-  constexpr std::size_t kMostTerms = 8;
-  if (node.op != Op::Linear || node.operands.empty() || node.operands.size() > kMostTerms)
-    return operation_text(node, precision);
-  std::string text;
-  for (std::size_t k = 0; k < node.operands.size(); ++k) {
-    const std::string_view name = tape.name(node.operands[k]);
-    if (name.empty()) return operation_text(node, precision);
-    const double c = node.partials[k];
-    if (k > 0)
-      text += c < 0 ? " − " : " + ";
-    else if (c < 0)
-      text += "−";
-    if (std::fabs(c) != 1) text += detail::significant(std::fabs(c), precision) + "·";
-    text += name;
-  }
-  return text;
-}
-
 namespace {
 
 std::string formula(const Tape& tape, const std::vector<NodeView>& nodes, std::uint32_t index,
@@ -97,31 +92,84 @@ std::string operand_formula(const Tape& tape, const std::vector<NodeView>& nodes
   return operand_form(formula(tape, nodes, index, depth));
 }
 
+std::string sum_text(const Tape& tape, const std::vector<NodeView>& nodes, const NodeView& node,
+                     int depth, int precision);
+
+// What the node computes, written in its operands' formulas (their names where they have one),
+// whatever its own name; tape.label(index) at depth 0 and for a sum of more than two terms.
+std::string expansion(const Tape& tape, const std::vector<NodeView>& nodes, std::uint32_t index,
+                      int depth) {
+  const NodeView& node = nodes[index];
+  if (depth > 0 && (node.op == Op::Linear || node.op == Op::WeightedSum))
+    return sum_text(tape, nodes, node, depth, 6);
+  if (depth == 0 || node.operands.size() > 2) return tape.label(index);
+  const OpInfo& op = info(node.op);
+  if (op.form.empty()) {  // a unary function
+    if (node.operands.size() != 1) return tape.label(index);
+    return std::string(op.name) + "(" + formula(tape, nodes, node.operands[0], depth - 1) + ")";
+  }
+  std::string values[5];  // x, y, a, b, c
+  for (std::size_t k = 0; k < node.operands.size(); ++k)
+    values[node.operands.size() == 1 ? 0 : 2 + k] =
+        op.kind == OpKind::Mixed  // its form encloses x in parentheses of its own
+            ? formula(tape, nodes, node.operands[k], depth - 1)
+            : operand_formula(tape, nodes, node.operands[k], depth - 1);
+  if (op.has_constant) values[4] = detail::significant(node.constant, 6);
+  return substitute(op.form, values);
+}
+
 std::string formula(const Tape& tape, const std::vector<NodeView>& nodes, std::uint32_t index,
                     int depth) {
   const NodeView& node = nodes[index];
   if (!node.name.empty()) return std::string(node.name);
   if (node.op == Op::Leaf) return detail::significant(node.value, 6);
-  if (depth == 0 || node.operands.size() > 2) return tape.label(index);
-  const OpInfo& op = info(node.op);
-  std::string text;
-  if (op.form.empty()) {  // a unary function
-    if (node.operands.size() != 1) return tape.label(index);
-    text = std::string(op.name) + "(" + formula(tape, nodes, node.operands[0], depth - 1) + ")";
-  } else {
-    std::string values[5];  // x, y, a, b, c
-    for (std::size_t k = 0; k < node.operands.size(); ++k)
-      values[node.operands.size() == 1 ? 0 : 2 + k] =
-          op.kind == OpKind::Mixed  // its form encloses x in parentheses of its own
-              ? formula(tape, nodes, node.operands[k], depth - 1)
-              : operand_formula(tape, nodes, node.operands[k], depth - 1);
-    if (op.has_constant) values[4] = detail::significant(node.constant, 6);
-    text = substitute(op.form, values);
-  }
+  const std::string text = expansion(tape, nodes, index, depth);
   return text.size() > kLongestFormula ? tape.label(index) : text;
 }
 
+// A sum by its terms in the operands' formulas, "E1 + E2", "w1·i1 + w2·i2 + b1"; a long one
+// shows its first two terms and its last, and says how many there are.
+std::string sum_text(const Tape& tape, const std::vector<NodeView>& nodes, const NodeView& node,
+                     int depth, int precision) {
+  constexpr std::size_t kMostTerms = 4;
+  const std::size_t n = node.operands.size();
+  const bool weighted = node.op == Op::WeightedSum;  // operands w1, x1, w2, x2, ..., [b]
+  const std::size_t terms = weighted ? (n + 1) / 2 : n;
+  auto operand = [&](std::size_t k) {
+    return operand_formula(tape, nodes, node.operands[k], depth - 1);
+  };
+  auto term = [&](std::size_t t, bool first) {
+    if (weighted)
+      return (first ? "" : " + ") +
+             (2 * t + 1 < n ? operand(2 * t) + "·" + operand(2 * t + 1) : operand(2 * t));
+    const double c = node.partials[t];
+    return std::string(c < 0 ? (first ? "−" : " − ") : (first ? "" : " + ")) +
+           (std::fabs(c) != 1 ? detail::significant(std::fabs(c), precision) + "·" : "") +
+           operand(t);
+  };
+  if (terms == 0) return "0";
+  std::string text;
+  for (std::size_t t = 0; t < terms; ++t) {
+    if (terms > kMostTerms && t == 2) {
+      text += " + …" + term(terms - 1, false) + " (" + std::to_string(terms) + " terms)";
+      break;
+    }
+    text += term(t, t == 0);
+  }
+  return text;
+}
+
 }  // namespace
+
+std::string operation_text(const Tape& tape, const std::vector<NodeView>& nodes,
+                           std::uint32_t index, int precision) {
+  const NodeView& node = nodes[index];
+  if (node.op == Op::Linear || node.op == Op::WeightedSum)
+    return sum_text(tape, nodes, node, 3, precision);
+  if (node.op == Op::Leaf) return operation_text(node, precision);
+  const std::string text = expansion(tape, nodes, index, 3);
+  return text.size() > kLongestFormula ? expansion(tape, nodes, index, 1) : text;
+}
 
 std::string node_text(const Tape& tape, const std::vector<NodeView>& nodes, std::uint32_t index) {
   return formula(tape, nodes, index, 3);

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -32,7 +34,7 @@ label="x*y";
 labelloc=t;
 0[label="x\nvalue: 1\ngrad: 2", shape=box, style="filled", fillcolor="#cfe2f3"];
 1[label="y\nvalue: 2\ngrad: 1", shape=box, style="filled", fillcolor="#cfe2f3"];
-2[label="(x*y) = ×\nvalue: 2\ngrad: 1", shape=doubleoctagon, style="filled", fillcolor="#f4cccc"];
+2[label="(x*y)\nvalue: 2\ngrad: 1", shape=doubleoctagon, style="filled", fillcolor="#f4cccc"];
 0->2 [label="2"];
 1->2 [label="1"];
 }
@@ -89,6 +91,29 @@ TEST(DotOutput, DashIsStandardOutputForNet) {
   EXPECT_EQ(r.out, slurp(dir + "n.dot"));
   EXPECT_EQ(r.err, to_file.out);
   EXPECT_FALSE(fs::exists("-"));
+}
+
+// Each edge of a node with two different operands carries that operand's own partial:
+// ∂(a·b)/∂a = b = 3 on the edge from a, ∂(a·b)/∂b = a = 2 on the edge from b, in either order of
+// the factors (a swap would leave every node's label as it was).
+TEST(DotOutput, EachEdgeCarriesItsOperandsPartial) {
+  for (const std::string expression : {"a*b", "b*a", "a/b"}) {
+    const auto r = run("grad '" + expression + "' --at a=2,b=3 --dot -");
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::map<std::string, std::string> id;  // first label line -> node id
+    const std::regex node("(\\d+)\\[label=\"([^\\\\\"]*)"),
+        edge("(\\d+)->(\\d+) \\[label=\"([^\"]*)\"");
+    for (std::sregex_iterator m(r.out.begin(), r.out.end(), node), end; m != end; ++m)
+      id[(*m)[2]] = (*m)[1];
+    std::map<std::string, std::string> partial;  // source id -> edge label
+    for (std::sregex_iterator m(r.out.begin(), r.out.end(), edge), end; m != end; ++m)
+      partial[(*m)[1]] = (*m)[3];
+    ASSERT_EQ(partial.size(), 2u) << r.out;
+    // a/b: ∂/∂a = 1/b = 1/3, ∂/∂b = −a/b² = −2/9.
+    const bool quotient = expression == "a/b";
+    EXPECT_EQ(partial[id["a"]], quotient ? "0.333333" : "3") << expression << "\n" << r.out;
+    EXPECT_EQ(partial[id["b"]], quotient ? "−0.222222" : "2") << expression << "\n" << r.out;
+  }
 }
 
 // --json and --dot - would both be standard output.

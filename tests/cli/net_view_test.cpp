@@ -59,6 +59,11 @@ TEST(NetView, ViewTapeDrawsTheRecordedTape) {
       << text;
   EXPECT_NE(text.find("E_total = E1 + E2"), std::string::npos) << text;
   EXPECT_EQ(text.find("unit:h1"), std::string::npos) << text;
+  // The parameters are in no box: one made them a column on the far left, with long crossing
+  // edges to the neurons they feed; free, dot puts each next to its neuron. The layers keep theirs.
+  EXPECT_EQ(text.find("label=\"parameters\""), std::string::npos) << text;
+  EXPECT_NE(text.find("label=\"inputs\""), std::string::npos) << text;
+  EXPECT_NE(text.find("label=\"hidden\""), std::string::npos) << text;
 }
 
 TEST(NetView, AnUnknownViewOrAViewWithoutDotIsAUsageError) {

@@ -58,7 +58,10 @@ double field(const std::string& label, const std::string& key) {
 std::size_t find(const Parsed& g, const std::string& first) {
   for (std::size_t v = 0; v < boost::num_vertices(g); ++v)
     if (g[v].label.substr(0, g[v].label.find("\\n")) == first) return v;
-  ADD_FAILURE() << "no node labelled " << first;
+  std::string labels;
+  for (std::size_t v = 0; v < boost::num_vertices(g); ++v)
+    labels += "\n  " + g[v].label.substr(0, g[v].label.find("\\n"));
+  ADD_FAILURE() << "no node labelled " << first << "; the nodes:" << labels;
   return 0;
 }
 
@@ -87,12 +90,13 @@ TEST(Dot, TutorialParsesBackWithEveryNodeEdgeAndLabel) {
   EXPECT_NEAR(field(g[w5].label, "grad"), r.dw[4], six_digits(r.dw[4]));
   const auto w1 = find(g, "w1");
   EXPECT_NEAR(field(g[w1].label, "grad"), r.dw[0], six_digits(r.dw[0]));
-  const auto out_h1 = find(g, "out_h1 = sigmoid");
+  const auto out_h1 = find(g, "out_h1 = sigmoid(net_h1)");
   EXPECT_NEAR(field(g[out_h1].label, "value"), r.out_h1, six_digits(r.out_h1));
-  const auto net_o1 = find(g, "net_o1 = Σ w·x + b");
-  find(g, "E1 = × 0.5");  // the halves of the errors, constant shown
-  find(g, "x ^ 2");       // the squares
-  const auto E = find(g, "E = +");
+  const auto net_o1 = find(g, "net_o1 = w5·out_h1 + w6·out_h2 + b2");
+  // Each operation in its operands' own names, the constants written out.
+  find(g, "E1 = 0.5·((out_o1 − target_o1)^2)");
+  find(g, "(out_o1 − target_o1)^2");
+  const auto E = find(g, "E = E1 + E2");
   EXPECT_NEAR(field(g[E].label, "value"), r.E, six_digits(r.E));
   EXPECT_EQ(field(g[E].label, "grad"), 1.0);
 
@@ -109,7 +113,7 @@ TEST(Dot, TutorialParsesBackWithEveryNodeEdgeAndLabel) {
       ++checked;
     }
     if (to == out_h1) {
-      EXPECT_EQ(from, find(g, "net_h1 = Σ w·x + b"));
+      EXPECT_EQ(from, find(g, "net_h1 = w1·i1 + w3·i2 + b1"));  // Lamsal: w3 is i2 to h1
       EXPECT_NEAR(number(g[e].label), r.out_h1 * (1 - r.out_h1), 1e-6);
       ++checked;
     }
@@ -163,7 +167,7 @@ TEST(Dot, RolesClustersAndNotes) {
   const auto w3 = find(g, "w3");
   EXPECT_EQ(g[w3].fillcolor, "#ffe599");
   EXPECT_NE(g[w3].label.find("\\nafter update: 0.123"), std::string::npos);
-  EXPECT_EQ(g[find(g, "out_o2 = sigmoid")].shape, "doubleoctagon");
+  EXPECT_EQ(g[find(g, "out_o2 = sigmoid(net_o2)")].shape, "doubleoctagon");
   EXPECT_EQ(g[find(g, "i1")].fillcolor, "#cfe2f3");  // Auto: an input
 }
 
@@ -177,8 +181,8 @@ TEST(Dot, LargeGraphsKeepTheNodesNearestTheOutputAndWarn) {
   EXPECT_NE(dot.text.find(dot.warning), std::string::npos);  // in the graph's label
   const Parsed g = parse(dot.text);
   EXPECT_EQ(boost::num_vertices(g), 10u);  // 9 and the summary
-  find(g, "E = +");
-  find(g, "E1 = × 0.5");
+  find(g, "E = E1 + E2");
+  find(g, "E1 = 0.5·((out_o1 − target_o1)^2)");
   find(g, "20 more nodes");
   for (std::size_t v = 0; v < boost::num_vertices(g); ++v)
     EXPECT_NE(g[v].label.substr(0, 3), "w1\\") << "w1 is far from E";
@@ -202,6 +206,27 @@ TEST(Dot, OutputsFromAnotherRecordingAreRejected) {
   EXPECT_THROW(ad::graph::to_dot(tape, {.outputs = {old}}), ad::TapeMismatch);
   EXPECT_THROW(ad::graph::to_dot(tape, {.outputs = {ad::Var()}}), ad::TapeMismatch);
   EXPECT_EQ(boost::num_vertices(parse(ad::graph::to_dot(tape, {.outputs = {x}}))), 1u);
+}
+
+// A placeholder letter (x in "x ^ 2", a and b in "a·b") would read as the user's own variable:
+// every operation is written in its operands' names or formulas.
+TEST(Dot, OperationsAreWrittenInTheirOperandsNotPlaceholders) {
+  ad::Tape tape;
+  const ad::Var x(1.0, "x"), b(2.0, "b"), a(3.0, "a");
+  const ad::Var square = ad::pow(ad::sin(x), 2.0);
+  const ad::Var product = ad::named(b * square, "p");
+  const ad::Var error = ad::named(ad::half_squared_error(a, 0.25), "E1");
+  const ad::Var total = ad::named(0.5 * product + 3.0 * error, "E");
+  std::vector<ad::Var> many;
+  for (int k = 0; k < 6; ++k) many.push_back(ad::Var(k, "v" + std::to_string(k)));
+  const ad::Var sum = ad::named(ad::sum(many), "S");
+  const Parsed g = parse(ad::graph::to_dot(tape, {.outputs = {total, sum}}));
+  find(g, "sin(x)");
+  find(g, "sin(x)^2");
+  find(g, "p = b·(sin(x)^2)");
+  find(g, "E1 = ½(0.25 − a)²");  // the error against its target as the tutorials write it
+  find(g, "E = (0.5·p) + (3·E1)");
+  find(g, "S = v0 + v1 + … + v5 (6 terms)");
 }
 
 TEST(Dot, WriteGraphWritesDotAndRendersSvg) {
