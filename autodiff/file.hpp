@@ -27,7 +27,8 @@ std::optional<std::string> read_file(
 // the file it names, as `>` does (the link stays a link). A path that is not a regular file (a
 // pipe, a terminal, /dev/null) is written to directly, as `>` writes to it; a named pipe that
 // no process reads is refused at once rather than waited on. Throws IoError, its message
-// "PATH: cannot ...: REASON".
+// "PATH: cannot ...: REASON" ("PATH: cannot create a temporary file in FOLDER to write it:
+// REASON" when the folder takes no new file, as /proc does).
 void write_file(const std::string& path, std::string_view text);
 
 // True when both paths exist and are the same file (device and inode), whatever the links or

@@ -140,14 +140,23 @@ bool is_wide(char32_t c) {
          (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x20000 && c <= 0x3FFFD);
 }
 
-// The code point of a bidirectional embedding, override or isolate (U+202A to U+202E, U+2066 to
-// U+2069), else 0: printed raw they reorder the rest of the line ("Trojan Source").
-unsigned bidi_control(std::string_view character) {
-  if (character.size() != 3 || character[0] != '\xE2') return 0;
-  const unsigned code = 0x2000u | (static_cast<unsigned char>(character[1]) & 0x0Fu) << 6 |
-                        (static_cast<unsigned char>(character[2]) & 0x3Fu);
-  const bool bidi = (code >= 0x202A && code <= 0x202E) || (code >= 0x2066 && code <= 0x2069);
-  return bidi ? code : 0;
+// Characters a terminal draws as nothing or that reorder the line, escaped by printable():
+// printed raw, "o\u200b1" reads as "o1", and U+202E reverses what follows ("Trojan Source").
+// The soft hyphen, the Mongolian vowel separator, the zero-width spaces, joiners and direction
+// marks, the line and paragraph separators, the bidirectional embeddings, overrides and isolates,
+// the word joiner and invisible operators, and the byte-order mark (zero-width no-break space).
+bool is_invisible(char32_t c) {
+  return c == 0x00AD || c == 0x180E || (c >= 0x200B && c <= 0x200F) ||
+         (c >= 0x2028 && c <= 0x202E) || (c >= 0x2060 && c <= 0x206F) || c == 0xFEFF;
+}
+
+// Combining marks (accents on the letter before, U+0301 in "e\u0301"), which a terminal draws
+// in the previous character's column: the Combining Diacritical Marks blocks (and their
+// Extended and Supplement), those for Symbols, and the Combining Half Marks.
+bool is_combining(char32_t c) {
+  return (c >= 0x0300 && c <= 0x036F) || (c >= 0x1AB0 && c <= 0x1AFF) ||
+         (c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) ||
+         (c >= 0xFE20 && c <= 0xFE2F);
 }
 
 }  // namespace
@@ -156,7 +165,8 @@ std::size_t display_width(std::string_view text) {
   std::size_t width = 0;
   for (std::size_t i = 0; i < text.size();) {
     const std::size_t size = character_size(text, i);
-    width += size > 1 && is_wide(code_point(text.substr(i, size))) ? 2 : 1;
+    const char32_t c = size > 1 ? code_point(text.substr(i, size)) : 0;
+    width += is_wide(c) ? 2 : is_combining(c) ? 0 : 1;
     i += size;
   }
   return width;
@@ -169,11 +179,9 @@ std::string printable(std::string_view text, bool keep_newlines) {
   for (std::size_t i = 0; i < text.size();) {
     const std::size_t size = character_size(text, i);
     const auto c = static_cast<unsigned char>(text[i]);
-    if (size == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
-      std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned char>(text[i + 1]));
-      out += buffer;  // a C1 control, U+0080 to U+009F
-    } else if (const unsigned bidi = bidi_control(text.substr(i, size)); bidi != 0) {
-      std::snprintf(buffer, sizeof buffer, "\\u%04x", bidi);
+    const char32_t code = size > 1 ? code_point(text.substr(i, size)) : 0;
+    if ((code >= 0x80 && code < 0xA0) || is_invisible(code)) {  // C1 controls, invisible ones
+      std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(code));
       out += buffer;
     } else if (size > 1 || (c >= 0x20 && c < 0x7F) || (c == '\n' && keep_newlines)) {
       out.append(text.substr(i, size));

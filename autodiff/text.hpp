@@ -44,10 +44,12 @@ std::string did_you_mean(std::string_view name, const std::vector<std::string>& 
 std::string clipped(std::string_view text, std::size_t most = 400);
 
 // The text safe to print on a terminal: control characters (an escape sequence's ESC, a carriage
-// return, a newline unless `keep_newlines`), DEL, the C1 controls, bytes that are not UTF-8
-// and the bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069, which
-// reorder what follows on the line) are written escaped (\x1b, \r, \n, \u009b, \u202e, \xff);
-// other text as is.
+// return, a newline unless `keep_newlines`), DEL, the C1 controls, bytes that are not UTF-8,
+// the bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069, which reorder
+// what follows on the line) and the characters drawn as nothing (the soft hyphen U+00AD,
+// U+180E, the zero-width spaces and marks U+200B to U+200F, U+2028 to U+2029, U+2060 to
+// U+206F, U+FEFF: "o\u200b1" would read as "o1") are written escaped (\x1b, \r, \n, \u009b,
+// \u202e, \u200b, \xff); other text as is.
 std::string printable(std::string_view text, bool keep_newlines = false);
 
 // `text` with each line longer than `columns` characters cut in the middle to `columns`, "…" in
@@ -63,7 +65,8 @@ std::string dot_string(std::string_view text, std::size_t columns = std::string_
 std::size_t character_size(std::string_view text, std::size_t at);
 
 // The columns `text` takes on a terminal: one per UTF-8 character, two for an East Asian wide
-// one (CJK, Hangul, full-width forms); a byte that is not UTF-8 counts one. The one width by
+// one (CJK, Hangul, full-width forms), none for a combining mark (U+0301 in "e\u0301", drawn
+// over the e); a byte that is not UTF-8 counts one. The one width by
 // which tables line up their columns.
 std::size_t display_width(std::string_view text);
 

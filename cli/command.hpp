@@ -91,8 +91,10 @@ CLI::Validator tolerance_number();
 // "x = 1.5, y = -2"
 std::string describe(const ad::expr::Values& point, int precision);
 
-// For an option naming a file to write (--dot): refuses an empty name, which would otherwise
-// write nothing and say nothing.
+// For an option naming a file to write (--dot, --history, --plot): refuses an empty name, which
+// would otherwise write nothing and say nothing, and the file that is the program's own standard
+// output or standard error (/dev/stdout, or `--dot log 2>>log`), which the temporary file
+// renamed into place would replace, losing what was written there ("-" is standard output).
 CLI::Validator file_to_write();
 
 }  // namespace ad::cli

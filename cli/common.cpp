@@ -1,5 +1,8 @@
 // What the subcommands share (see command.hpp): help text, failing with a status, points, the
 // naming of sub-expressions and the check of file names.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -215,9 +218,34 @@ std::string describe(const Values& point, int precision) {
   return text;
 }
 
+namespace {
+
+// "standard output" or "standard error" when `path` is the file the program's own stream 1 or 2
+// writes to (/dev/stdout, /proc/self/fd/2, or the file the shell redirected it to), else "". A
+// terminal or /dev/null (a character device) is written in place and loses nothing, so it is
+// not counted; a regular file would be replaced by the rename (and what the stream wrote lost),
+// and a pipe would carry both outputs mixed.
+std::string standard_stream_of(const std::string& path) {
+  struct ::stat file {};
+  if (::stat(path.c_str(), &file) != 0 || S_ISCHR(file.st_mode)) return "";
+  for (const int fd : {STDOUT_FILENO, STDERR_FILENO}) {
+    struct ::stat stream {};
+    if (::fstat(fd, &stream) == 0 && stream.st_dev == file.st_dev && stream.st_ino == file.st_ino)
+      return fd == STDOUT_FILENO ? "standard output" : "standard error";
+  }
+  return "";
+}
+
+}  // namespace
+
 CLI::Validator file_to_write() {
-  return {[](const std::string& name) {
-            return name.empty() ? std::string("needs a file name, not ''") : std::string();
+  return {[](const std::string& name) -> std::string {
+            if (name.empty()) return "needs a file name, not ''";
+            const std::string stream = name == "-" ? "" : standard_stream_of(name);
+            if (stream.empty()) return "";
+            return name + " is the program's " + stream +
+                   ": give - to write to standard output alone (the result or report then goes "
+                   "to standard error), or another file";
           },
           ""};
 }

@@ -138,5 +138,8 @@ int main(int argc, char** argv) {
               << (errno != 0 ? std::string(": ") + std::strerror(errno) : "") << '\n';
     return ad::cli::kFile;
   }
+  // With an output given as "-", the result or report is on standard error: lost there, it is a
+  // failure too (with no way left, maybe, to say so). A failure's own status is kept.
+  if (!std::cerr.flush() && status == ad::cli::kOk) return ad::cli::kFile;
   return status;
 }

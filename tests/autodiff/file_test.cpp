@@ -2,6 +2,7 @@
 // only when complete, with nothing else in its folder touched.
 #include "autodiff/file.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -117,6 +118,31 @@ TEST(File, AReadOnlyFileIsNotReplaced) {
   ::chmod((dir / "ro.dot").c_str(), 0444);
   EXPECT_THROW(ad::write_file((dir / "ro.dot").string(), "new"), ad::IoError);
   EXPECT_EQ(contents(dir / "ro.dot"), "old");
+}
+
+// Review s7, item 3: `--dot /proc/version` said "No such file or directory" of a file that
+// exists: the reason was the temporary file's, created beside it in a folder that takes none.
+// The message says so. A read-only folder refuses one too, but not to root; /proc refuses root.
+TEST(File, AFolderThatTakesNoNewFileIsNamedWithItsReason) {
+  const bool root = ::geteuid() == 0;
+  const fs::path dir = folder("no_new_files");
+  std::ofstream(dir / "out.dot") << "old";
+  ::chmod(dir.c_str(), 0555);
+  const std::string target = root ? "/proc/version" : (dir / "out.dot").string();
+  const std::string in = root ? "/proc" : dir.string();
+  // The reason, from the system directly: a new file in that folder.
+  const int fd = ::open((in + "/new-file").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  const int reason = errno;
+  ASSERT_LT(fd, 0) << in << " took a new file";
+  try {
+    ad::write_file(target, "new");
+    ADD_FAILURE() << "no error";
+  } catch (const ad::IoError& e) {
+    EXPECT_EQ(std::string(e.what()), target + ": cannot create a temporary file in " + in +
+                                         " to write it: " + std::strerror(reason));
+  }
+  ::chmod(dir.c_str(), 0755);
+  EXPECT_EQ(contents(dir / "out.dot"), "old");
 }
 
 TEST(File, SameFileSeesThroughSpellingsAndLinks) {

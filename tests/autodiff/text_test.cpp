@@ -80,7 +80,19 @@ TEST(Text, PrintableEscapesControlsAndBidiOverrides) {
   EXPECT_EQ(ad::printable("x + \u202eabc"), "x + \\u202eabc");
   EXPECT_EQ(ad::printable("\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069"),
             "\\u202a\\u202b\\u202c\\u202d\\u2066\\u2067\\u2068\\u2069");
-  EXPECT_EQ(ad::printable("é α \u2029 \u2065 \u206a \u2029"), "é α \u2029 \u2065 \u206a \u2029");
+  // Next to the escaped ranges, visible characters are kept: the hair space U+200A, the
+  // hyphenation point U+2027, the narrow no-break space U+202F, superscript zero U+2070.
+  EXPECT_EQ(ad::printable("é α \u200a \u2027 \u202f \u2070"), "é α \u200a \u2027 \u202f \u2070");
+}
+
+// Review s7, item 4: characters drawn as nothing made "o\u200b1" read as "o1" (a spoofed name)
+// and cost a column in tables. Each is escaped as U+202E is, by its code point.
+TEST(Text, PrintableEscapesInvisibleCharacters) {
+  EXPECT_EQ(ad::printable("o\u200b1"), "o\\u200b1");
+  EXPECT_EQ(ad::printable("\u00ad\u180e\u200b\u200c\u200d\u200e\u200f"),
+            "\\u00ad\\u180e\\u200b\\u200c\\u200d\\u200e\\u200f");
+  EXPECT_EQ(ad::printable("\u2028\u2029\u2060\u2061\u2065\u206a\u206f\ufeff"),
+            "\\u2028\\u2029\\u2060\\u2061\\u2065\\u206a\\u206f\\ufeff");
 }
 
 // Lines longer than the bound lose their middle to "…", whole UTF-8 characters; DOT quoting
@@ -129,6 +141,16 @@ TEST(Text, DisplayWidthCountsEastAsianWideCharactersTwice) {
   EXPECT_EQ(ad::display_width("\U00020000"), 2u);    // CJK Extension B, four bytes
   EXPECT_EQ(ad::display_width("\xff\xfe"), 2u);      // not UTF-8: a column a byte
   EXPECT_EQ(ad::display_width("\u1100\u1160"), 3u);  // a Jamo lead (wide), a vowel (not)
+}
+
+// Review s7, item 4: a combining mark is drawn over the character before it, so "e\u0301" (é
+// as two code points) takes one column, not two, and a table row lost one per mark.
+TEST(Text, DisplayWidthCountsCombiningMarksAsNone) {
+  EXPECT_EQ(ad::display_width("e\u0301"), 1u);                    // COMBINING ACUTE ACCENT
+  EXPECT_EQ(ad::display_width("a\u0300\u036f"), 1u);              // the block's first and last
+  EXPECT_EQ(ad::display_width("x\u1ab0\u1dc0\u20d0\ufe20"), 1u);  // the other four blocks
+  EXPECT_EQ(ad::display_width("x\u1aff\u1dff\u20ff\ufe2f"), 1u);
+  EXPECT_EQ(ad::display_width("\u0370\u1aaf\u20cf\ufe30"), 5u);  // beside them: one, U+FE30 two
 }
 
 TEST(Text, MatrixTableAlignsCjkNamesByTheirColumns) {

@@ -248,3 +248,41 @@ TEST(DotOutput, GraphvizLaysOutTheCappedSumQuickly) {
             0);
   EXPECT_EQ(slurp(dir + "s.SVG").rfind("<?xml", 0), 0u);
 }
+
+// Review s7, item 1: an output naming the program's own standard output or error went through
+// the temporary file renamed over the file the shell redirected into: `--dot /dev/stderr
+// 2>>log` left log holding the DOT alone, `net --dot /dev/stdout >out` lost the report. Refused,
+// by device and inode (so /proc/self/fd/1 and the redirected file's own name too), before
+// anything is written; a terminal or /dev/null (a device, written in place) is not.
+TEST(DotOutput, AnOutputThatIsStandardOutputOrErrorIsRefused) {
+  const std::string dir = folder("std_streams");
+  const std::string cli = AUTODIFF_CLI;
+  const std::string tutorial2 = std::string(AUTODIFF_SOURCE_DIR) + "/examples/tutorial2.json";
+  const auto refusal = [](const std::string& option, const std::string& path,
+                          const std::string& stream) {
+    return "autodiff: " + option + ": " + path + " is the program's " + stream +
+           ": give - to write to standard output alone (the result or report then goes to "
+           "standard error), or another file\nRun with --help for more information.\n";
+  };
+  write(dir + "log.txt", "existing log\n");
+  EXPECT_EQ(status_of(cli + " grad 'x*y' --at x=1,y=2 --dot /dev/stderr 2>>" + dir + "log.txt"), 2);
+  EXPECT_EQ(slurp(dir + "log.txt"),
+            "existing log\n" + refusal("--dot", "/dev/stderr", "standard error"));
+  EXPECT_EQ(status_of(cli + " net " + tutorial2 + " --dot /dev/stdout >" + dir + "out.txt 2>" +
+                      dir + "err.txt"),
+            2);
+  EXPECT_EQ(slurp(dir + "out.txt"), "");
+  EXPECT_EQ(slurp(dir + "err.txt"), refusal("--dot", "/dev/stdout", "standard output"));
+  EXPECT_EQ(status_of(cli + " net " + tutorial2 + " --steps 1 --history /proc/self/fd/1 >" + dir +
+                      "out.txt 2>" + dir + "err.txt"),
+            2);
+  EXPECT_EQ(slurp(dir + "err.txt"), refusal("--history", "/proc/self/fd/1", "standard output"));
+  EXPECT_EQ(status_of(cli + " net " + tutorial2 + " --steps 1 --plot " + dir + "out.txt >" + dir +
+                      "out.txt 2>" + dir + "err.txt"),
+            2);
+  EXPECT_EQ(slurp(dir + "err.txt"), refusal("--plot", dir + "out.txt", "standard output"));
+  EXPECT_EQ(slurp(dir + "out.txt"), "");
+  EXPECT_EQ(status_of(cli + " grad x --at x=1 --dot /dev/stdout >/dev/null 2>" + dir + "err.txt"),
+            0);
+  EXPECT_EQ(slurp(dir + "err.txt"), "");
+}

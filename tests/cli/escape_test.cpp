@@ -173,3 +173,29 @@ TEST(Escape, ANewlineInANetworkNameIsEscaped) {
 }
 
 }  // namespace
+
+namespace {
+
+// Review s7, item 4: a neuron renamed o<U+200B>1 (a zero-width space) printed as o1 and so
+// read as the other, and an expression's variable did too. Escaped as U+202E is, the rows
+// line up by the escaped text.
+TEST(Escape, AZeroWidthSpaceInANameIsEscaped) {
+  const auto r = run("net " + write_renamed("zero_width.json", {"o1"}, "\\u200b"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("  net_h2       = 0.3925\n"
+                       "  out_h2       = 0.596884378259767\n"
+                       "  net_o\\u200b1 = 1.10590596705977\n"
+                       "  out_o\\u200b1 = 0.751365069552316\n"
+                       "  net_o2       = 1.22492140409647\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("\u200b"), std::string::npos) << r.out;
+  const auto e = run("grad 'o\u200b1*2' --at 'o\u200b1=3'");
+  EXPECT_EQ(e.status, 2);
+  EXPECT_EQ(e.err,
+            "autodiff: in the expression: unexpected character '\\u200b' at column 2\n"
+            "  o\\u200b1*2\n"
+            "   ^~~~~~\n");
+}
+
+}  // namespace

@@ -95,6 +95,23 @@ TEST(Io, OutputThatCannotBeWrittenIsExitStatus4) {
   std::remove(err.c_str());
 }
 
+// Review s7, item 2: with an output on standard output (`-`) the result or report goes to
+// standard error; when that could not be written it was lost with exit status 0. Now 4; a run
+// that writes nothing there is 0, and a failure's own status (3) is kept.
+TEST(Io, AResultThatCannotBeWrittenToStandardErrorIsExitStatus4) {
+  const std::string cli = AUTODIFF_CLI;
+  for (const std::string& arguments :
+       std::vector<std::string>{"grad x --at x=1 --dot -", "net " + kTutorial + " --dot -",
+                                "net " + kTutorial + " --steps 1 --history -"}) {
+    for (const char* redirect : {"2>/dev/full", "2>&-"}) {
+      const std::string command = cli + " " + arguments + " >/dev/null " + redirect;
+      EXPECT_EQ(status_of(command), 4) << command;
+    }
+  }
+  EXPECT_EQ(status_of(cli + " grad x --at x=1 >/dev/null 2>/dev/full"), 0);
+  EXPECT_EQ(status_of(cli + " grad 'log(x)' --at x=-1 >/dev/null 2>/dev/full"), 3);
+}
+
 // Item 3: `autodiff net self.json --dot self.json` replaced the network with DOT text.
 TEST(Io, TheGraphNeverReplacesTheNetworkFile) {
   const std::string dir = folder("self");
