@@ -1,7 +1,9 @@
+// A hand-derived derivative judged and reported as text and JSON (see judgement.hpp).
 #include "cli/judgement.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "cli/command.hpp"
 
@@ -38,6 +40,21 @@ Judgement judge(std::string name, double engine, double engine_error,
   return j;
 }
 
+namespace {
+
+// Why ex::judge found the point unable to judge yours (see Verdict::decidable): the bound it
+// names is the rounding floor, not the tolerance's part of the allowance.
+std::string why_undecided(const ex::Verdict& v, double engine) {
+  if (!std::isfinite(v.floor))
+    return "the rounding error of the values compared has no bound here (a value underflowed)";
+  if (v.floor <= std::abs(engine) / 10)
+    return "the values compared are subnormal doubles, without their relative precision";
+  return "the rounding error of the values compared (±" + ad::number(v.floor, 2) +
+         ") leaves the engine's value less than one significant digit";
+}
+
+}  // namespace
+
 void print(std::ostream& out, const Judgement& j, int p) {
   const bool undecided = j.verdict && !j.verdict->decidable;
   out << "  " << j.label << ": "
@@ -46,10 +63,8 @@ void print(std::ostream& out, const Judgement& j, int p) {
                       : "DISAGREE")
       << '\n';
   if (undecided)
-    out << "    this point cannot judge yours: the rounding error of the values compared (±"
-        << ad::number(j.verdict->allowed, 2)
-        << ") is as large as the values themselves, so a wrong sign would pass too; try "
-           "another point\n";
+    out << "    this point cannot judge yours: " << why_undecided(*j.verdict, j.engine)
+        << ", so a wrong sign would pass too; try another point\n";
   if (j.diagnosed)
     out << "    likely mistake: "
         << (j.diagnosis ? ex::describe(*j.diagnosis)

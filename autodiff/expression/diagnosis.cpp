@@ -1,3 +1,4 @@
+// The search for the usual mistakes of a hand derivation (see diagnosis.hpp).
 #include "autodiff/expression/diagnosis.hpp"
 
 #include <algorithm>
@@ -390,8 +391,10 @@ std::optional<Diagnosis> diagnose(const DiagnosisInput& input,
   using End = DiagnosisSearch::End;
   out = {};
   // The search recurses over the trees: past kMaxHeight it is not tried.
-  if (input.formula.root().height > kMaxHeight || input.expression.root().height > kMaxHeight) {
+  const std::size_t height = std::max(input.formula.root().height, input.expression.root().height);
+  if (height > kMaxHeight) {
     out.end = End::TooDeep;
+    out.height = height;
     return std::nullopt;
   }
   Diagnoser diagnoser(input, agrees);
@@ -412,11 +415,14 @@ std::string describe_no_diagnosis(const DiagnosisSearch& search) {
              "have no symbolic derivative";
     case DiagnosisSearch::End::Limit:
       return "the search for the usual mistakes stopped at its limit (a long formula) after " +
-             std::to_string(search.candidates) + " candidates; none matched so far";
+             std::to_string(search.candidates) + " candidate" +
+             (search.candidates == 1 ? "" : "s") + "; none matched so far";
     case DiagnosisSearch::End::TooDeep:
-      return "not searched for: the formula or f is more than " + std::to_string(kMaxHeight) +
-             " operations deep (a sum of over " + std::to_string(kMaxHeight) +
-             " terms is), past the search's limit";
+      // A tree's height counts its levels, a leaf one: a sum of 1000 terms k*x is 1001 high,
+      // and one of 1000 names only 1000, so no count of terms is the limit.
+      return "not searched for: the formula or f is " + std::to_string(search.height) +
+             " levels deep, past the search's limit of " + std::to_string(kMaxHeight) +
+             " (a sum of n terms is n - 1 levels above its deepest term)";
     case DiagnosisSearch::End::Complete:
       break;
   }

@@ -60,6 +60,7 @@ struct DiagnosisSearch {
     TooDeep,       // not tried: a formula or f nested deeper than kMaxHeight
   } end = End::Complete;
   std::size_t candidates = 0;  // the candidate corrections judged
+  std::size_t height = 0;      // TooDeep: the height of the higher of the formula and f
 };
 std::optional<Diagnosis> diagnose(const DiagnosisInput& input,
                                   const std::function<bool(const Expression&)>& agrees,

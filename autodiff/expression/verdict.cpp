@@ -182,14 +182,15 @@ Verdict judge(double yours, double yours_error, double engine, double engine_err
   const double scale = std::max(std::abs(yours), std::abs(engine));
   const double floor = kRoundingSafety * (yours_error + engine_error);
   const double allowed = tolerance * scale + floor;
-  // The point can judge yours only where the rounding floor leaves the engine's value at least
-  // one significant digit (floor ≤ |engine|/10): else a derivative and its negation, or twice
-  // it, could agree. The same number is judged even at zero (x − x, and 0 written for it),
-  // unless its rounding cannot be bounded (an underflow); so are the subnormal doubles, whose
-  // relative precision is gone.
-  const bool decidable = std::isfinite(floor) &&
-                         !(scale > 0 && scale < std::numeric_limits<double>::min()) &&
-                         (floor <= std::abs(engine) / 10 || yours == engine);
+  // The point can judge an agreement only where the rounding floor leaves the engine's value at
+  // least one significant digit (floor ≤ |engine|/10): else a derivative and its negation, or
+  // twice it, could agree. The same number is judged even at zero (x − x, and 0 written for it),
+  // and so is a difference beyond the rule, which rounding cannot explain; neither where the
+  // rounding cannot be bounded (an underflow), nor among the subnormal doubles, whose relative
+  // precision is gone.
+  const bool decidable =
+      std::isfinite(floor) && !(scale > 0 && scale < std::numeric_limits<double>::min()) &&
+      (floor <= std::abs(engine) / 10 || yours == engine || difference > allowed);
   const bool agree = decidable && difference <= allowed;
   // Yours is the engine's value rounded or cut to the digits written: 0.0821 for 0.082167 (cut),
   // 1.8 for 1.8186; not 6.1 for 6, though within one unit of its last digit, and not 1 for
@@ -215,6 +216,7 @@ Verdict judge(double yours, double yours_error, double engine, double engine_err
           decidable,
           difference,
           allowed,
+          floor,
           scale > 0 && floor > tolerance * scale,
           within_last_digit};
 }

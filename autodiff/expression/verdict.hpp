@@ -82,12 +82,15 @@ std::vector<double> hessian_rounding(const ad::Tape& tape, const ad::Var& y,
 // cancel there, never a fixed number.
 struct Verdict {
   bool agree;
-  // False where the rounding floor leaves the engine's value less than one significant digit (or
-  // is not finite, after an underflow), or the values are subnormal: a derivative and its
-  // negation could both pass, so the point cannot judge yours; not agree.
+  // False where yours passes the rule but the rounding floor leaves the engine's value less than
+  // one significant digit (or is not finite, after an underflow), or the values are subnormal: a
+  // derivative and its negation could both pass, so the point cannot judge yours; not agree.
+  // A difference beyond the rule is a disagreement at any point: the rounding bounds cannot
+  // explain it (x^60's derivative plus 1 at 0.3 is 1 away from 8e-30).
   bool decidable;
   double difference;  // |yours − engine|
   double allowed;     // the right-hand side of the rule
+  double floor;       // its rounding part, k·(yours_error + engine_error)
   // The rounding floor, not T, sets the precision of the check here (terms cancel): an
   // agreement holds only to the digits the floor leaves.
   bool limited_by_rounding;

@@ -412,6 +412,39 @@ TEST(CheckReview, APointThatCannotJudgeIsUndecidedNotAgree) {
   EXPECT_EQ(run("check 'cosh(x) - sinh(x)' -d x='exp(-x)' --at x=1").status, 1);
 }
 
+// Found by a hostile review: a derivative wrong by 1 where the engine's value is 8e-30 was
+// UNDECIDED, and the message called the tolerance's 1e-6 "the rounding error". A difference far
+// beyond what rounding and the tolerance allow is a DISAGREE (exit 1) at any point; so is d/dx
+// of a product of 100 sines with 1 added. A wrong sign within the rounding floor (e^−x for
+// −e^−x at 20, both below the floor of 1.5e-6) stays UNDECIDED, and the message names the
+// floor, 4·(the two rounding bounds), not the allowance.
+TEST(CheckReview, AWrongDerivativeFarBeyondTheFloorDisagrees) {
+  const auto power = run("check 'x^60' -d 'x=60*x^59+1' --at x=0.3");
+  EXPECT_EQ(power.status, 1) << power.err;
+  EXPECT_NE(power.out.find("\n  d/dx: DISAGREE\n"), std::string::npos) << power.out;
+  EXPECT_EQ(power.out.find("cannot judge"), std::string::npos) << power.out;
+  std::string f, d;
+  for (int j = 1; j <= 100; ++j) {
+    f += (j > 1 ? "*" : "") + std::string("sin(") + std::to_string(j) + "*x)";
+    for (int k = 1; k <= 100; ++k) {
+      const std::string n = std::to_string(k);
+      d += (k > 1 ? "*" : j > 1 ? "+" : "") + (k == j ? n + "*cos(" : "sin(") + n + "*x)";
+    }
+  }
+  const auto product = run("check '" + f + "' -d x='" + d + "+1' --at x=0.3");
+  EXPECT_EQ(product.status, 1) << product.err;
+  EXPECT_NE(product.out.find("\n  d/dx: DISAGREE\n"), std::string::npos) << product.out;
+  EXPECT_EQ(run("check '" + f + "' -d x='" + d + "' --at x=0.3").status, 0);  // without the 1
+  const auto sign = run("check 'cosh(x) - sinh(x)' -d x='exp(-x)' --at x=20");
+  EXPECT_EQ(sign.status, 1);
+  EXPECT_NE(sign.out.find("\n  d/dx: UNDECIDED\n    this point cannot judge yours: the rounding "
+                          "error of the values compared (±1.5e-06) leaves the engine's value "
+                          "less than one significant digit, so a wrong sign would pass too; try "
+                          "another point\n"),
+            std::string::npos)
+      << sign.out;
+}
+
 // log's partial at a subnormal x: check agrees with log(x) + 1 as grad computes it.
 TEST(CheckReview, XLogXAtASubnormalPoint) {
   const auto r = run("check 'x*log(x)' -d x='log(x)+1' --at x=5e-324 --json");
@@ -485,27 +518,32 @@ TEST(CheckReview, TheDiagnosisOfADeepFormulaIsBounded) {
   }
   const auto r = run("check '" + f + "' -d x='" + d + "' --at x=0.5");
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.out.find("likely mistake: the search for the usual mistakes stopped at its limit"),
+  EXPECT_NE(r.out.find("\n    likely mistake: the search for the usual mistakes stopped at its "
+                       "limit (a long formula) after 1 candidate; none matched so far\n"),
             std::string::npos)
       << r.out.substr(0, 300);
 }
 
 // Review of issue 12, item 6: a sum of 1,200 terms with one wrong sign was said to have "none of
-// the usual" mistakes, though the search (bounded at 1,000 levels) was never made.
+// the usual" mistakes, though the search (bounded at 1,000 levels) was never made. A hostile
+// review: one of exactly 1,000 terms k*x (1,001 levels) was said to be "a sum of over 1000 terms".
 TEST(CheckReview, ALongSumIsNotSaidToHaveNoUsualMistake) {
-  std::string f, d;
-  for (int k = 1; k <= 1200; ++k) {
-    f += (k > 1 ? "+" : "") + std::to_string(k) + "*x";
-    d += (k == 1199 ? "-" : k > 1 ? "+" : "") + std::to_string(k);
+  for (const int n : {1000, 1200}) {
+    std::string f, d;
+    for (int k = 1; k <= n; ++k) {
+      f += (k > 1 ? "+" : "") + std::to_string(k) + "*x";
+      d += (k == n - 1 ? "-" : k > 1 ? "+" : "") + std::to_string(k);
+    }
+    const auto r = run("check '" + f + "' -d x='" + d + "' --at x=1");
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_NE(r.out.find("\n    likely mistake: not searched for: the formula or f is " +
+                         std::to_string(n + 1) +
+                         " levels deep, past the search's limit of 1000 (a sum of n terms is n - "
+                         "1 levels above its deepest term)\n"),
+              std::string::npos)
+        << r.out.substr(0, 300);
+    EXPECT_EQ(r.out.find("none of the usual"), std::string::npos);
   }
-  const auto r = run("check '" + f + "' -d x='" + d + "' --at x=1");
-  EXPECT_EQ(r.status, 1) << r.err;
-  EXPECT_NE(r.out.find("\n    likely mistake: not searched for: the formula or f is more than "
-                       "1000 operations deep (a sum of over 1000 terms is), past the search's "
-                       "limit\n"),
-            std::string::npos)
-      << r.out.substr(0, 300);
-  EXPECT_EQ(r.out.find("none of the usual"), std::string::npos);
 }
 
 // Review of issue 12, item 11: 0.999999999999999999 is below 1, though its nearest double is 1;

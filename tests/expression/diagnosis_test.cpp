@@ -248,9 +248,44 @@ TEST(Diagnosis, ASumTooLongToSearchIsNotSaidToHaveNoMistake) {
       [](const ex::Expression&) { return true; }, &search);
   EXPECT_FALSE(found);
   EXPECT_EQ(search.end, ex::DiagnosisSearch::End::TooDeep);
+  EXPECT_EQ(search.height, 1201u);  // 1199 additions above 1200*x, itself 2 high
   EXPECT_EQ(ex::describe_no_diagnosis(search),
-            "not searched for: the formula or f is more than 1000 operations deep (a sum of over "
-            "1000 terms is), past the search's limit");
+            "not searched for: the formula or f is 1201 levels deep, past the search's limit of "
+            "1000 (a sum of n terms is n - 1 levels above its deepest term)");
+}
+
+// Found by a hostile review: a sum of exactly 1000 terms k*x was said to be "a sum of over 1000
+// terms". The limit is on the tree's height, 1000 levels, a leaf one: 1000 terms k*x are 1001
+// high and not searched; 1000 names are 1000 high and searched.
+TEST(Diagnosis, TheDepthLimitIsTheTreesHeightNotACountOfTerms) {
+  const ex::Definitions none;
+  const auto search_of = [&](const std::string& f, const std::string& d) {
+    ex::DiagnosisSearch search;
+    const auto found = ex::diagnose(
+        {none, ex::Expression::parse(f), "x", ex::Expression::parse(d), {{{"x", 1.0}}}, {}},
+        [](const ex::Expression&) { return true; }, &search);
+    return std::pair{found.has_value(), search};
+  };
+  const auto [f1000, d1000] = long_sum(1000, 2);
+  const auto [found1000, too_deep] = search_of(f1000, d1000);
+  EXPECT_FALSE(found1000);
+  EXPECT_EQ(too_deep.end, ex::DiagnosisSearch::End::TooDeep);
+  EXPECT_EQ(ex::describe_no_diagnosis(too_deep),
+            "not searched for: the formula or f is 1001 levels deep, past the search's limit of "
+            "1000 (a sum of n terms is n - 1 levels above its deepest term)");
+  std::string names = "x";
+  for (int k = 1; k < 1000; ++k) names += "+x";
+  EXPECT_TRUE(search_of(names, "-1000").first);
+}
+
+// "after 1 candidate", not "1 candidates".
+TEST(Diagnosis, OneCandidateIsSingular) {
+  ex::DiagnosisSearch search;
+  search.end = ex::DiagnosisSearch::End::Limit;
+  search.candidates = 1;
+  EXPECT_EQ(ex::describe_no_diagnosis(search),
+            "the search for the usual mistakes stopped at its limit (a long formula) after 1 "
+            "candidate; none matched so far");
 }
 
 // 600 terms k*x^2 with term 550's factor 2 missing: the symbolic derivative is past its work

@@ -153,6 +153,25 @@ TEST(Judge, IsRelativeAndNeverAcceptsASmallWrongValue) {
   EXPECT_FALSE(ex::judge(1, std::numeric_limits<double>::infinity(), -1, 0, 1e-6).agree);
 }
 
+// Found by a hostile review: d/dx x^60 = 60·x^59 = 8.478e-30 at 0.3, given as 60*x^59 + 1 (= 1,
+// with a bound of u). Yours' own rounding (1.1e-16) is above the engine's value, but the
+// difference, 1, is far beyond the rule's 1e-6: rounding cannot explain it, so the verdict is a
+// decided disagreement, not "cannot judge".
+TEST(Judge, ADifferenceFarBeyondTheFloorIsDecided) {
+  const double u = ex::kUnitRoundoff;
+  const double engine = 60 * std::pow(0.3, 59);
+  const ex::Verdict wrong = ex::judge(1, u, engine, u * engine, 1e-6);
+  EXPECT_TRUE(wrong.decidable);
+  EXPECT_FALSE(wrong.agree);
+  EXPECT_DOUBLE_EQ(wrong.floor, ex::kRoundingSafety * (u + u * engine));
+  // Just past the rule at a floor above the engine's value: still decided (yours 5e-15, the
+  // engine 1e-20 ± 1e-15: the floor is 4e-15).
+  EXPECT_TRUE(ex::judge(5e-15, 0, 1e-20, 1e-15, 1e-6).decidable);
+  // Within the rule there, the point cannot judge: the negation would pass as well.
+  EXPECT_FALSE(ex::judge(1e-20, 0, -1e-20, 1e-15, 1e-6).decidable);
+  EXPECT_FALSE(ex::judge(3e-15, 0, 1e-20, 1e-15, 1e-6).decidable);
+}
+
 TEST(Judge, WithinTheLastWrittenDigitIsStillADisagreement) {
   // Mazur's ∂E/∂w5 = 0.082167041, written 0.0821 and 0.0822 (one unit of 1e-4 is the limit).
   const double engine = 0.082167041;
