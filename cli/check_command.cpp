@@ -432,21 +432,31 @@ std::map<std::string, ex::Expression> read_derivatives(const CheckOptions& optio
 }
 
 Check read_check(const CheckOptions& options) {
-  Check c{parse_or_fail(options.expression, "the expression"), {}, {}, {}, {}, {}, {}, {}, {}};
+  // The --let definitions first: one that defines a function's name is refused at the --let,
+  // before the expression that uses the name (check sin --let sin=x) is blamed for it.
+  ex::Definitions definitions;
   for (const std::string& let : options.lets) {
     try {
-      c.definitions.add(let);
+      definitions.add(let);
     } catch (const ex::ExpressionError& e) {
       fail(kUsage, "--let " + ad::printable(let) + ": " + e.what());
     }
   }
+  Check c{parse_or_fail(options.expression, "the expression"),
+          std::move(definitions),
+          {},
+          {},
+          {},
+          {},
+          {},
+          {},
+          {}};
   // The base variables take their values from --at; a formula may also use the defined names,
   // and a derivative may be taken with respect to one (∂f/∂out, the base variables held).
   c.names = c.definitions.base_variables({&c.expression});
   std::vector<std::string> known = c.names;
   for (const ex::Definition& d : c.definitions.all()) known.push_back(d.name);
   if (c.names.empty()) fail(kUsage, "the expression has no variables: nothing to check");
-  require_tolerance(options.tolerance);
   c.manual = read_derivatives(options, known, c);
   if (c.manual.empty() && c.pairs.empty())
     fail(kUsage, "give the derivative you worked out for at least one variable, e.g. -d " +
@@ -610,7 +620,7 @@ void run_check(const CheckOptions& options) {
                  {"checks", json::array()}};
   std::ostringstream text;
   text << "checking the derivatives of " << ad::printable(options.expression) << " (tolerance "
-       << ad::number(options.tolerance, 3) << ")\n";
+       << tolerance_text(options.tolerance) << ")\n";
   for (const ex::Definition& d : c.definitions.all()) {
     text << "  where " << ad::printable(d.name) << " = " << ad::printable(d.expression.source())
          << '\n';

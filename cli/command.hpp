@@ -45,10 +45,6 @@ ad::expr::Values parse_point(const std::string& text, const std::string& option)
 void require_variables(const ad::expr::Values& point, const std::vector<std::string>& variables,
                        const std::string& option);
 
-// Ends the subcommand with kUsage unless the verdict's tolerance T is in (0, 1): with T ≥ 1 a
-// derivative of the wrong sign could agree.
-void require_tolerance(double tolerance);
-
 // --hessian's limits (docs/cli.md): n rows are n² entries, about 50 bytes each as printed
 // (2,000 rows: about 200 MB), and n sweeps of the tape (rows × nodes under 5·10^8 is under a
 // minute; 2,000 rows of a 6,000-node tape take 6 s, mostly printing).
@@ -82,11 +78,14 @@ void name_subexpressions(ad::Tape& tape, const ad::expr::Expression& expression,
 // Options are read as decimal numbers only: CLI11 alone reads 010 as octal 8 and 0x10 as 16.
 // A whole number from `least` to `most` (said as `most_in_words` if given: "10^9"), no leading 0.
 CLI::Validator whole_number(int least, int most, const std::string& most_in_words = "");
-// --tolerance: a number in decimal notation (0.001, 1e-6), not hexadecimal, inf or nan. One
-// above 0 and below 1 as written is read as the nearest double in that range, also when the
-// nearest double of all is 0 or 1 (1e-400, 0.999999999999999999); require_tolerance() judges
-// the range.
+// --tolerance: a number above 0 and below 1 (with 1 or more a derivative of the wrong sign
+// could agree) in decimal notation (0.001, 1e-6), not hexadecimal, inf or nan. One below 1 as
+// written is read as the nearest double below 1 also when the nearest of all is 1
+// (0.999999999999999999); one that reads as 0 (1e-400) is refused as --at refuses it.
 CLI::Validator tolerance_number();
+// The tolerance as the reports print it: 3 significant digits, or as many as it takes to read
+// back as the number accepted (0.99999999999999989, not 1).
+std::string tolerance_text(double tolerance);
 
 // "x = 1.5, y = -2"
 std::string describe(const ad::expr::Values& point, int precision);

@@ -118,8 +118,11 @@ Values parse_point(const std::string& text, const std::string& option) {
     const Expression e =
         parse_or_fail(value, "the value of " + ad::printable(name) + " in " + option);
     if (const auto vars = e.variables(); !vars.empty())
-      fail(kUsage, shown + ": the value of '" + ad::printable(name) +
-                       "' must be a number, not an expression of '" + vars.front() + "'");
+      fail(kUsage, shown + ": the value of '" + ad::printable(name) + "' must be a number, not " +
+                       (value == vars.front()
+                            ? "the variable '" + vars.front() + "'"
+                            : "'" + ad::printable(value) + "', an expression of the variable '" +
+                                  vars.front() + "'"));
     try {
       point[name] = ad::expr::evaluate(e, {});
     } catch (const ad::expr::ExpressionError& error) {
@@ -144,13 +147,6 @@ void require_variables(const Values& point, const std::vector<std::string>& vari
     if (!point.contains(name))
       fail(kUsage, "no value for the variable '" + name + "': give it with " + option + " " + name +
                        "=VALUE");
-}
-
-void require_tolerance(double tolerance) {
-  if (!(tolerance > 0 && tolerance < 1))
-    fail(kUsage,
-         "--tolerance must be a number above 0 and below 1, e.g. 1e-6 (with 1 or more a "
-         "derivative of the wrong sign could agree)");
 }
 
 CLI::Validator whole_number(int least, int most, const std::string& most_in_words) {
@@ -194,21 +190,32 @@ std::optional<long long> leading_power(const std::string& text) {
 CLI::Validator tolerance_number() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
+        const std::string range =
+            "must be a number above 0 and below 1 in decimal notation, e.g. 1e-6 (with 1 or more a "
+            "derivative of the wrong sign could agree), not '" +
+            ad::printable(text) + "'";
         if (text.empty() || text.find_first_not_of("0123456789.eE+-") != std::string::npos)
-          return "must be a number above 0 and below 1, in decimal notation (1e-6, 0.001), not '" +
-                 ad::printable(text) + "'";
+          return range;
         char* end = nullptr;
         const double nearest = std::strtod(text.c_str(), &end);
-        if (end != text.c_str() + text.size() || text.starts_with('-')) return "";
         const std::optional<long long> power = leading_power(text);
-        // Inside the range as written: 1e-400 is above 0, and 0.999... (a power below 0) below 1.
-        if (nearest == 0 && power)
-          text = ad::number(std::numeric_limits<double>::denorm_min());
-        else if (nearest == 1 && power && *power < 0)
-          text = ad::number(std::nextafter(1.0, 0.0));
-        return "";
+        if (end != text.c_str() + text.size() || text.starts_with('-') || !power) return range;
+        // As --at refuses it: a number that is not zero but reads as 0.
+        if (nearest == 0)
+          return "the number '" + ad::printable(text) + "' is out of the range of a double";
+        // Below 1 as written (a power below 0), though the nearest double is 1: the largest
+        // double below 1, which the reports print in full.
+        if (nearest == 1 && *power < 0) text = ad::number(std::nextafter(1.0, 0.0));
+        return nearest > 0 && std::strtod(text.c_str(), nullptr) < 1 ? "" : range;
       },
       "");
+}
+
+std::string tolerance_text(double tolerance) {
+  for (int digits = 3;; ++digits)
+    if (const std::string text = ad::number(tolerance, digits);
+        digits == 17 || std::strtod(text.c_str(), nullptr) == tolerance)
+      return text;
 }
 
 std::string describe(const Values& point, int precision) {

@@ -172,11 +172,13 @@ void add_grad_command(CLI::App& app) {
       ->type_name("FILE");
   // A flag holding its text, not a bool: CLI11 would read --hessian=0 or =no as "off", silently.
   // Bare, it holds "true"; the callback refuses any other value.
-  CLI::Option* hessian = grad->add_flag(
-      "--hessian", options->hessian_value,
-      "also print the Hessian, the matrix of second derivatives d²f/dx dy, under the gradient "
-      "(with --json: \"hessian\": {variable: {variable: number}} and \"variables\", its rows' "
-      "order); takes no value");
+  CLI::Option* hessian = grad->add_flag("--hessian", options->hessian_value,
+                                        "also print the Hessian, the matrix of second derivatives "
+                                        "d²f/dx dy, under the gradient "
+                                        "(with --json: \"hessian\": {variable: {variable: number}} "
+                                        "and \"variables\", its rows' "
+                                        "order); takes no value")
+                             ->multi_option_policy(CLI::MultiOptionPolicy::Throw);
   grad->add_option("--explain", options->explain,
                    "print the chain rule for d/dVARIABLE step by step: every path from the "
                    "expression to VARIABLE, each local partial, each product and their sum")

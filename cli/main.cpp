@@ -81,6 +81,17 @@ void require_known_subcommand(const CLI::App& app, const std::vector<std::string
   throw CLI::ExtrasError(message, ad::cli::kUsage);
 }
 
+// --version with anything else (autodiff --version extra): CLI11 would print the version and
+// ignore the rest.
+void require_version_alone(const std::vector<std::string>& args) {
+  const auto options_end = std::find(args.begin(), args.end(), "--");
+  const auto version = std::find(args.begin(), options_end, "--version");
+  if (args.size() > 1 && version != options_end)
+    throw CLI::ExtrasError("--version takes no other arguments, not '" +
+                               ad::printable(args[version == args.begin() ? 1 : 0]) + "'",
+                           ad::cli::kUsage);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -106,6 +117,7 @@ int main(int argc, char** argv) {
   int status = ad::cli::kOk;
   try {
     std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
+    require_version_alone(args);
     require_known_subcommand(app, args);
     args = positional_by_name(app, std::move(args));
     std::reverse(args.begin(), args.end());  // CLI11 takes them last first

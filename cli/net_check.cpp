@@ -196,7 +196,7 @@ DerivationChecks check_derivations(const ad::nn::Network& network, const ad::nn:
   c.rounding = ex::gradient_rounding(tape, trainer.loss_var());
 
   DerivationChecks result;
-  text << "\nYour derivatives, by the network's names (tolerance " << ad::number(tolerance, 3)
+  text << "\nYour derivatives, by the network's names (tolerance " << tolerance_text(tolerance)
        << "):\n";
   for (const std::string& text_spec : specs) {
     const Spec spec = read_spec(c, text_spec);

@@ -238,7 +238,6 @@ void run_net(const NetOptions& options) {
   } catch (const ad::nn::FileError& e) {
     fail(kUsage, e.what());
   }
-  require_tolerance(options.tolerance);
   if (options.history_parameters &&
       file.network.parameter_count() > ad::nn::kHistoryParametersAtMost)
     fail(kUsage, "--history-parameters: " + ad::printable(file.path) + " has " +
@@ -388,13 +387,17 @@ void add_net_command(CLI::App& app) {
           ->check(whole_number(1, 17));
   // A flag holding its text ("true" bare, or what follows --hessian=), not an option taking a
   // value: an option would take `--hessian FILE --json`'s FILE as its value.
-  CLI::Option* hessian = net->add_flag(
-      "--hessian", options->hessian_value,
-      "also print the Hessian of the loss with respect to the trained parameters (every "
-      "parameter with --hessian=all), where training stopped (after --steps N), its eigenvalues "
-      "and what they say about the loss there (a bowl, a saddle, flat directions); with --json, "
-      "\"hessian\" {p: {q: number}}, \"parameters\" (its rows' order), \"eigenvalues\" "
-      "(ascending) and \"hessian_after_steps\"");
+  CLI::Option* hessian =
+      net->add_flag(
+             "--hessian", options->hessian_value,
+             "also print the Hessian of the loss with respect to the trained parameters (every "
+             "parameter with --hessian=all), where training stopped (after --steps N), its "
+             "eigenvalues "
+             "and what they say about the loss there (a bowl, a saddle, flat directions); with "
+             "--json, "
+             "\"hessian\" {p: {q: number}}, \"parameters\" (its rows' order), \"eigenvalues\" "
+             "(ascending) and \"hessian_after_steps\"")
+          ->multi_option_policy(CLI::MultiOptionPolicy::Throw);
   net->add_option("--check", options->checks,
                   "NAME=FORMULA or 'd E_total / d NAME=FORMULA': a derivative of E_total you "
                   "worked out, checked against the network; NAME is a parameter or any named "

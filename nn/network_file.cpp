@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -12,6 +13,7 @@
 
 #include "autodiff/file.hpp"
 #include "autodiff/text.hpp"
+#include "nn/progress.hpp"
 
 namespace ad::nn {
 namespace {
@@ -153,41 +155,63 @@ std::vector<Activation> read_activations(const Reader& r, const json& j, std::si
   return acts;
 }
 
-void read_short_form(const Reader& r, const json& j, Network& n) {
-  const std::vector<std::size_t> size = read_sizes(r, j);
-  const std::vector<Activation> acts = read_activations(r, j, size.size() - 1);
-  std::string bias = j.contains("bias") ? r.text(j.at("bias"), "/bias") : "per_neuron";
-  if (bias != "per_neuron" && bias != "per_layer" && bias != "none")
-    r.fail("/bias", "expected \"per_neuron\", \"per_layer\" or \"none\"");
+// The short form as its keys give it, checked; built by build_short_form().
+struct ShortForm {
+  std::vector<std::size_t> size;
+  std::vector<Activation> activations;
+  std::string bias;
   std::uint64_t seed = 1;
+};
+
+// Reads the short form's keys and names its inputs, without building anything: a few numbers
+// can ask for millions of weights, built only once the whole file is known to be valid.
+ShortForm read_short_form(const Reader& r, const json& j, Network& n) {
+  ShortForm form;
+  form.size = read_sizes(r, j);
+  form.activations = read_activations(r, j, form.size.size() - 1);
+  form.bias = j.contains("bias") ? r.text(j.at("bias"), "/bias") : "per_neuron";
+  if (form.bias != "per_neuron" && form.bias != "per_layer" && form.bias != "none")
+    r.fail("/bias", "expected \"per_neuron\", \"per_layer\" or \"none\"");
   if (j.contains("seed")) {
     if (!j.at("seed").is_number_unsigned()) r.fail("/seed", "expected a non-negative integer");
-    seed = j.at("seed").get<std::uint64_t>();
+    form.seed = j.at("seed").get<std::uint64_t>();
   }
-  std::mt19937_64 g(seed);
+  for (std::size_t i = 0; i < form.size[0]; ++i) n.inputs.push_back("i" + std::to_string(i + 1));
+  return form;
+}
+
+// The short form's output neurons, o1, o2, ...
+std::vector<std::string> short_form_outputs(const ShortForm& form) {
+  std::vector<std::string> outputs;
+  for (std::size_t k = 0; k < form.size.back(); ++k) outputs.push_back("o" + std::to_string(k + 1));
+  return outputs;
+}
+
+void build_short_form(const ShortForm& form, Network& n) {
+  const std::vector<std::size_t>& size = form.size;
+  std::mt19937_64 g(form.seed);
   std::size_t weights = 0;
   for (std::size_t l = 1; l < size.size(); ++l) weights += size[l - 1] * size[l];
   n.weights.reserve(weights);  // growing would move millions of weights, each several times
-  for (std::size_t i = 0; i < size[0]; ++i) n.inputs.push_back("i" + std::to_string(i + 1));
   std::vector<std::string> previous = n.inputs;
   for (std::size_t l = 1; l < size.size(); ++l) {
     const bool last = l + 1 == size.size();
     Layer layer;
     layer.name = last ? "output" : "hidden " + std::to_string(l);
-    layer.activation = acts[l - 1];
-    for (std::size_t k = 0; k < size[l]; ++k)
-      layer.neurons.push_back(last ? "o" + std::to_string(k + 1)
-                                   : (size.size() == 3
-                                          ? "h" + std::to_string(k + 1)
-                                          : "h" + std::to_string(l) + "_" + std::to_string(k + 1)));
+    layer.activation = form.activations[l - 1];
+    if (last) layer.neurons = short_form_outputs(form);
+    for (std::size_t k = 0; k < size[l] && !last; ++k)
+      layer.neurons.push_back(size.size() == 3
+                                  ? "h" + std::to_string(k + 1)
+                                  : "h" + std::to_string(l) + "_" + std::to_string(k + 1));
     // Uniform in ±1/√fan_in (LeCun), so every activation starts in its sensitive range.
     const double a = 1.0 / std::sqrt(static_cast<double>(previous.size()));
     for (const auto& to : layer.neurons)
       for (const auto& from : previous)
         n.weights.push_back({"w_" + from + "_" + to, from, to, uniform(g, a)});
-    if (bias == "per_layer")
+    if (form.bias == "per_layer")
       n.biases.push_back({"b" + std::to_string(l), layer.neurons, uniform(g, a)});
-    if (bias == "per_neuron")
+    if (form.bias == "per_neuron")
       for (const auto& to : layer.neurons) n.biases.push_back({"b_" + to, {to}, uniform(g, a)});
     previous = layer.neurons;
     n.layers.push_back(std::move(layer));
@@ -247,9 +271,9 @@ void read_long_form(const Reader& r, const json& j, Network& n) {
   }
 }
 
-// "samples", or one sample's "inputs" and "targets" objects.
-void read_samples(const Reader& r, const json& j, bool short_form, Network& n) {
-  const std::vector<std::string>& outputs = n.layers.back().neurons;
+// "samples", or one sample's "inputs" and "targets" objects, for the output neurons `outputs`.
+void read_samples(const Reader& r, const json& j, bool short_form,
+                  const std::vector<std::string>& outputs, Network& n) {
   if (j.contains("samples")) {
     if (j.contains("targets") || (j.contains("inputs") && j.at("inputs").is_object()))
       r.fail("/samples",
@@ -273,8 +297,11 @@ void read_samples(const Reader& r, const json& j, bool short_form, Network& n) {
   }
 }
 
-// The loss, the learning rate and what to train.
-void read_training(const Reader& r, const json& j, Network& n) {
+// What "train" names: the weights, every parameter, or the names listed (in n.train).
+enum class Train { Weights, All, Listed };
+
+// The loss, the learning rate and what to train; fill_train() lists the parameters once built.
+Train read_training(const Reader& r, const json& j, Network& n) {
   if (j.contains("loss")) {
     auto l = parse_loss(r.text(j.at("loss"), "/loss"));
     if (!l) r.fail("/loss", "unknown loss (half_sse, mse, binary_cross_entropy)");
@@ -282,18 +309,23 @@ void read_training(const Reader& r, const json& j, Network& n) {
   }
   if (j.contains("learning_rate"))
     n.learning_rate = r.number(j.at("learning_rate"), "/learning_rate");
-  if (!j.contains("train") || j.at("train") == "weights") {
+  if (!j.contains("train") || j.at("train") == "weights") return Train::Weights;
+  if (j.at("train") == "all") return Train::All;
+  const json& train = j.at("train");
+  if (!train.is_array())
+    r.fail("/train", "expected \"weights\", \"all\" or a list of parameter names");
+  for (std::size_t k = 0; k < train.size(); ++k)
+    n.train.push_back(r.text(train[k], idx("/train", k)));
+  return Train::Listed;
+}
+
+void fill_train(Train train, Network& n) {
+  if (train == Train::Weights) {
     n.train.reserve(n.weights.size());
     for (const auto& w : n.weights) n.train.push_back(w.name);
-  } else if (j.at("train") == "all") {
+  } else if (train == Train::All) {
     n.train.reserve(n.parameter_count());
     for (std::size_t p = 0; p < n.parameter_count(); ++p) n.train.emplace_back(n.parameter_name(p));
-  } else {
-    const json& train = j.at("train");
-    if (!train.is_array())
-      r.fail("/train", "expected \"weights\", \"all\" or a list of parameter names");
-    for (std::size_t k = 0; k < train.size(); ++k)
-      n.train.push_back(r.text(train[k], idx("/train", k)));
   }
 }
 
@@ -332,12 +364,13 @@ Network read(const Reader& r, const json& j) {
   Network n;
   if (j.contains("name")) n.name = r.text(j.at("name"), "/name");
   const bool short_form = j.contains("sizes");
+  std::optional<ShortForm> form;
   if (short_form) {
     for (const char* key : {"layers", "weights", "biases"})
       if (j.contains(key))
         r.fail(std::string("/") + key,
                "give either \"sizes\" (short form) or layers, weights and biases");
-    read_short_form(r, j, n);
+    form = read_short_form(r, j, n);
   } else {
     for (const char* key : {"activation", "bias", "seed"})
       if (j.contains(key))
@@ -350,11 +383,13 @@ Network read(const Reader& r, const json& j) {
       for (std::size_t i = 0; i < r.array(inputs, "/inputs").size(); ++i)
         n.inputs.push_back(r.text(inputs[i], idx("/inputs", i)));
     read_long_form(r, j, n);
+    if (n.layers.empty()) r.fail("/layers", "the network has no layers");
   }
-  if (n.layers.empty()) r.fail("/layers", "the network has no layers");
-  read_samples(r, j, short_form, n);
-  read_training(r, j, n);
+  read_samples(r, j, short_form, form ? short_form_outputs(*form) : n.layers.back().neurons, n);
+  const Train train = read_training(r, j, n);
   if (j.contains("published")) n.published = read_published(r, j.at("published"));
+  if (form) build_short_form(*form, n);  // the whole file checked: millions of weights may follow
+  fill_train(train, n);
   return n;
 }
 
@@ -417,9 +452,13 @@ std::optional<FileError> scan(std::string_view text, const std::string& file) {
   return duplicate;
 }
 
-// The parser's complaint at `at`, in words: JSON has no NaN, Infinity or comments, which
-// other languages' writers and hand edits put there.
-std::string syntax_problem(std::string_view text, std::size_t at, const std::string& what) {
+// The parser's complaint at `at`, in words, and where the bad token begins: JSON has no NaN,
+// Infinity or comments, which other languages' writers and hand edits put there.
+struct Problem {
+  std::size_t at;
+  std::string words;
+};
+Problem syntax_problem(std::string_view text, std::size_t at, const std::string& what) {
   const auto part_of_word = [&](std::size_t i) {
     return std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '-' || text[i] == '+';
   };
@@ -431,14 +470,30 @@ std::string syntax_problem(std::string_view text, std::size_t at, const std::str
   for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   lower.erase(0, lower.find_first_not_of("+-"));
   if (lower.starts_with("nan") || lower.starts_with("inf"))
-    return "found " + word + ", but JSON has no NaN or Infinity: write a finite number";
+    return {begin, "found " + word + ", but JSON has no NaN or Infinity: write a finite number"};
   if (at < text.size() && text[at] == '/')
-    return "found a comment (" + std::string(text.substr(at, 2)) +
-           "), but JSON has no comments: remove it";
+    return {at, "found a comment (" + std::string(text.substr(at, 2)) +
+                    "), but JSON has no comments: remove it"};
   // nlohmann's words after "line L, column C: ", whole ("... last read: 'tru'").
   const auto column = what.find("column ");
   const auto colon = what.find(": ", column == std::string::npos ? 0 : column);
-  return colon == std::string::npos ? what : what.substr(colon + 2);
+  return {at, colon == std::string::npos ? what : what.substr(colon + 2)};
+}
+
+// Where `token`, a number the parser quotes, first stands as a number in `text` (outside the
+// strings, not part of a longer number): the parser's range errors carry no offset.
+std::size_t number_at(std::string_view text, const std::string& token) {
+  const auto in_number = [&](std::size_t i) {
+    return i < text.size() && std::strchr("0123456789+-.eE", text[i]) != nullptr;
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '"')
+      for (++i; i < text.size() && text[i] != '"'; ++i) i += text[i] == '\\' ? 1 : 0;
+    else if ((i == 0 || !in_number(i - 1)) && text.substr(i, token.size()) == token &&
+             !in_number(i + token.size()))
+      return i;
+  }
+  return text.size();
 }
 
 // nlohmann's message with the input it quotes ("last read: '…'", "number overflow parsing '…'")
@@ -457,16 +512,20 @@ json parse_json(std::string_view text, const std::string& file) {
   try {
     document = json::parse(text);
   } catch (const json::parse_error& e) {
-    const std::size_t at = e.byte > 0 ? e.byte - 1 : 0;  // the byte the parser stopped at
-    throw FileError(file, position(text, at),
-                    "invalid JSON: " + bounded(syntax_problem(text, at, e.what())));
+    const Problem problem = syntax_problem(text, e.byte > 0 ? e.byte - 1 : 0, e.what());
+    throw FileError(file, position(text, problem.at), "invalid JSON: " + bounded(problem.words));
   } catch (const json::exception& e) {
-    // The parser's other refusals (a number beyond a double's range: 1e318) carry no offset.
+    // The parser's other refusal, a number beyond a double's range (1e999), quotes the number
+    // but carries no offset: found in the text.
     std::string what = e.what();
-    auto bracket = what.find("] ");
-    throw FileError(
-        file, "",
-        "invalid JSON: " + bounded(bracket == std::string::npos ? what : what.substr(bracket + 2)));
+    if (const auto bracket = what.find("] "); bracket != std::string::npos)
+      what = what.substr(bracket + 2);
+    const auto open = what.find('\''), close = what.rfind('\'');
+    const std::string token =
+        close > open && open != std::string::npos ? what.substr(open + 1, close - open - 1) : "";
+    const std::size_t at = token.empty() ? text.size() : number_at(text, token);
+    throw FileError(file, at < text.size() ? position(text, at) : "",
+                    "invalid JSON: " + bounded(what));
   }
   if (duplicate) throw *duplicate;
   return document;
@@ -533,16 +592,21 @@ std::optional<Quantity> parse_quantity(const std::string& q) {
   if (w.size() == 5 && w[0] == "d" && w[2] == "/" && w[3] == "d")
     return Quantity{Quantity::Derivative, w[1], w[4], 0};
   if (w.size() == 3 && w[1] == "after") {
-    char* end = nullptr;
-    long n = std::strtol(w[2].c_str(), &end, 10);
-    if (*end == '\0' && n >= 1 && n <= 10'000'000)
-      return Quantity{Quantity::After, w[0], "", static_cast<int>(n)};
+    // Decimal digits only, as the options are read: not +5, 010 (octal to strtol) or 0x10.
+    const std::string& n = w[2];
+    const bool digits = !n.empty() && n.size() <= 8 && n[0] != '0' &&
+                        n.find_first_not_of("0123456789") == std::string::npos;
+    if (digits && std::stol(n) <= kMostStepsAfter)
+      return Quantity{Quantity::After, w[0], "", static_cast<int>(std::stol(n))};
   }
   return std::nullopt;
 }
 
 void check_quantity(const Network& n, const std::string& quantity, const std::string& place) {
   auto q = parse_quantity(quantity);
+  if (const auto w = words(quantity); !q && w.size() == 3 && w[1] == "after")
+    throw Error(place, "\"" + quantity + "\": in \"A after N\", N is a whole number from 1 to " +
+                           grouped(kMostStepsAfter) + " in decimal digits");
   if (!q)
     throw Error(place, "unknown quantity \"" + quantity +
                            "\" (a node, \"d A / d B\", \"new w1\" or \"A after N\")");

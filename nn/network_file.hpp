@@ -57,6 +57,8 @@ struct Quantity {
   int steps = 0;        // gradient steps taken before: 1 for Updated, N for After
 };
 std::optional<Quantity> parse_quantity(const std::string& quantity);
+// The most steps "A after N" may name: training to them takes minutes for a small network.
+inline constexpr long kMostStepsAfter = 10'000'000;
 
 // Throws nn::Error at `place` if the quantity is not one of the forms of nn::Figure or names no
 // node of the network.

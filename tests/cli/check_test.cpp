@@ -547,21 +547,58 @@ TEST(CheckReview, ALongSumIsNotSaidToHaveNoUsualMistake) {
 }
 
 // Review of issue 12, item 11: 0.999999999999999999 is below 1, though its nearest double is 1;
-// it is read as the largest double below 1 (and a wrong sign still disagrees), as 1e-400 is read
-// as the smallest above 0. 1.0000000000000000001 and 1 are refused.
+// it is read as the largest double below 1 (and a wrong sign still disagrees).
+// 1.0000000000000000001 and 1 are refused. Review s7, finding 8: 1e-400, read as the smallest
+// double, is refused as --at refuses it; the header shows the tolerance accepted, not "1".
 TEST(CheckReview, AToleranceBelowOneAsWrittenIsAccepted) {
   EXPECT_EQ(run("check 'x^2' -d x='2*x' --at x=1 --tolerance 0.999999999999999999").status, 0);
   EXPECT_EQ(run("check 'x^2' -d x='-2*x' --at x=1 --tolerance 0.999999999999999999").status, 1);
   EXPECT_EQ(run("check 'x^2' -d x='2*x' --at x=1 --tolerance 9.99999999999999999999e-1").status, 0);
-  EXPECT_EQ(run("check 'x^2' -d x='2*x' --at x=1 --tolerance 1e-400").status, 0);
   for (const char* above : {"1.0000000000000000001", "1", "0e5"}) {
     const auto r = run(std::string("check 'x^2' -d x='2*x' --at x=1 --tolerance ") + above);
     EXPECT_EQ(r.status, 2) << above;
-    EXPECT_EQ(r.err,
-              "autodiff: --tolerance must be a number above 0 and below 1, e.g. 1e-6 (with 1 or "
-              "more a derivative of the wrong sign could agree)\n")
+    EXPECT_EQ(r.err, std::string("autodiff: --tolerance: must be a number above 0 and below 1 in "
+                                 "decimal notation, e.g. 1e-6 (with 1 or more a derivative of the "
+                                 "wrong sign could agree), not '") +
+                         above + "'\nRun with --help for more information.\n")
         << above;
   }
+}
+
+TEST(CheckReview, AToleranceThatReadsAsZeroIsRefusedAsAtRefusesIt) {
+  const auto r = run("check 'x^2' -d x='2*x' --at x=1 --tolerance 1e-400");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "autodiff: --tolerance: the number '1e-400' is out of the range of a double\n"
+            "Run with --help for more information.\n");
+  EXPECT_EQ(r.out, "");
+}
+
+// 0.9999999999999999 reads as 0.99999999999999989, the largest double below 1: the header
+// printed it with 3 digits as "tolerance 1", a value the program refuses.
+TEST(CheckReview, TheHeaderShowsTheToleranceAccepted) {
+  for (const char* t : {"0.9999999999999999", "0.999999999999999999"}) {
+    const auto r = run(std::string("check 'x^2' -d x='2*x' --at x=1 --tolerance ") + t);
+    EXPECT_EQ(r.status, 0) << t << r.err;
+    EXPECT_TRUE(
+        r.out.starts_with("checking the derivatives of x^2 (tolerance "
+                          "0.9999999999999999)\n"))
+        << r.out;
+  }
+  const auto r = run("check 'x^2' -d x='2*x' --at x=1 --tolerance 0.00012345");
+  EXPECT_TRUE(r.out.starts_with("checking the derivatives of x^2 (tolerance 0.00012345)\n"))
+      << r.out;
+}
+
+// Review s7, finding 10: a --let that defines a function's name was accepted, and the
+// expression using the name blamed; it is refused at the --let, named.
+TEST(CheckReview, ALetDefiningAFunctionsNameIsRefusedAtTheLet) {
+  const auto r = run("check 'sin' --let 'sin=x'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "autodiff: --let sin=x: 'sin' is a function, not a name to define at column 1\n"
+            "  sin\n"
+            "  ^~~\n");
 }
 
 // Second derivatives of x²·sin(y), each against the closed form: ∂²/∂x² = 2 sin y, ∂²/∂x∂y =

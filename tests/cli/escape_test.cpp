@@ -101,7 +101,8 @@ TEST(Escape, JsonSyntaxErrorsQuoteAtMost80Characters) {
   std::ofstream(path) << "{\"a\": " << std::string(1000000, '1') << "x\n";
   r = run("net " + path);
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "autodiff: " + path + ": invalid JSON: number overflow parsing '" +
+  EXPECT_EQ(r.err, "autodiff: " + path +
+                       ": line 1, column 7: invalid JSON: number overflow parsing '" +
                        std::string(40, '1') + "…" + std::string(39, '1') + "'\n");
 }
 

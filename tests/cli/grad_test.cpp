@@ -95,8 +95,7 @@ TEST(Grad, MissingOrUnknownPointValuesAreNamed) {
   r = run("grad 'x' --at x=abc");
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err,
-            "autodiff: --at x=abc: the value of 'x' must be a number, not an expression "
-            "of 'abc'\n");
+            "autodiff: --at x=abc: the value of 'x' must be a number, not the variable 'abc'\n");
 }
 
 TEST(Grad, PointOutsideTheDomainNamesTheOperation) {
@@ -490,10 +489,12 @@ TEST(Program, AnUnknownSubcommandIsNamed) {
             "Run with --help for more information.\n");
   r = run("bogus x");
   EXPECT_EQ(r.status, 2);
-  EXPECT_TRUE(r.err.starts_with("autodiff: unknown subcommand 'bogus'; the subcommands are")) << r.err;
+  EXPECT_TRUE(r.err.starts_with("autodiff: unknown subcommand 'bogus'; the subcommands are"))
+      << r.err;
   r = run("gard x --at x=1");
   EXPECT_EQ(r.status, 2);
-  EXPECT_TRUE(r.err.starts_with("autodiff: unknown subcommand 'gard' (did you mean 'grad'?)")) << r.err;
+  EXPECT_TRUE(r.err.starts_with("autodiff: unknown subcommand 'gard' (did you mean 'grad'?)"))
+      << r.err;
 }
 
 // Issue 12, item 10: numbers in options are decimal (010 was octal 8, 0x10 was 16), and a
@@ -516,7 +517,7 @@ TEST(Program, NumbersInOptionsAreDecimalAndSaidInWords) {
   }
   r = run("check x -d x=1 --at x=1 --tolerance 0x1p-20");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("--tolerance: must be a number above 0 and below 1, in decimal notation"),
+  EXPECT_NE(r.err.find("--tolerance: must be a number above 0 and below 1 in decimal notation"),
             std::string::npos)
       << r.err;
   r = run("grad x --at x=1/0");
@@ -610,3 +611,41 @@ TEST(Grad, AHessianPastTheLimitIsRefusedAndOneAtItIsComputed) {
   ASSERT_EQ(computed.status, 0) << computed.err.substr(0, 300);
   EXPECT_NE(computed.out.find("\nx2000 "), std::string::npos);  // the last row
 }
+
+namespace {
+
+// Review s7, finding 8: the value quoted is the one typed: --at x=-inf said "not an expression
+// of 'inf'", its minus sign dropped.
+TEST(ProgramReview, AValueThatIsAnExpressionIsQuotedAsTyped) {
+  const auto r = run("grad x --at x=-inf");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "autodiff: --at x=-inf: the value of 'x' must be a number, not '-inf', an expression "
+            "of the variable 'inf'\n");
+}
+
+// Review s7, finding 10: --hessian --hessian was accepted while --steps 3 --steps 4 is refused;
+// --version extra printed the version and exited 0.
+TEST(ProgramReview, AFlagGivenTwiceAndExtrasAfterVersionAreRefused) {
+  const std::string twice =
+      "autodiff: --hessian is given once, not 2 times\nRun with --help for more information.\n";
+  auto r = run("grad x --at x=1 --hessian --hessian");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, twice);
+  EXPECT_EQ(r.out, "");
+  r = run("net " + std::string(AUTODIFF_SOURCE_DIR) +
+          "/examples/tutorial1.json --hessian --hessian");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, twice);
+  r = run("--version extra");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "autodiff: --version takes no other arguments, not 'extra'\n"
+            "Run with --help for more information.\n");
+  EXPECT_EQ(r.out, "");
+  r = run("--version");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_TRUE(r.out.starts_with("autodiff ")) << r.out;
+}
+
+}  // namespace

@@ -759,3 +759,22 @@ TEST(Net, AHessianPastTheLimitIsRefusedWithItsSize) {
             "alone takes the parameters of the file's train list: list those you need there.\n");
   EXPECT_EQ(r.out, "");
 }
+
+// Review s7, finding 4: a 23-byte short form without samples built its 9 million weights (920 MB,
+// 9 s) before the missing samples were found. The whole file is checked first: under a 400 MB
+// address-space limit it is refused for its samples, not "out of memory".
+TEST(NetReview, AShortFormIsCheckedWholeBeforeItIsBuilt) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer reserves terabytes of address space: a 400 MB limit stops it";
+#endif
+  const std::string path = testing::TempDir() + "net_review_sizes.json";
+  std::ofstream(path) << R"({"sizes":[3000,3000,1]})" << '\n';
+  const std::string err = path + ".err";
+  const int raw = std::system(
+      ("ulimit -v 400000; " + std::string(AUTODIFF_CLI) + " net " + path + " 2>" + err).c_str());
+  EXPECT_EQ(WEXITSTATUS(raw), 2);
+  EXPECT_EQ(
+      cli_test::slurp(err),
+      "autodiff: " + path + ": /samples: missing \"samples\" (or \"inputs\" and \"targets\")\n");
+  std::remove(err.c_str());
+}

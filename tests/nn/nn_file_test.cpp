@@ -268,3 +268,52 @@ TEST(NetworkFile, ShortFormIsSeededAndDeterministic) {
 }
 
 }  // namespace
+
+namespace {
+
+// The FileError's whole message for `text`, or "" if it loads.
+std::string error_of(const std::string& text) {
+  try {
+    ad::nn::parse_network_file(text, "f.json");
+  } catch (const ad::nn::FileError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Review s7, finding 5: a number beyond a double's range had no line or column, and NaN was
+// placed one column after its start while inf was at it. Each is placed where its token starts
+// (column 19 after `{"learning_rate": `); the overflow's place is found outside strings.
+TEST(NetworkFileReview, EveryBadNumberIsPlacedWhereItStarts) {
+  EXPECT_EQ(error_of(R"({"learning_rate": 1e999})"),
+            "f.json: line 1, column 19: invalid JSON: number overflow parsing '1e999'");
+  EXPECT_EQ(error_of("{\"description\": \"1e999 21e999\",\n \"learning_rate\": -21e999}"),
+            "f.json: line 2, column 19: invalid JSON: number overflow parsing '-21e999'");
+  for (const std::string token : {"nan", "-NaN", "inf", "Infinity", "-inf"})
+    EXPECT_EQ(error_of(R"({"learning_rate": )" + token + "}"),
+              "f.json: line 1, column 19: invalid JSON: found " + token +
+                  ", but JSON has no NaN or Infinity: write a finite number")
+        << token;
+}
+
+// Review s7, finding 6: "E_total after 100000000" was called an unknown quantity, though it is
+// the "A after N" form past an unstated limit; N was read by strtol (+5, 010, leading spaces).
+TEST(NetworkFileReview, StepsAfterAreDecimalWithinTheSaidLimit) {
+  for (const std::string n : {"100000000", "10000001", "+5", "010", "0x10", "0", "-1", "1e3"}) {
+    auto j = valid();
+    j["published"] = {
+        {"figures", {{{"label", "x"}, {"printed", "0.5"}, {"quantity", "E_total after " + n}}}}};
+    EXPECT_EQ(error_of(j.dump()),
+              "f.json: /published/figures/0/quantity: \"E_total after " + n +
+                  "\": in \"A after N\", N is a whole number from 1 to 10,000,000 in decimal "
+                  "digits")
+        << n;
+  }
+  for (const std::string n : {"1", "10000000"}) {
+    const auto q = ad::nn::parse_quantity("E_total after " + n);
+    ASSERT_TRUE(q.has_value()) << n;
+    EXPECT_EQ(q->steps, std::stoi(n));
+  }
+}
+
+}  // namespace
