@@ -279,7 +279,7 @@ TEST(Io, JsonThatIsNotQuiteJsonIsSaidInWords) {
        "line 1, column 7: invalid JSON: found NaN, but JSON has no NaN or "
        "Infinity: write a finite number"},
       {R"({"a": -Infinity})",
-       "line 1, column 8: invalid JSON: found -Infinity, but JSON has no "
+       "line 1, column 7: invalid JSON: found -Infinity, but JSON has no "
        "NaN or Infinity: write a finite number"},
       {"{\"a\": 1 // why\n}",
        "line 1, column 9: invalid JSON: found a comment (//), but JSON has no comments: remove it"},
