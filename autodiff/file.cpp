@@ -139,10 +139,16 @@ void write_file(const std::string& path, std::string_view text) {
   const std::string folder = slash == std::string::npos ? "./" : target.substr(0, slash + 1);
   Descriptor out{-1, folder + ".autodiff-XXXXXX"};
   out.fd = ::mkstemp(out.temporary.data());
-  if (out.fd < 0) {  // the folder's reason, not the file's: /proc/version exists
+  if (out.fd < 0) {
+    const int error = errno;
     out.temporary.clear();
+    // A folder that is there but takes no new file (/proc): its reason is not the file's, which
+    // may well exist (/proc/version). A folder not there is the file's reason, as for `>`.
     const std::string shown = folder.size() > 1 ? folder.substr(0, folder.size() - 1) : folder;
-    fail(path, "cannot create a temporary file in " + printable(shown) + " to write it", errno);
+    struct ::stat place {};
+    if (::stat(shown.c_str(), &place) == 0 && S_ISDIR(place.st_mode))
+      fail(path, "cannot create a temporary file in " + printable(shown) + " to write it", error);
+    fail(path, "cannot open the file for writing", error);
   }
   // The mode a plain open() would have given, or the replaced file's.
   if (::fchmod(out.fd, exists ? status.st_mode & 07777 : new_file_mode()) != 0)

@@ -143,6 +143,15 @@ TEST(File, AFolderThatTakesNoNewFileIsNamedWithItsReason) {
   }
   ::chmod(dir.c_str(), 0755);
   EXPECT_EQ(contents(dir / "out.dot"), "old");
+  // A folder not there is the file's reason, as the shell's `>` says it.
+  try {
+    ad::write_file((dir / "no" / "x.dot").string(), "new");
+    ADD_FAILURE() << "no error";
+  } catch (const ad::IoError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              (dir / "no" / "x.dot").string() +
+                  ": cannot open the file for writing: " + std::strerror(ENOENT));
+  }
 }
 
 TEST(File, SameFileSeesThroughSpellingsAndLinks) {
