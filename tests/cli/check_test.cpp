@@ -872,7 +872,9 @@ TEST(Check, TwoThousandVariables) {
 }
 
 // And a check of thousands of variables, seconds long, shows how far it is on a terminal (a
-// pseudo-terminal from script(1)), erased at the end; on a pipe it shows nothing.
+// pseudo-terminal from script(1)), erased at the end. (That a pipe gets no progress line, only
+// the estimate of a run past a minute, is the meter's, tested with net's long runs; under the
+// sanitizers this run is past a minute.)
 TEST(LongRun, ACheckOfThousandsOfVariablesShowsItsProgressOnATerminal) {
   const auto [sum, at] = sum_of_sines(3000);
   const std::string base = testing::TempDir() + "check_progress_" + std::to_string(::getpid());
@@ -884,9 +886,6 @@ TEST(LongRun, ACheckOfThousandsOfVariablesShowsItsProgressOnATerminal) {
   EXPECT_NE(terminal.find("\rautodiff: checks: "), std::string::npos) << terminal.substr(0, 300);
   EXPECT_NE(terminal.find(" of 3,000 ("), std::string::npos) << terminal.substr(0, 300);
   EXPECT_NE(terminal.find("\r\x1b[K"), std::string::npos);  // erased
-  const auto piped = run("check '" + sum + "' -d x1='cos(x1)' --at " + at);
-  EXPECT_EQ(piped.status, 0);
-  EXPECT_EQ(piped.err, "");
   for (const char* suffix : {".sh", ".tty"}) std::remove((base + suffix).c_str());
 }
 
