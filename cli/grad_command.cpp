@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <utility>
 
+#include "autodiff/file.hpp"
 #include "autodiff/graph/graph.hpp"
 #include "autodiff/hessian.hpp"
 #include "autodiff/text.hpp"
@@ -20,6 +22,7 @@ struct GradOptions {
   bool json = false;
   int precision = 17;
   std::string dot;               // --dot FILE
+  std::string html;              // --html FILE
   std::string explain;           // --explain VARIABLE
   bool precision_given = false;  // --precision also sets the --explain factors' digits
   bool hessian = false;          // --hessian
@@ -64,9 +67,60 @@ void print_result(std::ostream& to, const GradOptions& options,
   if (!options.explain.empty()) to << '\n' << explanation;
 }
 
+// The ExplainOptions of --explain: the default digits unless --precision is given.
+ad::graph::ExplainOptions explain_options(const GradOptions& options) {
+  ad::graph::ExplainOptions explain;
+  if (options.precision_given) {
+    explain.precision = options.precision;
+    explain.significant_digits = true;
+  }
+  return explain;
+}
+
+// --dot and --html, of the tape whose backward(y) has run; a file's failure ends with kFile.
+void graph_outputs(const GradOptions& options, ad::Tape& tape, const ad::Var& y,
+                   const ex::Variables& variables) {
+  ad::graph::DotOptions dot;
+  dot.outputs = {y};
+  dot.title = options.expression;
+  const auto warn = [](const std::string& option, const std::string& message) {
+    if (!message.empty())
+      std::cerr << "autodiff: " << ad::clipped(ad::printable(option + " " + message)) << '\n';
+  };
+  std::string message;
+  if (!options.dot.empty()) {
+    if (!ad::graph::write_graph(options.dot, tape, dot, &message))
+      fail(kFile, "--dot " + options.dot + ": " + message);
+    warn("--dot " + options.dot + ":", message);
+  }
+  if (!options.html.empty()) {
+    ad::graph::PageOptions page{.dot = dot,
+                                .output_name = "f",
+                                .explain = explain_options(options),
+                                .precision = options.precision};
+    for (const auto& [name, variable] : variables) page.explained.push_back(variable);
+    if (!ad::graph::write_page(options.html, tape, y, page, &message))
+      fail(kFile, "--html " + options.html + ": " + message);
+    warn("--html " + options.html + ":", message);
+  }
+}
+
+// The outputs that would share standard output or a file, refused before any work.
+void refuse_clashes(const GradOptions& options) {
+  for (const auto& [option, path] : {std::pair{"--dot", options.dot}, {"--html", options.html}})
+    if (path == "-" && options.json)
+      fail(kUsage, std::string(option) +
+                       " -: standard output carries the --json result; write it to a file");
+  if (!options.dot.empty() && options.dot == options.html && options.dot == "-")
+    fail(kUsage, "--html -: --dot - has standard output already; write one of them to a file");
+  if (!options.dot.empty() &&
+      (options.dot == options.html || ad::same_file(options.dot, options.html)))
+    fail(kUsage, "--html " + ad::printable(options.html) +
+                     ": --dot writes that file already; give each its own file");
+}
+
 void run_grad(const GradOptions& options) {
-  if (options.dot == "-" && options.json)
-    fail(kUsage, "--dot -: standard output carries the --json result; write the graph to a file");
+  refuse_clashes(options);
   const ex::Expression expression = parse_or_fail(options.expression, "the expression");
   const std::vector<std::string> names = expression.variables();
   const ex::Values point = options.at.empty() ? ex::Values{} : parse_point(options.at, "--at");
@@ -117,31 +171,17 @@ void run_grad(const GradOptions& options) {
                              "at " + describe(point, options.precision));
     }
   }
+  graph_outputs(options, tape, y, variables);
   std::string explanation;
-  if (!options.dot.empty()) {
-    ad::graph::DotOptions dot;
-    dot.outputs = {y};
-    dot.title = options.expression;
-    std::string message;
-    if (!ad::graph::write_graph(options.dot, tape, dot, &message))
-      fail(kFile, "--dot " + options.dot + ": " + message);
-    if (!message.empty())
-      std::cerr << "autodiff: "
-                << ad::clipped(ad::printable("--dot " + options.dot + ": " + message)) << '\n';
-  }
-  if (!options.explain.empty()) {
-    ad::graph::ExplainOptions explain;
-    if (options.precision_given) {
-      explain.precision = options.precision;
-      explain.significant_digits = true;
-    }
-    explanation = ad::graph::explain(tape, y, variables.at(options.explain), explain);
-  }
+  if (!options.explain.empty())
+    explanation =
+        ad::graph::explain(tape, y, variables.at(options.explain), explain_options(options));
 
-  // --dot -: standard output is the graph's alone; the result goes to standard error, as
-  // `tar -cvf -` lists on standard error what it archives to standard output.
-  print_result(options.dot == "-" ? std::cerr : std::cout, options, names, y.value(), gradient,
-               hessian, explanation);
+  // --dot - or --html -: standard output is the picture's alone; the result goes to standard
+  // error, as `tar -cvf -` lists on standard error what it archives to standard output.
+  const bool to_stdout = options.dot == "-" || options.html == "-";
+  print_result(to_stdout ? std::cerr : std::cout, options, names, y.value(), gradient, hessian,
+               explanation);
 }
 
 }  // namespace
@@ -168,6 +208,14 @@ void add_grad_command(CLI::App& app) {
   grad->add_option("--dot", options->dot,
                    "write the computation graph to FILE as Graphviz DOT, - for standard output "
                    "(rendered by Graphviz's dot when FILE ends in .svg, .png or .pdf)")
+      ->check(file_to_write())
+      ->type_name("FILE");
+  grad->add_option("--html", options->html,
+                   "write a web page to FILE (- for standard output) that steps through the "
+                   "forward pass and the reverse sweep on the graph: each node's value, each "
+                   "local partial and the running df/dnode; a click on a variable shows its "
+                   "chain rule (as --explain). One file, no network: the graph laid out by "
+                   "Graphviz's dot, inline")
       ->check(file_to_write())
       ->type_name("FILE");
   // A flag holding its text, not a bool: CLI11 would read --hessian=0 or =no as "off", silently.

@@ -238,6 +238,7 @@ Dot draw(const Tape& tape, const DotOptions& options, bool image) {
   Dot dot;
   const std::vector<std::uint32_t> kept = select_nodes(distance, options, image, dot);
   dot.shown = kept.size();
+  dot.nodes = kept;
 
   ShownGraph shown(kept.size() + (dot.collapsed > 0 ? 1 : 0));
   for (std::size_t k = 0; k < kept.size(); ++k) {
@@ -267,7 +268,9 @@ Dot draw(const Tape& tape, const DotOptions& options, bool image) {
 
 }  // namespace
 
-Dot make_dot(const Tape& tape, const DotOptions& options) { return draw(tape, options, false); }
+Dot make_dot(const Tape& tape, const DotOptions& options, bool image) {
+  return draw(tape, options, image);
+}
 
 std::string to_dot(const Tape& tape, const DotOptions& options) {
   return make_dot(tape, options).text;
@@ -403,6 +406,10 @@ bool write_dot_file(const std::string& path, const std::string& dot_text, std::s
     return false;
   }
   return true;
+}
+
+std::string render_svg(const std::string& dot_text, int seconds) {
+  return render(dot_text, "svg", seconds);
 }
 
 bool write_graph(const std::string& path, const Tape& tape, const DotOptions& options,

@@ -69,9 +69,14 @@ struct Dot {
   std::string warning;        // empty unless nodes were collapsed (also in the graph's label)
   std::size_t shown = 0;      // tape nodes drawn
   std::size_t collapsed = 0;  // tape nodes folded into the summary node
+  // The tape index of each drawn node, by its DOT id: vertex k ("k" in the DOT, the <title> of
+  // its group in dot's SVG) is tape node nodes[k]. The summary node, if any, is vertex `shown`.
+  std::vector<std::uint32_t> nodes{};
 };
 
-Dot make_dot(const ad::Tape& tape, const DotOptions& options = {});
+// image: the picture dot lays out, at most options.max_image_nodes nodes (as write_graph draws
+// a .svg, .png or .pdf).
+Dot make_dot(const ad::Tape& tape, const DotOptions& options = {}, bool image = false);
 std::string to_dot(const ad::Tape& tape, const DotOptions& options = {});
 
 // dot gets this long to lay out a picture before it is stopped: max_image_nodes bounds a tape's
@@ -87,6 +92,10 @@ inline constexpr int kRenderSeconds = 20;
 // the network view (nn/network_view.hpp) is written with it too.
 bool write_dot_file(const std::string& path, const std::string& dot_text,
                     std::string* message = nullptr, int seconds = kRenderSeconds);
+
+// The SVG that `dot -Tsvg` lays out from dot_text, run as write_dot_file() runs it; throws
+// IoError with dot's words (or that Graphviz is not installed, or that it was stopped).
+std::string render_svg(const std::string& dot_text, int seconds = kRenderSeconds);
 
 // Writes the tape's DOT as write_dot_file() does, an image with at most
 // options.max_image_nodes nodes. On success the collapse warning, if any, is put in message.
@@ -153,6 +162,34 @@ struct ExplainOptions {
 // of the reverse sweep beside it; says when the paths were capped.
 std::string explain(ad::Tape& tape, const ad::Var& output, const ad::Var& leaf,
                     const ExplainOptions& options = {});
+
+// ---- A page that steps through the sweeps ----
+
+struct PageOptions {
+  DotOptions dot{};  // the picture (its outputs are set to the page's output)
+  // What the derivatives are of: "f" in ∂f/∂x; empty: the output node's own name (E_total).
+  std::string output_name{};
+  // The leaves whose chain rule a click on them shows, each as explain() writes it with
+  // `explain` (those drawn in the picture).
+  std::vector<ad::Var> explained{};
+  ExplainOptions explain{};
+  int precision = 9;             // significant digits of the panel's numbers
+  std::string curve_svg{};       // another SVG shown under the graph: the training curve
+  int seconds = kRenderSeconds;  // dot's time to lay out the graph
+};
+
+// One self-contained HTML page (no file or address outside it): the tape's picture laid out by
+// dot (render_svg, at most dot.max_image_nodes nodes), the forward pass over the nodes that
+// reach `output` in recording order and then the reverse sweep over them, output first, one
+// step each, with each node's value, and in the sweep each local partial and the running
+// ∂output/∂operand; the steps' data is one JSON object computed here, the page's script only
+// shows it. Runs tape.backward(output). Throws IoError when dot fails.
+std::string html_page(ad::Tape& tape, const ad::Var& output, const PageOptions& options);
+
+// Writes html_page() to path ("-": standard output) as write_dot_file() writes; false with the
+// reason in message on failure, else true with the picture's collapse warning (if any) there.
+bool write_page(const std::string& path, ad::Tape& tape, const ad::Var& output,
+                const PageOptions& options, std::string* message = nullptr);
 
 // ---- Shared by the two outputs (and usable by reports) ----
 
