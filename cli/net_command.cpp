@@ -1,7 +1,8 @@
 // autodiff net FILE: runs a network file (nn/): forward values, errors, every gradient checked
 // against the delta rule and finite differences, one update, optionally N training steps, the
-// graph (--dot), the chain rule for one parameter (--explain), the loss's Hessian with its
-// eigenvalues (--hessian) and the training curve (--history, --plot).
+// graph (--dot), the page stepping through it (--html), the chain rule for one parameter
+// (--explain), the loss's Hessian with its eigenvalues (--hessian) and the training curve
+// (--history, --plot).
 #include <unistd.h>
 
 #include <Eigen/Eigenvalues>
@@ -32,6 +33,7 @@ struct NetOptions {
   bool json = false;
   int steps = 0;
   std::string dot;      // --dot FILE
+  std::string html;     // --html FILE: the page that steps through the tape
   std::string history;  // --history FILE: JSON lines, one a step
   std::string plot;     // --plot FILE: the SVG of the loss against the step
   bool history_parameters = false;
@@ -61,26 +63,75 @@ ad::graph::Role role(ad::nn::NodeRole r) {
   return ad::graph::Role::Auto;
 }
 
-// Records the network's first forward pass and writes its graph and/or explains a parameter.
-void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
-                   const ad::nn::StepResult& result, std::string& explanation) {
+// The tape's picture as --view tape draws it: the network's roles and layers, and each
+// parameter's value after the update.
+ad::graph::DotOptions tape_picture(const ad::nn::NetworkFile& file, const ad::nn::Trainer& trainer,
+                                   const ad::nn::StepResult& result) {
   const ad::nn::Network& network = file.network;
-  // Neither asked for: no third recording of the network (at ten million weights, seconds).
-  if (options.dot.empty() && options.explain.empty()) return;
-  std::size_t explained = network.parameter_count();
-  if (!options.explain.empty()) {
-    std::vector<std::string> names;
-    for (std::size_t p = 0; p < network.parameter_count(); ++p) {
-      names.emplace_back(network.parameter_name(p));
-      if (names.back() == options.explain) explained = p;
-    }
-    if (explained == network.parameter_count()) {
-      std::string message = "--explain " + ad::printable(options.explain) +
-                            ": not a parameter of " + ad::printable(file.path);
-      message += ad::did_you_mean(options.explain, names);
-      fail(kUsage, message);
-    }
+  ad::graph::DotOptions dot;
+  dot.outputs = {trainer.loss_var()};
+  dot.title = network.name.empty() ? file.path : network.name;
+  for (const auto& [index, info] : trainer.node_info())
+    dot.annotations[index] = {role(info.role), info.cluster, ""};
+  for (std::size_t p = 0; p < network.parameter_count(); ++p)
+    dot.annotations[trainer.tape().index(trainer.parameter_vars()[p])].note =
+        "after update: " + ad::number(result.parameters_after[p], 6);
+  return dot;
+}
+
+// --explain's options: the factors the tutorials print, between named nodes, to their digits.
+ad::graph::ExplainOptions explain_options(const NetOptions& options) {
+  ad::graph::ExplainOptions explain;
+  explain.merge_unnamed = true;
+  explain.fold_unit = true;
+  explain.precision = options.precision;
+  explain.significant_digits = true;
+  return explain;
+}
+
+// The index of the parameter --explain names (parameter_count() when none is asked for); ends
+// with kUsage when it names none.
+std::size_t explained_parameter(const NetOptions& options, const ad::nn::NetworkFile& file) {
+  const ad::nn::Network& network = file.network;
+  if (options.explain.empty()) return network.parameter_count();
+  std::vector<std::string> names;
+  for (std::size_t p = 0; p < network.parameter_count(); ++p) {
+    names.emplace_back(network.parameter_name(p));
+    if (names.back() == options.explain) return p;
   }
+  std::string message = "--explain " + ad::printable(options.explain) + ": not a parameter of " +
+                        ad::printable(file.path);
+  message += ad::did_you_mean(options.explain, names);
+  fail(kUsage, message);
+}
+
+// --html: the page of the first forward pass, with the training curve when one was recorded.
+void write_html(const NetOptions& options, const ad::nn::NetworkFile& file,
+                ad::nn::Trainer& trainer, const ad::nn::StepResult& result,
+                const ad::nn::History* history) {
+  ad::graph::PageOptions page{.dot = tape_picture(file, trainer, result),
+                              .explained = trainer.parameter_vars(),
+                              .explain = explain_options(options),
+                              .precision = options.precision};
+  if (history != nullptr && !history->lines().empty())
+    page.curve_svg = ad::nn::loss_plot(page.dot.title, history->lines());
+  std::string message;
+  if (!ad::graph::write_page(options.html, trainer.tape(), trainer.loss_var(), page, &message))
+    fail(kFile, "--html " + options.html + ": " + message);
+  if (!message.empty())
+    std::cerr << "autodiff: "
+              << ad::clipped(ad::printable("--html " + options.html + ": " + message)) << '\n';
+}
+
+// Records the network's first forward pass and writes its graph and page and/or explains a
+// parameter.
+void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
+                   const ad::nn::StepResult& result, const ad::nn::History* history,
+                   std::string& explanation) {
+  const ad::nn::Network& network = file.network;
+  // None asked for: no third recording of the network (at ten million weights, seconds).
+  if (options.dot.empty() && options.html.empty() && options.explain.empty()) return;
+  const std::size_t explained = explained_parameter(options, file);
   ad::Tape tape;
   ad::nn::Trainer trainer(network, file.topology);
   trainer.evaluate();
@@ -89,31 +140,18 @@ void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
     if (!ad::graph::write_dot_file(options.dot, ad::nn::network_dot(file, options.steps), &message))
       fail(kFile, "--dot " + options.dot + ": " + message);
   } else if (!options.dot.empty()) {
-    ad::graph::DotOptions dot;
-    dot.outputs = {trainer.loss_var()};
-    dot.title = network.name.empty() ? file.path : network.name;
-    for (const auto& [index, info] : trainer.node_info())
-      dot.annotations[index] = {role(info.role), info.cluster, ""};
-    // Each parameter also shows its value after the update.
-    for (std::size_t p = 0; p < network.parameter_count(); ++p)
-      dot.annotations[trainer.tape().index(trainer.parameter_vars()[p])].note =
-          "after update: " + ad::number(result.parameters_after[p], 6);
     std::string message;
-    if (!ad::graph::write_graph(options.dot, trainer.tape(), dot, &message))
+    if (!ad::graph::write_graph(options.dot, trainer.tape(), tape_picture(file, trainer, result),
+                                &message))
       fail(kFile, "--dot " + options.dot + ": " + message);
     if (!message.empty())
       std::cerr << "autodiff: "
                 << ad::clipped(ad::printable("--dot " + options.dot + ": " + message)) << '\n';
   }
-  if (explained < network.parameter_count()) {
-    ad::graph::ExplainOptions explain;
-    explain.merge_unnamed = true;  // the factors the tutorials print, between named nodes
-    explain.fold_unit = true;
-    explain.precision = options.precision;
-    explain.significant_digits = true;
+  if (!options.html.empty()) write_html(options, file, trainer, result, history);
+  if (explained < network.parameter_count())
     explanation = ad::graph::explain(trainer.tape(), trainer.loss_var(),
-                                     trainer.parameter_vars()[explained], explain);
-  }
+                                     trainer.parameter_vars()[explained], explain_options(options));
 }
 
 // The eigenvalues of a symmetric matrix, ascending (Eigen's self-adjoint solver sorts them).
@@ -166,6 +204,7 @@ void refuse_overwrites(const NetOptions& options) {
     std::string option, path, what;
   };
   const std::vector<Output> outputs = {{"--dot", options.dot, "the graph"},
+                                       {"--html", options.html, "the page"},
                                        {"--history", options.history, "the history"},
                                        {"--plot", options.plot, "the plot"}};
   for (std::size_t i = 0; i < outputs.size(); ++i) {
@@ -187,10 +226,11 @@ void refuse_overwrites(const NetOptions& options) {
                      " records a training run: give its length with --steps N (N >= 1)");
 }
 
-// The output given as "-" (--dot, --history or --plot), which then has standard output to itself
-// (refuse_overwrites() lets only one be "-"), or "".
+// The output given as "-" (--dot, --html, --history or --plot), which then has standard output to
+// itself (refuse_overwrites() lets only one be "-"), or "".
 std::string output_to_stdout(const NetOptions& options) {
   if (options.dot == "-") return "--dot";
+  if (options.html == "-") return "--html";
   if (options.history == "-") return "--history";
   if (options.plot == "-") return "--plot";
   return "";
@@ -228,7 +268,9 @@ void run_net(const NetOptions& options) {
   const std::string to_stdout = output_to_stdout(options);
   if (!to_stdout.empty() && options.json)
     fail(kUsage, to_stdout + " -: standard output carries the --json result; write " +
-                     (to_stdout == "--dot" ? "the graph" : "the " + to_stdout.substr(2)) +
+                     (to_stdout == "--dot"    ? "the graph"
+                      : to_stdout == "--html" ? "the page"
+                                              : "the " + to_stdout.substr(2)) +
                      " to a file");
   ad::nn::NetworkFile file;
   try {
@@ -273,7 +315,7 @@ void run_net(const NetOptions& options) {
                          " trains no parameter; --hessian=all takes every one");
       curvature.eigenvalues = eigenvalues(curvature.hessian.matrix);
     }
-    graph_outputs(options, file, result, explanation);
+    graph_outputs(options, file, result, curve ? &history : nullptr, explanation);
     if (!options.checks.empty())
       checks = check_derivations(file.network, file.topology, options.checks, options.tolerance,
                                  options.precision, checks_text);
@@ -298,8 +340,8 @@ void run_net(const NetOptions& options) {
     std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << '\n';  // bad UTF-8: U+FFFD
   } else {
-    // --dot -, --history - or --plot -: standard output is that file's alone, the report goes to
-    // standard error.
+    // --dot -, --html -, --history - or --plot -: standard output is that file's alone, the report
+    // goes to standard error.
     std::ostream& to = output_to_stdout(options).empty() ? std::cout : std::cerr;
     ad::nn::print_report(to, file, result);
     if (!explanation.empty()) to << '\n' << explanation;
@@ -366,6 +408,14 @@ void add_net_command(CLI::App& app) {
   net->add_option("--plot", options->plot,
                   "with --steps N: draw the loss against the step, the loss on a log scale, as an "
                   "SVG picture in FILE (- for standard output)")
+      ->check(file_to_write())
+      ->type_name("FILE");
+  net->add_option("--html", options->html,
+                  "write a web page to FILE (- for standard output) that steps through the "
+                  "forward pass and the reverse sweep on the tape's graph: each node's value, "
+                  "each local partial and the running dE_total/dnode; a click on a parameter "
+                  "shows its chain rule (as --explain); with --history or --plot, the training "
+                  "curve too. One file, no network: the graph laid out by Graphviz's dot, inline")
       ->check(file_to_write())
       ->type_name("FILE");
   net->add_option("--view", options->view,
