@@ -95,9 +95,11 @@ json backward_step(const Walk& w, std::uint32_t i, std::vector<double>& running,
     const double partial = node.partials[slot];
     const std::string local = "∂" + w.name(i) + "/∂" + w.name(u);
     running[u] += node.adjoint * partial;  // as the engine's sweep adds, in the same order
-    lines.push_back(local + " = " +
-                    symbolic_partial(w.tape, w.nodes, i, static_cast<std::uint32_t>(slot)) + " = " +
-                    w.number(partial));
+    // The formula, and its number unless the formula is that number (∂(E1 + E2)/∂E1 = 1).
+    const std::string formula =
+        symbolic_partial(w.tape, w.nodes, i, static_cast<std::uint32_t>(slot));
+    const std::string value = w.number(partial);
+    lines.push_back(local + " = " + formula + (formula == value ? "" : " = " + value));
     lines.push_back(w.derivative(u) + " += " + d + " × " + local + " = " + w.number(node.adjoint) +
                     " × " + w.number(partial) + " = " + w.number(node.adjoint * partial) +
                     ", so far " + w.number(running[u]));
