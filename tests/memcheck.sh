@@ -35,6 +35,7 @@ skip+=':Check.AFlatSumOfManyTerms:Check.TwoThousandVariables:Grad.AHessianPastTh
 skip+=':Grad.AFlatSumOfManyTermsIsNotNesting:Grad.AVeryLongNameIsNamedBrieflyAndAtOnce'
 skip+=':Io.AResultThatCannotBeWrittenToStandardErrorIsExitStatus4'  # 2>&-: valgrind itself needs fd 2 (exit 127)
 skip+=':Check.VerdictAtEveryMagnitude:Check.MatchesToItsDigitsMeansSignificantDigitsOfTheEnginesValue'
+skip+=':HtmlBrowser.*'  # Chromium, not our code (and minutes under valgrind); Html.* run here
 skip+=':History.TenThousandStepsAreEveryStep:History.BeyondTenThousandStepsAStrideAndTheLast:History.TheReadmesCurveIsTheProgramsOutput'
 
 # The test programs ctest knows, each once, as jobs "PROGRAM SHARD SHARDS": the CLI tests that
