@@ -107,10 +107,12 @@ void graph_outputs(const GradOptions& options, ad::Tape& tape, const ad::Var& y,
 
 // The outputs that would share standard output or a file, refused before any work.
 void refuse_clashes(const GradOptions& options) {
-  for (const auto& [option, path] : {std::pair{"--dot", options.dot}, {"--html", options.html}})
+  const std::pair<std::string, std::string> outputs[] = {{"--dot", options.dot},
+                                                         {"--html", options.html}};
+  for (const auto& [option, path] : outputs)
     if (path == "-" && options.json)
-      fail(kUsage, std::string(option) +
-                       " -: standard output carries the --json result; write it to a file");
+      fail(kUsage, option + " -: standard output carries the --json result; write the " +
+                       (option == "--dot" ? "graph" : "page") + " to a file");
   if (!options.dot.empty() && options.dot == options.html && options.dot == "-")
     fail(kUsage, "--html -: --dot - has standard output already; write one of them to a file");
   if (!options.dot.empty() &&
