@@ -1,7 +1,8 @@
 // The workloads on our engine (used as a user would: one Tape reused with clear(),
 // ad::linear for a neuron whose inputs are data, ad::weighted_sum for one whose inputs are
 // recorded, sigmoid) and hand-coded with plain doubles.
-//   autodiff_bench --workload w1|w2|w3 --impl ours|hand [--quick] [--reps N] [--links N]
+//   autodiff_bench --workload w1|w2|w3 --impl ours|hand [--quick] [--reps N] [--size N]
+//                  [--memory-target]          (--size: W1's steps, W2's batch, W3's links)
 //   autodiff_bench --workload w1h --impl ours|hand             (W1's 8×8 Hessian)
 //   autodiff_bench --workload w2h --impl grad|grad+hvp|backward|hvp   (W2's H·v against a gradient)
 // prints one JSON line; see bench/run.sh.
