@@ -224,7 +224,7 @@ int measure(const Options& o, Run&& run, bool require_no_allocation, Reference&&
   }
   std::printf(
       "{\"impl\": \"%s\", \"workload\": \"%s\", \"ns_per_unit\": %.6g, \"bytes_per_node\": %.4g, "
-      "\"peak_rss_mb\": %.1f, \"tape_mb\": %.1f, \"result\": %.17g, \"allocs_per_unit\": %.3g, "
+      "\"peak_rss_mb\": %.1f, \"tape_mb\": %.4g, \"result\": %.17g, \"allocs_per_unit\": %.3g, "
       "\"reps\": %d, "
       "\"ns_all\": [",
       o.impl.c_str(), workload_name(o.workload), median, outcome.bytes_per_node, rss,

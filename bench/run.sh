@@ -81,7 +81,7 @@ with open(sys.argv[2], "w") as out:
               "%.2f-%.2f" % tuple(r["ratio_to_base_range"]) if base is not None else "-",
               "%.3f" % r["ratio_to_adolc"] if r["ratio_to_adolc"] is not None else "-",
               "%.2f" % r["bytes_per_node"] if r["bytes_per_node"] >= 0 else "-",
-              "%.1f" % r["peak_rss_mb"], "%.1f" % r["tape_mb"] if r.get("tape_mb", -1) >= 0 else "-",
+              "%.1f" % r["peak_rss_mb"], "%.4g" % r["tape_mb"] if r.get("tape_mb", -1) >= 0 else "-",
               "%.15g" % r["result"]))
 print("RSS MB: peak resident set of the process (MiB), read before the hand-coded reference "
       "runs; tape MB: tape.bytes_used() (MiB). ns/unit: median over the rounds; x base, x ADOL-C: median over the rounds of the ratio "
