@@ -48,15 +48,21 @@ namespace bench {
 struct Options {
   std::string workload;  // w1, w2, w3; w1h, w2h (second derivatives, autodiff_bench only)
   std::string impl;
-  bool quick = false;  // tiny sizes, for CI: checks agreement, times nothing meaningful
-  int reps = 5;
+  // Tiny sizes, for CI: checks agreement, times nothing meaningful; each repetition runs the
+  // workload once (bench/instructions.sh counts the instructions of the repetitions so).
+  bool quick = false;
+  int reps = 0;                // --reps N; 0: 5, or 1 with --quick
+  bool memory_target = false;  // --memory-target: fail if W3's peak RSS misses its target
+  long size = 0;  // --size N: W1's steps, W2's batch or W3's links (0: the default or quick size)
   W1 w1;
   W2 w2;
   W3 w3;
 };
 
 [[noreturn]] inline void usage(const char* program, const std::string& why) {
-  std::fprintf(stderr, "%s: %s\nusage: %s --workload NAME --impl NAME [--quick] [--reps N]\n",
+  std::fprintf(stderr,
+               "%s: %s\nusage: %s --workload NAME --impl NAME [--quick] [--reps N] [--size N] "
+               "[--memory-target]\n",
                program, why.c_str(), program);
   std::exit(2);
 }
@@ -79,6 +85,10 @@ inline Options parse(int argc, char** argv,
       o.quick = true;
     else if (a == "--reps")
       o.reps = std::max(1, std::atoi(value().c_str()));
+    else if (a == "--memory-target")
+      o.memory_target = true;
+    else if (a == "--size")
+      o.size = std::max(1L, std::atol(value().c_str()));
     else
       usage(argv[0], "unknown argument " + a);
   }
@@ -92,7 +102,13 @@ inline Options parse(int argc, char** argv,
     o.w1.steps = 100;
     o.w2.batch = 2;
     o.w3.links = 10'000;
-    o.reps = 1;
+    if (o.reps == 0) o.reps = 1;
+  }
+  if (o.reps == 0) o.reps = 5;
+  if (o.size > 0) {
+    o.w1.steps = static_cast<int>(std::min(o.size, 1L << 30));
+    o.w2.batch = static_cast<int>(std::min(o.size, 1L << 30));
+    o.w3.links = o.size;
   }
   return o;
 }
@@ -103,13 +119,23 @@ inline const char* workload_name(const std::string& w) {
   return w == "w1" ? "W1 tutorial-train" : w == "w2" ? "W2 mlp" : "W3 chain";
 }
 
-// One run of a workload: its result, how many units it did, and the bytes per tape node (<0:
-// not applicable).
+// One run of a workload: its result, how many units it did, and the bytes per tape node and of
+// the whole tape (tape.bytes_used(); <0: not applicable).
 struct Outcome {
   double result = 0;
   double units = 1;
   double bytes_per_node = -1;
+  double tape_bytes = -1;
 };
+
+// W3's memory target (issue 16): the process's peak RSS at most 1.25 times the tape's bytes plus
+// a fixed 8 MiB (the program, the C++ runtime, a few small vectors). The tape's buffers grow by
+// realloc, which for blocks this large moves pages (mremap) instead of copying them, so the
+// peak is the tape itself; a buffer that copied on growth would hold its old and new blocks at
+// once at each doubling.
+inline bool within_memory_target(double peak_rss_mb, double tape_bytes) {
+  return peak_rss_mb <= 1.25 * tape_bytes / (1024.0 * 1024.0) + 8.0;
+}
 
 // Peak resident set of this process (VmHWM), in MiB.
 inline double peak_rss_mb() {
@@ -182,6 +208,15 @@ int measure(const Options& o, Run&& run, bool require_no_allocation, Reference&&
                  workload_name(o.workload), outcome.result, expected);
     return 1;
   }
+  // Ours on W3: its peak RSS against its tape (not under valgrind, whose own memory counts). The
+  // hand-coded reference runs after the reading.
+  if (o.memory_target && o.workload == "w3" && outcome.tape_bytes >= 0 &&
+      !within_memory_target(rss, outcome.tape_bytes)) {
+    std::fprintf(stderr, "FAIL: %s on %s: peak RSS %.1f MiB for a tape of %.1f MiB\n",
+                 o.impl.c_str(), workload_name(o.workload), rss,
+                 outcome.tape_bytes / (1024.0 * 1024.0));
+    return 1;
+  }
   if (require_no_allocation && allocs_per_unit > 0) {
     std::fprintf(stderr, "FAIL: %s on %s called operator new %.3g times per unit in steady state\n",
                  o.impl.c_str(), workload_name(o.workload), allocs_per_unit);
@@ -189,10 +224,12 @@ int measure(const Options& o, Run&& run, bool require_no_allocation, Reference&&
   }
   std::printf(
       "{\"impl\": \"%s\", \"workload\": \"%s\", \"ns_per_unit\": %.6g, \"bytes_per_node\": %.4g, "
-      "\"peak_rss_mb\": %.1f, \"result\": %.17g, \"allocs_per_unit\": %.3g, \"reps\": %d, "
+      "\"peak_rss_mb\": %.1f, \"tape_mb\": %.4g, \"result\": %.17g, \"allocs_per_unit\": %.3g, "
+      "\"reps\": %d, "
       "\"ns_all\": [",
       o.impl.c_str(), workload_name(o.workload), median, outcome.bytes_per_node, rss,
-      outcome.result, allocs_per_unit, o.reps);
+      outcome.tape_bytes >= 0 ? outcome.tape_bytes / (1024.0 * 1024.0) : -1.0, outcome.result,
+      allocs_per_unit, o.reps);
   for (std::size_t k = 0; k < ns.size(); ++k) std::printf("%s%.6g", k ? ", " : "", ns[k]);
   std::printf("]}\n");
   return 0;

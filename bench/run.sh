@@ -57,9 +57,9 @@ def ratio(workload, impl, to):
     if (workload, to) not in runs:
         return None
     return statistics.median(ratios(workload, impl, to))
-fmt = "{:<15} {:<20} {:>12} {:>8} {:>13} {:>9} {:>11} {:>9} {:>22}"
+fmt = "{:<15} {:<20} {:>12} {:>8} {:>13} {:>9} {:>11} {:>9} {:>9} {:>22}"
 print(fmt.format("impl", "workload", "ns/unit", "x base", "range", "x ADOL-C", "bytes/node",
-                 "RSS MB", "result"))
+                 "RSS MB", "tape MB", "result"))
 with open(sys.argv[2], "w") as out:
     for (workload, impl), rs in runs.items():
         r = dict(rs[0])
@@ -74,15 +74,17 @@ with open(sys.argv[2], "w") as out:
         r["rounds"] = len(rs)
         out.write(json.dumps({k: r[k] for k in ("impl", "workload", "ns_per_unit", "ratio_to_hand",
               "ratio_to_adolc", "base", "ratio_to_base", "ratio_to_base_range", "bytes_per_node",
-              "peak_rss_mb", "result", "allocs_per_unit", "rounds")}) + "\n")
+              "peak_rss_mb", "tape_mb", "result", "allocs_per_unit", "rounds")}) + "\n")
         base = r["ratio_to_base"]
         print(fmt.format(impl, workload, "%.4g" % r["ns_per_unit"],
               "%.2f" % base if base is not None else "-",
               "%.2f-%.2f" % tuple(r["ratio_to_base_range"]) if base is not None else "-",
               "%.3f" % r["ratio_to_adolc"] if r["ratio_to_adolc"] is not None else "-",
               "%.2f" % r["bytes_per_node"] if r["bytes_per_node"] >= 0 else "-",
-              "%.1f" % r["peak_rss_mb"], "%.15g" % r["result"]))
-print("ns/unit: median over the rounds; x base, x ADOL-C: median over the rounds of the ratio "
+              "%.1f" % r["peak_rss_mb"], "%.4g" % r["tape_mb"] if r.get("tape_mb", -1) >= 0 else "-",
+              "%.15g" % r["result"]))
+print("RSS MB: peak resident set of the process (MiB), read before the hand-coded reference "
+      "runs; tape MB: tape.bytes_used() (MiB). ns/unit: median over the rounds; x base, x ADOL-C: median over the rounds of the ratio "
       "within a round, range: its least and greatest (base: hand-coded; on W2h grad+hvp to grad, "
       "hvp to backward; x ADOL-C: to ADOL-C re-recording)")
 PY

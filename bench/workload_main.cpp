@@ -1,7 +1,8 @@
 // The workloads on our engine (used as a user would: one Tape reused with clear(),
 // ad::linear for a neuron whose inputs are data, ad::weighted_sum for one whose inputs are
 // recorded, sigmoid) and hand-coded with plain doubles.
-//   autodiff_bench --workload w1|w2|w3 --impl ours|hand [--quick] [--reps N]
+//   autodiff_bench --workload w1|w2|w3 --impl ours|hand [--quick] [--reps N] [--size N]
+//                  [--memory-target]          (--size: W1's steps, W2's batch, W3's links)
 //   autodiff_bench --workload w1h --impl ours|hand             (W1's 8×8 Hessian)
 //   autodiff_bench --workload w2h --impl grad|grad+hvp|backward|hvp   (W2's H·v against a gradient)
 // prints one JSON line; see bench/run.sh.
@@ -18,8 +19,10 @@ namespace {
 
 using bench::Outcome;
 
-double bytes_per_node(const ad::Tape& tape) {
-  return static_cast<double>(tape.bytes_used()) / static_cast<double>(tape.size());
+// A run's outcome on our engine, with the size of the tape it left.
+Outcome on_tape(double result, double units, const ad::Tape& tape) {
+  const auto bytes = static_cast<double>(tape.bytes_used());
+  return {result, units, bytes / static_cast<double>(tape.size()), bytes};
 }
 
 // W1's error E at the weights w, recorded on the active tape, with the weights as p.
@@ -53,7 +56,7 @@ Outcome w1_ours(ad::Tape& tape, const bench::W1& w1) {
     tape.backward(error);
     for (int k = 0; k < 8; ++k) w[k] -= W1::rate * tape.gradient(p[k]);
   }
-  return {e, static_cast<double>(w1.steps), bytes_per_node(tape)};
+  return on_tape(e, static_cast<double>(w1.steps), tape);
 }
 
 // W2: the batch's summed loss on one tape, one sweep. The first layer's inputs are plain
@@ -103,7 +106,7 @@ struct W2Ours {
     tape.backward(loss);
     double total = 0;
     for (const ad::Var& q : params) total += tape.gradient(q);
-    return {total, static_cast<double>(w2.batch), bytes_per_node(tape)};
+    return on_tape(total, static_cast<double>(w2.batch), tape);
   }
 
   Outcome run(const W2& w2) { return gradient(w2, record(w2)); }
@@ -116,7 +119,7 @@ Outcome w3_ours(ad::Tape& tape, const bench::W3& w3) {
   ad::Var x = x0;
   for (long k = 0; k < w3.links; ++k) x = x + bench::W3::h * sin(x);
   tape.backward(x);
-  return {tape.gradient(x0), static_cast<double>(w3.links), bytes_per_node(tape)};
+  return on_tape(tape.gradient(x0), static_cast<double>(w3.links), tape);
 }
 
 // ---- Second derivatives (issue 14) ----
@@ -178,11 +181,7 @@ int w1_hessian(const bench::Options& o) {
         true, reference);
   ad::Tape tape;
   return bench::measure(
-      o,
-      [&] {
-        return Outcome{w1_ours_hessian(tape, H), 1, bytes_per_node(tape)};
-      },
-      false, reference);
+      o, [&] { return on_tape(w1_ours_hessian(tape, H), 1, tape); }, false, reference);
 }
 
 // W2h: H·v for the batch loss of W2 against its gradient, on one recorded tape. v: entries of
@@ -193,7 +192,7 @@ int w2_hessian_vector(const bench::Options& o) {
   for (std::size_t k = 0; k < v.size(); ++k) v[k] = std::cos(0.7 * static_cast<double>(k) + 0.3);
   const auto hvp = [&](const ad::Var& loss) {
     const std::vector<double> hv = ad::hessian_vector(net.tape, loss, net.params, v);
-    return Outcome{total(hv), static_cast<double>(o.w2.batch), bytes_per_node(net.tape)};
+    return on_tape(total(hv), static_cast<double>(o.w2.batch), net.tape);
   };
   const auto gradient_reference = [&] {
     const double expected = bench::W2Hand().run(o.w2);
