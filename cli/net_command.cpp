@@ -93,7 +93,7 @@ void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
     dot.outputs = {trainer.loss_var()};
     dot.title = network.name.empty() ? file.path : network.name;
     for (const auto& [index, info] : trainer.node_info())
-      dot.annotations[index] = {role(info.role), info.cluster, ""};
+      dot.annotations[index] = {role(info.role), info.cluster, "", info.sample, info.fold};
     // Each parameter also shows its value after the update.
     for (std::size_t p = 0; p < network.parameter_count(); ++p)
       dot.annotations[trainer.tape().index(trainer.parameter_vars()[p])].note =
