@@ -129,7 +129,7 @@ void Trainer::record_forward(std::size_t s) {
     unit_vars_[i] = ad::Var(sample.inputs[i], input_names_[s][i]);
     remember(input_names_[s][i], unit_vars_[i]);
   }
-  mark(start, NodeRole::Input, kInputs);
+  mark(start, NodeRole::Input, kInputs, s + 1);
   const std::size_t last_layer = network_->layers.size() - 1;
   for (const auto& neuron : topology_->neurons) {
     start = tape_->size();
@@ -151,7 +151,7 @@ void Trainer::record_forward(std::size_t s) {
       remember(out_names_[s][neuron.unit], out);
     unit_vars_[neuron.unit] = out;
     mark(start, neuron.layer == last_layer ? NodeRole::Output : NodeRole::Hidden,
-         network_->layers[neuron.layer].name);
+         network_->layers[neuron.layer].name, s + 1, neuron.layer);
   }
 }
 
@@ -180,10 +180,13 @@ void Trainer::record_errors(std::size_t s) {
     }
     terms_.push_back(keep(term, error_names_[s][k]));
   }
-  ad::Var total = ad::sum(terms_);
-  if (network_->loss != Loss::HalfSse) total = total / static_cast<double>(m);
+  // One output: its error is the total, one node (a sum of one term, E1 again, and E1/1 were
+  // two more nodes, the first drawn as a second "E1"); both names find it.
+  ad::Var total = terms_.front();
+  if (m > 1) total = ad::sum(terms_);
+  if (m > 1 && network_->loss != Loss::HalfSse) total = total / static_cast<double>(m);
   totals_.push_back(keep(total, total_names_[s]));
-  mark(start, NodeRole::Output, kError);
+  mark(start, NodeRole::Output, kError, s + 1);
 }
 
 void Trainer::collect_gradients() {
@@ -201,8 +204,9 @@ void Trainer::collect_gradients() {
   }
 }
 
-void Trainer::mark(std::size_t from, NodeRole role, const std::string& cluster) {
-  if (from < tape_->size()) ranges_.push_back({from, tape_->size(), role, &cluster});
+void Trainer::mark(std::size_t from, NodeRole role, const std::string& cluster, std::size_t sample,
+                   std::size_t layer) {
+  if (from < tape_->size()) ranges_.push_back({from, tape_->size(), role, &cluster, sample, layer});
 }
 
 ad::Var Trainer::keep(const ad::Var& v, const std::string& name) {
@@ -274,11 +278,39 @@ ad::Var Trainer::node(std::string_view name) const {
   return parameter_vars_.at(p->second);
 }
 
+std::string Trainer::layer_fold(std::size_t layer) const {
+  // The hidden layers are 0 .. L − 2; those strictly between the first and the last fold.
+  const std::size_t hidden = network_->layers.size() - 1;
+  if (hidden < 3 || layer == 0 || layer + 1 >= hidden) return "";
+  const std::string& first = network_->layers[1].name;
+  if (hidden == 3) return first;
+  return first + " to " + network_->layers[hidden - 2].name + " (" + std::to_string(hidden - 2) +
+         " layers)";
+}
+
 std::unordered_map<std::uint32_t, NodeInfo> Trainer::node_info() const {
   std::unordered_map<std::uint32_t, NodeInfo> info;
   for (const Range& r : ranges_)
-    for (std::size_t i = r.begin; i < r.end; ++i)
-      info[static_cast<std::uint32_t>(i)] = {r.role, *r.cluster};
+    for (std::size_t i = r.begin; i < r.end; ++i) {
+      NodeInfo& node = info[static_cast<std::uint32_t>(i)];
+      node = {r.role, *r.cluster, r.sample, ""};
+      if (r.sample > 1) node.fold = "sample " + std::to_string(r.sample);
+      if (r.sample == 1 && r.layer != kNoLayer) node.fold = layer_fold(r.layer);
+    }
+  // A folded layer's parameters, and the weights out of it, fold with it.
+  for (const auto& neuron : topology_->neurons) {
+    auto fold = [&](std::size_t p, const std::string& key) {
+      if (!key.empty()) info[tape_->index(parameter_vars_[p])].fold = key;
+    };
+    const std::string own = layer_fold(neuron.layer);
+    if (neuron.bias) fold(*neuron.bias, own);
+    for (const auto& in : neuron.in) {
+      fold(in.parameter, own);
+      if (in.source >= topology_->input_count)
+        fold(in.parameter,
+             layer_fold(topology_->neurons[in.source - topology_->input_count].layer));
+    }
+  }
   return info;
 }
 

@@ -34,7 +34,14 @@ struct Diverged : NumericError {
 enum class NodeRole { Input, Parameter, Hidden, Output };
 struct NodeInfo {
   NodeRole role;
-  std::string cluster;  // the layer's name, "inputs" or "error"; empty for a parameter
+  std::string cluster;     // the layer's name, "inputs" or "error"; empty for a parameter
+  std::size_t sample = 0;  // 1, 2, ... for a batch's sample; 0 for a parameter and E_mean
+  // What the node folds into in a large picture (ad::graph::Annotation::fold): "sample 2" for
+  // every node of a batch's second and later samples; for a network of three or more hidden
+  // layers, "hidden 2" (or "hidden 2 to hidden 4 (3 layers)") for the first sample's nodes of
+  // the hidden layers between the first and the last, with their parameters and the weights
+  // out of them; empty: always drawn.
+  std::string fold{};
 };
 
 // Records the network on the active ad::Tape and trains it. evaluate() clears the active tape
@@ -96,7 +103,10 @@ class Trainer {
   void collect_gradients();
   // The tape's nodes from `from` to its end belong to `role` and `cluster` (which must outlive
   // the recording), for node_info().
-  void mark(std::size_t from, NodeRole role, const std::string& cluster);
+  void mark(std::size_t from, NodeRole role, const std::string& cluster, std::size_t sample = 0,
+            std::size_t layer = kNoLayer);
+  // The fold key of node_info() for the nodes of `layer` (of every sample), "" if none.
+  std::string layer_fold(std::size_t layer) const;
   // Names `v` on the tape and remembers it under that name; returns it.
   ad::Var keep(const ad::Var& v, const std::string& name);
   void remember(const std::string& name, const ad::Var& v);
@@ -128,10 +138,12 @@ class Trainer {
   std::unordered_map<std::string, std::size_t> slot_;
   std::vector<ad::Var> slots_;
   mutable std::unordered_map<std::string, std::size_t> parameter_index_;  // built by node()
+  static constexpr std::size_t kNoLayer = static_cast<std::size_t>(-1);
   struct Range {
     std::size_t begin, end;
     NodeRole role;
     const std::string* cluster;
+    std::size_t sample, layer;  // the 1-based sample (0: none) and the neuron's layer
   };
   std::vector<Range> ranges_;
 };

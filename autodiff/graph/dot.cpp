@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "autodiff/error.hpp"
@@ -90,10 +91,10 @@ void style(Shown& v, Role role) {
       v.shape = "box", v.fill = "#eeeeee", v.style = "filled,dashed";
       break;
     case Role::Output:
-      v.shape = "doubleoctagon", v.fill = "#f4cccc", v.style = "filled";
+      v.shape = "box", v.fill = "#f4cccc", v.style = "filled,bold";
       break;
     default:
-      v.shape = "ellipse", v.fill = "#ffffff", v.style = "filled";
+      v.shape = "box", v.fill = "#ffffff", v.style = "filled,rounded";
       break;
   }
 }
@@ -126,7 +127,7 @@ std::string node_label(const Tape& tape, const std::vector<NodeView>& nodes, std
     if (first.empty())
       first = operation;
     else if (skeleton(first) != skeleton(operation))
-      first += " = " + operation;
+      first += "\n= " + operation;  // a line of its own: the name's line stays narrow
   }
   std::string label =
       first + "\nvalue: " + detail::significant(node.value, precision) +
@@ -135,80 +136,151 @@ std::string node_label(const Tape& tape, const std::vector<NodeView>& nodes, std
   return label;
 }
 
-// The nodes that reach an output (every sink's ancestors when no output is given), in
-// recording order: at most max_nodes of them, nearest the outputs first; the rest are counted
-// in dot.collapsed and said in dot.warning.
+// The nodes that reach an output (every sink's ancestors when no output is given) and are not
+// folded, in recording order: at most max_nodes of them, nearest the outputs first; the rest are
+// counted in dot.collapsed and said in dot.warning. `folds` vertices are drawn besides them.
 std::vector<std::uint32_t> select_nodes(const std::vector<std::size_t>& distance,
+                                        const std::vector<bool>& folded, std::size_t folds,
                                         const DotOptions& options, bool image, Dot& dot) {
   const std::size_t max_nodes =
       image ? std::min(options.max_nodes, options.max_image_nodes) : options.max_nodes;
   std::vector<std::uint32_t> kept;
   for (std::uint32_t v = 0; v < distance.size(); ++v)
-    if (distance[v] != kUnreached) kept.push_back(v);
-  if (kept.size() <= std::max<std::size_t>(max_nodes, 1)) return kept;
+    if (distance[v] != kUnreached && !folded[v]) kept.push_back(v);
+  if (kept.size() + folds <= std::max<std::size_t>(max_nodes, 1)) return kept;
   // Nearest the outputs first; at equal distance the later node (nearer in recording order).
   std::stable_sort(kept.begin(), kept.end(), [&](std::uint32_t a, std::uint32_t b) {
     return distance[a] != distance[b] ? distance[a] < distance[b] : a > b;
   });
-  const std::size_t shown = std::max<std::size_t>(max_nodes, 2) - 1;
+  const std::size_t shown = std::max<std::size_t>(max_nodes, folds + 2) - 1 - folds;
   dot.collapsed = kept.size() - shown;
   kept.resize(shown);
   std::sort(kept.begin(), kept.end());
-  dot.warning = "the graph has " + std::to_string(shown + dot.collapsed) + " nodes; showing the " +
+  const std::size_t total = shown + dot.collapsed + dot.folded;
+  dot.warning = "the graph has " + std::to_string(total) + " nodes; showing the " +
                 std::to_string(shown) + " nearest the outputs, the other " +
                 std::to_string(dot.collapsed) + " are collapsed into one node";
   if (max_nodes < options.max_nodes)  // the image's cap: say how to see more
-    dot.warning += " (an image shows at most " + std::to_string(max_nodes) +
-                   ", for dot to lay it out in seconds; a .dot file shows " +
-                   (kept.size() + dot.collapsed <= options.max_nodes
-                        ? "all of them)"
-                        : std::to_string(options.max_nodes) + ")");
+    dot.warning +=
+        " (an image shows at most " + std::to_string(max_nodes) +
+        ", for dot to lay it out in seconds; a .dot file shows " +
+        (total <= options.max_nodes ? "all of them)" : std::to_string(options.max_nodes) + ")");
   return kept;
 }
 
-// The edges among the kept nodes, labelled with their local partials, and one edge from the
-// summary node into each kept node that a collapsed one feeds.
-void add_edges(const TapeGraph& g, const std::vector<std::uint32_t>& kept,
-               const std::vector<std::size_t>& distance, int precision, ShownGraph& shown) {
-  const std::size_t summary = kept.size();
-  std::vector<std::size_t> vertex_of(distance.size(), kUnreached);
-  for (std::size_t k = 0; k < kept.size(); ++k) vertex_of[kept[k]] = k;
-  std::vector<bool> summary_feeds(kept.size(), false);
-  for (std::uint32_t target : kept) {
-    for (const auto e : boost::make_iterator_range(boost::in_edges(target, g))) {
-      const std::uint32_t source = static_cast<std::uint32_t>(boost::source(e, g));
-      if (vertex_of[source] != kUnreached) {
-        boost::add_edge(vertex_of[source], vertex_of[target],
-                        ShownEdge{detail::significant(g[e].partial, precision)}, shown);
-      } else if (distance[source] != kUnreached && !summary_feeds[vertex_of[target]]) {
-        summary_feeds[vertex_of[target]] = true;  // one edge from the summary per user
-        boost::add_edge(summary, vertex_of[target], ShownEdge{"…"}, shown);
-      }
+const Annotation* annotation(const DotOptions& options, std::uint32_t index) {
+  const auto found = options.annotations.find(index);
+  return found == options.annotations.end() ? nullptr : &found->second;
+}
+
+// Where each tape node is drawn: its own vertex, its fold's or the summary's (kUnreached: not
+// drawn). Vertices: the kept nodes in recording order, the folds in order of first member, then
+// the summary.
+struct Layout {
+  std::vector<std::uint32_t> kept;
+  std::vector<std::string> folds;  // fold keys, vertex kept.size() + k
+  std::vector<std::size_t> fold_size, vertex_of;
+  std::vector<std::size_t> sample;  // per vertex: its Annotation::sample (largest)
+};
+
+Layout lay_out(const std::vector<std::size_t>& distance, const DotOptions& options, bool image,
+               Dot& dot) {
+  const std::size_t n = distance.size();
+  Layout layout;
+  std::vector<bool> folded(n, false);
+  std::vector<std::size_t> fold_of(n, kUnreached);
+  const std::size_t reached = static_cast<std::size_t>(std::count_if(
+      distance.begin(), distance.end(), [](std::size_t d) { return d != kUnreached; }));
+  if (reached > options.fold_above) {
+    std::map<std::string, std::size_t> index_of;
+    for (std::uint32_t v = 0; v < n; ++v) {
+      const Annotation* note = annotation(options, v);
+      if (distance[v] == kUnreached || note == nullptr || note->fold.empty()) continue;
+      auto [it, added] = index_of.try_emplace(note->fold, layout.folds.size());
+      if (added) layout.folds.push_back(note->fold), layout.fold_size.push_back(0);
+      folded[v] = true, fold_of[v] = it->second, ++layout.fold_size[it->second], ++dot.folded;
+    }
+  }
+  dot.folds = layout.folds.size();
+  layout.kept = select_nodes(distance, folded, dot.folds, options, image, dot);
+  const std::size_t summary = layout.kept.size() + dot.folds;
+  layout.vertex_of.assign(n, kUnreached);
+  layout.sample.assign(summary + 1, 0);
+  for (std::uint32_t v = 0; v < n; ++v) {
+    if (distance[v] == kUnreached) continue;
+    layout.vertex_of[v] = folded[v] ? layout.kept.size() + fold_of[v] : summary;
+  }
+  for (std::size_t k = 0; k < layout.kept.size(); ++k) layout.vertex_of[layout.kept[k]] = k;
+  for (std::uint32_t v = 0; v < n; ++v)
+    if (const Annotation* note = annotation(options, v); note && layout.vertex_of[v] < summary)
+      layout.sample[layout.vertex_of[v]] =
+          std::max(layout.sample[layout.vertex_of[v]], note->sample);
+  return layout;
+}
+
+// An edge per operand between drawn nodes, labelled with its local partial; an edge into or out
+// of a fold or the summary stands for all those between the same two vertices, once.
+void add_edges(const TapeGraph& g, const Layout& layout, int precision, ShownGraph& shown) {
+  const std::size_t plain = layout.kept.size();
+  std::set<std::pair<std::size_t, std::size_t>> joined;
+  for (const auto e : boost::make_iterator_range(boost::edges(g))) {
+    const std::size_t from = layout.vertex_of[boost::source(e, g)];
+    const std::size_t to = layout.vertex_of[boost::target(e, g)];
+    if (from == kUnreached || to == kUnreached || from == to) continue;
+    if (from < plain && to < plain) {
+      boost::add_edge(from, to, ShownEdge{detail::significant(g[e].partial, precision)}, shown);
+    } else if (joined.insert({from, to}).second) {
+      const bool summary = from == plain + layout.folds.size();
+      boost::add_edge(from, to, ShownEdge{summary ? "…" : ""}, shown);
     }
   }
 }
 
-// The Graphviz text: graph attributes, the clusters by vertex id, then every vertex and edge.
-std::string write_dot(const ShownGraph& shown, std::size_t kept, const std::string& label) {
+// Invisible same-rank edges from each sample's vertices to the next sample's, vertex by vertex,
+// when they have as many (the same structure; a fold has one): dot then keeps the samples in
+// order, top to bottom. A drawn sample beside a folded one gets none: a fold has no one rank.
+std::string sample_order(const Layout& layout) {
+  std::map<std::size_t, std::vector<std::size_t>> bands;
+  for (std::size_t v = 0; v < layout.sample.size(); ++v)
+    if (layout.sample[v] > 0) bands[layout.sample[v]].push_back(v);
+  std::string text;
+  const std::vector<std::size_t>* previous = nullptr;
+  for (const auto& [sample, band] : bands) {
+    if (previous != nullptr && previous->size() == band.size())
+      for (std::size_t k = 0; k < band.size(); ++k)
+        text += "{rank=same; " + std::to_string((*previous)[k]) + " -> " + std::to_string(band[k]) +
+                " [style=invis];}\n";
+    previous = &band;
+  }
+  return text;
+}
+
+// The Graphviz text: graph attributes, the clusters by vertex id, the samples' order, then every
+// vertex and edge. Sized to be read at 900 px wide (the README's pictures): boxes rather than
+// ellipses and octagons, tight spacing, and the partials as xlabels, which unlike labels do not
+// widen the space between ranks.
+std::string write_dot(const ShownGraph& shown, std::size_t kept, const std::string& label,
+                      const std::string& order) {
   auto graph_writer = [&](std::ostream& out) {
-    out << "rankdir=LR;\nnode [fontname=\"Helvetica\"];\nedge [fontname=\"Helvetica\", "
-           "fontsize=10];\n";
+    out << "rankdir=LR;\nnodesep=0.15;\nranksep=0.3;\nnode [fontname=\"Helvetica\", "
+           "margin=\"0.06,0.03\"];\nedge [fontname=\"Helvetica\", fontsize=12];\n";
     if (!label.empty()) out << "label=" << ad::dot_string(label) << ";\nlabelloc=t;\n";
     // Clusters list their members by vertex id; write_graphviz then writes the attributes.
     std::map<std::string, std::vector<std::size_t>> clusters;
-    std::vector<std::string> order;
+    std::vector<std::string> names;
     for (std::size_t k = 0; k < kept; ++k) {
       const std::string& name = shown[k].cluster;
       if (name.empty()) continue;
-      if (!clusters.contains(name)) order.push_back(name);
+      if (!clusters.contains(name)) names.push_back(name);
       clusters[name].push_back(k);
     }
-    for (std::size_t c = 0; c < order.size(); ++c) {
-      out << "subgraph cluster_" << c << " {\nlabel=" << dot_label(order[c])
+    for (std::size_t c = 0; c < names.size(); ++c) {
+      out << "subgraph cluster_" << c << " {\nlabel=" << dot_label(names[c])
           << ";\nstyle=rounded;\ncolor=gray;\n";
-      for (std::size_t k : clusters[order[c]]) out << k << ";\n";
+      for (std::size_t k : clusters[names[c]]) out << k << ";\n";
       out << "}\n";
     }
+    out << order;
   };
   auto vertex_writer = [&](std::ostream& out, ShownGraph::vertex_descriptor v) {
     const Shown& s = shown[v];
@@ -216,11 +288,18 @@ std::string write_dot(const ShownGraph& shown, std::size_t kept, const std::stri
         << ", style=" << ad::dot_string(s.style) << ", fillcolor=" << ad::dot_string(s.fill) << "]";
   };
   auto edge_writer = [&](std::ostream& out, ShownGraph::edge_descriptor e) {
-    out << "[label=" << dot_label(shown[e].label) << "]";
+    if (!shown[e].label.empty()) out << "[xlabel=" << dot_label(shown[e].label) << "]";
   };
   std::ostringstream out;
   boost::write_graphviz(out, shown, vertex_writer, edge_writer, graph_writer);
   return out.str();
+}
+
+void style_folded(Shown& v, const std::string& label) {
+  v.label = label;
+  v.shape = "box3d";
+  v.fill = "#d9d9d9";
+  v.style = "filled";
 }
 
 // The DOT of the tape; an image (rendered by dot) keeps at most options.max_image_nodes.
@@ -236,33 +315,36 @@ Dot draw(const Tape& tape, const DotOptions& options, bool image) {
       if (boost::out_degree(v, g) == 0) sources.push_back(v);
   const std::vector<std::size_t> distance = distances_from(g, sources);
   Dot dot;
-  const std::vector<std::uint32_t> kept = select_nodes(distance, options, image, dot);
+  const Layout layout = lay_out(distance, options, image, dot);
+  const std::vector<std::uint32_t>& kept = layout.kept;
   dot.shown = kept.size();
   dot.nodes = kept;
 
-  ShownGraph shown(kept.size() + (dot.collapsed > 0 ? 1 : 0));
+  ShownGraph shown(kept.size() + dot.folds + (dot.collapsed > 0 ? 1 : 0));
   for (std::size_t k = 0; k < kept.size(); ++k) {
     const NodeView& node = nodes[kept[k]];
-    const auto found = options.annotations.find(node.index);
-    const Annotation* note = found == options.annotations.end() ? nullptr : &found->second;
+    const Annotation* note = annotation(options, node.index);
     const bool is_output = std::find(outputs.begin(), outputs.end(), node.index) != outputs.end();
     Shown& v = shown[k];
     v.label = node_label(tape, nodes, kept[k], note, options.precision);
     style(v, resolve(note ? note->role : Role::Auto, node, is_output));
     if (note) v.cluster = note->cluster;
   }
-  if (dot.collapsed > 0) {
-    Shown& summary = shown[kept.size()];
-    summary.label = std::to_string(dot.collapsed) + " more nodes\n(collapsed)";
-    summary.shape = "box3d";
-    summary.fill = "#d9d9d9";
-    summary.style = "filled";
-  }
-  add_edges(g, kept, distance, options.precision, shown);
+  for (std::size_t f = 0; f < dot.folds; ++f)
+    style_folded(shown[kept.size() + f],
+                 layout.folds[f] + "\n" + std::to_string(layout.fold_size[f]) + " nodes folded");
+  if (dot.collapsed > 0)
+    style_folded(shown[kept.size() + dot.folds],
+                 std::to_string(dot.collapsed) + " more nodes\n(collapsed)");
+  add_edges(g, layout, options.precision, shown);
   // The title cut like every label; the warning, the program's own sentence, whole.
   std::string label = ad::shortened(ad::printable(options.title, true), kLabelColumns);
+  if (dot.folds > 0)
+    label += (label.empty() ? "" : "\n") + std::to_string(dot.folded) + " of " +
+             std::to_string(dot.shown + dot.folded + dot.collapsed) + " nodes folded into " +
+             std::to_string(dot.folds) + " (grey boxes)";
   if (!dot.warning.empty()) label += (label.empty() ? "" : "\n") + dot.warning;
-  dot.text = write_dot(shown, kept.size(), label);
+  dot.text = write_dot(shown, kept.size(), label, sample_order(layout));
   return dot;
 }
 

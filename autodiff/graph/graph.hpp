@@ -43,6 +43,13 @@ struct Annotation {
   Role role = Role::Auto;
   std::string cluster{};  // nodes with the same cluster are drawn in one box: "hidden layer"
   std::string note{};     // one more label line: "after update: 0.35891"
+  // 1, 2, ...: the node belongs to a batch's sample k; the samples are drawn top to bottom in
+  // that order (dot alone may draw s1, s2, s4, s3). 0: none.
+  std::size_t sample = 0;
+  // Nodes with the same fold key ("sample 2", "hidden 2") are drawn as one node, "sample 2 /
+  // 19 nodes folded", when the graph has more than DotOptions::fold_above nodes; their edges
+  // to and from other nodes go to it. Empty: never folded.
+  std::string fold{};
 };
 
 // Members have default initializers so designated initializers ({.outputs = {E}}) may name
@@ -60,6 +67,9 @@ struct DotOptions {
   // 61 nodes, 5.4 s at 81, 15 s at 91 and 69 s at 101; a sum of 100 sin(k·x) (299 nodes shown)
   // took minutes. At 60 every tape's picture lays out in about a second.
   std::size_t max_image_nodes = 60;
+  // More nodes than this to draw (about what a screen shows legibly): fold the nodes that have
+  // an Annotation::fold, before any collapse. SIZE_MAX: draw everything.
+  std::size_t fold_above = 60;
   std::string title{};
   int precision = 6;  // significant digits in labels
 };
@@ -70,8 +80,10 @@ struct Dot {
   std::size_t shown = 0;      // tape nodes drawn
   std::size_t collapsed = 0;  // tape nodes folded into the summary node
   // The tape index of each drawn node, by its DOT id: vertex k ("k" in the DOT, the <title> of
-  // its group in dot's SVG) is tape node nodes[k]. The summary node, if any, is vertex `shown`.
+  // its group in dot's SVG) is tape node nodes[k]; folds and the summary come after them.
   std::vector<std::uint32_t> nodes{};
+  std::size_t folded = 0;     // tape nodes drawn inside fold nodes (Annotation::fold)
+  std::size_t folds = 0;      // fold nodes drawn
 };
 
 // image: the picture dot lays out, at most options.max_image_nodes nodes (as write_graph draws

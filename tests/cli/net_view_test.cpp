@@ -57,7 +57,7 @@ TEST(NetView, ViewTapeDrawsTheRecordedTape) {
   EXPECT_NE(text.find("w1\\nvalue: 0.15\\ngrad: 0.000438568\\nafter update: 0.149781"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("E_total = E1 + E2"), std::string::npos) << text;
+  EXPECT_NE(text.find("E_total\\n= E1 + E2"), std::string::npos) << text;
   EXPECT_EQ(text.find("unit:h1"), std::string::npos) << text;
   // The parameters are in no box: one made them a column on the far left, with long crossing
   // edges to the neurons they feed; free, dot puts each next to its neuron. The layers keep theirs.

@@ -1,0 +1,136 @@
+// The tape view of `--dot` (issue 15): legible at the README's 900 px, a batch's samples in
+// order and folded when the graph is large, each node named once.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "cli/run_cli.hpp"
+
+namespace fs = std::filesystem;
+using cli_test::run;
+using cli_test::slurp;
+
+namespace {
+
+const std::string kExamples = std::string(AUTODIFF_SOURCE_DIR) + "/examples/";
+
+std::string folder(const std::string& name) {
+  const fs::path dir = fs::path(testing::TempDir()) / ("tape_view_test_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string() + "/";
+}
+
+bool graphviz_installed() { return std::system("command -v dot >/dev/null 2>&1") == 0; }
+
+// The smallest font of the SVG's node texts and of its edge texts, in pixels once the picture
+// is scaled to 900 px wide (or shown as it is when narrower): font-size × 900 / width.
+struct Legibility {
+  double width, node_px, edge_px;
+};
+
+double smallest_font(const std::string& svg, const std::string& kind) {
+  // dot writes <g id="node3" class="node"> ... </g> with <text ... font-size="14.00">.
+  const std::regex group("class=\"" + kind + "\">([\\s\\S]*?)</g>");
+  const std::regex size("font-size=\"([0-9.]+)\"");
+  double smallest = 1e9;
+  for (std::sregex_iterator g(svg.begin(), svg.end(), group), end; g != end; ++g) {
+    const std::string body = (*g)[1];
+    for (std::sregex_iterator s(body.begin(), body.end(), size); s != end; ++s)
+      smallest = std::min(smallest, std::stod((*s)[1]));
+  }
+  return smallest;
+}
+
+Legibility measure(const std::string& path) {
+  const std::string svg = slurp(path);
+  std::smatch width;
+  EXPECT_TRUE(std::regex_search(svg, width, std::regex("<svg width=\"([0-9.]+)pt\"")));
+  const double w = std::stod(width[1]);
+  const double scale = std::min(1.0, 900.0 / w);
+  return {w, smallest_font(svg, "node") * scale, smallest_font(svg, "edge") * scale};
+}
+
+// The first line of every node's label: "N[label="name\n...".
+std::vector<std::string> names(const std::string& dot) {
+  std::vector<std::string> out;
+  const std::regex node("\n[0-9]+\\[label=\"([^\"\\\\]*)");
+  for (std::sregex_iterator m(dot.begin(), dot.end(), node), end; m != end; ++m)
+    out.push_back((*m)[1]);
+  return out;
+}
+
+}  // namespace
+
+// Before: tutorial2's tape was 2,500 pt wide, its node text 5.0 px and its partials 3.6 px at
+// 900 px; the grad picture's partials 8.2 px.
+TEST(TapeView, LegibleAt900Pixels) {
+  if (!graphviz_installed()) GTEST_SKIP() << "Graphviz's dot is not installed";
+  const std::string dir = folder("legible");
+  ASSERT_EQ(run("net " + kExamples + "tutorial2.json --steps 1 --view tape --dot " + dir + "t2.svg")
+                .status,
+            0);
+  ASSERT_EQ(run("grad 'sin(x)*exp(y)/(1+x^2)' --at x=0.5,y=1 --dot " + dir + "g.svg").status, 0);
+  for (const std::string name : {"t2.svg", "g.svg"}) {
+    const Legibility l = measure(dir + name);
+    EXPECT_GE(l.node_px, 9.0) << name << ": " << l.width << " pt wide";
+    EXPECT_GE(l.edge_px, 8.0) << name << ": " << l.width << " pt wide";
+  }
+}
+
+// With one output, E1 was drawn twice: the error node and a sum of that one term (then E1/1).
+TEST(TapeView, EachNodeIsNamedOnce) {
+  const std::string dir = folder("once");
+  for (const std::string file : {"batch.json", "tutorial1.json", "deep.json"}) {
+    ASSERT_EQ(run("net " + kExamples + file + " --view tape --dot " + dir + "g.dot").status, 0);
+    std::vector<std::string> seen = names(slurp(dir + "g.dot"));
+    std::sort(seen.begin(), seen.end());
+    EXPECT_EQ(std::adjacent_find(seen.begin(), seen.end()), seen.end())
+        << file << ": " << *std::adjacent_find(seen.begin(), seen.end());
+  }
+}
+
+// batch.json's tape has 83 nodes: 13 parameters, 17 per sample (2 inputs, 3 hidden neurons'
+// net and out, the output's, and binary cross-entropy's 1 − o, two logs, two products, their
+// sum and its negation, which is E_total) and the mean's sum and division. Over 60: the first
+// sample is drawn, each further one is a node saying how many it stands for, in order.
+TEST(TapeView, ABatchFoldsItsLaterSamplesInOrder) {
+  const std::string dir = folder("batch");
+  ASSERT_EQ(run("net " + kExamples + "batch.json --view tape --dot " + dir + "b.dot").status, 0);
+  const std::string dot = slurp(dir + "b.dot");
+  const std::vector<std::string> drawn = names(dot);
+  EXPECT_EQ(drawn.size(), 13u + 17u + 2u + 3u);
+  for (const std::string s : {"2", "3", "4"}) {
+    const std::string fold = "sample " + s + "\\n17 nodes folded";
+    EXPECT_NE(dot.find(fold), std::string::npos) << fold;
+  }
+  EXPECT_NE(dot.find("51 of 83 nodes folded into 3"), std::string::npos);
+  if (!graphviz_installed()) GTEST_SKIP() << "Graphviz's dot is not installed";
+  ASSERT_EQ(run("net " + kExamples + "batch.json --view tape --dot " + dir + "b.svg").status, 0);
+  // Top to bottom (y grows downward in SVG): sample 2, 3, 4.
+  const std::string svg = slurp(dir + "b.svg");
+  std::vector<std::pair<double, std::string>> at;
+  const std::regex text("y=\"([0-9.-]+)\"[^>]*>sample ([0-9])</text>");
+  for (std::sregex_iterator m(svg.begin(), svg.end(), text), end; m != end; ++m)
+    at.emplace_back(std::stod((*m)[1]), (*m)[2]);
+  std::sort(at.begin(), at.end());
+  ASSERT_EQ(at.size(), 3u);
+  EXPECT_EQ(at[0].second + at[1].second + at[2].second, "234");
+}
+
+// deep.json (3 → 4 → 3 → 3 → 2) has 81 nodes: 51 parameters, 3 inputs, 12 neurons' net and out,
+// 2 errors and E_total. The middle hidden layer folds: its 3 neurons' 6 nodes, its 12 weights
+// and 3 biases, and the 9 weights out of it, 30 nodes.
+TEST(TapeView, ADeepNetworkFoldsItsMiddleLayers) {
+  const std::string dir = folder("deep");
+  ASSERT_EQ(run("net " + kExamples + "deep.json --view tape --dot " + dir + "d.dot").status, 0);
+  const std::string dot = slurp(dir + "d.dot");
+  EXPECT_NE(dot.find("hidden 2\\n30 nodes folded"), std::string::npos);
+  EXPECT_NE(dot.find("30 of 81 nodes folded into 1"), std::string::npos);
+  EXPECT_EQ(names(dot).size(), 81u - 30u + 1u);
+}
