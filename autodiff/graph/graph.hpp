@@ -82,8 +82,8 @@ struct Dot {
   // The tape index of each drawn node, by its DOT id: vertex k ("k" in the DOT, the <title> of
   // its group in dot's SVG) is tape node nodes[k]; folds and the summary come after them.
   std::vector<std::uint32_t> nodes{};
-  std::size_t folded = 0;     // tape nodes drawn inside fold nodes (Annotation::fold)
-  std::size_t folds = 0;      // fold nodes drawn
+  std::size_t folded = 0;  // tape nodes drawn inside fold nodes (Annotation::fold)
+  std::size_t folds = 0;   // fold nodes drawn
 };
 
 // image: the picture dot lays out, at most options.max_image_nodes nodes (as write_graph draws
