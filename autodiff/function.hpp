@@ -70,6 +70,8 @@ class Function {
   // ∂output/∂xᵢ at the point of the last forward() (the recording's before any): one reverse
   // sweep. Throws NonFinite if a gradient is NaN, as Tape::gradient does.
   std::vector<double> gradient();
+  // The same into g, which must have inputs() entries: no allocation, for a training loop.
+  void gradient(std::span<double> g);
   // forward(x) and gradient().
   struct Result {
     double value;

@@ -126,9 +126,10 @@ Function Recording::finish(const Var& output) {
   f.first_ = last + 1;
   for (const Var& x : inputs_) f.first_ = std::min<std::size_t>(f.first_, tape.index(x));
   if (f.first_ <= last) {
-    std::vector<Tape::Position> all = tape.positions();
-    f.positions_.assign(all.begin() + static_cast<std::ptrdiff_t>(f.first_),
-                        all.begin() + static_cast<std::ptrdiff_t>(last + 1));
+    tape.positions(f.positions_);
+    f.positions_.resize(last + 1);
+    f.positions_.erase(f.positions_.begin(),
+                       f.positions_.begin() + static_cast<std::ptrdiff_t>(f.first_));
   }
   f.inputs_ = std::move(inputs_);
   f.comparisons_ = std::move(log_.entries);
@@ -258,15 +259,22 @@ double Function::forward(std::span<const double> x) {
 }
 
 std::vector<double> Function::gradient() {
+  std::vector<double> g(inputs_.size());
+  gradient(g);
+  return g;
+}
+
+void Function::gradient(std::span<double> g) {
   check_tape();
+  if (g.size() != inputs_.size())
+    throw Error("ad::Function: room for " + std::to_string(g.size()) + " gradients, " +
+                    std::to_string(inputs_.size()) + " inputs",
+                {.reason = "wrong number of gradients"});
   if (!ready_)
     throw Error("ad::Function: the last forward() failed; call forward() at a point it can take",
                 {.reason = "no complete forward()"});
   tape_->backward(output_);
-  std::vector<double> g;
-  g.reserve(inputs_.size());
-  for (const Var& x : inputs_) g.push_back(tape_->gradient(x));
-  return g;
+  for (std::size_t k = 0; k < g.size(); ++k) g[k] = tape_->gradient(inputs_[k]);
 }
 
 }  // namespace ad
