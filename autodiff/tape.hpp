@@ -234,6 +234,16 @@ class Tape {
   void check_second(std::uint32_t index, const Position& at, std::uint32_t j, std::uint32_t k,
                     double h) const;
 
+  // ---- Replaying (for ad::Function, replay.cpp; not needed for ordinary use) ----
+
+  // Gives leaf `index` a new value, for a replay.
+  void set_leaf(std::uint32_t index, double value) { slot_.data[index].value = value; }
+  // Recomputes nodes [from, to), in order, from their operands' values as recording computed
+  // them: their values and unary functions' data (a sum's coefficients and an operation's constant
+  // stay). at[k] is node from + k's position (positions()). On a checked tape each node is checked
+  // as it was when recorded. The gradients are forgotten until the next backward().
+  void reevaluate(std::size_t from, std::size_t to, const Position* at);
+
   // ---- Recording (used by the operations in var.hpp; not needed for ordinary use) ----
 
   // v's node index on this tape; throws TapeMismatch unless v was recorded on this tape since its

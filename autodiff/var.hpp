@@ -2,7 +2,7 @@
 // in op.hpp, so this file holds no formula of its own.
 #pragma once
 
-#include <compare>
+#include <cstdint>
 #include <span>
 
 #include "autodiff/tape.hpp"
@@ -66,14 +66,43 @@ inline Var& operator-=(Var& a, double c) { return a = a - c; }
 inline Var& operator*=(Var& a, double c) { return a = a * c; }
 inline Var& operator/=(Var& a, double c) { return a = a / c; }
 
-// ---- Comparisons, on values (they record nothing) ----
+// ---- Comparisons, on values ----
 
-inline bool operator==(const Var& a, const Var& b) { return a.value() == b.value(); }
-inline bool operator==(const Var& a, double b) { return a.value() == b; }
-inline std::partial_ordering operator<=>(const Var& a, const Var& b) {
-  return a.value() <=> b.value();
+// They record no node. While ad::record records a Function (function.hpp), each is also noted,
+// so that a replay where it would go the other way throws; otherwise the cost is one test of a
+// thread_local pointer.
+namespace detail {
+enum class Compare : std::uint8_t { Less, LessEqual, Greater, GreaterEqual, Equal, NotEqual };
+struct Comparisons;  // the log of the Function being recorded in this thread (function.hpp)
+inline constinit thread_local Comparisons* comparisons = nullptr;
+// Notes a comparison whose result was `result`; a constant is a Var that was never recorded.
+void note_comparison(Compare kind, const Var& a, const Var& b, bool result);
+template <Compare kind>
+inline bool compared(const Var& a, const Var& b, bool result) {
+  if (comparisons != nullptr) [[unlikely]]
+    note_comparison(kind, a, b, result);
+  return result;
 }
-inline std::partial_ordering operator<=>(const Var& a, double b) { return a.value() <=> b; }
+inline Var constant(double c) { return Var::from_node(c, Var::kNeverRecorded); }
+}  // namespace detail
+
+#define AUTODIFF_COMPARISON(Kind, op)                                                       \
+  inline bool operator op(const Var& a, const Var& b) {                                     \
+    return detail::compared<detail::Compare::Kind>(a, b, a.value() op b.value());           \
+  }                                                                                         \
+  inline bool operator op(const Var& a, double b) {                                         \
+    return detail::compared<detail::Compare::Kind>(a, detail::constant(b), a.value() op b); \
+  }                                                                                         \
+  inline bool operator op(double a, const Var& b) {                                         \
+    return detail::compared<detail::Compare::Kind>(detail::constant(a), b, a op b.value()); \
+  }
+AUTODIFF_COMPARISON(Less, <)
+AUTODIFF_COMPARISON(LessEqual, <=)
+AUTODIFF_COMPARISON(Greater, >)
+AUTODIFF_COMPARISON(GreaterEqual, >=)
+AUTODIFF_COMPARISON(Equal, ==)
+AUTODIFF_COMPARISON(NotEqual, !=)
+#undef AUTODIFF_COMPARISON
 
 // ---- Functions of one argument, generated from the table in op.hpp ----
 

@@ -27,7 +27,13 @@ trap 'rm -rf "$scratch"' EXIT
 cd "$scratch"
 : >"$out.raw"
 [ -x "$build/bench/autodiff_bench_adolc" ] || echo "ADOL-C not built (libadolc-dev missing): skipped" >&2
-impls() { if [ "$1" = w2h ]; then echo grad grad+hvp backward hvp; else echo hand ours; fi; }
+impls() {
+  case $1 in
+    w2h) echo grad grad+hvp backward hvp ;;
+    w1 | w3) echo hand ours replay ;;  # replay: recorded once as an ad::Function (issue 16)
+    *) echo hand ours ;;
+  esac
+}
 for workload in $workloads; do
   for round in $(seq "$rounds"); do
     for impl in $(impls $workload); do

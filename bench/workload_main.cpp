@@ -3,14 +3,17 @@
 // recorded, sigmoid) and hand-coded with plain doubles.
 //   autodiff_bench --workload w1|w2|w3 --impl ours|hand [--quick] [--reps N] [--size N]
 //                  [--memory-target]          (--size: W1's steps, W2's batch, W3's links)
+//   autodiff_bench --workload w1|w3 --impl replay     (recorded once as an ad::Function, replayed)
 //   autodiff_bench --workload w1h --impl ours|hand             (W1's 8×8 Hessian)
 //   autodiff_bench --workload w2h --impl grad|grad+hvp|backward|hvp   (W2's H·v against a gradient)
 // prints one JSON line; see bench/run.sh.
 #include <array>
 #include <cmath>
+#include <optional>
 #include <span>
 #include <vector>
 
+#include "autodiff/function.hpp"
 #include "autodiff/hessian.hpp"
 #include "autodiff/var.hpp"
 #include "bench/harness.hpp"
@@ -25,10 +28,9 @@ Outcome on_tape(double result, double units, const ad::Tape& tape) {
   return {result, units, bytes / static_cast<double>(tape.size()), bytes};
 }
 
-// W1's error E at the weights w, recorded on the active tape, with the weights as p.
-inline ad::Var w1_record(const double w[8], std::array<ad::Var, 8>& p) {
+// W1's error E at the weights p, recorded on the active tape.
+inline ad::Var w1_error(const std::array<ad::Var, 8>& p) {
   using W1 = bench::W1;
-  for (int k = 0; k < 8; ++k) p[k] = ad::Var(w[k]);
   const ad::Var b1(W1::b1), b2(W1::b2);
   // The inputs are data, not parameters: plain doubles, so the hidden layer is ad::linear.
   constexpr std::array<double, 2> in = {W1::i1, W1::i2};
@@ -39,6 +41,12 @@ inline ad::Var w1_record(const double w[8], std::array<ad::Var, 8>& p) {
   const ad::Var o2 = sigmoid(ad::weighted_sum(std::array{p[6], p[7]}, hidden, b2));
   const ad::Var d1 = W1::t1 - o1, d2 = W1::t2 - o2;
   return 0.5 * d1 * d1 + 0.5 * d2 * d2;
+}
+
+// W1's error E at the weights w, recorded on the active tape, with the weights as p.
+inline ad::Var w1_record(const double w[8], std::array<ad::Var, 8>& p) {
+  for (int k = 0; k < 8; ++k) p[k] = ad::Var(w[k]);
+  return w1_error(p);
 }
 
 // W1: each step records the network at the current weights, sweeps, and updates them.
@@ -55,6 +63,26 @@ Outcome w1_ours(ad::Tape& tape, const bench::W1& w1) {
     if (step == w1.steps) break;
     tape.backward(error);
     for (int k = 0; k < 8; ++k) w[k] -= W1::rate * tape.gradient(p[k]);
+  }
+  return on_tape(e, static_cast<double>(w1.steps), tape);
+}
+
+// W1 replayed: the network recorded once as an ad::Function of the weights; each step replays
+// it at the current weights, sweeps, and updates them.
+Outcome w1_replay(ad::Tape& tape, const bench::W1& w1) {
+  using W1 = bench::W1;
+  tape.clear();
+  std::array<ad::Var, 8> p;
+  for (int k = 0; k < 8; ++k) p[k] = ad::Var(W1::w0[k]);
+  ad::Function f = ad::record(p, [&] { return w1_error(p); });
+  std::array<double, 8> w, g;
+  for (int k = 0; k < 8; ++k) w[k] = W1::w0[k];
+  double e = 0;
+  for (int step = 0;; ++step) {
+    e = f.forward(w);
+    if (step == w1.steps) break;
+    f.gradient(g);
+    for (int k = 0; k < 8; ++k) w[k] -= W1::rate * g[k];
   }
   return on_tape(e, static_cast<double>(w1.steps), tape);
 }
@@ -121,6 +149,26 @@ Outcome w3_ours(ad::Tape& tape, const bench::W3& w3) {
   tape.backward(x);
   return on_tape(tape.gradient(x0), static_cast<double>(w3.links), tape);
 }
+
+// W3 replayed: the chain recorded once (outside the timing), then replayed at x0 and swept.
+struct W3Replay {
+  ad::Tape tape;
+  std::optional<ad::Function> f;
+  explicit W3Replay(const bench::W3& w3) {
+    const std::array x0{ad::Var(bench::W3::x0)};
+    f = ad::record(x0, [&] {
+      ad::Var x = x0[0];
+      for (long k = 0; k < w3.links; ++k) x = x + bench::W3::h * sin(x);
+      return x;
+    });
+  }
+  Outcome run(const bench::W3& w3) {
+    f->forward({bench::W3::x0});
+    double g = 0;
+    f->gradient(std::span(&g, 1));
+    return on_tape(g, static_cast<double>(w3.links), tape);
+  }
+};
 
 // ---- Second derivatives (issue 14) ----
 
@@ -284,5 +332,15 @@ int main(int argc, char** argv) {
     return bench::measure(
         o, [&] { return w3_ours(tape, o.w3); }, true);
   }
-  bench::usage(argv[0], "--impl must be ours or hand");
+  if (o.impl == "replay" && o.workload != "w2") {
+    if (o.workload == "w1") {
+      ad::Tape tape;
+      return bench::measure(
+          o, [&] { return w1_replay(tape, o.w1); }, false);
+    }
+    W3Replay replay(o.w3);
+    return bench::measure(
+        o, [&] { return replay.run(o.w3); }, true);
+  }
+  bench::usage(argv[0], "--impl must be ours, hand or replay (replay: w1 and w3)");
 }

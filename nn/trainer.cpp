@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "autodiff/function.hpp"
 #include "autodiff/text.hpp"
 #include "autodiff/var.hpp"
 
@@ -89,27 +90,59 @@ ad::Tape& Trainer::tape() const {
 }
 
 double Trainer::evaluate() {
-  tape_ = &ad::Tape::active();
-  tape_->clear();
-  ranges_.clear();
-  record_parameters();
-  totals_.clear();
-  for (std::size_t s = 0; s < network_->samples.size(); ++s) {
-    record_forward(s);
-    if (network_->loss == Loss::BinaryCrossEntropy) check_probabilities(s);
-    record_errors(s);
-  }
-  if (network_->samples.size() > 1) {
-    const std::size_t start = tape_->size();
-    loss_ = keep(ad::sum(totals_) / static_cast<double>(totals_.size()), mean_name_);
-    mark(start, NodeRole::Output, kError);
-  } else {
-    loss_ = totals_.front();
-  }
+  ad::Tape& active = ad::Tape::active();
+  // The recording is the same at every step (no branch depends on the parameters): replay it
+  // while its tape holds it unchanged. The checked mode records afresh, so that its errors and
+  // this class's come in the order recording gives them.
+  if (recording_ && tape_ == &active && !active.checked() && active.size() == recorded_size_ &&
+      recording_->valid())
+    replay();
+  else
+    record();
   tape_->backward(loss_);
   if (!std::isfinite(loss_.value())) numeric_error("the loss", loss_.value());
   collect_gradients();
   return loss_.value();
+}
+
+void Trainer::record() {
+  recording_.reset();
+  tape_ = &ad::Tape::active();
+  tape_->clear();
+  ranges_.clear();
+  record_parameters();
+  recording_ = ad::record(parameter_vars_, [&] {
+    totals_.clear();
+    for (std::size_t s = 0; s < network_->samples.size(); ++s) {
+      record_forward(s);
+      if (network_->loss == Loss::BinaryCrossEntropy) check_probabilities(s);
+      record_errors(s);
+    }
+    if (network_->samples.size() > 1) {
+      const std::size_t start = tape_->size();
+      loss_ = keep(ad::sum(totals_) / static_cast<double>(totals_.size()), mean_name_);
+      mark(start, NodeRole::Output, kError);
+    } else {
+      loss_ = totals_.front();
+    }
+    return loss_;
+  });
+  recorded_size_ = tape_->size();
+}
+
+void Trainer::replay() {
+  recording_->forward(parameters_);
+  // The Vars kept hold the values of the recording: give them the replayed ones.
+  const auto refresh = [&](ad::Var& v) {
+    v = ad::Var::from_node(tape_->value(tape_->index(v)), v.id());
+  };
+  for (ad::Var& v : parameter_vars_) refresh(v);
+  for (ad::Var& v : slots_) refresh(v);
+  for (auto& sample : outputs_)
+    for (ad::Var& v : sample) refresh(v);
+  refresh(loss_);
+  if (network_->loss == Loss::BinaryCrossEntropy)
+    for (std::size_t s = 0; s < network_->samples.size(); ++s) check_probabilities(s);
 }
 
 void Trainer::record_parameters() {
@@ -153,6 +186,8 @@ void Trainer::record_forward(std::size_t s) {
     mark(start, neuron.layer == last_layer ? NodeRole::Output : NodeRole::Hidden,
          network_->layers[neuron.layer].name, s + 1, neuron.layer);
   }
+  for (std::size_t k = 0; k < topology_->outputs.size(); ++k)
+    outputs_[s][k] = unit_vars_[topology_->outputs[k]];
 }
 
 void Trainer::record_errors(std::size_t s) {
@@ -161,8 +196,7 @@ void Trainer::record_errors(std::size_t s) {
   terms_.clear();
   const std::size_t m = topology_->outputs.size();
   for (std::size_t k = 0; k < m; ++k) {
-    const ad::Var& o = unit_vars_[topology_->outputs[k]];
-    outputs_[s][k] = o;
+    const ad::Var& o = outputs_[s][k];
     const double t = sample.targets[k];
     ad::Var term;
     switch (network_->loss) {
@@ -227,7 +261,7 @@ void Trainer::numeric_error(const std::string& subject, double value,
 void Trainer::check_probabilities(std::size_t s) const {
   for (std::size_t k = 0; k < topology_->outputs.size(); ++k) {
     const std::size_t unit = topology_->outputs[k];
-    const double o = unit_vars_[unit].value();
+    const double o = outputs_[s][k].value();
     if (o > 0 && o < 1) [[likely]]
       continue;
     const std::string& net = net_names_[s][unit];

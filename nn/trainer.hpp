@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "autodiff/error.hpp"
+#include "autodiff/function.hpp"
 #include "autodiff/tape.hpp"
 #include "nn/network.hpp"
 
@@ -44,12 +45,14 @@ struct NodeInfo {
   std::string fold{};
 };
 
-// Records the network on the active ad::Tape and trains it. evaluate() clears the active tape
-// and records one forward pass of every sample and the loss, each neuron's net input as one
-// ad::weighted_sum node named net_<neuron>, its activation named out_<neuron>, the error terms
+// Records the network on the active ad::Tape and trains it. The first evaluate() clears the
+// active tape and records one forward pass of every sample and the loss, each neuron's net input as
+// one ad::weighted_sum node named net_<neuron>, its activation named out_<neuron>, the error terms
 // E1, E2, ... and E_total (with a batch: s1.net_h1, ..., and E_mean, the mean of the samples'
-// E_total). The tape's memory is kept across steps, so a training loop stops allocating after
-// its first step.
+// E_total), as an ad::Function of the parameters. The next ones replay it at the current
+// parameters (the same values and gradients, bit for bit, without recording) as long as the tape
+// holds it unchanged and is not checked, and record afresh otherwise. A training loop allocates
+// nothing after its first step.
 //
 // It takes the network with its compiled Topology (nn::compile(network)), which it does not
 // compile again: compile once, and construct as many Trainers as the run needs.
@@ -96,6 +99,8 @@ class Trainer {
 
  private:
   void prepare();  // the buffers and names, once
+  void record();   // clears the tape and records the parameters, the samples and the loss
+  void replay();   // the recording at the current parameters
   void record_parameters();
   // One sample's inputs and neurons, then its error terms and E_total (pushed onto totals_).
   void record_forward(std::size_t sample);
@@ -125,6 +130,8 @@ class Trainer {
   const Topology* topology_;
   std::vector<double> parameters_;
   ad::Tape* tape_ = nullptr;
+  std::optional<ad::Function> recording_;  // of the parameters, on tape_
+  std::size_t recorded_size_ = 0;          // tape_'s size after the recording
   // Reused across steps.
   std::vector<ad::Var> parameter_vars_, unit_vars_, weights_buf_, inputs_buf_, terms_, totals_;
   std::vector<std::vector<ad::Var>> outputs_;
