@@ -103,9 +103,10 @@ class Function {
   std::vector<Var> inputs_;
   Var output_;
   double value_ = 0.0;
-  bool ready_ = true;      // whether the values on the tape are those of a complete forward()
-  std::size_t first_ = 0;  // the first node a replay recomputes
-  std::vector<Tape::Position> positions_;  // of nodes [first_, output]
+  bool ready_ = true;  // whether the values on the tape are those of a complete forward()
+  std::size_t first_ = 0, end_ = 0;       // the nodes a replay recomputes: [first_, end_)
+  Tape::Ahead start_;                     // where node first_ starts
+  std::vector<std::uint32_t> sum_slots_;  // the operand slots of each sum among them, in order
   std::vector<detail::Comparisons::Entry> comparisons_;
 };
 

@@ -20,11 +20,13 @@ namespace ad {
     const double y = value_expr;                                                 \
     d[0] = datum_expr;                                                           \
     s[i].value = y;                                                              \
+    operand += 1, datum += 1;                                                    \
     break;                                                                       \
   }
 #define AUTODIFF_CONSTANT_CASE(Name)                         \
   case Op::Name:                                             \
     s[i].value = mixed_value(Op::Name, s[o[0]].value, d[0]); \
+    operand += 1, datum += 1;                                \
     break;
 #define AUTODIFF_WITH_CONSTANT_CASES(Name, fn, sides, ...) \
   AUTODIFF_CONSTANT_CASE(Name##C) AUTODIFF_IF_##sides(AUTODIFF_CONSTANT_CASE(C##Name))
@@ -32,21 +34,38 @@ namespace ad {
 #define AUTODIFF_BINARY_CASE(Name, ...)                                \
   case Op::Name:                                                       \
     s[i].value = binary_value(Op::Name, s[o[0]].value, s[o[1]].value); \
+    operand += 2;                                                      \
     break;
 
-void Tape::reevaluate(std::size_t from, std::size_t to, const Position* at) {
+Tape::Ahead Tape::ahead(std::size_t from, std::size_t to, std::vector<std::uint32_t>& sums) const {
+  sums.clear();
+  detail::Cursor cursor{operand_.data + operand_size_, datum_.data + datum_size_};
+  for (std::size_t i = size_; i-- > from;) {
+    const std::uint32_t n = cursor.step_back(op_.data[i]);
+    if (i < to && info(op_.data[i]).arity == kVariadic) sums.push_back(n);
+  }
+  std::reverse(sums.begin(), sums.end());
+  return {static_cast<std::size_t>(cursor.operand - operand_.data),
+          static_cast<std::size_t>(cursor.datum - datum_.data), nullptr};
+}
+
+void Tape::reevaluate(std::size_t from, std::size_t to, Ahead& at) {
   Slot* const s = slot_.data;
   swept_ = 0;  // the adjoints are those of the old values
+  // The walk in locals (each case moves it by its own slots and data), stored back at the end.
+  std::size_t operand = at.operand, datum = at.datum;
+  const std::uint32_t* sum_slots = at.sum_slots;
   for (std::size_t i = from; i < to; ++i) {
-    const Position& p = at[i - from];
-    const std::uint32_t* const o = operand_.data + p.operand;
-    double* const d = datum_.data + p.datum;
     const Op op = op_.data[i];
+    const std::uint32_t* const o = operand_.data + operand;
+    double* const d = datum_.data + datum;
+    const Position p{operand, datum, info(op).arity == kVariadic ? *sum_slots : info(op).arity};
     switch (op) {
       case Op::Leaf:  // an input set by the caller, or a constant
         continue;
       case Op::Neg:
         s[i].value = -s[o[0]].value;
+        operand += 1;
         break;
         AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_UNARY_CASE)
         AUTODIFF_BINARY_OPERATIONS(AUTODIFF_WITH_CONSTANT_CASES)
@@ -55,14 +74,15 @@ void Tape::reevaluate(std::size_t from, std::size_t to, const Position* at) {
       case Op::Linear:
       case Op::WeightedSum: {
         // Summed as Tape::sum_value sums: term by term, left to right, the bias last.
-        const detail::Sum sum(o[p.count], op);
+        const std::uint32_t count = *sum_slots++;
+        const detail::Sum sum(o[count], op);
         double value = 0.0;
-        detail::for_each_term(
-            op, o, p.count, [&](std::uint32_t k, std::uint32_t w, std::uint32_t x) {
-              value += op == Op::Linear ? d[k] * s[x].value : s[w].value * s[x].value;
-            });
+        detail::for_each_term(op, o, count, [&](std::uint32_t k, std::uint32_t w, std::uint32_t x) {
+          value += op == Op::Linear ? d[k] * s[x].value : s[w].value * s[x].value;
+        });
         if (sum.bias) value += s[o[sum.slots - 1]].value;
         s[i].value = value;
+        operand += count + 1, datum += sum.data;  // the count slot too
         break;
       }
       default:  // Op::Count, which no node has
@@ -70,6 +90,7 @@ void Tape::reevaluate(std::size_t from, std::size_t to, const Position* at) {
     }
     if (checked_) check_node(static_cast<std::uint32_t>(i), p);
   }
+  at = {operand, datum, sum_slots};
 }
 
 #undef AUTODIFF_BINARY_CASE
@@ -125,12 +146,8 @@ Function Recording::finish(const Var& output) {
   const std::size_t last = tape.index(output);  // TapeMismatch if the output is not on it
   f.first_ = last + 1;
   for (const Var& x : inputs_) f.first_ = std::min<std::size_t>(f.first_, tape.index(x));
-  if (f.first_ <= last) {
-    tape.positions(f.positions_);
-    f.positions_.resize(last + 1);
-    f.positions_.erase(f.positions_.begin(),
-                       f.positions_.begin() + static_cast<std::ptrdiff_t>(f.first_));
-  }
+  f.end_ = last + 1;
+  f.start_ = tape.ahead(f.first_, f.end_, f.sum_slots_);
   f.inputs_ = std::move(inputs_);
   f.comparisons_ = std::move(log_.entries);
   return f;
@@ -244,15 +261,16 @@ double Function::forward(std::span<const double> x) {
   for (std::size_t k = 0; k < x.size(); ++k) tape_->set_leaf(tape_->index(inputs_[k]), x[k]);
   // Node by node up to each comparison, which is checked where it was made, before the nodes
   // recorded after it (which it may have guarded: log(x) after x > 0).
-  const std::size_t end = first_ + positions_.size();
+  Tape::Ahead at = start_;
+  at.sum_slots = sum_slots_.data();
   std::size_t done = first_;
   for (std::size_t k = 0; k < comparisons_.size(); ++k) {
-    const std::size_t upto = std::clamp(comparisons_[k].after, done, end);
-    tape_->reevaluate(done, upto, positions_.data() + (done - first_));
+    const std::size_t upto = std::clamp(comparisons_[k].after, done, end_);
+    tape_->reevaluate(done, upto, at);
     done = upto;
     check_comparison(k, x);
   }
-  tape_->reevaluate(done, end, positions_.data() + (done - first_));
+  tape_->reevaluate(done, end_, at);
   value_ = tape_->value(tape_->index(output_));
   ready_ = true;
   return value_;

@@ -238,11 +238,23 @@ class Tape {
 
   // Gives leaf `index` a new value, for a replay.
   void set_leaf(std::uint32_t index, double value) { slot_.data[index].value = value; }
+  // Where a forward pass over the tape stands: the next node's first operand slot and datum, and
+  // the operand-slot counts of the sums still ahead. A sum's count slot follows its operands, so
+  // only a backward walk can find it; every other node's slots follow from its operation. Keeping
+  // one count per sum, not a Position per node, is what lets a long chain replay in the tape's
+  // own memory.
+  struct Ahead {
+    std::size_t operand = 0, datum = 0;
+    const std::uint32_t* sum_slots = nullptr;
+  };
+  // Where node `from` starts, with the slot counts of the sums among nodes [from, to) written to
+  // `sums` in order (sum_slots is left for the caller to point at them).
+  Ahead ahead(std::size_t from, std::size_t to, std::vector<std::uint32_t>& sums) const;
   // Recomputes nodes [from, to), in order, from their operands' values as recording computed
   // them: their values and unary functions' data (a sum's coefficients and an operation's constant
-  // stay). at[k] is node from + k's position (positions()). On a checked tape each node is checked
-  // as it was when recorded. The gradients are forgotten until the next backward().
-  void reevaluate(std::size_t from, std::size_t to, const Position* at);
+  // stay). `at` is where node `from` starts and is moved to `to`. On a checked tape each node is
+  // checked as it was when recorded. The gradients are forgotten until the next backward().
+  void reevaluate(std::size_t from, std::size_t to, Ahead& at);
 
   // ---- Recording (used by the operations in var.hpp; not needed for ordinary use) ----
 
