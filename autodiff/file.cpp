@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <utility>
 
 #include "autodiff/error.hpp"
@@ -164,8 +165,18 @@ void write_file(const std::string& path, std::string_view text) {
 bool same_file(const std::string& a, const std::string& b) {
   struct ::stat x {
   }, y{};
-  return ::stat(a.c_str(), &x) == 0 && ::stat(b.c_str(), &y) == 0 && x.st_dev == y.st_dev &&
-         x.st_ino == y.st_ino;
+  const bool a_exists = ::stat(a.c_str(), &x) == 0, b_exists = ::stat(b.c_str(), &y) == 0;
+  if (a_exists || b_exists)
+    return a_exists && b_exists && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+  // Neither there yet: the files writing them would create, by their folders' real paths
+  // ("./x.html", "$PWD/x.html" and a link to nothing named x.html are one file).
+  const auto created = [](const std::string& path) {
+    std::error_code error;
+    const auto full = std::filesystem::weakly_canonical(
+        std::filesystem::absolute(dangling_target(path), error), error);
+    return error ? std::filesystem::path(path) : full;
+  };
+  return created(a) == created(b);
 }
 
 }  // namespace ad

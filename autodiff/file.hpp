@@ -31,8 +31,9 @@ std::optional<std::string> read_file(
 // REASON" when the folder takes no new file, as /proc does).
 void write_file(const std::string& path, std::string_view text);
 
-// True when both paths exist and are the same file (device and inode), whatever the links or
-// spellings ("./a.json", a hard link) that lead to it.
+// True when both paths are the same file (device and inode), whatever the links or spellings
+// ("./a.json", a hard link) that lead to it; when neither exists yet, when writing both would
+// create the same file ("x.html", "./x.html", "$PWD/x.html", a link to nothing named x.html).
 bool same_file(const std::string& a, const std::string& b);
 
 }  // namespace ad

@@ -77,32 +77,47 @@ ad::graph::ExplainOptions explain_options(const GradOptions& options) {
   return explain;
 }
 
-// --dot and --html, of the tape whose backward(y) has run; a file's failure ends with kFile.
-void graph_outputs(const GradOptions& options, ad::Tape& tape, const ad::Var& y,
-                   const ex::Variables& variables) {
+// The picture's title and its node's texts, shared by --dot and --html.
+ad::graph::DotOptions picture(const GradOptions& options, const ad::Var& y) {
   ad::graph::DotOptions dot;
   dot.outputs = {y};
   dot.title = options.expression;
-  const auto warn = [](const std::string& option, const std::string& message) {
-    if (!message.empty())
-      std::cerr << "autodiff: " << ad::clipped(ad::printable(option + " " + message)) << '\n';
-  };
+  return dot;
+}
+
+void warn(const std::string& option, const std::string& message) {
+  if (!message.empty())
+    std::cerr << "autodiff: " << ad::clipped(ad::printable(option + " " + message)) << '\n';
+}
+
+// --dot, of the tape whose backward(y) has run; a failure ends with kFile.
+void write_dot(const GradOptions& options, ad::Tape& tape, const ad::Var& y) {
   std::string message;
-  if (!options.dot.empty()) {
-    if (!ad::graph::write_graph(options.dot, tape, dot, &message))
-      fail(kFile, "--dot " + options.dot + ": " + message);
-    warn("--dot " + options.dot + ":", message);
-  }
-  if (!options.html.empty()) {
-    ad::graph::PageOptions page{.dot = dot,
-                                .output_name = "f",
-                                .explain = explain_options(options),
-                                .precision = options.precision};
-    for (const auto& [name, variable] : variables) page.explained.push_back(variable);
-    if (!ad::graph::write_page(options.html, tape, y, page, &message))
-      fail(kFile, "--html " + options.html + ": " + message);
-    warn("--html " + options.html + ":", message);
-  }
+  if (!ad::graph::write_graph(options.dot, tape, picture(options, y), &message))
+    fail(kFile, "--dot " + options.dot + ": " + message);
+  warn("--dot " + options.dot + ":", message);
+}
+
+// --html, written after the result is printed: a page refused (too many nodes) or not written
+// ends with kFile, the result already out. The derivatives are of the output by its own text
+// ("∂(f*g+f)/∂f"), never a name ("f") that may be one of the user's variables.
+void write_html(const GradOptions& options, ad::Tape& tape, const ad::Var& y,
+                const ex::Variables& variables) {
+  const std::size_t count = ad::graph::page_nodes(tape, y);
+  if (count > ad::graph::kMostPageNodes)
+    fail(kFile, "--html " + options.html + ": the output is computed from " +
+                    std::to_string(count) + " nodes; a page steps through at most " +
+                    std::to_string(ad::graph::kMostPageNodes) + " and none was written (" +
+                    (options.dot.empty() ? "write the graph with --dot instead)"
+                                         : "the graph is in --dot " + options.dot + ")"));
+  ad::graph::PageOptions page{.dot = picture(options, y),
+                              .explain = explain_options(options),
+                              .precision = options.precision};
+  for (const auto& [name, variable] : variables) page.explained.push_back(variable);
+  std::string message;
+  if (!ad::graph::write_page(options.html, tape, y, page, &message))
+    fail(kFile, "--html " + options.html + ": " + message);
+  warn("--html " + options.html + ":", message);
 }
 
 // The outputs that would share standard output or a file, refused before any work.
@@ -173,7 +188,7 @@ void run_grad(const GradOptions& options) {
                              "at " + describe(point, options.precision));
     }
   }
-  graph_outputs(options, tape, y, variables);
+  if (!options.dot.empty()) write_dot(options, tape, y);
   std::string explanation;
   if (!options.explain.empty())
     explanation =
@@ -184,6 +199,7 @@ void run_grad(const GradOptions& options) {
   const bool to_stdout = options.dot == "-" || options.html == "-";
   print_result(to_stdout ? std::cerr : std::cout, options, names, y.value(), gradient, hessian,
                explanation);
+  if (!options.html.empty()) write_html(options, tape, y, variables);
 }
 
 }  // namespace

@@ -115,6 +115,13 @@ void write_html(const NetOptions& options, const ad::nn::NetworkFile& file,
                               .precision = options.precision};
   if (history != nullptr && !history->lines().empty())
     page.curve_svg = ad::nn::loss_plot(page.dot.title, history->lines());
+  const std::size_t count = ad::graph::page_nodes(trainer.tape(), trainer.loss_var());
+  if (count > ad::graph::kMostPageNodes)
+    fail(kFile, "--html " + options.html + ": the loss is computed from " + std::to_string(count) +
+                    " nodes; a page steps through at most " +
+                    std::to_string(ad::graph::kMostPageNodes) + " (" +
+                    (options.dot.empty() ? "write the graph with --dot instead)"
+                                         : "the graph is in --dot " + options.dot + ")"));
   std::string message;
   if (!ad::graph::write_page(options.html, trainer.tape(), trainer.loss_var(), page, &message))
     fail(kFile, "--html " + options.html + ": " + message);

@@ -190,6 +190,14 @@ struct PageOptions {
   int seconds = kRenderSeconds;  // dot's time to lay out the graph
 };
 
+// A page walks every node that reaches the output twice, a step each way; past this many the
+// page would be megabytes of steps nobody clicks through (the picture shows 60 at most anyway),
+// and html_page() refuses it.
+inline constexpr std::size_t kMostPageNodes = 5000;
+
+// The nodes a page of `output` steps through: those its value is computed from, itself included.
+std::size_t page_nodes(const ad::Tape& tape, const ad::Var& output);
+
 // One self-contained HTML page (no file or address outside it): the tape's picture laid out by
 // dot (render_svg, at most dot.max_image_nodes nodes), the forward pass over the nodes that
 // reach `output` in recording order and then the reverse sweep over them, output first, one

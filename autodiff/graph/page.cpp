@@ -9,6 +9,7 @@
 
 #include "autodiff/error.hpp"
 #include "autodiff/file.hpp"
+#include "autodiff/graph/format.hpp"
 #include "autodiff/graph/graph.hpp"
 #include "autodiff/text.hpp"
 
@@ -18,23 +19,22 @@ namespace {
 
 using nlohmann::json;
 
-// A page walks every node that reaches the output twice, a step each way; past this many the
-// page would be megabytes of steps nobody clicks through (the picture shows 60 at most anyway).
-constexpr std::size_t kMostPageNodes = 5000;
-
 // What the steps are written from: the tape's nodes, which of them are drawn, and the names.
 struct Walk {
   const Tape& tape;
   const std::vector<NodeView>& nodes;
   std::vector<int> vertex;  // the picture's vertex of each tape node, −1 if not drawn
   std::uint32_t output;
-  std::string output_name;  // E_total, f
+  std::string output_name;  // E_total, (a*b)
   int precision;
 
   std::string name(std::uint32_t i) const {
     return i == output ? output_name : node_text(tape, nodes, i);
   }
-  std::string number(double x) const { return ad::number(x, precision); }
+  // As the graph's labels write numbers: "−" for a negative one.
+  std::string number(double x) const { return detail::significant(x, precision); }
+  // A factor of a product: a negative one in parentheses, "1 × (−0.909)".
+  std::string factor(double x) const { return x < 0 ? "(" + number(x) + ")" : number(x); }
   std::string derivative(std::uint32_t i) const { return "∂" + output_name + "/∂" + name(i); }
   // The drawn edges from node i's operands into it, as pairs of vertices, each once.
   json edges(std::uint32_t i) const {
@@ -71,7 +71,9 @@ json forward_step(const Walk& w, std::uint32_t i) {
     lines.push_back(node.name.empty() ? "a constant"
                                       : w.name(i) + " is a leaf: its value is given, not computed");
   } else {
-    lines.push_back(w.name(i) + " = " + operation_text(w.tape, w.nodes, i, w.precision));
+    // A node whose name is its formula (sin(y)) is said once, not "sin(y) = sin(y)".
+    const std::string formula = operation_text(w.tape, w.nodes, i, w.precision);
+    lines.push_back(formula == w.name(i) ? formula : w.name(i) + " = " + formula);
     for (std::uint32_t u : node.operands)
       lines.push_back("from " + w.name(u) + " = " + w.number(w.nodes[u].value));
   }
@@ -99,10 +101,10 @@ json backward_step(const Walk& w, std::uint32_t i, std::vector<double>& running,
     const std::string formula =
         symbolic_partial(w.tape, w.nodes, i, static_cast<std::uint32_t>(slot));
     const std::string value = w.number(partial);
-    lines.push_back(local + " = " + formula + (formula == value ? "" : " = " + value));
-    lines.push_back(w.derivative(u) + " += " + d + " × " + local + " = " + w.number(node.adjoint) +
-                    " × " + w.number(partial) + " = " + w.number(node.adjoint * partial) +
-                    ", so far " + w.number(running[u]));
+    lines.push_back("local: " + local + " = " + formula + (formula == value ? "" : " = " + value));
+    lines.push_back("running: " + w.derivative(u) + " += " + d +
+                    " × local = " + w.factor(node.adjoint) + " × " + w.factor(partial) + " = " +
+                    w.number(node.adjoint * partial) + ", so far " + w.number(running[u]));
   }
   if (node.op == Op::Leaf && !node.name.empty())
     lines.push_back(w.name(i) + " is a leaf: " + d + " is its gradient" +
@@ -111,7 +113,9 @@ json backward_step(const Walk& w, std::uint32_t i, std::vector<double>& running,
   return s;
 }
 
-// The steps: forward in recording order, then the sweep from the output down.
+// The steps: forward in recording order, then the sweep from the output down. Their texts are
+// shown printable(), as the picture's labels and the title are: a bidi control in a name
+// (U+202E) would otherwise reverse the numbers after it on the panel's line.
 json steps(const Walk& w, const std::vector<bool>& reaches, const json& explanations) {
   json out = json::array();
   for (std::uint32_t i = 0; i <= w.output; ++i)
@@ -122,6 +126,10 @@ json steps(const Walk& w, const std::vector<bool>& reaches, const json& explanat
     if (reaches[i])
       out.push_back(backward_step(
           w, i, running, w.vertex[i] >= 0 && explanations.contains(std::to_string(w.vertex[i]))));
+  for (json& step : out) {
+    step["name"] = ad::printable(step["name"].get<std::string>());
+    for (json& line : step["lines"]) line = ad::printable(line.get<std::string>());
+  }
   return out;
 }
 
@@ -130,7 +138,8 @@ json explanations(Tape& tape, const Var& output, const Walk& w, const PageOption
   json out = json::object();
   for (const Var& leaf : options.explained) {
     const int v = w.vertex[tape.index(leaf)];
-    if (v >= 0) out[std::to_string(v)] = explain(tape, output, leaf, options.explain);
+    if (v >= 0)
+      out[std::to_string(v)] = ad::printable(explain(tape, output, leaf, options.explain), true);
   }
   return out;
 }
@@ -169,7 +178,8 @@ body { font-family: Helvetica, Arial, sans-serif; margin: 0; display: flex; heig
 #graph svg { max-width: 100%; height: auto; }
 #panel { width: 420px; overflow: auto; padding: 12px; border-left: 1px solid #ccc; }
 #panel li { margin: 4px 0; } #explanation { white-space: pre-wrap; font-size: 12px; }
-.node.current polygon, .node.current ellipse { stroke: #d00000; stroke-width: 4; }
+.node.current polygon, .node.current ellipse, .node.current path {
+  stroke: #d00000; stroke-width: 4; }
 .edge.current path { stroke: #d00000; stroke-width: 3; }
 .edge.current polygon { stroke: #d00000; fill: #d00000; }
 .node.explainable { cursor: pointer; }
@@ -199,6 +209,7 @@ function show(k) {
   put('counter', 'Step ' + step + ' of ' + data.steps.length + ': ' + s.pass);
   put('name', s.name);
   put('value', s.value);
+  put('explanation', '');  // a clicked chain rule belongs to the step it was clicked on
   document.getElementById('lines').replaceChildren(...s.lines.map((line) => {
     const item = document.createElement('li');
     item.textContent = line;
@@ -254,8 +265,7 @@ Page make_page(Tape& tape, const Var& output, const PageOptions& options) {
   const auto count = static_cast<std::size_t>(std::count(reaches.begin(), reaches.end(), true));
   if (count > kMostPageNodes)
     throw IoError("the output is computed from " + std::to_string(count) +
-                  " nodes; a page steps through at most " + std::to_string(kMostPageNodes) +
-                  " (write the graph with --dot instead)");
+                  " nodes; a page steps through at most " + std::to_string(kMostPageNodes));
   DotOptions dot_options = options.dot;
   dot_options.outputs = {output};
   const Dot dot = make_dot(tape, dot_options, true);
@@ -273,6 +283,11 @@ Page make_page(Tape& tape, const Var& output, const PageOptions& options) {
 }
 
 }  // namespace
+
+std::size_t page_nodes(const Tape& tape, const Var& output) {
+  const std::vector<bool> reaches = reaching(tape.nodes(), tape.index(output));
+  return static_cast<std::size_t>(std::count(reaches.begin(), reaches.end(), true));
+}
 
 std::string html_page(Tape& tape, const Var& output, const PageOptions& options) {
   return make_page(tape, output, options).html;

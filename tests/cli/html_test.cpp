@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <string>
 
 #include "cli/run_cli.hpp"
@@ -40,7 +41,9 @@ nlohmann::json page_data(const std::string& page) {
 // printed digit: within half a unit of it.
 void expect_printed(const std::string& text, double exact) {
   ASSERT_FALSE(text.empty());
-  const std::string mantissa = text.substr(0, text.find_first_of("eE"));
+  std::string ascii = text;  // the page's minus is the graph's "−"
+  if (ascii.starts_with("−")) ascii = "-" + ascii.substr(std::string("−").size());
+  const std::string mantissa = ascii.substr(0, ascii.find_first_of("eE"));
   int digits = 0;
   bool leading = true;
   for (char c : mantissa) {
@@ -49,7 +52,7 @@ void expect_printed(const std::string& text, double exact) {
   }
   const double unit =
       exact == 0 ? 0 : std::pow(10.0, std::floor(std::log10(std::abs(exact))) - digits + 1);
-  EXPECT_NEAR(std::stod(text), exact, 0.5 * unit * (1 + 1e-9)) << text;
+  EXPECT_NEAR(std::stod(ascii), exact, 0.5 * unit * (1 + 1e-9)) << text;
 }
 
 bool have_chromium() { return std::system("command -v chromium > /dev/null 2>&1") == 0; }
@@ -128,7 +131,7 @@ TEST(HtmlBrowser, GradStepsThroughSinATimesB) {
   expect_printed(s.value, result["value"]);
   s = shown(browse(page, 8, "grad"));
   EXPECT_EQ(s.highlighted, std::vector<std::string>{"a"});
-  EXPECT_EQ(s.name, "∂f/∂a");
+  EXPECT_EQ(s.name, "∂(sin(a)*b)/∂a");
   expect_printed(s.value, result["gradient"]["a"]);
   EXPECT_EQ(s.edges, 0);  // a leaf has no operands
 }
@@ -226,6 +229,168 @@ TEST(Html, WithAHistoryThePageHasTheCurve) {
   // Without a recorded run, no curve.
   ASSERT_EQ(run("net " + kTutorial2 + " --html " + page).status, 0);
   EXPECT_EQ(slurp(page).find("Training curve"), std::string::npos);
+}
+
+// Every text of every step of `page`, its name and lines, one after the other.
+std::vector<std::string> step_texts(const std::string& page) {
+  std::vector<std::string> texts;
+  const auto data = page_data(page);
+  for (const auto& step : data["steps"]) {
+    texts.push_back(step["name"]);
+    for (const auto& line : step["lines"]) texts.push_back(line);
+  }
+  return texts;
+}
+
+// The current node is outlined whatever shape dot drew it as: tutorial2's neurons are rounded
+// boxes, which dot writes as <path>, not <polygon>.
+TEST(Html, TheCurrentNodeIsOutlinedWhateverItsShape) {
+  const std::string page = testing::TempDir() + "shapes.html";
+  ASSERT_EQ(run("net " + kTutorial2 + " --html " + page).status, 0);
+  const std::string html = slurp(page);
+  const std::string style = between(html, "<style>", "</style>");
+  std::set<std::string> outlined;  // the shapes of the rules that draw the red outline
+  static const std::regex rule(R"(([^{}]*)\{([^}]*)\})");
+  for (auto m = std::sregex_iterator(style.begin(), style.end(), rule); m != std::sregex_iterator();
+       ++m)
+    if (std::string((*m)[2]).find("stroke: #d00000") != std::string::npos)
+      for (const char* shape : {"polygon", "ellipse", "path"})
+        if (std::string((*m)[1]).find(std::string(".node.current ") + shape) != std::string::npos)
+          outlined.insert(shape);
+  std::set<std::string> drawn;  // the shapes the nodes are drawn with
+  static const std::regex node(R"re(<g id="node\d+" class="node">([\s\S]*?)</g>)re");
+  for (auto m = std::sregex_iterator(html.begin(), html.end(), node); m != std::sregex_iterator();
+       ++m)
+    for (const char* shape : {"polygon", "ellipse", "path"})
+      if (std::string((*m)[1]).find(std::string("<") + shape) != std::string::npos)
+        drawn.insert(shape);
+  EXPECT_TRUE(drawn.contains("path"));  // out_h1's rounded box
+  for (const std::string& shape : drawn) EXPECT_TRUE(outlined.contains(shape)) << shape;
+}
+
+// A bidi override in a weight's name (U+202E in "w\u202e6") would reverse the numbers after it on
+// the panel's line: shown escaped, as the title, the picture and the terminal show it.
+TEST(Html, ABidiControlInANameIsShownEscaped) {
+  std::string text = slurp(kTutorial2);
+  const std::string bidi = "w\u202e6";
+  for (auto at = text.find("\"w6\""); at != std::string::npos; at = text.find("\"w6\"", at))
+    text.replace(at, 4, "\"" + bidi + "\"");
+  const std::string file = testing::TempDir() + "bidi.json";
+  std::ofstream(file) << text;
+  const std::string page = testing::TempDir() + "bidi.html";
+  const auto r = run("net " + file + " --html " + page);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string html = slurp(page);
+  for (const char* control :
+       {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"})
+    EXPECT_EQ(html.find(control), std::string::npos);
+  bool named = false;
+  for (const std::string& t : step_texts(html)) named = named || t == "∂E_total/∂w\\u202e6";
+  EXPECT_TRUE(named);
+}
+
+// --html and --dot naming one file by other spellings: refused before anything is written.
+TEST(Html, HtmlAndDotMayNotShareAFileUnderAnyName) {
+  const std::string folder = testing::TempDir() + "share";
+  std::filesystem::remove_all(folder);
+  std::filesystem::create_directories(folder + "/sub");
+  std::filesystem::create_symlink("same.html", folder + "/link.html");  // to nothing yet
+  const std::string relative = "html_test_relative.html";
+  const std::string absolute = std::filesystem::current_path().string() + "/" + relative;
+  const std::pair<std::string, std::string> pairs[] = {
+      {folder + "/./same.html", folder + "/same.html"},
+      {folder + "/sub/../same.html", folder + "/same.html"},
+      {folder + "/link.html", folder + "/same.html"},
+      {absolute, relative}};
+  for (const auto& [html, dot] : pairs) {
+    for (const std::string& command : {std::string("grad 'x^2' --at x=3"), "net " + kTutorial2}) {
+      const auto r = run(command + " --html " + html + " --dot " + dot);
+      EXPECT_EQ(r.status, 2) << command << " --html " << html << " --dot " << dot << "\n" << r.err;
+      EXPECT_NE(r.err.find("writes that file already"), std::string::npos) << r.err;
+    }
+    EXPECT_FALSE(std::filesystem::exists(folder + "/same.html"));
+    EXPECT_FALSE(std::filesystem::exists(relative));
+  }
+  // Two files: both written.
+  ASSERT_EQ(
+      run("grad 'x^2' --at x=3 --html " + folder + "/a.html --dot " + folder + "/a.dot").status, 0);
+  EXPECT_TRUE(std::filesystem::exists(folder + "/a.html"));
+  EXPECT_TRUE(std::filesystem::exists(folder + "/a.dot"));
+}
+
+// A variable named f: the derivatives are of the output by its own text, so ∂f/∂f means one
+// thing only, and a lone variable is not called f.
+TEST(Html, TheOutputIsNotCalledLikeAVariable) {
+  const std::string page = testing::TempDir() + "f.html";
+  ASSERT_EQ(run("grad 'f*g+f' --at f=2,g=3 --html " + page).status, 0);
+  const auto data = page_data(slurp(page));
+  const auto& last = data["steps"].back();  // the sweep ends at the first recorded: f
+  EXPECT_EQ(last["name"], "∂(f*g+f)/∂f");
+  EXPECT_EQ(last["value"], "4");  // ∂(fg + f)/∂f = g + 1
+  for (const std::string& t : step_texts(slurp(page)))
+    EXPECT_EQ(t.find("∂f/∂f"), std::string::npos) << t;
+  ASSERT_EQ(run("grad x --at x=2 --html " + page).status, 0);
+  bool leaf = false;
+  for (const std::string& t : step_texts(slurp(page))) {
+    EXPECT_EQ(t.find("f is a leaf"), std::string::npos) << t;
+    leaf = leaf || t.starts_with("x is a leaf");
+  }
+  EXPECT_TRUE(leaf);
+}
+
+// The panel writes numbers as the graph does (−, not -), a negative factor in parentheses, a
+// local partial and a running derivative each named as such, and a formula that is the node's
+// name once.
+TEST(Html, ThePanelsLinesReadAsTheGraph) {
+  const std::string page = testing::TempDir() + "numbers.html";
+  ASSERT_EQ(run("grad 'x^2*sin(y)' --at x=1.5,y=-2 --html " + page).status, 0);
+  bool negative_factor = false, local = false, running = false;
+  for (const std::string& t : step_texts(slurp(page))) {
+    EXPECT_FALSE(std::regex_search(t, std::regex("-[0-9]"))) << t;
+    EXPECT_NE(t, "sin(y) = sin(y)");
+    const auto equals = t.find(" = ");
+    if (equals != std::string::npos) {
+      EXPECT_NE(t.substr(0, equals), t.substr(equals + 3)) << t;
+    }
+    // ∂(x^2*sin(y))/∂(x^2) = sin(y) = −0.909…, then 1 × that
+    negative_factor = negative_factor || t.find(" × (−0.909") != std::string::npos;
+    local = local || t.starts_with("local: ∂(x^2*sin(y))/∂sin(y) = ");
+    running = running || t.starts_with("running: ∂(x^2*sin(y))/∂sin(y) += ");
+  }
+  EXPECT_TRUE(negative_factor);
+  EXPECT_TRUE(local);
+  EXPECT_TRUE(running);
+}
+
+// A tape past the page's 5,000 nodes: the result printed as usual, no page, the refusal on
+// standard error (exit 4) pointing to --dot, or to the --dot file given.
+TEST(Html, ATapeTooLargeForAPageStillGetsItsResult) {
+  std::string product = "x";
+  for (int i = 0; i < 5001; ++i) product += "*x";  // 5,002 nodes: x and 5,001 products
+  const std::string page = testing::TempDir() + "large.html";
+  const std::string dot = testing::TempDir() + "large.dot";
+  std::filesystem::remove(page);
+  auto r = run("grad '" + product + "' --at x=1 --html " + page);
+  EXPECT_EQ(r.status, 4);
+  EXPECT_NE(r.out.find("value = 1\nd/dx  = 5002\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("write the graph with --dot instead"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(page));
+  r = run("grad '" + product + "' --at x=1 --json --html " + page + " --dot " + dot);
+  EXPECT_EQ(r.status, 4);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["gradient"]["x"], 5002);
+  EXPECT_NE(r.err.find("the graph is in --dot " + dot), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("write the graph with --dot instead"), std::string::npos) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dot));
+  EXPECT_FALSE(std::filesystem::exists(page));
+}
+
+// A chain rule shown by a click belongs to its step: stepping clears it.
+TEST(Html, SteppingClearsAClickedExplanation) {
+  const std::string page = testing::TempDir() + "clear.html";
+  ASSERT_EQ(run("grad 'a*b' --at a=2,b=3 --html " + page).status, 0);
+  const std::string html = slurp(page);
+  const std::string show = between(html, "function show(k) {", "\n}\n");
+  EXPECT_NE(show.find("put('explanation', '')"), std::string::npos) << show;
 }
 
 TEST(Html, StandardOutputAndFiles) {
