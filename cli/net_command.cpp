@@ -106,9 +106,11 @@ std::size_t explained_parameter(const NetOptions& options, const ad::nn::Network
 }
 
 // --html: the page of the first forward pass, with the training curve when one was recorded.
-void write_html(const NetOptions& options, const ad::nn::NetworkFile& file,
-                ad::nn::Trainer& trainer, const ad::nn::StepResult& result,
-                const ad::nn::History* history) {
+// A loss of too many nodes for a page gets none: the refusal is returned, to be raised after
+// the report is printed (the run's result is not lost for want of a page).
+std::string write_html(const NetOptions& options, const ad::nn::NetworkFile& file,
+                       ad::nn::Trainer& trainer, const ad::nn::StepResult& result,
+                       const ad::nn::History* history) {
   ad::graph::PageOptions page{.dot = tape_picture(file, trainer, result),
                               .explained = trainer.parameter_vars(),
                               .explain = explain_options(options),
@@ -117,24 +119,25 @@ void write_html(const NetOptions& options, const ad::nn::NetworkFile& file,
     page.curve_svg = ad::nn::loss_plot(page.dot.title, history->lines());
   const std::size_t count = ad::graph::page_nodes(trainer.tape(), trainer.loss_var());
   if (count > ad::graph::kMostPageNodes)
-    fail(kFile, "--html " + options.html + ": the loss is computed from " + std::to_string(count) +
-                    " nodes; a page steps through at most " +
-                    std::to_string(ad::graph::kMostPageNodes) + " (" +
-                    (options.dot.empty() ? "write the graph with --dot instead)"
-                                         : "the graph is in --dot " + options.dot + ")"));
+    return ("--html " + options.html + ": the loss is computed from " + std::to_string(count) +
+            " nodes; a page steps through at most " + std::to_string(ad::graph::kMostPageNodes) +
+            " (" +
+            (options.dot.empty() ? "write the graph with --dot instead)"
+                                 : "the graph is in --dot " + options.dot + ")"));
   std::string message;
   if (!ad::graph::write_page(options.html, trainer.tape(), trainer.loss_var(), page, &message))
     fail(kFile, "--html " + options.html + ": " + message);
   if (!message.empty())
     std::cerr << "autodiff: "
               << ad::clipped(ad::printable("--html " + options.html + ": " + message)) << '\n';
+  return "";
 }
 
 // Records the network's first forward pass and writes its graph and page and/or explains a
-// parameter.
+// parameter; `refused_page` gets write_html's refusal, if any.
 void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
                    const ad::nn::StepResult& result, const ad::nn::History* history,
-                   std::string& explanation) {
+                   std::string& explanation, std::string& refused_page) {
   const ad::nn::Network& network = file.network;
   // None asked for: no third recording of the network (at ten million weights, seconds).
   if (options.dot.empty() && options.html.empty() && options.explain.empty()) return;
@@ -155,7 +158,7 @@ void graph_outputs(const NetOptions& options, const ad::nn::NetworkFile& file,
       std::cerr << "autodiff: "
                 << ad::clipped(ad::printable("--dot " + options.dot + ": " + message)) << '\n';
   }
-  if (!options.html.empty()) write_html(options, file, trainer, result, history);
+  if (!options.html.empty()) refused_page = write_html(options, file, trainer, result, history);
   if (explained < network.parameter_count())
     explanation = ad::graph::explain(trainer.tape(), trainer.loss_var(),
                                      trainer.parameter_vars()[explained], explain_options(options));
@@ -297,7 +300,7 @@ void run_net(const NetOptions& options) {
   const bool curve = !options.history.empty() || !options.plot.empty();
   ad::nn::History history(std::max(options.steps, 1), options.history_parameters);
   ad::nn::StepResult result;
-  std::string explanation;
+  std::string explanation, refused_page;
   std::ostringstream checks_text;
   DerivationChecks checks;
   Curvature curvature;
@@ -322,7 +325,7 @@ void run_net(const NetOptions& options) {
                          " trains no parameter; --hessian=all takes every one");
       curvature.eigenvalues = eigenvalues(curvature.hessian.matrix);
     }
-    graph_outputs(options, file, result, curve ? &history : nullptr, explanation);
+    graph_outputs(options, file, result, curve ? &history : nullptr, explanation, refused_page);
     if (!options.checks.empty())
       checks = check_derivations(file.network, file.topology, options.checks, options.tolerance,
                                  options.precision, checks_text);
@@ -356,6 +359,7 @@ void run_net(const NetOptions& options) {
     if (options.hessian)
       print_curvature(to, curvature, options.precision_given ? options.precision : 6);
   }
+  if (!refused_page.empty()) fail(kFile, refused_page);
   if (!result.check.gradients_agree || !checks.agree) throw CLI::RuntimeError(kDisagree);
 }
 

@@ -384,6 +384,28 @@ TEST(Html, ATapeTooLargeForAPageStillGetsItsResult) {
   EXPECT_FALSE(std::filesystem::exists(page));
 }
 
+// The same for a network: a 70-70-2 network's loss depends on more than 5,000 nodes (4,900
+// weights alone); its report, computed before the page was asked for, is still printed.
+TEST(Html, ANetworkTooLargeForAPageStillGetsItsReport) {
+  nlohmann::json network = {{"sizes", {70, 70, 2}},
+                            {"activation", {"sigmoid", "sigmoid"}},
+                            {"seed", 3},
+                            {"inputs", std::vector<double>(70, 0.5)},
+                            {"targets", {0.1, 0.9}},
+                            {"loss", "half_sse"},
+                            {"learning_rate", 0.5}};
+  const std::string file = testing::TempDir() + "wide.json";
+  std::ofstream(file) << network.dump();
+  const std::string page = testing::TempDir() + "wide.html";
+  std::filesystem::remove(page);
+  auto r = run("net " + file + " --json --html " + page);
+  EXPECT_EQ(r.status, 4) << r.err;
+  const auto result = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(result["loss"].is_number()) << r.out;
+  EXPECT_NE(r.err.find("a page steps through at most 5000"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(page));
+}
+
 // A chain rule shown by a click belongs to its step: stepping clears it.
 TEST(Html, SteppingClearsAClickedExplanation) {
   const std::string page = testing::TempDir() + "clear.html";
