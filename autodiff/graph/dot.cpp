@@ -116,6 +116,32 @@ std::string skeleton(std::string_view text) {
   return out;
 }
 
+// A formula wider than this is broken into lines before its top-level + and − ("w1·i1 + w2·i2
+// + b1" as three lines): in the left-to-right layout a column is as wide as its widest line,
+// and a batch's or a deep network's twelve columns must fit 900 px legibly.
+constexpr std::size_t kFormulaColumns = 24;
+
+std::string broken(std::string_view formula) {
+  std::vector<std::string> pieces(1);  // "w1·i1", "+ w2·i2", "+ b1"
+  int depth = 0;
+  for (std::size_t i = 0; i < formula.size(); ++i) {
+    depth += formula[i] == '(' ? 1 : formula[i] == ')' ? -1 : 0;
+    const std::string_view rest = formula.substr(i);
+    if (depth == 0 && i > 0 && (rest.starts_with(" + ") || rest.starts_with(" − "))) {
+      pieces.emplace_back();
+      continue;  // the space before the sign
+    }
+    pieces.back() += formula[i];
+  }
+  std::string out = pieces[0], line = pieces[0];
+  for (std::size_t k = 1; k < pieces.size(); ++k) {
+    const bool fits = ad::display_width(line) + 1 + ad::display_width(pieces[k]) <= kFormulaColumns;
+    line = fits ? line + " " + pieces[k] : pieces[k];
+    out += (fits ? " " : "\n") + pieces[k];
+  }
+  return out;
+}
+
 std::string node_label(const Tape& tape, const std::vector<NodeView>& nodes, std::uint32_t index,
                        const Annotation* note, int precision) {
   const NodeView& node = nodes[index];
@@ -125,9 +151,9 @@ std::string node_label(const Tape& tape, const std::vector<NodeView>& nodes, std
   } else {
     const std::string operation = operation_text(tape, nodes, index, precision);
     if (first.empty())
-      first = operation;
+      first = broken(operation);
     else if (skeleton(first) != skeleton(operation))
-      first += "\n= " + operation;  // a line of its own: the name's line stays narrow
+      first += "\n" + broken("= " + operation);  // lines of its own: the name's stays narrow
   }
   std::string label =
       first + "\nvalue: " + detail::significant(node.value, precision) +
