@@ -116,18 +116,31 @@ std::string skeleton(std::string_view text) {
   return out;
 }
 
-// A formula wider than this is broken into lines before its top-level + and − ("w1·i1 + w2·i2
+// A formula wider than this is broken into lines before its outermost + and − ("w1·i1 + w2·i2
 // + b1" as three lines): in the left-to-right layout a column is as wide as its widest line,
 // and a batch's or a deep network's twelve columns must fit 900 px legibly.
 constexpr std::size_t kFormulaColumns = 24;
 
-std::string broken(std::string_view formula) {
-  std::vector<std::string> pieces(1);  // "w1·i1", "+ w2·i2", "+ b1"
-  int depth = 0;
+// The depth in parentheses of each byte of a formula, and the least depth of a + or − between
+// terms (INT_MAX if none): "−(a + b)" is broken inside its parentheses.
+int outermost_sum(std::string_view formula, std::vector<int>& depth) {
+  int d = 0, least = std::numeric_limits<int>::max();
   for (std::size_t i = 0; i < formula.size(); ++i) {
-    depth += formula[i] == '(' ? 1 : formula[i] == ')' ? -1 : 0;
+    d += formula[i] == '(' ? 1 : formula[i] == ')' ? -1 : 0;
+    depth.push_back(d);
     const std::string_view rest = formula.substr(i);
-    if (depth == 0 && i > 0 && (rest.starts_with(" + ") || rest.starts_with(" − "))) {
+    if (i > 0 && (rest.starts_with(" + ") || rest.starts_with(" − "))) least = std::min(least, d);
+  }
+  return least;
+}
+
+std::string broken(std::string_view formula) {
+  std::vector<int> depth;
+  const int at = outermost_sum(formula, depth);
+  std::vector<std::string> pieces(1);  // "w1·i1", "+ w2·i2", "+ b1"
+  for (std::size_t i = 0; i < formula.size(); ++i) {
+    const std::string_view rest = formula.substr(i);
+    if (depth[i] == at && i > 0 && (rest.starts_with(" + ") || rest.starts_with(" − "))) {
       pieces.emplace_back();
       continue;  // the space before the sign
     }
