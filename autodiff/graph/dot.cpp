@@ -116,6 +116,45 @@ std::string skeleton(std::string_view text) {
   return out;
 }
 
+// A formula wider than this is broken into lines before its outermost + and − ("w1·i1 + w2·i2
+// + b1" as three lines): in the left-to-right layout a column is as wide as its widest line,
+// and a batch's or a deep network's twelve columns must fit 900 px legibly.
+constexpr std::size_t kFormulaColumns = 24;
+
+// The depth in parentheses of each byte of a formula, and the least depth of a + or − between
+// terms (INT_MAX if none): "−(a + b)" is broken inside its parentheses.
+int outermost_sum(std::string_view formula, std::vector<int>& depth) {
+  int d = 0, least = std::numeric_limits<int>::max();
+  for (std::size_t i = 0; i < formula.size(); ++i) {
+    d += formula[i] == '(' ? 1 : formula[i] == ')' ? -1 : 0;
+    depth.push_back(d);
+    const std::string_view rest = formula.substr(i);
+    if (i > 0 && (rest.starts_with(" + ") || rest.starts_with(" − "))) least = std::min(least, d);
+  }
+  return least;
+}
+
+std::string broken(std::string_view formula) {
+  std::vector<int> depth;
+  const int at = outermost_sum(formula, depth);
+  std::vector<std::string> pieces(1);  // "w1·i1", "+ w2·i2", "+ b1"
+  for (std::size_t i = 0; i < formula.size(); ++i) {
+    const std::string_view rest = formula.substr(i);
+    if (depth[i] == at && i > 0 && (rest.starts_with(" + ") || rest.starts_with(" − "))) {
+      pieces.emplace_back();
+      continue;  // the space before the sign
+    }
+    pieces.back() += formula[i];
+  }
+  std::string out = pieces[0], line = pieces[0];
+  for (std::size_t k = 1; k < pieces.size(); ++k) {
+    const bool fits = ad::display_width(line) + 1 + ad::display_width(pieces[k]) <= kFormulaColumns;
+    line = fits ? line + " " + pieces[k] : pieces[k];
+    out += (fits ? " " : "\n") + pieces[k];
+  }
+  return out;
+}
+
 std::string node_label(const Tape& tape, const std::vector<NodeView>& nodes, std::uint32_t index,
                        const Annotation* note, int precision) {
   const NodeView& node = nodes[index];
@@ -125,9 +164,9 @@ std::string node_label(const Tape& tape, const std::vector<NodeView>& nodes, std
   } else {
     const std::string operation = operation_text(tape, nodes, index, precision);
     if (first.empty())
-      first = operation;
+      first = broken(operation);
     else if (skeleton(first) != skeleton(operation))
-      first += "\n= " + operation;  // a line of its own: the name's line stays narrow
+      first += "\n" + broken("= " + operation);  // lines of its own: the name's stays narrow
   }
   std::string label =
       first + "\nvalue: " + detail::significant(node.value, precision) +

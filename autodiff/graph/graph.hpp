@@ -220,8 +220,11 @@ std::string operation_text(const NodeView& node, int precision);
 // its terms "E1 + E2", "w1·i1 + w2·i2 + b1" (a long one "a + b + … + z (26 terms)").
 std::string operation_text(const ad::Tape& tape, const std::vector<NodeView>& nodes,
                            std::uint32_t index, int precision);
-// The node as a short formula in the names of named nodes: "(out_o1 − target_o1)" for an
-// unnamed difference, its name for a named node, tape.label(i) when the formula is too long.
+// The node as a short formula in the names of named nodes, with the fewest parentheses the
+// expression language reads the same way ("a − b − c", "a − (b − c)", "0.5·(a − b)^2"): its
+// name for a named node, "out_o1 − target_o1" for an unnamed difference; a long one is
+// shortened, never replaced by a tape label such as "log#26": a long sum to its first and last
+// terms ("(s1.E_total + … + s4.E_total)/4"), operands nested too deep to "…".
 std::string node_text(const ad::Tape& tape, const std::vector<NodeView>& nodes,
                       std::uint32_t index);
 // Symbolic ∂node/∂(operand in slot), from the op table's partial_text with x, y, a, b, c

@@ -55,9 +55,14 @@ double field(const std::string& label, const std::string& key) {
   return number(label.substr(start, label.find("\\n", start) - start));
 }
 
-// The label with a formula's line "name\n= formula" joined to its name's, "name = formula".
+// The label with a formula's line "name\n= formula" joined to its name's, "name = formula", and
+// a long formula's lines ("w5·out_h1\n+ w6·out_h2") joined again.
 std::string joined(std::string label) {
   if (const auto at = label.find("\\n= "); at != std::string::npos) label.replace(at, 4, " = ");
+  for (const std::string sign : {"+", "−"})
+    for (auto at = label.find("\\n" + sign + " "); at != std::string::npos;
+         at = label.find("\\n" + sign + " "))
+      label.replace(at, 2, " ");
   return label;
 }
 
@@ -102,7 +107,7 @@ TEST(Dot, TutorialParsesBackWithEveryNodeEdgeAndLabel) {
   EXPECT_NEAR(field(g[out_h1].label, "value"), r.out_h1, six_digits(r.out_h1));
   const auto net_o1 = find(g, "net_o1 = w5·out_h1 + w6·out_h2 + b2");
   // Each operation in its operands' own names, the constants written out.
-  find(g, "E1 = 0.5·((out_o1 − target_o1)^2)");
+  find(g, "E1 = 0.5·(out_o1 − target_o1)^2");
   find(g, "(out_o1 − target_o1)^2");
   const auto E = find(g, "E = E1 + E2");
   EXPECT_NEAR(field(g[E].label, "value"), r.E, six_digits(r.E));
@@ -190,7 +195,7 @@ TEST(Dot, LargeGraphsKeepTheNodesNearestTheOutputAndWarn) {
   const Parsed g = parse(dot.text);
   EXPECT_EQ(boost::num_vertices(g), 10u);  // 9 and the summary
   find(g, "E = E1 + E2");
-  find(g, "E1 = 0.5·((out_o1 − target_o1)^2)");
+  find(g, "E1 = 0.5·(out_o1 − target_o1)^2");
   find(g, "20 more nodes");
   for (std::size_t v = 0; v < boost::num_vertices(g); ++v)
     EXPECT_NE(g[v].label.substr(0, 3), "w1\\") << "w1 is far from E";
@@ -231,9 +236,9 @@ TEST(Dot, OperationsAreWrittenInTheirOperandsNotPlaceholders) {
   const Parsed g = parse(ad::graph::to_dot(tape, {.outputs = {total, sum}}));
   find(g, "sin(x)");
   find(g, "sin(x)^2");
-  find(g, "p = b·(sin(x)^2)");
+  find(g, "p = b·sin(x)^2");
   find(g, "E1 = ½(0.25 − a)²");  // the error against its target as the tutorials write it
-  find(g, "E = (0.5·p) + (3·E1)");
+  find(g, "E = 0.5·p + 3·E1");
   find(g, "S = v0 + v1 + … + v5 (6 terms)");
 }
 
