@@ -7,11 +7,12 @@
 // the error terms E1, E2, ... with their targets, and E_total, are on the right. A batch is one
 // picture with each node's per-sample values in a table (E_total per sample, then E_mean).
 //
-// A picture that would be too wide to read at 900 pixels is drawn compact, and says so in its
-// title: 3 significant digits, weight labels without the weight's name, a table of more than
-// 6 samples folded to its first 3 and last rows, and a column with more than 6 neurons (or
-// biases, inputs, errors) drawn with its first 3 and last ones and one "… n more" node, the
-// edges to and from the folded ones summarized as one edge each, "n weights".
+// A picture too big to read at 900 pixels (too wide, a column of more than 6 nodes of one kind,
+// more than 6 samples) is drawn compact, and says so in its title: 3 significant digits,
+// weight labels without the weight's name, tighter columns, a table of more than 6 samples
+// folded to its first 3 and last rows, a column's run of more than 6 neurons (or biases,
+// inputs, errors) drawn with its first 3 and last ones and one "… n more" node, the edges to
+// and from the folded ones summarized as one edge per pair of drawn ends, "12 weights".
 #pragma once
 
 #include <cstddef>
