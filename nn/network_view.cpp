@@ -3,6 +3,8 @@
 #include "nn/network_view.hpp"
 
 #include <algorithm>
+#include <map>
+#include <regex>
 #include <sstream>
 
 #include "autodiff/text.hpp"
@@ -130,12 +132,26 @@ void add_errors(const Trainer& trainer, NetworkView& view) {
        .kind = ViewNode::Mean,
        .name = "E_mean",
        .column = column + 2,
-       .formula = "mean of E_total over the " + std::to_string(samples) + " samples",
+       .formula = "mean of E_total\nover the " + std::to_string(samples) + " samples",
        .value = {trainer.loss()}});
   view.edges.push_back(flow(error_id("E_total"), error_id("E_mean")));
 }
 
 // ---- DOT ----
+
+// The compact picture's limits (network_view.hpp): its digits, the most samples a table and
+// the most nodes of one kind a column shows in full, and how many of the first ones a fold keeps.
+constexpr int kCompactDigits = 3;
+constexpr std::size_t kMostRows = 6, kMostInColumn = 6, kKeepFirst = 3;
+
+// The widest picture, in points, whose 14-point node text is still 9 pixels at 900 pixels.
+constexpr double kWidestPoints = 14.0 * 900 / 9;
+
+// How the nodes and edges are labelled: full, or compact (folded tables, unnamed weights).
+struct Detail {
+  int precision = 6;
+  bool compact = false;
+};
 
 std::string num(double v, int precision) {
   const std::string s = ad::number(v, precision);
@@ -154,27 +170,43 @@ std::string html(const std::string& text) {
   return out;
 }
 
+// The samples a table shows: all of them, or, compact and over kMostRows, the first kKeepFirst
+// and the last.
+std::vector<std::size_t> shown_samples(std::size_t samples, const Detail& detail) {
+  std::vector<std::size_t> shown;
+  for (std::size_t s = 0; s < samples; ++s)
+    if (!detail.compact || samples <= kMostRows || s < kKeepFirst || s + 1 == samples)
+      shown.push_back(s);
+  return shown;
+}
+
 // `head` and named per-sample columns below it: "net 0.3775" lines for one sample; for a batch,
 // one table (an HTML-like label is text or one table) with a row per sample, s1, s2, ...
 using Columns = std::vector<std::pair<std::string, const std::vector<double>*>>;
 std::string with_values(const std::string& head, const Columns& columns, std::size_t samples,
-                        int precision) {
+                        const Detail& detail) {
   std::string out = head;
   if (samples == 1) {
     for (const auto& [name, values] : columns)
-      out += "<BR/>" + html(name) + (name.empty() ? "" : " ") + num(values->front(), precision);
+      out +=
+          "<BR/>" + html(name) + (name.empty() ? "" : " ") + num(values->front(), detail.precision);
     return out;
   }
-  out = "<TABLE BORDER=\"0\" CELLSPACING=\"2\" CELLPADDING=\"1\"><TR><TD COLSPAN=\"" +
-        std::to_string(columns.size() + 1) + "\">" + head + "</TD></TR><TR><TD></TD>";
+  const std::string span = "<TD COLSPAN=\"" + std::to_string(columns.size() + 1) + "\">";
+  out = "<TABLE BORDER=\"0\" CELLSPACING=\"2\" CELLPADDING=\"1\"><TR>" + span + head +
+        "</TD></TR><TR><TD></TD>";
   for (const auto& column : columns)  // an empty <I></I> is a syntax error
     out += column.first.empty() ? "<TD></TD>" : "<TD><I>" + html(column.first) + "</I></TD>";
   out += "</TR>";
-  for (std::size_t s = 0; s < samples; ++s) {
+  std::size_t next = 0;  // the sample after the last row drawn
+  for (const std::size_t s : shown_samples(samples, detail)) {
+    if (s > next)
+      out += "<TR>" + span + "<I>… " + std::to_string(s - next) + " more samples</I></TD></TR>";
     out += "<TR><TD ALIGN=\"RIGHT\"><I>s" + std::to_string(s + 1) + "</I></TD>";
     for (const auto& column : columns)
-      out += "<TD ALIGN=\"RIGHT\">" + num((*column.second)[s], precision) + "</TD>";
+      out += "<TD ALIGN=\"RIGHT\">" + num((*column.second)[s], detail.precision) + "</TD>";
     out += "</TR>";
+    next = s + 1;
   }
   return out + "</TABLE>";
 }
@@ -185,14 +217,29 @@ std::string after_text(const std::string& name, double after, int steps, int pre
          num(after, precision);
 }
 
-std::string node_label(const NetworkView& view, const ViewNode& node, int precision) {
+// What a fold of `kind` in `column` stands for: "neurons of layer 2", "biases of layer 3".
+std::string folded_what(ViewNode::Kind kind, std::size_t column) {
+  switch (kind) {
+    case ViewNode::Input:
+      return "inputs";
+    case ViewNode::Bias:
+      return "biases of layer " + std::to_string(column + 1);
+    case ViewNode::Error:
+      return "errors";
+    default:
+      return "neurons of layer " + std::to_string(column);
+  }
+}
+
+std::string node_label(const NetworkView& view, const ViewNode& node, const Detail& detail) {
   const std::string name = "<B>" + html(node.name) + "</B>";
+  const int precision = detail.precision;
   switch (node.kind) {
     case ViewNode::Input:
-      return with_values(name, {{"", &node.value}}, view.samples, precision);
+      return with_values(name, {{"", &node.value}}, view.samples, detail);
     case ViewNode::Hidden:
     case ViewNode::Output:
-      return with_values(name, {{"net", &node.net}, {"out", &node.value}}, view.samples, precision);
+      return with_values(name, {{"net", &node.net}, {"out", &node.value}}, view.samples, detail);
     case ViewNode::Bias: {
       // Short lines: the circle grows with its widest line. A fixed bias's gradient is noise.
       std::string label = name + "<BR/>" + num(node.value.front(), precision);
@@ -202,34 +249,47 @@ std::string node_label(const NetworkView& view, const ViewNode& node, int precis
                  num(*node.after, precision);
       return label;
     }
-    case ViewNode::Error:
-      return with_values(name + " = " + html(node.formula),
+    case ViewNode::Error:  // compact: the formula on a line of its own, under the name
+      return with_values(name + (detail.compact ? " =<BR/>" : " = ") + html(node.formula),
                          {{"target", &node.target}, {node.name, &node.value}}, view.samples,
-                         precision);
+                         detail);
     case ViewNode::Total:
     case ViewNode::Mean:
       return with_values(name + " = " + html(node.formula), {{"", &node.value}},
-                         node.kind == ViewNode::Mean ? 1 : view.samples, precision);
+                         node.kind == ViewNode::Mean ? 1 : view.samples, detail);
+    case ViewNode::Fold:
+      return "<B>… " + std::to_string(node.folded) + " more</B><BR/>" +
+             folded_what(node.folds, node.column) + "<BR/>" + html(node.name);
   }
   return name;
 }
 
 // Circles, as the tutorials draw neurons; an ellipse where a circle around the label would be
-// far larger than the label (a batch's table, a trained bias's four lines).
-std::string node_style(const NetworkView& view, const ViewNode& node) {
-  const std::string circle = view.samples == 1 ? "shape=circle" : "shape=ellipse";
+// far larger than the label (a batch's table, a trained bias's four lines). Compact: no least
+// width, and biases in boxes, which are narrower than the ellipse around the same lines.
+std::string node_style(const NetworkView& view, const ViewNode& node, const Detail& detail) {
+  // A compact batch's tables in rounded boxes: an ellipse is half again as wide as its table.
+  const std::string circle = view.samples == 1 ? "shape=circle"
+                             : detail.compact  ? "shape=box, style=\"rounded,filled\""
+                                               : "shape=ellipse";
+  const std::string filled = circle.find("style=") == std::string::npos ? ", style=filled" : "";
+  const std::string width = detail.compact ? "" : ", width=1.3";
   switch (node.kind) {
     case ViewNode::Input:
-      return circle + ", style=filled, fillcolor=\"#cfe2f3\"";
+      return circle + filled + ", fillcolor=\"#cfe2f3\"";
     case ViewNode::Bias:
-      return (node.trained ? "shape=ellipse" : "shape=circle") +
-             std::string(", style=filled, fillcolor=\"#ffe599\"");
+      return (detail.compact ? "shape=box, style=\"rounded,filled\""
+              : node.trained ? "shape=ellipse, style=filled"
+                             : "shape=circle, style=filled") +
+             std::string(", fillcolor=\"#ffe599\"");
     case ViewNode::Hidden:  // width: at least, so that neurons are one size where they can be
-      return circle + ", width=1.3, style=filled, fillcolor=\"#ffffff\"";
+      return circle + width + filled + ", fillcolor=\"#ffffff\"";
     case ViewNode::Output:
-      return circle + ", width=1.3, style=filled, fillcolor=\"#f4cccc\"";
+      return circle + width + filled + ", fillcolor=\"#f4cccc\"";
     case ViewNode::Error:
       return "shape=box, style=\"rounded,filled\", fillcolor=\"#fce5cd\"";
+    case ViewNode::Fold:
+      return "shape=box, style=\"rounded,dashed\"";
     default:
       return "shape=box, style=\"rounded,filled\", fillcolor=\"#f4cccc\"";
   }
@@ -240,16 +300,195 @@ std::string node_style(const NetworkView& view, const ViewNode& node) {
 constexpr const char* kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
                                     "#8c564b", "#e377c2", "#17becf", "#7f7f7f"};
 
+// A summary edge: "12 weights" (or biases, or edges into the errors), dashed.
+std::string summary_attributes(const ViewEdge& edge) {
+  const std::string what = edge.to.find("error:") != std::string::npos    ? " edges"
+                           : edge.from.find("bias:") != std::string::npos ? " biases"
+                                                                          : " weights";
+  return "color=\"#555555\", fontcolor=\"#555555\", style=dashed, label=<" +
+         std::to_string(edge.folded) + what + ">";
+}
+
+// A weight's label: its name and value, its gradient and, trained, its new value.
+std::string weight_label(const NetworkView& view, const ViewEdge& edge, const Detail& detail) {
+  const int precision = detail.precision;
+  // Compact: the edge names the weight by its ends; the title says what the lines are.
+  const std::string name = detail.compact ? "w" : html(edge.parameter);
+  std::string label = "<B>" + name + "</B> = " + num(edge.value, precision) + "<BR/>∂" +
+                      (detail.compact ? "" : view.loss_name + "/∂" + name) + " = " +
+                      num(edge.gradient, precision);
+  if (edge.after && detail.compact && view.steps > 1)  // "w after 3 steps" in the title
+    label += "<BR/>new = " + num(*edge.after, precision);
+  else if (edge.after)
+    label += "<BR/>" + after_text(name, *edge.after, view.steps, precision);
+  return label;
+}
+
+bool is_weight(const ViewEdge& edge) {
+  return edge.folded == 0 && !edge.parameter.empty() && !edge.from.starts_with("bias:");
+}
+
 std::string edge_attributes(const NetworkView& view, const ViewEdge& edge, std::size_t colour,
-                            int precision) {
+                            const Detail& detail) {
+  if (edge.folded > 0) return summary_attributes(edge);
   if (edge.parameter.empty()) return "color=\"#555555\"";
   if (edge.from.starts_with("bias:")) return "color=\"#b08800\"";
   const std::string c = kPalette[colour % std::size(kPalette)];
-  std::string label = "<B>" + html(edge.parameter) + "</B> = " + num(edge.value, precision) +
-                      "<BR/>∂" + view.loss_name + "/∂" + html(edge.parameter) + " = " +
-                      num(edge.gradient, precision);
-  if (edge.after) label += "<BR/>" + after_text(edge.parameter, *edge.after, view.steps, precision);
-  return "color=\"" + c + "\", fontcolor=\"" + c + "\", decorate=true, label=<" + label + ">";
+  return "color=\"" + c + "\", fontcolor=\"" + c + "\", decorate=true, label=<" +
+         weight_label(view, edge, detail) + ">";
+}
+
+// The widest line of an HTML-like label, in characters: lines end at <BR/> and at table rows.
+std::size_t widest_line(const std::string& label) {
+  static const std::regex line_end("<BR/>|</TR>"), tag("<[^>]*>"), entity("&#?[a-z0-9]+;");
+  std::string text = std::regex_replace(label, line_end, "\n");
+  text = std::regex_replace(std::regex_replace(text, tag, ""), entity, "x");
+  std::size_t widest = 0;
+  for (std::size_t at = 0, end = 0; at <= text.size(); at = end + 1) {
+    end = std::min(text.find('\n', at), text.size());
+    widest = std::max(widest, ad::display_width(text.substr(at, end - at)));
+  }
+  return widest;
+}
+
+// About how wide dot draws the view, in points: each column as wide as its widest label, each
+// gap between columns as wide as the widest weight label in it (Helvetica 14 and 13: ~7 points
+// a character), plus the spacing.
+double estimated_width(const NetworkView& view, const Detail& detail) {
+  std::vector<std::size_t> column, gap;
+  auto widen = [](std::vector<std::size_t>& widths, std::size_t at, std::size_t width) {
+    if (widths.size() <= at) widths.resize(at + 1);
+    widths[at] = std::max(widths[at], width);
+  };
+  for (const ViewNode& node : view.nodes)
+    widen(column, node.column, widest_line(node_label(view, node, detail)));
+  for (const ViewEdge& edge : view.edges)
+    if (is_weight(edge))
+      widen(gap, std::ranges::find(view.nodes, edge.to, &ViewNode::id)->column,
+            widest_line(weight_label(view, edge, detail)));
+  double points = 0;
+  for (const std::size_t width : column) points += 7.5 * static_cast<double>(width) + 30;
+  for (const std::size_t width : gap) points += 6.5 * static_cast<double>(width) + 25;
+  return points;
+}
+
+// Whether the picture in full would be too wide to read at 900 pixels, or too long: a table of
+// more than kMostRows samples, a column with more than kMostInColumn nodes of one kind.
+bool too_big(const NetworkView& view, const Detail& full) {
+  if (view.samples > kMostRows || estimated_width(view, full) > kWidestPoints) return true;
+  std::size_t run = 0;
+  for (std::size_t k = 0; k < view.nodes.size(); ++k) {
+    const bool same = k > 0 && view.nodes[k].column == view.nodes[k - 1].column &&
+                      view.nodes[k].kind == view.nodes[k - 1].kind;
+    run = same ? run + 1 : 1;
+    if (run > kMostInColumn) return true;
+  }
+  return false;
+}
+
+// The view with each column's run of more than kMostInColumn nodes of one kind folded: its
+// first kKeepFirst and its last drawn, one Fold node for the rest, and each edge to or from a
+// folded node counted in one summary edge per pair of drawn ends. `notes` gets what was folded.
+NetworkView folded(const NetworkView& view, std::vector<std::string>& notes) {
+  NetworkView out = view;
+  out.nodes.clear();
+  out.edges.clear();
+  std::map<std::string, std::string> drawn_as;  // a folded node's id -> its fold's
+  for (std::size_t i = 0, end = 0; i < view.nodes.size(); i = end) {
+    const ViewNode& first = view.nodes[i];
+    for (end = i; end < view.nodes.size() && view.nodes[end].column == first.column &&
+                  view.nodes[end].kind == first.kind;)
+      ++end;
+    const std::size_t n = end - i;
+    if (n <= kMostInColumn) {
+      out.nodes.insert(out.nodes.end(), view.nodes.begin() + i, view.nodes.begin() + end);
+      continue;
+    }
+    const ViewNode &from = view.nodes[i + kKeepFirst], &to = view.nodes[end - 2];
+    ViewNode fold{.id = "fold:" + from.id,
+                  .kind = ViewNode::Fold,
+                  .name = from.name + " … " + to.name,
+                  .column = first.column};
+    fold.folded = n - kKeepFirst - 1;
+    fold.folds = first.kind;
+    for (std::size_t k = i + kKeepFirst; k + 1 < end; ++k) drawn_as[view.nodes[k].id] = fold.id;
+    out.nodes.insert(out.nodes.end(), view.nodes.begin() + i, view.nodes.begin() + i + kKeepFirst);
+    out.nodes.push_back(std::move(fold));
+    out.nodes.push_back(view.nodes[end - 1]);
+    notes.push_back("showing " + std::to_string(kKeepFirst + 1) + " of " + std::to_string(n) + " " +
+                    folded_what(first.kind, first.column));
+  }
+  std::map<std::pair<std::string, std::string>, std::size_t> summary;  // ends -> edge index
+  for (const ViewEdge& edge : view.edges) {
+    const auto from = drawn_as.find(edge.from), to = drawn_as.find(edge.to);
+    if (from == drawn_as.end() && to == drawn_as.end()) {
+      out.edges.push_back(edge);
+      continue;
+    }
+    const std::pair ends{from == drawn_as.end() ? edge.from : from->second,
+                         to == drawn_as.end() ? edge.to : to->second};
+    const auto [at, added] = summary.try_emplace(ends, out.edges.size());
+    if (added) out.edges.push_back(flow(ends.first, ends.second));
+    ++out.edges[at->second].folded;
+  }
+  return out;
+}
+
+// The graph's label: the title and, compact, what the picture leaves out and how.
+std::string graph_label(const NetworkView& view, const Detail& detail,
+                        const std::vector<std::string>& notes) {
+  std::string label = "<B>" + html(view.title) + "</B>";
+  if (!detail.compact) return label;
+  std::string note = "compact view (too big in full): " + std::to_string(detail.precision) +
+                     " significant digits; on a weight's edge: w, ∂ = ∂" + view.loss_name + "/∂w" +
+                     (view.steps == 0   ? ""
+                      : view.steps == 1 ? ", w⁺"
+                                        : ", w after");
+  if (view.samples > kMostRows)
+    note += "<BR/>showing " + std::to_string(kKeepFirst + 1) + " of " +
+            std::to_string(view.samples) + " samples in each table";
+  for (const std::string& line : notes) note += "<BR/>" + line;
+  return label + "<BR/><FONT POINT-SIZE=\"14\">" + note + "</FONT>";
+}
+
+std::string draw(const NetworkView& view, const Detail& detail,
+                 const std::vector<std::string>& notes) {
+  std::ostringstream out;
+  // Compact: columns closer; dot puts a rank for the edge labels between two columns.
+  out << "digraph network {\nrankdir=LR;\nnewrank=true;\nnodesep=0.2;\nranksep="
+      << (detail.compact ? "0.2" : "0.35")
+      << ";\n"
+         "node [fontname=\"Helvetica\", fontsize=14, margin=0.02];\n"
+         "edge [fontname=\"Helvetica\", fontsize=13, arrowsize=0.6];\n"
+         "fontname=\"Helvetica\";\nfontsize=16;\nlabelloc=t;\n"
+      << "label=<" << graph_label(view, detail, notes) << ">;\n";
+  std::vector<std::vector<std::string>> columns;
+  for (const ViewNode& node : view.nodes) {
+    out << ad::dot_string(node.id) << " [" << node_style(view, node, detail) << ", label=<"
+        << node_label(view, node, detail) << ">];\n";
+    if (columns.size() <= node.column) columns.resize(node.column + 1);
+    columns[node.column].push_back(ad::dot_string(node.id));
+  }
+  // One rank per column, kept top to bottom in file order by invisible edges.
+  for (const auto& column : columns) {
+    out << "{rank=same;";
+    for (const std::string& id : column) out << ' ' << id << ';';
+    out << "}\n";
+    for (std::size_t k = 1; k < column.size(); ++k)
+      out << column[k - 1] << " -> " << column[k] << " [style=invis];\n";
+  }
+  std::size_t column = view.nodes.size(), colour = 0;  // restarts at each layer's first weight
+  for (const ViewEdge& edge : view.edges) {
+    if (is_weight(edge)) {
+      const std::size_t to = std::ranges::find(view.nodes, edge.to, &ViewNode::id)->column;
+      colour = to == column ? colour + 1 : 0;
+      column = to;
+    }
+    out << ad::dot_string(edge.from) << " -> " << ad::dot_string(edge.to) << " ["
+        << edge_attributes(view, edge, colour, detail) << "];\n";
+  }
+  out << "}\n";
+  return out.str();
 }
 
 }  // namespace
@@ -279,39 +518,11 @@ NetworkView network_view(const Trainer& trainer, const ViewOptions& options) {
 }
 
 std::string to_dot(const NetworkView& view, int precision) {
-  std::ostringstream out;
-  out << "digraph network {\nrankdir=LR;\nnewrank=true;\nnodesep=0.2;\nranksep=0.35;\n"
-         "node [fontname=\"Helvetica\", fontsize=14, margin=0.02];\n"
-         "edge [fontname=\"Helvetica\", fontsize=13, arrowsize=0.6];\n"
-         "fontname=\"Helvetica\";\nfontsize=16;\nlabelloc=t;\n"
-      << "label=<<B>" << html(view.title) << "</B>>;\n";
-  std::vector<std::vector<std::string>> columns;
-  for (const ViewNode& node : view.nodes) {
-    out << ad::dot_string(node.id) << " [" << node_style(view, node) << ", label=<"
-        << node_label(view, node, precision) << ">];\n";
-    if (columns.size() <= node.column) columns.resize(node.column + 1);
-    columns[node.column].push_back(ad::dot_string(node.id));
-  }
-  // One rank per column, kept top to bottom in file order by invisible edges.
-  for (const auto& column : columns) {
-    out << "{rank=same;";
-    for (const std::string& id : column) out << ' ' << id << ';';
-    out << "}\n";
-    for (std::size_t k = 1; k < column.size(); ++k)
-      out << column[k - 1] << " -> " << column[k] << " [style=invis];\n";
-  }
-  std::size_t column = view.nodes.size(), colour = 0;  // restarts at each layer's first weight
-  for (const ViewEdge& edge : view.edges) {
-    if (!edge.parameter.empty() && !edge.from.starts_with("bias:")) {
-      const std::size_t to = std::ranges::find(view.nodes, edge.to, &ViewNode::id)->column;
-      colour = to == column ? colour + 1 : 0;
-      column = to;
-    }
-    out << ad::dot_string(edge.from) << " -> " << ad::dot_string(edge.to) << " ["
-        << edge_attributes(view, edge, colour, precision) << "];\n";
-  }
-  out << "}\n";
-  return out.str();
+  const Detail full{.precision = precision};
+  if (!too_big(view, full)) return draw(view, full, {});
+  std::vector<std::string> notes;
+  const NetworkView compact = folded(view, notes);
+  return draw(compact, {.precision = std::min(precision, kCompactDigits), .compact = true}, notes);
 }
 
 std::string network_dot(const NetworkFile& file, int steps) {

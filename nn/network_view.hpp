@@ -6,6 +6,13 @@
 // source to its neuron carrying its value, its gradient and, after training, its new value;
 // the error terms E1, E2, ... with their targets, and E_total, are on the right. A batch is one
 // picture with each node's per-sample values in a table (E_total per sample, then E_mean).
+//
+// A picture too big to read at 900 pixels (too wide, a column of more than 6 nodes of one kind,
+// more than 6 samples) is drawn compact, and says so in its title: 3 significant digits,
+// weight labels without the weight's name, tighter columns, a table of more than 6 samples
+// folded to its first 3 and last rows, a column's run of more than 6 neurons (or biases,
+// inputs, errors) drawn with its first 3 and last ones and one "… n more" node, the edges to
+// and from the folded ones summarized as one edge per pair of drawn ends, "12 weights".
 #pragma once
 
 #include <cstddef>
@@ -20,7 +27,7 @@ namespace ad::nn {
 
 // Members have default initializers, so designated initializers may name any subset.
 struct ViewNode {
-  enum Kind { Input, Bias, Hidden, Output, Error, Total, Mean };
+  enum Kind { Input, Bias, Hidden, Output, Error, Total, Mean, Fold };
   std::string id{};  // the DOT node id: "unit:h1", "bias:b1", "error:E1", "error:E_total"
   Kind kind = Input;
   std::string name{};      // h1, b1, E1, E_total, E_mean
@@ -32,6 +39,8 @@ struct ViewNode {
   std::optional<double> gradient{};  // biases: d loss / d bias
   std::optional<double> after{};     // biases: the value after training, if trained
   bool trained = false;              // biases: in the file's train list
+  std::size_t folded = 0;            // Fold: how many nodes of its column it stands for
+  Kind folds = Input;                // Fold: their kind
 };
 
 // Built field by field or in full (GCC 12 warns on a partial designated initializer here).
@@ -41,6 +50,7 @@ struct ViewEdge {
   double value = 0;               // the weight's value (weights only)
   double gradient = 0;            // d loss / d weight
   std::optional<double> after{};  // the weight after training, if trained and steps >= 1
+  std::size_t folded = 0;         // a summary edge: how many edges it stands for (0: none)
 };
 
 struct NetworkView {

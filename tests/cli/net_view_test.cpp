@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "cli/legibility.hpp"
 #include "cli/run_cli.hpp"
 
 using cli_test::run;
@@ -90,6 +91,20 @@ TEST_P(NetViewSvg, RendersWithoutWarnings) {
   std::remove(svg.c_str());
   EXPECT_NE(text.find("<svg"), std::string::npos);
   EXPECT_NE(text.find("</svg>"), std::string::npos);
+}
+
+// At 900 pixels wide, node text at least 9 pixels and edge text 8. Before the compact picture,
+// batch.json drew 2067 × 747 pt (node text 6.1 px, edge text 5.7 px) and deep.json 2385 × 1219
+// pt (5.3 px and 4.9 px); the tutorials, drawn in full, are 1067 and 1075 pt wide (11.7 px).
+TEST_P(NetViewSvg, LegibleAt900Pixels) {
+  const std::string svg = temp(GetParam() + "_legible.svg");
+  const auto r = run("net " + examples + GetParam() + ".json --steps 1 --dot " + svg);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  const cli_test::Legibility l = cli_test::measure(svg);
+  std::remove(svg.c_str());
+  EXPECT_GE(l.node_px, 9.0) << l.width << " × " << l.height << " pt";
+  EXPECT_GE(l.edge_px, 8.0) << l.width << " × " << l.height << " pt";
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, NetViewSvg,

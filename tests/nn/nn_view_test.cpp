@@ -140,28 +140,36 @@ void expect_layout(const ad::nn::Network& n, const Drawn& d) {
 }
 
 // Each weight's edge label: its value as in the file, its gradient as central differences give
-// it (6 significant digits printed), and, after `steps` = 1, w − rate·gradient.
-void expect_weights(const ad::nn::NetworkFile& file, const Drawn& d, bool after) {
+// it, and, after `steps` = 1, w − rate·gradient; 6 significant digits printed, or, in the
+// compact picture of a network too big for them (batch, deep), 3 and the weight unnamed.
+void expect_weights(const ad::nn::NetworkFile& file, const Drawn& d, bool after, bool compact) {
   const ad::nn::Network& n = file.network;
   const std::vector<double> fd = ad::nn::finite_difference_gradients(n, file.topology);
   const std::string loss = n.samples.size() > 1 ? "E_mean" : "E_total";
+  const double digits = compact ? 5e-3 : 5e-6;
   for (std::size_t p = 0; p < n.weights.size(); ++p) {
     const ad::nn::Weight& w = n.weights[p];
     const auto found = d.edges.find({"unit:" + w.from, "unit:" + w.to});
     ASSERT_NE(found, d.edges.end()) << w.name;
+    const std::string name = compact ? "w" : w.name;
+    const std::string partial = compact ? "∂" : "∂" + loss + "/∂" + w.name;
     std::smatch m;
-    const std::regex pattern("<B>" + w.name + "</B> = (\\S+)<BR/>∂" + loss + "/∂" + w.name +
-                             " = (\\S+?)(<BR/>" + w.name + "⁺ = (\\S+))?$");
+    const std::regex pattern("<B>" + name + "</B> = (\\S+)<BR/>" + partial + " = (\\S+?)(<BR/>" +
+                             name + "⁺ = (\\S+))?$");
     ASSERT_TRUE(std::regex_match(found->second, m, pattern)) << found->second;
-    EXPECT_NEAR(parse_number(m[1]), w.value, 5e-6 * std::abs(w.value)) << w.name;
-    EXPECT_NEAR(parse_number(m[2]), fd[p], 5e-6 * std::abs(fd[p]) + 1e-12) << w.name;
+    EXPECT_NEAR(parse_number(m[1]), w.value, digits * std::abs(w.value)) << w.name;
+    EXPECT_NEAR(parse_number(m[2]), fd[p], digits * std::abs(fd[p]) + 1e-12) << w.name;
     EXPECT_EQ(m[3].matched, after) << w.name;
     if (after && m[3].matched) {
       const double updated = w.value - n.learning_rate * fd[p];
-      EXPECT_NEAR(parse_number(m[4]), updated, 5e-6 * std::abs(updated)) << w.name;
+      EXPECT_NEAR(parse_number(m[4]), updated, digits * std::abs(updated)) << w.name;
     }
   }
 }
+
+// The examples whose full picture is too wide for 900 pixels (tests/cli/net_view_test.cpp
+// measures it) and is drawn compact.
+bool compact(const std::string& example) { return example == "batch" || example == "deep"; }
 
 class NetworkViewOf : public testing::TestWithParam<std::string> {};
 
@@ -171,13 +179,13 @@ TEST_P(NetworkViewOf, HasTheFilesStructureAndRendersWithoutWarnings) {
   const Drawn d = drawn(dot);
   expect_structure(file, d);
   expect_layout(file.network, d);
-  expect_weights(file, d, false);
+  expect_weights(file, d, false, compact(GetParam()));
   EXPECT_NE(render(dot, "svg").find("<svg"), std::string::npos);
 }
 
 TEST_P(NetworkViewOf, AfterOneStepEachTrainedWeightShowsItsNewValue) {
   const ad::nn::NetworkFile file = load(GetParam());
-  expect_weights(file, drawn(view_dot(file, 1)), true);
+  expect_weights(file, drawn(view_dot(file, 1)), true, compact(GetParam()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, NetworkViewOf,
@@ -241,8 +249,100 @@ TEST(NetworkView, ABatchIsOnePictureWithTheSamplesInATable) {
   }
   std::smatch m;
   ASSERT_TRUE(std::regex_search(d.labels.at("error:E_mean"), m, std::regex("<BR/>(\\S+)$")));
+  // The batch's picture is compact (3 significant digits).
   EXPECT_NEAR(parse_number(m[1]), ad::nn::loss(n, file.topology, n.parameters()),
-              5e-6 * ad::nn::loss(n, file.topology, n.parameters()));
+              5e-3 * ad::nn::loss(n, file.topology, n.parameters()));
+}
+
+// Sums "… 12 more" (or "4 weights", "… 6 more samples") over the texts: the numbers `pattern`
+// captures.
+template <typename Texts>
+std::size_t stated(const Texts& texts, const std::string& pattern) {
+  std::size_t sum = 0;
+  const std::regex r(pattern);
+  for (const std::string& text : texts)
+    for (std::sregex_iterator m(text.begin(), text.end(), r), end; m != end; ++m)
+      sum += std::stoul((*m)[1]);
+  return sum;
+}
+
+// What the picture draws and what its folds and summary edges say they stand for add up to the
+// file's inputs, neurons, weights, bias edges and samples.
+void expect_accounted(const ad::nn::NetworkFile& file, const Drawn& d) {
+  const ad::nn::Network& n = file.network;
+  std::size_t inputs = 0, neurons = 0, weights = 0, biases = 0;
+  std::vector<std::string> labels, edge_labels;
+  for (const auto& [name, label] : d.labels) {
+    labels.push_back(label);
+    if (!name.starts_with("unit:")) continue;
+    ++(std::ranges::find(n.inputs, name.substr(5)) != n.inputs.end() ? inputs : neurons);
+  }
+  for (const auto& [ends, label] : d.edges) {
+    edge_labels.push_back(label);
+    weights += label.starts_with("<B>w");  // a weight's label, "<B>w5</B> = ..." or "<B>w</B>"
+    biases += ends.first.starts_with("bias:") && ends.second.starts_with("unit:");
+  }
+  std::size_t layers = 0;
+  for (const auto& layer : n.layers) layers += layer.neurons.size();
+  EXPECT_EQ(inputs + stated(labels, "… ([0-9]+) more</B><BR/>inputs"), n.inputs.size());
+  EXPECT_EQ(neurons + stated(labels, "… ([0-9]+) more</B><BR/>neurons"), layers);
+  EXPECT_EQ(weights + stated(edge_labels, "^([0-9]+) weights$"), n.weights.size());
+  std::size_t bias_edges = 0;
+  for (const auto& b : n.biases) bias_edges += b.to.size();
+  EXPECT_EQ(biases + stated(edge_labels, "^([0-9]+) biases$"), bias_edges);
+  // The first input's table: one row per sample drawn, and the fold's "… n more samples".
+  const std::string i1 = d.labels.at("unit:" + n.inputs.front());
+  std::size_t drawn_rows = 0;
+  for (std::size_t s = 1; s <= n.samples.size(); ++s)
+    drawn_rows += i1.find("<I>s" + std::to_string(s) + "</I>") != std::string::npos;
+  if (n.samples.size() > 1) {
+    EXPECT_EQ(drawn_rows + stated(std::vector{i1}, "… ([0-9]+) more samples"), n.samples.size())
+        << i1;
+  }
+}
+
+TEST(NetworkView, TheExamplesDrawEveryNeuronWeightAndSample) {
+  for (const std::string name : {"tutorial1", "batch", "deep"}) {
+    SCOPED_TRACE(name);
+    const ad::nn::NetworkFile file = load(name);
+    expect_accounted(file, drawn(view_dot(file, 1)));
+  }
+}
+
+// A network too big to draw in full (20 inputs, layers of 16 and 8, 10 samples): the picture
+// keeps the first 3 and the last of each long column and table, says so in its title, and what
+// it draws and states adds up to the file's.
+TEST(NetworkView, AFoldedPictureAccountsForEveryNeuronWeightAndSample) {
+  json wide = {{"name", "wide"},
+               {"sizes", {20, 16, 8}},
+               {"activation", {"tanh", "sigmoid"}},
+               {"bias", "per_neuron"},
+               {"seed", 1},
+               {"loss", "half_sse"},
+               {"learning_rate", 0.5},
+               {"train", "all"}};
+  for (int s = 0; s < 10; ++s)
+    wide["samples"].push_back(
+        {{"inputs", std::vector<double>(20, 0.1 * s)}, {"targets", std::vector<double>(8, 0.5)}});
+  const std::string path = testing::TempDir() + "network_view_wide.json";
+  std::ofstream(path) << wide.dump();
+  const ad::nn::NetworkFile file = ad::nn::load_network_file(path);
+  std::remove(path.c_str());
+  const std::string dot = view_dot(file, 1);
+  const Drawn d = drawn(dot);
+  expect_accounted(file, d);
+  for (const std::string note :
+       {"3 significant digits", "showing 4 of 10 samples in each table", "showing 4 of 20 inputs",
+        "showing 4 of 16 neurons of layer 1", "showing 4 of 16 biases of layer 1",
+        "showing 4 of 8 neurons of layer 2", "showing 4 of 8 errors"})
+    EXPECT_NE(dot.find(note), std::string::npos) << note;
+  // Kept: the first three and the last of layer 1, in order; folded: the 12 between.
+  for (const std::string kept : {"h1", "h2", "h3", "h16"})
+    EXPECT_TRUE(d.labels.contains("unit:" + kept)) << kept;
+  EXPECT_FALSE(d.labels.contains("unit:h4"));
+  EXPECT_NE(d.labels.at("fold:unit:h4").find("… 12 more</B><BR/>neurons of layer 1<BR/>h4 … h15"),
+            std::string::npos)
+      << d.labels.at("fold:unit:h4");
 }
 
 }  // namespace
