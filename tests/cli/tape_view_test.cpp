@@ -9,9 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "cli/legibility.hpp"
 #include "cli/run_cli.hpp"
 
 namespace fs = std::filesystem;
+using cli_test::Legibility;
+using cli_test::measure;
 using cli_test::run;
 using cli_test::slurp;
 
@@ -27,34 +30,6 @@ std::string folder(const std::string& name) {
 }
 
 bool graphviz_installed() { return std::system("command -v dot >/dev/null 2>&1") == 0; }
-
-// The smallest font of the SVG's node texts and of its edge texts, in pixels once the picture
-// is scaled to 900 px wide (or shown as it is when narrower): font-size × 900 / width.
-struct Legibility {
-  double width, node_px, edge_px;
-};
-
-double smallest_font(const std::string& svg, const std::string& kind) {
-  // dot writes <g id="node3" class="node"> ... </g> with <text ... font-size="14.00">.
-  const std::regex group("class=\"" + kind + "\">([\\s\\S]*?)</g>");
-  const std::regex size("font-size=\"([0-9.]+)\"");
-  double smallest = 1e9;
-  for (std::sregex_iterator g(svg.begin(), svg.end(), group), end; g != end; ++g) {
-    const std::string body = (*g)[1];
-    for (std::sregex_iterator s(body.begin(), body.end(), size); s != end; ++s)
-      smallest = std::min(smallest, std::stod((*s)[1]));
-  }
-  return smallest;
-}
-
-Legibility measure(const std::string& path) {
-  const std::string svg = slurp(path);
-  std::smatch width;
-  EXPECT_TRUE(std::regex_search(svg, width, std::regex("<svg width=\"([0-9.]+)pt\"")));
-  const double w = std::stod(width[1]);
-  const double scale = std::min(1.0, 900.0 / w);
-  return {w, smallest_font(svg, "node") * scale, smallest_font(svg, "edge") * scale};
-}
 
 // The first line of every node's label, "N[label="name\n...", with the lines that continue
 // it, a long formula's "\n+ term" and "\n− term".
