@@ -170,10 +170,18 @@ bool same_file(const std::string& a, const std::string& b) {
     return a_exists && b_exists && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
   // Neither there yet: the files writing them would create, by their folders' real paths
   // ("./x.html", "$PWD/x.html" and a link to nothing named x.html are one file).
+  // A link that cannot be followed (a loop) is compared by its own name: writing it fails later,
+  // with the option's name in the message.
   const auto created = [](const std::string& path) {
+    std::string target;
+    try {
+      target = dangling_target(path);
+    } catch (const IoError&) {
+      return std::filesystem::path(path);
+    }
     std::error_code error;
-    const auto full = std::filesystem::weakly_canonical(
-        std::filesystem::absolute(dangling_target(path), error), error);
+    const auto full =
+        std::filesystem::weakly_canonical(std::filesystem::absolute(target, error), error);
     return error ? std::filesystem::path(path) : full;
   };
   return created(a) == created(b);
