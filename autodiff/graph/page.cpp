@@ -95,7 +95,10 @@ json backward_step(const Walk& w, std::uint32_t i, std::vector<double>& running,
   for (std::size_t slot = 0; slot < node.operands.size(); ++slot) {
     const std::uint32_t u = node.operands[slot];
     const double partial = node.partials[slot];
-    const std::string local = "∂" + w.name(i) + "/∂" + w.name(u);
+    // At the output ∂y/∂u would read as the total derivative (∂(f*g+f)/∂f = 1, where the total
+    // is 4): the local partial says it is this operation's alone.
+    const std::string local =
+        "∂" + w.name(i) + "/∂" + w.name(u) + (i == w.output ? " (this operation alone)" : "");
     running[u] += node.adjoint * partial;  // as the engine's sweep adds, in the same order
     // The formula, and its number unless the formula is that number (∂(E1 + E2)/∂E1 = 1).
     const std::string formula =

@@ -327,8 +327,14 @@ TEST(Html, TheOutputIsNotCalledLikeAVariable) {
   const auto& last = data["steps"].back();  // the sweep ends at the first recorded: f
   EXPECT_EQ(last["name"], "∂(f*g+f)/∂f");
   EXPECT_EQ(last["value"], "4");  // ∂(fg + f)/∂f = g + 1
-  for (const std::string& t : step_texts(slurp(page)))
+  // The output's local partial (1) is not written as its total derivative (4).
+  bool output_local = false;
+  for (const std::string& t : step_texts(slurp(page))) {
     EXPECT_EQ(t.find("∂f/∂f"), std::string::npos) << t;
+    EXPECT_FALSE(t.starts_with("local: ∂(f*g+f)/∂f = ")) << t;
+    output_local = output_local || t == "local: ∂(f*g+f)/∂f (this operation alone) = 1";
+  }
+  EXPECT_TRUE(output_local);
   ASSERT_EQ(run("grad x --at x=2 --html " + page).status, 0);
   bool leaf = false;
   for (const std::string& t : step_texts(slurp(page))) {
@@ -354,7 +360,7 @@ TEST(Html, ThePanelsLinesReadAsTheGraph) {
     }
     // ∂(x^2*sin(y))/∂(x^2) = sin(y) = −0.909…, then 1 × that
     negative_factor = negative_factor || t.find(" × (−0.909") != std::string::npos;
-    local = local || t.starts_with("local: ∂(x^2*sin(y))/∂sin(y) = ");
+    local = local || t.starts_with("local: ∂(x^2*sin(y))/∂sin(y) (this operation alone) = ");
     running = running || t.starts_with("running: ∂(x^2*sin(y))/∂sin(y) += ");
   }
   EXPECT_TRUE(negative_factor);
