@@ -129,3 +129,20 @@ TEST(TapeView, ADeepNetworkFoldsItsMiddleLayers) {
   EXPECT_NE(dot.find("30 of 81 nodes folded into 1"), std::string::npos);
   EXPECT_EQ(names(dot).size(), 81u - 30u + 1u);
 }
+
+// Both views render without a word from Graphviz: the program runs dot with its messages on the
+// program's standard error, which stays empty (the network view's test is in net_view_test).
+TEST(TapeView, RendersWithoutWarnings) {
+  if (!graphviz_installed()) GTEST_SKIP() << "Graphviz's dot is not installed";
+  const std::string dir = folder("warnings");
+  for (const std::string name : {"tutorial1", "tutorial2", "batch", "deep"}) {
+    const auto r = run("net " + kExamples + name + ".json --steps 1 --view tape --dot " + dir +
+                       name + ".svg --json");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.err, "") << name;
+    EXPECT_NE(slurp(dir + name + ".svg").find("</svg>"), std::string::npos) << name;
+  }
+  const auto r = run("grad 'sin(x)*exp(y)/(1+x^2)' --at x=0.5,y=1 --dot " + dir + "g.svg");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+}
