@@ -331,6 +331,7 @@ std::unordered_map<std::uint32_t, NodeInfo> Trainer::node_info() const {
       if (r.sample > 1) node.fold = "sample " + std::to_string(r.sample);
       if (r.sample == 1 && r.layer != kNoLayer) node.fold = layer_fold(r.layer);
     }
+  fold_error_steps(info);
   // A folded layer's parameters, and the weights out of it, fold with it.
   for (const auto& neuron : topology_->neurons) {
     auto fold = [&](std::size_t p, const std::string& key) {
@@ -346,6 +347,21 @@ std::unordered_map<std::uint32_t, NodeInfo> Trainer::node_info() const {
     }
   }
   return info;
+}
+
+void Trainer::fold_error_steps(std::unordered_map<std::uint32_t, NodeInfo>& info) const {
+  // The first sample's error is drawn, but binary cross-entropy's unnamed steps (1 − o, two logs,
+  // two products, their sum) are six columns of the left-to-right layout between out_o1 and E1:
+  // they fold into one box, the named errors stay. A single unnamed step (a sum) stays drawn.
+  for (const Range& r : ranges_) {
+    if (r.sample != 1 || r.cluster != &kError) continue;
+    std::vector<std::uint32_t> unnamed;
+    for (std::size_t i = r.begin; i < r.end; ++i)
+      if (tape_->name(static_cast<std::uint32_t>(i)).empty())
+        unnamed.push_back(static_cast<std::uint32_t>(i));
+    if (unnamed.size() < 2) continue;
+    for (std::uint32_t i : unnamed) info[i].fold = "sample 1's error steps";
+  }
 }
 
 void Trainer::remember(const std::string& name, const ad::Var& v) {

@@ -41,7 +41,8 @@ struct NodeInfo {
   // every node of a batch's second and later samples; for a network of three or more hidden
   // layers, "hidden 2" (or "hidden 2 to hidden 4 (3 layers)") for the first sample's nodes of
   // the hidden layers between the first and the last, with their parameters and the weights
-  // out of them; empty: always drawn.
+  // out of them; "sample 1's error steps" for the first sample's unnamed error nodes (two or
+  // more: binary cross-entropy's logs and products); empty: always drawn.
   std::string fold{};
 };
 
@@ -112,6 +113,9 @@ class Trainer {
             std::size_t layer = kNoLayer);
   // The fold key of node_info() for the nodes of `layer` (of every sample), "" if none.
   std::string layer_fold(std::size_t layer) const;
+  // Folds the first sample's unnamed error steps into one node of node_info() (key "sample 1's
+  // error steps"), when there are two or more.
+  void fold_error_steps(std::unordered_map<std::uint32_t, NodeInfo>& info) const;
   // Names `v` on the tape and remembers it under that name; returns it.
   ad::Var keep(const ad::Var& v, const std::string& name);
   void remember(const std::string& name, const ad::Var& v);

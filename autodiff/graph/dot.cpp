@@ -121,6 +121,9 @@ std::string skeleton(std::string_view text) {
 // and a batch's or a deep network's twelve columns must fit 900 px legibly.
 constexpr std::size_t kFormulaColumns = 24;
 
+// Significant digits of a folded graph's values and partials.
+constexpr int kFoldedPrecision = 4;
+
 // The depth in parentheses of each byte of a formula, and the least depth of a + or − between
 // terms (INT_MAX if none): "−(a + b)" is broken inside its parentheses.
 int outermost_sum(std::string_view formula, std::vector<int>& depth) {
@@ -358,6 +361,10 @@ Dot draw(const Tape& tape, const DotOptions& options, bool image) {
   const std::vector<std::uint32_t>& kept = layout.kept;
   dot.shown = kept.size();
   dot.nodes = kept;
+  // A folded graph is a large one: its columns are many, each as wide as its widest value line,
+  // so values and partials are shown to 4 significant digits (the title says so).
+  const int precision =
+      dot.folds > 0 ? std::min(options.precision, kFoldedPrecision) : options.precision;
 
   ShownGraph shown(kept.size() + dot.folds + (dot.collapsed > 0 ? 1 : 0));
   for (std::size_t k = 0; k < kept.size(); ++k) {
@@ -365,7 +372,7 @@ Dot draw(const Tape& tape, const DotOptions& options, bool image) {
     const Annotation* note = annotation(options, node.index);
     const bool is_output = std::find(outputs.begin(), outputs.end(), node.index) != outputs.end();
     Shown& v = shown[k];
-    v.label = node_label(tape, nodes, kept[k], note, options.precision);
+    v.label = node_label(tape, nodes, kept[k], note, precision);
     style(v, resolve(note ? note->role : Role::Auto, node, is_output));
     if (note) v.cluster = note->cluster;
   }
@@ -375,13 +382,14 @@ Dot draw(const Tape& tape, const DotOptions& options, bool image) {
   if (dot.collapsed > 0)
     style_folded(shown[kept.size() + dot.folds],
                  std::to_string(dot.collapsed) + " more nodes\n(collapsed)");
-  add_edges(g, layout, options.precision, shown);
+  add_edges(g, layout, precision, shown);
   // The title cut like every label; the warning, the program's own sentence, whole.
   std::string label = ad::shortened(ad::printable(options.title, true), kLabelColumns);
   if (dot.folds > 0)
     label += (label.empty() ? "" : "\n") + std::to_string(dot.folded) + " of " +
              std::to_string(dot.shown + dot.folded + dot.collapsed) + " nodes folded into " +
-             std::to_string(dot.folds) + " (grey boxes)";
+             std::to_string(dot.folds) + " (grey boxes); values to " + std::to_string(precision) +
+             " digits";
   if (!dot.warning.empty()) label += (label.empty() ? "" : "\n") + dot.warning;
   dot.text = write_dot(shown, kept.size(), label, sample_order(layout));
   return dot;

@@ -62,9 +62,11 @@ TEST(TapeView, LegibleAt900Pixels) {
 // The batch's and the deep network's tapes, twelve and eleven columns of the left-to-right
 // layout. Before: 2,924 and 2,885 pt wide, node text 4.3 and 4.4 px, partials 3.7 px at 900 px.
 // Long sums broken into lines (w_h1_o1·s1.out_h1 / + w_h2_o1·s1.out_h2 / ...) and long operands
-// abbreviated: 2,122 and 1,851 pt, 5.9 and 6.8 px, partials 5.1 and 5.8 px. Still short of
-// tutorial2's 9 px: each column is at least a "value: −0.709474" line wide, and the longest chain
-// has twelve nodes; these floors keep what was won.
+// abbreviated: 2,122 and 1,851 pt, 5.9 and 6.8 px, partials 5.1 and 5.8 px. The first sample's
+// unnamed error steps folded into one node (five columns fewer) and a folded graph's values to 4
+// digits: 1,628 and 1,813 pt, 7.7 and 6.9 px, partials 6.6 and 6.0 px. Still short of tutorial2's
+// 9 px: the columns of weighted sums are as wide as their terms (w_h2_1_h3_1·out_h2_1); these
+// floors keep what was won.
 TEST(TapeView, LargeTapesAreNarrower) {
   if (!graphviz_installed()) GTEST_SKIP() << "Graphviz's dot is not installed";
   const std::string dir = folder("large");
@@ -73,8 +75,8 @@ TEST(TapeView, LargeTapesAreNarrower) {
         run("net " + kExamples + name + ".json --view tape --dot " + dir + name + ".svg").status,
         0);
     const Legibility l = measure(dir + name + ".svg");
-    EXPECT_GE(l.node_px, name == "batch" ? 5.7 : 6.6) << name << ": " << l.width << " pt wide";
-    EXPECT_GE(l.edge_px, name == "batch" ? 4.9 : 5.6) << name << ": " << l.width << " pt wide";
+    EXPECT_GE(l.node_px, name == "batch" ? 7.6 : 6.8) << name << ": " << l.width << " pt wide";
+    EXPECT_GE(l.edge_px, name == "batch" ? 6.5 : 5.9) << name << ": " << l.width << " pt wide";
   }
 }
 
@@ -93,18 +95,24 @@ TEST(TapeView, EachNodeIsNamedOnce) {
 // batch.json's tape has 83 nodes: 13 parameters, 17 per sample (2 inputs, 3 hidden neurons'
 // net and out, the output's, and binary cross-entropy's 1 − o, two logs, two products, their
 // sum and its negation, which is E_total) and the mean's sum and division. Over 60: the first
-// sample is drawn, each further one is a node saying how many it stands for, in order.
+// sample is drawn but for its 6 unnamed error steps, one node (they were six columns of the
+// layout); each further sample is a node saying how many it stands for, in order.
 TEST(TapeView, ABatchFoldsItsLaterSamplesInOrder) {
   const std::string dir = folder("batch");
   ASSERT_EQ(run("net " + kExamples + "batch.json --view tape --dot " + dir + "b.dot").status, 0);
   const std::string dot = slurp(dir + "b.dot");
   const std::vector<std::string> drawn = names(dot);
-  EXPECT_EQ(drawn.size(), 13u + 17u + 2u + 3u);
+  EXPECT_EQ(drawn.size(), 13u + (17u - 6u) + 2u + 1u + 3u);
+  EXPECT_NE(dot.find("sample 1's error steps\\n6 nodes folded"), std::string::npos);
+  EXPECT_NE(dot.find("s1.E_total\\n"), std::string::npos);  // the named error stays
   for (const std::string s : {"2", "3", "4"}) {
     const std::string fold = "sample " + s + "\\n17 nodes folded";
     EXPECT_NE(dot.find(fold), std::string::npos) << fold;
   }
-  EXPECT_NE(dot.find("51 of 83 nodes folded into 3"), std::string::npos);
+  EXPECT_NE(dot.find("57 of 83 nodes folded into 4 (grey boxes); values to 4 digits"),
+            std::string::npos);
+  // o1 = 0.5080972622, the report's forward pass, to 4 significant digits.
+  EXPECT_NE(dot.find("s1.out_o1\\n= sigmoid(s1.net_o1)\\nvalue: 0.5081\\n"), std::string::npos);
   if (!graphviz_installed()) GTEST_SKIP() << "Graphviz's dot is not installed";
   ASSERT_EQ(run("net " + kExamples + "batch.json --view tape --dot " + dir + "b.svg").status, 0);
   // Top to bottom (y grows downward in SVG): sample 2, 3, 4.
