@@ -30,7 +30,11 @@ std::string write_renamed(const std::string& file, const std::vector<std::string
   for (const std::string& n : names)
     replace('"' + n + '"', '"' + n.substr(0, 1) + inserted + n.substr(1) + '"');
   replace("\"hidden\"", "\"L" + inserted + "\"");
-  const std::string path = testing::TempDir() + file;
+  // A name of the test's own: ctest -j2 runs the tests that share `file` at once, and one
+  // rewriting it while another's program reads it made a test fail at random.
+  const std::string path = testing::TempDir() +
+                           testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+                           file;
   std::ofstream(path) << text;
   return path;
 }
