@@ -876,6 +876,7 @@ TEST(Check, TwoThousandVariables) {
 // the estimate of a run past a minute, is the meter's, tested with net's long runs; under the
 // sanitizers this run is past a minute.)
 TEST(LongRun, ACheckOfThousandsOfVariablesShowsItsProgressOnATerminal) {
+  if (!cli_test::have_pseudo_terminals()) GTEST_SKIP() << cli_test::kNoPseudoTerminals;
   const auto [sum, at] = sum_of_sines(3000);
   const std::string base = testing::TempDir() + "check_progress_" + std::to_string(::getpid());
   std::ofstream(base + ".sh") << AUTODIFF_CLI << " check '" << sum << "' -d x1='cos(x1)' --at "

@@ -682,6 +682,7 @@ TEST(LongRun, AnEstimateBeforeARunLongerThanAMinute) {
 }
 
 TEST(LongRun, OnATerminalProgressIsDrawnInPlace) {
+  if (!cli_test::have_pseudo_terminals()) GTEST_SKIP() << cli_test::kNoPseudoTerminals;
   const std::string terminal =
       output_of("timeout 4 script -qfec '" + kBillionSteps + " >/dev/null' /dev/null");
   EXPECT_NE(terminal.find("\rautodiff: training steps: "), std::string::npos) << terminal;

@@ -2,8 +2,11 @@
 // status, standard output and standard error.
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -18,6 +21,21 @@ struct Run {
   std::string out;
   std::string err;
 };
+
+// Whether this machine can give script(1) a pseudo-terminal: a chroot without /dev/pts mounted
+// (a fresh root made by debootstrap) cannot, and the tests of what a terminal shows skip there,
+// saying why.
+inline bool have_pseudo_terminals() {
+  const int fd = ::posix_openpt(O_RDWR | O_NOCTTY);
+  if (fd < 0) return false;
+  const bool usable = ::grantpt(fd) == 0 && ::unlockpt(fd) == 0 && ::ptsname(fd) != nullptr &&
+                      ::access(::ptsname(fd), F_OK) == 0;
+  ::close(fd);
+  return usable;
+}
+inline constexpr char kNoPseudoTerminals[] =
+    "no pseudo-terminal can be opened here (/dev/pts is not mounted): nothing to draw a "
+    "terminal's progress line on";
 
 inline std::string slurp(const std::string& path) {
   std::ifstream in(path);
