@@ -182,16 +182,26 @@ TEST(Html, ThePageIsOneFileThatLoadsNothing) {
   EXPECT_TRUE(found) << explanation;
 }
 
-// A parameter named </script><b>x&"' must end neither the page's script nor become markup.
-TEST(Html, AHostileNameIsEscaped) {
+// tutorial2.json with parameter `from` renamed to `to` everywhere (its published figures, which
+// name other nodes, dropped), written to TempDir()/file; returns its path.
+std::string renamed_tutorial2(const std::string& from, const std::string& to,
+                              const std::string& file) {
   auto network = nlohmann::json::parse(slurp(kTutorial2));
   network.erase("published");
   std::string text = network.dump(1);
+  const std::string quoted = nlohmann::json(from).dump(), renamed = nlohmann::json(to).dump();
+  for (auto at = text.find(quoted); at != std::string::npos;
+       at = text.find(quoted, at + renamed.size()))
+    text.replace(at, quoted.size(), renamed);
+  const std::string path = testing::TempDir() + file;
+  std::ofstream(path) << text;
+  return path;
+}
+
+// A parameter named </script><b>x&"' must end neither the page's script nor become markup.
+TEST(Html, AHostileNameIsEscaped) {
   const std::string hostile = "</script><b>x&\"'";
-  for (auto at = text.find("\"w5\""); at != std::string::npos; at = text.find("\"w5\"", at))
-    text.replace(at, 4, nlohmann::json(hostile).dump());
-  const std::string file = testing::TempDir() + "hostile.json";
-  std::ofstream(file) << text;
+  const std::string file = renamed_tutorial2("w5", hostile, "hostile.json");
   const std::string page = testing::TempDir() + "hostile.html";
   const auto r = run("net " + file + " --html " + page);
   ASSERT_EQ(r.status, 0) << r.err;
@@ -271,12 +281,8 @@ TEST(Html, TheCurrentNodeIsOutlinedWhateverItsShape) {
 // A bidi override in a weight's name (U+202E in "w\u202e6") would reverse the numbers after it on
 // the panel's line: shown escaped, as the title, the picture and the terminal show it.
 TEST(Html, ABidiControlInANameIsShownEscaped) {
-  std::string text = slurp(kTutorial2);
   const std::string bidi = "w\u202e6";
-  for (auto at = text.find("\"w6\""); at != std::string::npos; at = text.find("\"w6\"", at))
-    text.replace(at, 4, "\"" + bidi + "\"");
-  const std::string file = testing::TempDir() + "bidi.json";
-  std::ofstream(file) << text;
+  const std::string file = renamed_tutorial2("w6", bidi, "bidi.json");
   const std::string page = testing::TempDir() + "bidi.html";
   const auto r = run("net " + file + " --html " + page);
   ASSERT_EQ(r.status, 0) << r.err;
