@@ -879,8 +879,8 @@ TEST(LongRun, ACheckOfThousandsOfVariablesShowsItsProgressOnATerminal) {
   if (!cli_test::have_pseudo_terminals()) GTEST_SKIP() << cli_test::kNoPseudoTerminals;
   const auto [sum, at] = sum_of_sines(3000);
   const std::string base = testing::TempDir() + "check_progress_" + std::to_string(::getpid());
-  std::ofstream(base + ".sh") << AUTODIFF_CLI << " check '" << sum << "' -d x1='cos(x1)' --at "
-                              << at << " >/dev/null\n";
+  std::ofstream(base + ".sh") << cli_test::program() << " check '" << sum
+                              << "' -d x1='cos(x1)' --at " << at << " >/dev/null\n";
   ASSERT_EQ(std::system(("script -qfec 'sh " + base + ".sh' /dev/null >" + base + ".tty").c_str()),
             0);
   const std::string terminal = cli_test::slurp(base + ".tty");

@@ -226,7 +226,7 @@ TEST(DotOutput, ALinkToNothingIsWrittenThrough) {
 TEST(DotOutput, ANamedPipeIsWrittenOnlyWhenRead) {
   const std::string dir = folder("fifo");
   ASSERT_EQ(::mkfifo((dir + "p").c_str(), 0600), 0);
-  const std::string cli = AUTODIFF_CLI;
+  const std::string cli = cli_test::program();
   const int status = status_of("timeout 20 " + cli + " grad x --at x=1 --dot " + dir + "p >" + dir +
                                "out 2>" + dir + "err");
   EXPECT_EQ(status, 4);  // timeout's 124 if it blocked
@@ -244,7 +244,7 @@ TEST(DotOutput, GraphvizLaysOutTheCappedSumQuickly) {
   const std::string dir = folder("graphviz");
   std::string sum = "x^1";
   for (int k = 2; k <= 99; ++k) sum += "+x^" + std::to_string(k);
-  const std::string cli = AUTODIFF_CLI;
+  const std::string cli = cli_test::program();
   EXPECT_EQ(status_of("timeout 60 " + cli + " grad '" + sum + "' --at x=0.5 --dot " + dir +
                       "s.SVG 2>/dev/null >/dev/null"),
             0);
@@ -258,7 +258,7 @@ TEST(DotOutput, GraphvizLaysOutTheCappedSumQuickly) {
 // anything is written; a terminal or /dev/null (a device, written in place) is not.
 TEST(DotOutput, AnOutputThatIsStandardOutputOrErrorIsRefused) {
   const std::string dir = folder("std_streams");
-  const std::string cli = AUTODIFF_CLI;
+  const std::string cli = cli_test::program();
   const std::string tutorial2 = std::string(AUTODIFF_SOURCE_DIR) + "/examples/tutorial2.json";
   const auto refusal = [](const std::string& option, const std::string& path,
                           const std::string& stream) {

@@ -118,7 +118,7 @@ TEST(Escape, AnEndlessFileIsRefusedWithinTheCapsMemory) {
   GTEST_SKIP() << "AddressSanitizer reserves terabytes of address space: a 400 MB limit stops it";
 #endif
   const int raw = std::system(("ulimit -v 400000; (printf '{'; cat /dev/zero) | " +
-                               std::string(AUTODIFF_CLI) + " net - 2>/dev/null")
+                               cli_test::program() + " net - 2>/dev/null")
                                   .c_str());
   EXPECT_EQ(WEXITSTATUS(raw), 2);
 }

@@ -378,7 +378,7 @@ TEST(Grad, LogAtASubnormalPointGivesTheFiniteProduct) {
 TEST(Grad, OutputThatCannotBeWrittenIsAFileError) {
   const std::string err = testing::TempDir() + "autodiff_full.err";
   const std::string command =
-      std::string(AUTODIFF_CLI) + " grad 'x^2' --at x=3 --json >/dev/full 2>" + err;
+      cli_test::program() + " grad 'x^2' --at x=3 --json >/dev/full 2>" + err;
   const int raw = std::system(command.c_str());
   ASSERT_TRUE(WIFEXITED(raw));
   EXPECT_EQ(WEXITSTATUS(raw), 4);

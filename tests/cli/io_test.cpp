@@ -78,7 +78,7 @@ TEST(Io, OutputThatCannotBeWrittenIsExitStatus4) {
            "net " + kTutorial + " --hessian"}) {
     for (const char* redirect : {">/dev/full", ">&-"}) {
       const std::string command =
-          std::string(AUTODIFF_CLI) + " " + arguments + " " + std::string(redirect) + " 2>" + err;
+          cli_test::program() + " " + arguments + " " + std::string(redirect) + " 2>" + err;
       EXPECT_EQ(status_of(command), 4) << command;
       EXPECT_EQ(slurp(err).rfind("autodiff: cannot write to standard output", 0), 0u)
           << command << "\n"
@@ -99,7 +99,7 @@ TEST(Io, OutputThatCannotBeWrittenIsExitStatus4) {
 // standard error; when that could not be written it was lost with exit status 0. Now 4; a run
 // that writes nothing there is 0, and a failure's own status (3) is kept.
 TEST(Io, AResultThatCannotBeWrittenToStandardErrorIsExitStatus4) {
-  const std::string cli = AUTODIFF_CLI;
+  const std::string cli = cli_test::program();
   for (const std::string& arguments :
        std::vector<std::string>{"grad x --at x=1 --dot -", "net " + kTutorial + " --dot -",
                                 "net " + kTutorial + " --steps 1 --history -"}) {
@@ -221,7 +221,7 @@ TEST(Io, MessagesNameSubExpressionsAsWritten) {
 TEST(Io, AnEndlessNetworkFileIsTooLarge) {
   const std::string err = testing::TempDir() + "endless.err";
   const int raw = std::system(
-      ("(printf '{'; cat /dev/zero) | " + std::string(AUTODIFF_CLI) + " net - 2>" + err).c_str());
+      ("(printf '{'; cat /dev/zero) | " + cli_test::program() + " net - 2>" + err).c_str());
   EXPECT_EQ(WEXITSTATUS(raw), 2);
   EXPECT_EQ(cli_test::slurp(err),
             "autodiff: -: larger than 256 MiB, the most a network file may be\n");

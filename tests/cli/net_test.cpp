@@ -671,7 +671,7 @@ std::string output_of(const std::string& command) {
   return text;
 }
 
-const std::string kBillionSteps = std::string(AUTODIFF_CLI) + " net " + AUTODIFF_SOURCE_DIR +
+const std::string kBillionSteps = cli_test::program() + " net " + AUTODIFF_SOURCE_DIR +
                                   "/examples/tutorial2.json --steps 1000000000";
 
 TEST(LongRun, AnEstimateBeforeARunLongerThanAMinute) {
@@ -772,7 +772,7 @@ TEST(NetReview, AShortFormIsCheckedWholeBeforeItIsBuilt) {
   std::ofstream(path) << R"({"sizes":[3000,3000,1]})" << '\n';
   const std::string err = path + ".err";
   const int raw = std::system(
-      ("ulimit -v 400000; " + std::string(AUTODIFF_CLI) + " net " + path + " 2>" + err).c_str());
+      ("ulimit -v 400000; " + cli_test::program() + " net " + path + " 2>" + err).c_str());
   EXPECT_EQ(WEXITSTATUS(raw), 2);
   EXPECT_EQ(
       cli_test::slurp(err),

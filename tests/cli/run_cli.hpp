@@ -44,13 +44,21 @@ inline std::string slurp(const std::string& path) {
   return s.str();
 }
 
+// The command that runs the program: AUTODIFF_CLI, after $AUTODIFF_CLI_WRAPPER when that is set.
+// tests/memcheck.sh sets it to run each run of the program under valgrind, and not the shell
+// around it as tracing children would (valgrind's start-up in that shell was half the stage).
+inline std::string program() {
+  const char* wrapper = std::getenv("AUTODIFF_CLI_WRAPPER");
+  return wrapper != nullptr && *wrapper != '\0' ? std::string(wrapper) + " " + AUTODIFF_CLI
+                                                : AUTODIFF_CLI;
+}
+
 // `arguments` is shell text: quote expressions with single quotes.
 inline Run run(const std::string& arguments) {
   static std::atomic<int> counter = 0;
   const std::string base = testing::TempDir() + "autodiff_cli_" + std::to_string(::getpid()) + "_" +
                            std::to_string(counter++);
-  const std::string command =
-      std::string(AUTODIFF_CLI) + " " + arguments + " >" + base + ".out 2>" + base + ".err";
+  const std::string command = program() + " " + arguments + " >" + base + ".out 2>" + base + ".err";
   const int raw = std::system(command.c_str());
   Run r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(base + ".out"), slurp(base + ".err")};
   std::remove((base + ".out").c_str());
