@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -25,20 +26,20 @@ std::string what_of(const std::exception_ptr& cause) {
   }
 }
 
-// What the workers share. Sample k in turn order is sample samples − 1 − k: the last first.
+// What the workers share. Turn k is block blocks − 1 − k: the last first.
 struct Batch {
   std::span<const double> parameters;
-  std::size_t samples;
+  std::size_t samples, block, blocks;
   const SampleFunction& f;
-  Tape::Options options;
+  const BatchOptions& options;
   std::span<double> gradient;        // the running sum
   std::vector<double> values;        // f(s)'s value, by sample
   std::atomic<std::size_t> next{0};  // the next turn to take
   std::atomic<std::size_t> turn{0};  // the turns added to `gradient` so far
   std::mutex failure_mutex{};
-  std::size_t failed = std::numeric_limits<std::size_t>::max();  // the lowest failing sample
+  // The lowest failing sample, or `samples` for a failure outside f.
+  std::size_t failed = std::numeric_limits<std::size_t>::max();
   std::exception_ptr failure{};
-  std::exception_ptr setup_failure{};  // a helper thread's, before it took a turn (bad_alloc)
 
   void fail(std::size_t sample) {
     const std::scoped_lock lock(failure_mutex);
@@ -49,12 +50,24 @@ struct Batch {
   }
 };
 
-// Records and sweeps one sample on the cleared tape; its gradient goes to g.
-double one_sample(Batch& b, Tape& tape, std::size_t sample, std::vector<Var>& leaves,
-                  std::span<double> g) {
+// Records and sweeps block `block` on the cleared tape; its gradient goes to g.
+void one_block(Batch& b, Tape& tape, std::size_t block, std::vector<Var>& leaves,
+               std::vector<Var>& terms, std::span<double> g) {
   tape.clear();
-  for (std::size_t p = 0; p < leaves.size(); ++p) leaves[p] = Var(b.parameters[p]);
-  const Var out = b.f(sample, leaves);
+  for (std::size_t p = 0; p < leaves.size(); ++p) leaves[p] = tape.leaf(b.parameters[p]);
+  terms.clear();
+  const std::size_t end = std::min(b.samples, (block + 1) * b.block);
+  for (std::size_t s = block * b.block; s < end; ++s) {
+    try {
+      terms.push_back(b.f(s, leaves));
+    } catch (...) {
+      b.fail(s);
+      throw;
+    }
+    b.values[s] = terms.back().value();
+  }
+  Var out = sum(terms);
+  if (b.options.divisor != 1.0) out = out / b.options.divisor;
   tape.backward(out);
   for (std::size_t p = 0; p < leaves.size(); ++p) {
     try {
@@ -63,29 +76,36 @@ double one_sample(Batch& b, Tape& tape, std::size_t sample, std::vector<Var>& le
       g[p] = std::numeric_limits<double>::quiet_NaN();
     }
   }
-  return out.value();
 }
 
-// One worker: takes turns until none is left; adds its sample's gradient when its turn comes
-// (a failed sample adds nothing but still takes its turn, so that no one waits for it forever).
-void work(Batch& b) {
-  std::vector<Var> leaves(b.parameters.size());
-  std::vector<double> g(b.parameters.size());
-  Tape tape(b.options);
+// A worker's own: its tape (constructed, and so active, on its thread) and buffers, kept
+// between batches so that a training loop reuses their memory.
+struct Own {
+  Tape tape;
+  std::vector<Var> leaves, terms;
+  std::vector<double> g;
+};
+
+// One worker's part of a batch: takes turns until none is left; adds its block's gradient when
+// its turn comes (a failed block adds nothing but still takes its turn, so that no one waits for
+// it forever).
+void work(Batch& b, Own& own) {
+  own.tape.set_checked(b.options.tape.checked);
+  own.leaves.resize(b.parameters.size());
+  own.g.resize(b.parameters.size());
   for (;;) {
     const std::size_t k = b.next.fetch_add(1);
-    if (k >= b.samples) return;
-    const std::size_t sample = b.samples - 1 - k;
+    if (k >= b.blocks) return;
     bool ok = true;
     try {
-      b.values[sample] = one_sample(b, tape, sample, leaves, g);
-    } catch (...) {
+      one_block(b, own.tape, b.blocks - 1 - k, own.leaves, own.terms, own.g);
+    } catch (...) {  // f's failures are noted by one_block, with their sample, which wins
       ok = false;
-      b.fail(sample);
+      b.fail(b.samples);  // the sum's or the sweep's (bad_alloc): no sample's
     }
     for (std::size_t t = b.turn.load(); t != k; t = b.turn.load()) b.turn.wait(t);
     if (ok)
-      for (std::size_t p = 0; p < g.size(); ++p) b.gradient[p] += g[p];
+      for (std::size_t p = 0; p < own.g.size(); ++p) b.gradient[p] += own.g[p];
     b.turn.store(k + 1);
     b.turn.notify_all();
   }
@@ -100,32 +120,74 @@ BatchError::BatchError(std::size_t sample, std::size_t samples, std::exception_p
       sample(sample),
       cause(std::move(cause)) {}
 
-double batch_gradient(std::span<const double> parameters, std::size_t samples,
-                      const SampleFunction& f, unsigned threads, std::span<double> gradient,
-                      Tape::Options options) {
+// The workers wait for a new batch (generation), each works on it, and the last one done
+// (pending) wakes the caller.
+struct BatchWorkers::Shared {
+  Batch* batch = nullptr;
+  std::atomic<std::uint64_t> generation{0};
+  std::atomic<std::size_t> pending{0};
+  std::exception_ptr setup_failure{};  // a worker's outside any block (bad_alloc)
+  std::mutex mutex{};
+};
+
+BatchWorkers::BatchWorkers(unsigned threads) : shared_(std::make_unique<Shared>()) {
+  for (unsigned t = 0; t < std::max(threads, 1U); ++t)
+    threads_.emplace_back([s = shared_.get()](const std::stop_token& stop) {
+      std::unique_ptr<Own> own;
+      for (std::uint64_t seen = 0;;) {
+        s->generation.wait(seen);
+        seen = s->generation.load();
+        if (stop.stop_requested()) return;
+        try {
+          if (!own) own = std::make_unique<Own>();
+          work(*s->batch, *own);
+        } catch (...) {  // outside any block: the others take every turn
+          const std::scoped_lock lock(s->mutex);
+          s->setup_failure = std::current_exception();
+        }
+        if (s->pending.fetch_sub(1) == 1) s->pending.notify_all();
+      }
+    });
+}
+
+BatchWorkers::~BatchWorkers() {
+  for (std::jthread& t : threads_) t.request_stop();
+  shared_->generation.fetch_add(1);
+  shared_->generation.notify_all();
+}  // threads_ join before shared_ goes
+
+double BatchWorkers::gradient(std::span<const double> parameters, std::size_t samples,
+                              const SampleFunction& f, std::span<double> gradient,
+                              const BatchOptions& options) {
   if (gradient.size() != parameters.size())
     detail::throw_length_mismatch("batch_gradient: gradient", gradient.size(), parameters.size());
   std::fill(gradient.begin(), gradient.end(), 0.0);
-  Batch b{parameters, samples, f, options, gradient, std::vector<double>(samples)};
-  const std::size_t helpers = std::min<std::size_t>(std::max(threads, 1U), samples);
-  {
-    std::vector<std::jthread> workers;
-    for (std::size_t t = 1; t < helpers; ++t)
-      workers.emplace_back([&b] {
-        try {
-          work(b);
-        } catch (...) {  // only before its first turn: the others take every turn
-          const std::scoped_lock lock(b.failure_mutex);
-          b.setup_failure = std::current_exception();
-        }
-      });
-    work(b);  // the caller is a worker too; its tape is active only while it works
-  }           // joined
-  if (b.setup_failure) std::rethrow_exception(b.setup_failure);
+  const std::size_t block = std::max<std::size_t>(options.block, 1);
+  Batch b{parameters, samples, block,    (samples + block - 1) / block,
+          f,          options, gradient, std::vector<double>(samples)};
+  shared_->batch = &b;
+  shared_->setup_failure = nullptr;
+  shared_->pending.store(threads_.size());
+  shared_->generation.fetch_add(1);
+  shared_->generation.notify_all();
+  for (std::size_t p = shared_->pending.load(); p != 0; p = shared_->pending.load())
+    shared_->pending.wait(p);
+  if (shared_->setup_failure) std::rethrow_exception(shared_->setup_failure);
+  if (b.failure && b.failed >= samples) std::rethrow_exception(b.failure);
   if (b.failure) throw BatchError(b.failed, samples, b.failure);
   double value = 0.0;
   for (const double v : b.values) value += v;
-  return value;
+  return value / options.divisor;
+}
+
+double batch_gradient(std::span<const double> parameters, std::size_t samples,
+                      const SampleFunction& f, std::span<double> gradient,
+                      const BatchOptions& options) {
+  const std::size_t block = std::max<std::size_t>(options.block, 1);
+  const std::size_t blocks = (samples + block - 1) / block;
+  BatchWorkers workers(static_cast<unsigned>(
+      std::min<std::size_t>(std::max(options.threads, 1U), std::max<std::size_t>(blocks, 1))));
+  return workers.gradient(parameters, samples, f, gradient, options);
 }
 
 }  // namespace ad

@@ -46,7 +46,7 @@ double hand_value(std::size_t samples) {
 TEST(BatchGradient, AgreesWithTheHandDerivedGradient) {
   const std::size_t samples = 9;
   std::vector<double> g(3);
-  const double value = ad::batch_gradient(kParameters, samples, term, 2, g);
+  const double value = ad::batch_gradient(kParameters, samples, term, g, {.threads = 2});
   const std::vector<double> hand = hand_gradient(samples);
   for (std::size_t p = 0; p < 3; ++p) EXPECT_NEAR(g[p], hand[p], 1e-13 * std::fabs(hand[p]));
   EXPECT_NEAR(value, hand_value(samples), 1e-13 * std::fabs(hand_value(samples)));
@@ -55,40 +55,65 @@ TEST(BatchGradient, AgreesWithTheHandDerivedGradient) {
 
 TEST(BatchGradient, TheSameBitsOnAnyNumberOfThreads) {
   const std::size_t samples = 8;
-  std::vector<double> one(3);
-  const double value = ad::batch_gradient(kParameters, samples, term, 1, one);
-  for (const unsigned threads : {0U, 2U, 3U, 7U, 20U}) {  // 20: more threads than samples
-    std::vector<double> g(3);
-    EXPECT_EQ(ad::batch_gradient(kParameters, samples, term, threads, g), value) << threads;
-    for (std::size_t p = 0; p < 3; ++p) EXPECT_EQ(g[p], one[p]) << threads << " threads, " << p;
+  for (const std::size_t block : {1U, 3U}) {
+    std::vector<double> one(3);
+    const double value =
+        ad::batch_gradient(kParameters, samples, term, one, {.threads = 1, .block = block});
+    for (const unsigned threads : {0U, 2U, 3U, 7U, 20U}) {  // 20: more threads than samples
+      std::vector<double> g(3);
+      EXPECT_EQ(
+          ad::batch_gradient(kParameters, samples, term, g, {.threads = threads, .block = block}),
+          value)
+          << threads;
+      for (std::size_t p = 0; p < 3; ++p) EXPECT_EQ(g[p], one[p]) << threads << " threads, " << p;
+    }
   }
 }
 
-// The documented order: from the last sample to the first, as one tape's sweep over the ad::sum
-// of every sample adds a parameter that enters each sample once (w0 and w2 here; w1 enters
-// three nodes of each sample, so its sum may be rounded differently).
-TEST(BatchGradient, AddsAsOneTapesSweepDoes) {
-  const std::size_t samples = 11;
-  std::vector<double> g(3);
-  const double value = ad::batch_gradient(kParameters, samples, term, 3, g);
+// The documented order: from the last block to the first, as one tape's sweep over the ad::sum
+// of every sample adds them. With one block, the same bits; with blocks of one sample, the same
+// bits for a parameter that enters each sample once (w0 and w2 here; w1 enters three nodes of
+// each sample). The mean: the sum divided by the batch's size, as a batch's E_mean is.
+std::pair<double, std::vector<double>> one_tape(std::size_t samples) {
   ad::Tape tape;
   std::vector<ad::Var> w;
   for (const double p : kParameters) w.emplace_back(p);
   std::vector<ad::Var> terms;
   for (std::size_t s = 0; s < samples; ++s) terms.push_back(term(s, w));
-  const ad::Var sum = ad::sum(terms);
-  tape.backward(sum);
-  EXPECT_EQ(value, sum.value());
-  EXPECT_EQ(g[0], tape.gradient(w[0]));
-  EXPECT_EQ(g[2], tape.gradient(w[2]));
-  EXPECT_NEAR(g[1], tape.gradient(w[1]), 1e-14 * std::fabs(g[1]));
+  const ad::Var mean = ad::sum(terms) / static_cast<double>(samples);
+  tape.backward(mean);
+  return {mean.value(), {tape.gradient(w[0]), tape.gradient(w[1]), tape.gradient(w[2])}};
+}
+
+TEST(BatchGradient, OneBlockIsOneTape) {
+  const auto [value, gradient] = one_tape(11);
+  std::vector<double> g(3);
+  EXPECT_EQ(ad::batch_gradient(kParameters, 11, term, g, {.block = 11, .divisor = 11}), value);
+  for (std::size_t p = 0; p < 3; ++p) EXPECT_EQ(g[p], gradient[p]) << p;
+}
+
+TEST(BatchGradient, AddsAsOneTapesSweepDoes) {
+  const std::size_t samples = 11;
+  const auto [value, gradient] = one_tape(samples);
+  std::vector<double> g(3);
+  EXPECT_EQ(
+      ad::batch_gradient(kParameters, samples, term, g, {.threads = 3, .block = 1, .divisor = 11}),
+      value);
+  EXPECT_EQ(g[0], gradient[0]);
+  EXPECT_EQ(g[2], gradient[2]);
+  EXPECT_NEAR(g[1], gradient[1], 1e-14 * std::fabs(g[1]));
+  // Blocks of 4: each block's part is summed first, so only near.
+  EXPECT_EQ(
+      ad::batch_gradient(kParameters, samples, term, g, {.threads = 3, .block = 4, .divisor = 11}),
+      value);
+  for (std::size_t p = 0; p < 3; ++p) EXPECT_NEAR(g[p], gradient[p], 1e-14 * std::fabs(g[p]));
 }
 
 TEST(BatchGradient, LeavesTheCallersTapeActive) {
   ad::Tape tape;
   const ad::Var x(2.0);
   std::vector<double> g(3);
-  ad::batch_gradient(kParameters, 4, term, 1, g);  // on the caller's thread, on a tape of its own
+  ad::batch_gradient(kParameters, 4, term, g);  // on the caller's thread, on a tape of its own
   EXPECT_EQ(&ad::Tape::active(), &tape);
   const ad::Var y = x * x;
   tape.backward(y);
@@ -104,7 +129,7 @@ TEST(BatchGradient, AWorkersExceptionReachesTheCallerNamingTheLowestSample) {
   for (const unsigned threads : {1U, 2U, 3U, 7U}) {
     std::vector<double> g(3);
     try {
-      ad::batch_gradient(kParameters, 8, f, threads, g);
+      ad::batch_gradient(kParameters, 8, f, g, {.threads = threads, .block = 2});
       ADD_FAILURE() << "no exception on " << threads << " threads";
     } catch (const ad::BatchError& e) {
       EXPECT_STREQ(e.what(), "sample 3 of 8: no data for x = 2") << threads;
@@ -122,7 +147,7 @@ TEST(BatchGradient, AnExceptionOfNoStandardTypeIsNamedToo) {
   };
   std::vector<double> g(3);
   try {
-    ad::batch_gradient(kParameters, 3, f, 2, g);
+    ad::batch_gradient(kParameters, 3, f, g, {.threads = 2, .block = 1});
     ADD_FAILURE() << "no exception";
   } catch (const ad::BatchError& e) {
     EXPECT_STREQ(e.what(), "sample 2 of 3: an exception that is not a std::exception");
@@ -135,7 +160,7 @@ TEST(BatchGradient, ACheckedTapeStopsAtTheFirstNonFiniteNode) {
   };
   std::vector<double> g(3);
   try {
-    ad::batch_gradient(kParameters, 4, f, 2, g, {.checked = true});
+    ad::batch_gradient(kParameters, 4, f, g, {.threads = 2, .block = 1, .tape = {.checked = true}});
     ADD_FAILURE() << "no exception";
   } catch (const ad::BatchError& e) {
     EXPECT_EQ(e.sample, 1U);
@@ -145,7 +170,7 @@ TEST(BatchGradient, ACheckedTapeStopsAtTheFirstNonFiniteNode) {
 
 TEST(BatchGradient, RefusesAGradientOfTheWrongSize) {
   std::vector<double> g(2);
-  EXPECT_THROW(ad::batch_gradient(kParameters, 4, term, 2, g), ad::Error);
+  EXPECT_THROW(ad::batch_gradient(kParameters, 4, term, g), ad::Error);
 }
 
 }  // namespace
