@@ -65,7 +65,9 @@ struct NodeInfo {
 // above, for the graph, the explanation and node(), but takes its loss and gradients() from
 // the blocks. Those may differ from that one tape's gradient in the last bits: a block's part is
 // summed before it is added to the others' (a batch of up to kBlock samples is one block, and
-// one tape, exactly as before).
+// one tape, exactly as before). A batch in blocks allocates a little at each step (each
+// sample's buffers, the samples' values); one of up to kBlock samples allocates nothing after its
+// first step.
 //
 // It takes the network with its compiled Topology (nn::compile(network)), which it does not
 // compile again: compile once, and construct as many Trainers as the run needs.
