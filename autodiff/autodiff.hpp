@@ -1,7 +1,8 @@
-// The engine in one include: the tape, the active scalar, its operations, second derivatives and
-// replays (ad::Function).
+// The engine in one include: the tape, the active scalar, its operations, second derivatives,
+// replays (ad::Function) and batches on several threads (ad::batch_gradient).
 #pragma once
 
+#include "autodiff/batch.hpp"
 #include "autodiff/error.hpp"
 #include "autodiff/function.hpp"
 #include "autodiff/hessian.hpp"

@@ -31,6 +31,7 @@ impls() {
   case $1 in
     w2h) echo grad grad+hvp backward hvp ;;
     w1 | w3) echo hand ours replay ;;  # replay: recorded once as an ad::Function (issue 16)
+    w2) echo hand ours threads1 threads2 ;;  # ad::batch_gradient on 1 and 2 threads (issue 16)
     *) echo hand ours ;;
   esac
 }
@@ -54,6 +55,8 @@ runs = {}  # (workload, impl) -> one row per round, in order
 # What each implementation is compared with: the hand-coded one, except on W2h.
 bases = {("W2h mlp-hvp", impl): base for impl, base in
          (("grad", "grad"), ("grad+hvp", "grad"), ("backward", "backward"), ("hvp", "backward"))}
+# The batch on 2 threads against the same on 1 (wall-clock time, both).
+bases[("W2 mlp", "threads2")] = "threads1"
 for r in rows:
     runs.setdefault((r["workload"], r["impl"]), []).append(r)
 def ratios(workload, impl, to):
@@ -92,7 +95,7 @@ with open(sys.argv[2], "w") as out:
 print("RSS MB: peak resident set of the process (MiB), read before the hand-coded reference "
       "runs; tape MB: tape.bytes_used() (MiB). ns/unit: median over the rounds; x base, x ADOL-C: median over the rounds of the ratio "
       "within a round, range: its least and greatest (base: hand-coded; on W2h grad+hvp to grad, "
-      "hvp to backward; x ADOL-C: to ADOL-C re-recording)")
+      "hvp to backward; W2 threads2 to threads1, both wall-clock time; x ADOL-C: to ADOL-C re-recording)")
 PY
 rm -f "$out.raw"
 echo "JSON lines: $out"

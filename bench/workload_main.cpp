@@ -4,6 +4,7 @@
 //   autodiff_bench --workload w1|w2|w3 --impl ours|hand [--quick] [--reps N] [--size N]
 //                  [--memory-target]          (--size: W1's steps, W2's batch, W3's links)
 //   autodiff_bench --workload w1|w3 --impl replay     (recorded once as an ad::Function, replayed)
+//   autodiff_bench --workload w2 --impl threads1|threads2   (ad::batch_gradient, wall-clock time)
 //   autodiff_bench --workload w1h --impl ours|hand             (W1's 8×8 Hessian)
 //   autodiff_bench --workload w2h --impl grad|grad+hvp|backward|hvp   (W2's H·v against a gradient)
 // prints one JSON line; see bench/run.sh.
@@ -13,6 +14,7 @@
 #include <span>
 #include <vector>
 
+#include "autodiff/batch.hpp"
 #include "autodiff/function.hpp"
 #include "autodiff/hessian.hpp"
 #include "autodiff/var.hpp"
@@ -138,6 +140,45 @@ struct W2Ours {
   }
 
   Outcome run(const W2& w2) { return gradient(w2, record(w2)); }
+};
+
+// W2 as a batch on several threads (ad::batch_gradient): blocks of 8 samples, each on its
+// worker's tape, the blocks' gradients added in a fixed order. The same network as W2Ours, a sample
+// at a time.
+struct W2Batch {
+  using W2 = bench::W2;
+  std::vector<double> p, g;
+  explicit W2Batch() : p(W2::parameter_count()), g(p.size()) {
+    for (std::size_t k = 0; k < p.size(); ++k) p[k] = W2::parameter(k);
+  }
+  // Sample s's loss, of the parameters w (leaves on the calling thread's tape).
+  static ad::Var loss(std::size_t s, std::span<const ad::Var> w) {
+    std::array<double, W2::width[0]> input;
+    for (int j = 0; j < W2::width[0]; ++j) input[j] = W2::input(static_cast<int>(s), j);
+    std::vector<ad::Var> a[W2::layers + 1];
+    for (int l = 0; l < W2::layers; ++l) {
+      const std::size_t in = W2::width[l];
+      a[l + 1].resize(W2::width[l + 1]);
+      for (int o = 0; o < W2::width[l + 1]; ++o) {
+        const auto row = w.subspan(W2::weights_offset(l) + o * in, in);
+        const ad::Var& bias = w[W2::bias_offset(l) + o];
+        a[l + 1][o] =
+            sigmoid(l == 0 ? ad::linear(input, row, bias) : ad::weighted_sum(row, a[l], bias));
+      }
+    }
+    std::vector<ad::Var> losses;
+    for (const ad::Var& y : a[W2::layers]) {
+      const ad::Var d = W2::target - y;
+      losses.push_back(0.5 * d * d);
+    }
+    return ad::sum(losses);
+  }
+  Outcome run(const W2& w2, unsigned threads) {
+    ad::batch_gradient(p, static_cast<std::size_t>(w2.batch), loss, g, {.threads = threads});
+    double total = 0;
+    for (const double x : g) total += x;
+    return {total, static_cast<double>(w2.batch)};
+  }
 };
 
 // W3: the chain recorded link by link, as a user writes it.
@@ -332,6 +373,14 @@ int main(int argc, char** argv) {
     return bench::measure(
         o, [&] { return w3_ours(tape, o.w3); }, true);
   }
+  if ((o.impl == "threads1" || o.impl == "threads2") && o.workload == "w2") {
+    bench::Options wall = o;
+    wall.wall_clock = true;  // CPU time would add both threads' up
+    W2Batch batch;
+    const unsigned threads = o.impl == "threads2" ? 2 : 1;
+    return bench::measure(
+        wall, [&] { return batch.run(o.w2, threads); }, false);
+  }
   if (o.impl == "replay" && o.workload != "w2") {
     if (o.workload == "w1") {
       ad::Tape tape;
@@ -342,5 +391,5 @@ int main(int argc, char** argv) {
     return bench::measure(
         o, [&] { return replay.run(o.w3); }, true);
   }
-  bench::usage(argv[0], "--impl must be ours, hand or replay (replay: w1 and w3)");
+  bench::usage(argv[0], "--impl must be ours, hand, replay (w1 and w3) or threads1, threads2 (w2)");
 }

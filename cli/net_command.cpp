@@ -47,6 +47,7 @@ struct NetOptions {
   std::vector<std::string> checks;  // --check 'w5=FORMULA'
   double tolerance = 1e-6;
   bool full_check = false;  // finite differences for every parameter, however many
+  unsigned threads = 0;  // --threads N: a batch's threads, over the file's "threads"; 0: not given
 };
 
 ad::graph::Role role(ad::nn::NodeRole r) {
@@ -290,6 +291,7 @@ void run_net(const NetOptions& options) {
   } catch (const ad::nn::FileError& e) {
     fail(kUsage, e.what());
   }
+  if (options.threads > 0) file.network.threads = options.threads;
   if (options.history_parameters &&
       file.network.parameter_count() > ad::nn::kHistoryParametersAtMost)
     fail(kUsage, "--history-parameters: " + ad::printable(file.path) + " has " +
@@ -437,6 +439,12 @@ void add_net_command(CLI::App& app) {
       ->check(CLI::IsMember({"network", "tape"}))
       ->needs(dot)
       ->type_name("network|tape");
+  net->add_option("--threads", options->threads,
+                  "train a batch of more than 8 samples on N threads (default: the file's "
+                  "\"threads\", else the number of cores); the samples go in blocks of 8, one "
+                  "tape each, so the results are the same to the last bit on any number")
+      ->check(whole_number(1, 1024))
+      ->type_name("N");
   net->add_option("--explain", options->explain,
                   "print the chain rule for dE/dPARAMETER path by path, as the tutorials do")
       ->type_name("PARAMETER");

@@ -86,6 +86,9 @@ struct Network {
   Loss loss = Loss::HalfSse;
   double learning_rate = 0.5;
   std::vector<std::string> train;  // parameter names to update; the others stay fixed
+  // Threads a batch of more than Trainer::kBlock samples is trained on ("threads" in a network
+  // file, --threads on the command line); none given: std::thread::hardware_concurrency().
+  std::optional<unsigned> threads;
   std::optional<PublishedFigures> published;
 
   // Parameters are the weights, then the biases, in file order.

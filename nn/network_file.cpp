@@ -356,11 +356,21 @@ PublishedFigures read_published(const Reader& r, const json& published) {
   return pub;
 }
 
+// "threads": how many threads train a batch (Trainer::kBlock), from 1 to kMaxThreads.
+constexpr long kMaxThreads = 1024;
+unsigned read_threads(const Reader& r, const json& j) {
+  if (!j.is_number_integer() || j.get<long>() < 1 || j.get<long>() > kMaxThreads)
+    r.fail("/threads", "expected a whole number of threads from 1 to " +
+                           std::to_string(kMaxThreads) + ", found " + shown(j));
+  return j.get<unsigned>();
+}
+
 Network read(const Reader& r, const json& j) {
   r.object(j, "");
-  r.only(j, "",
-         {"name", "description", "inputs", "targets", "samples", "layers", "weights", "biases",
-          "loss", "learning_rate", "train", "sizes", "activation", "bias", "seed", "published"});
+  r.only(
+      j, "",
+      {"name", "description", "inputs", "targets", "samples", "layers", "weights", "biases", "loss",
+       "learning_rate", "train", "sizes", "activation", "bias", "seed", "published", "threads"});
   Network n;
   if (j.contains("name")) n.name = r.text(j.at("name"), "/name");
   const bool short_form = j.contains("sizes");
@@ -388,6 +398,7 @@ Network read(const Reader& r, const json& j) {
   read_samples(r, j, short_form, form ? short_form_outputs(*form) : n.layers.back().neurons, n);
   const Train train = read_training(r, j, n);
   if (j.contains("published")) n.published = read_published(r, j.at("published"));
+  if (j.contains("threads")) n.threads = read_threads(r, j.at("threads"));
   if (form) build_short_form(*form, n);  // the whole file checked: millions of weights may follow
   fill_train(train, n);
   return n;

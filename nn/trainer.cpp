@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 #include "autodiff/function.hpp"
 #include "autodiff/text.hpp"
@@ -24,6 +25,31 @@ ad::Var activate(Activation a, const ad::Var& x) {
       return x;
   }
   return x;
+}
+
+// One error term: the loss of output o against its target t.
+ad::Var error_term(Loss loss, const ad::Var& o, double t) {
+  switch (loss) {
+    // One node per error, ½(t − o)², so the explanation has one step ∂E1/∂out_o1 (the
+    // tutorials'), not one through each operand of (t − o)·(t − o). 2·½d² == d² exactly.
+    case Loss::HalfSse:
+      return ad::half_squared_error(o, t);
+    case Loss::Mse:
+      return 2.0 * ad::half_squared_error(o, t);
+    case Loss::BinaryCrossEntropy:
+      return -(t * log(o) + (1.0 - t) * log(1.0 - o));
+  }
+  return {};
+}
+
+// A sample's E_total from its error terms. One output: its error is the total, one node (a sum
+// of one term, E1 again, and E1/1 were two more nodes, the first drawn as a second "E1"); both
+// names find it.
+ad::Var error_total(Loss loss, std::span<const ad::Var> terms) {
+  ad::Var total = terms.front();
+  if (terms.size() > 1) total = ad::sum(terms);
+  if (terms.size() > 1 && loss != Loss::HalfSse) total = total / static_cast<double>(terms.size());
+  return total;
 }
 
 // The clusters of node_info() that are not layers; they outlive every recording. The parameters
@@ -100,9 +126,69 @@ double Trainer::evaluate() {
   else
     record();
   tape_->backward(loss_);
-  if (!std::isfinite(loss_.value())) numeric_error("the loss", loss_.value());
-  collect_gradients();
-  return loss_.value();
+  loss_value_ = loss_.value();
+  if (in_blocks())
+    batch_gradient();  // the same loss, bit for bit: the samples' totals summed in order, / n
+  else
+    collect_gradients();
+  check_finite();
+  return loss_value_;
+}
+
+void Trainer::batch_gradient() {
+  const std::size_t samples = network_->samples.size();
+  if (!workers_) {
+    const unsigned cores = std::max(std::thread::hardware_concurrency(), 1U);
+    const std::size_t blocks = (samples + kBlock - 1) / kBlock;
+    workers_.emplace(
+        static_cast<unsigned>(std::min<std::size_t>(network_->threads.value_or(cores), blocks)));
+  }
+  try {
+    loss_value_ = workers_->gradient(
+        parameters_, samples,
+        [this](std::size_t s, std::span<const ad::Var> w) { return sample_loss(s, w); }, gradients_,
+        {.block = kBlock, .divisor = static_cast<double>(samples)});
+  } catch (const ad::BatchError& e) {  // the Trainer's own errors name their sample already
+    std::rethrow_exception(e.cause);
+  }
+}
+
+ad::Var Trainer::sample_loss(std::size_t s, std::span<const ad::Var> w) const {
+  const Sample& sample = network_->samples[s];
+  const Topology& t = *topology_;
+  std::vector<ad::Var> units(t.unit_names.size()), weights, inputs, terms;
+  std::vector<double> nets(t.unit_names.size());
+  for (std::size_t i = 0; i < t.input_count; ++i) units[i] = ad::Var(sample.inputs[i]);
+  for (const auto& neuron : t.neurons) {
+    weights.clear();
+    inputs.clear();
+    for (const auto& in : neuron.in) {
+      weights.push_back(w[in.parameter]);
+      inputs.push_back(units[in.source]);
+    }
+    const ad::Var net = neuron.bias ? ad::weighted_sum(weights, inputs, w[*neuron.bias])
+                                    : ad::weighted_sum(weights, inputs);
+    nets[neuron.unit] = net.value();
+    units[neuron.unit] = activate(neuron.activation, net);
+  }
+  for (std::size_t k = 0; k < t.outputs.size(); ++k) {
+    const double o = units[t.outputs[k]].value();
+    if (network_->loss == Loss::BinaryCrossEntropy && !(o > 0 && o < 1))
+      probability_error(s, k, o, nets[t.outputs[k]]);
+  }
+  for (std::size_t k = 0; k < t.outputs.size(); ++k)
+    terms.push_back(error_term(network_->loss, units[t.outputs[k]], sample.targets[k]));
+  return error_total(network_->loss, terms);
+}
+
+void Trainer::check_finite() const {
+  if (!std::isfinite(loss_value_)) numeric_error("the loss", loss_value_);
+  const Network& n = *network_;
+  const std::string& loss_name = n.samples.size() > 1 ? mean_name_ : total_names_.front();
+  for (std::size_t p = 0; p < n.parameter_count(); ++p)
+    if (!std::isfinite(gradients_[p]))
+      numeric_error("the gradient ∂" + loss_name + "/∂" + std::string(n.parameter_name(p)),
+                    gradients_[p]);
 }
 
 void Trainer::record() {
@@ -195,46 +281,21 @@ void Trainer::record_errors(std::size_t s) {
   const std::size_t start = tape_->size();
   terms_.clear();
   const std::size_t m = topology_->outputs.size();
-  for (std::size_t k = 0; k < m; ++k) {
-    const ad::Var& o = outputs_[s][k];
-    const double t = sample.targets[k];
-    ad::Var term;
-    switch (network_->loss) {
-      // One node per error, ½(t − o)², so the explanation has one step ∂E1/∂out_o1 (the
-      // tutorials'), not one through each operand of (t − o)·(t − o). 2·½d² == d² exactly.
-      case Loss::HalfSse:
-        term = ad::half_squared_error(o, t);
-        break;
-      case Loss::Mse:
-        term = 2.0 * ad::half_squared_error(o, t);
-        break;
-      case Loss::BinaryCrossEntropy:
-        term = -(t * log(o) + (1.0 - t) * log(1.0 - o));
-        break;
-    }
-    terms_.push_back(keep(term, error_names_[s][k]));
-  }
-  // One output: its error is the total, one node (a sum of one term, E1 again, and E1/1 were
-  // two more nodes, the first drawn as a second "E1"); both names find it.
-  ad::Var total = terms_.front();
-  if (m > 1) total = ad::sum(terms_);
-  if (m > 1 && network_->loss != Loss::HalfSse) total = total / static_cast<double>(m);
+  for (std::size_t k = 0; k < m; ++k)
+    terms_.push_back(
+        keep(error_term(network_->loss, outputs_[s][k], sample.targets[k]), error_names_[s][k]));
+  const ad::Var total = error_total(network_->loss, terms_);
   totals_.push_back(keep(total, total_names_[s]));
   mark(start, NodeRole::Output, kError, s + 1);
 }
 
 void Trainer::collect_gradients() {
-  const Network& n = *network_;
-  const std::string& loss_name = n.samples.size() > 1 ? mean_name_ : total_names_.front();
-  for (std::size_t p = 0; p < n.parameter_count(); ++p) {
+  for (std::size_t p = 0; p < network_->parameter_count(); ++p) {
     try {
       gradients_[p] = tape_->gradient(parameter_vars_[p]);
-    } catch (const ad::NonFinite&) {  // NaN: said below, in the network's terms
+    } catch (const ad::NonFinite&) {  // NaN: said by check_finite(), in the network's terms
       gradients_[p] = std::numeric_limits<double>::quiet_NaN();
     }
-    if (!std::isfinite(gradients_[p]))
-      numeric_error("the gradient ∂" + loss_name + "/∂" + std::string(n.parameter_name(p)),
-                    gradients_[p]);
   }
 }
 
@@ -260,21 +321,31 @@ void Trainer::numeric_error(const std::string& subject, double value,
 
 void Trainer::check_probabilities(std::size_t s) const {
   for (std::size_t k = 0; k < topology_->outputs.size(); ++k) {
-    const std::size_t unit = topology_->outputs[k];
     const double o = outputs_[s][k].value();
     if (o > 0 && o < 1) [[likely]]
       continue;
-    const std::string& net = net_names_[s][unit];
-    numeric_error(
-        "the output " + topology_->unit_names[unit] + " of sample " + std::to_string(s + 1), o,
-        ", which binary cross-entropy cannot take: it needs outputs strictly between 0 "
-        "and 1 (" +
-            net + " = " + ad::number(node(net).value(), 6) + " saturates the sigmoid)");
+    probability_error(s, k, o, node(net_names_[s][topology_->outputs[k]]).value());
   }
 }
 
+void Trainer::probability_error(std::size_t s, std::size_t k, double o, double net) const {
+  const std::size_t unit = topology_->outputs[k];
+  numeric_error("the output " + topology_->unit_names[unit] + " of sample " + std::to_string(s + 1),
+                o,
+                ", which binary cross-entropy cannot take: it needs outputs strictly between 0 "
+                "and 1 (" +
+                    net_names_[s][unit] + " = " + ad::number(net, 6) + " saturates the sigmoid)");
+}
+
 double Trainer::step() {
-  double before = evaluate();
+  double before = 0.0;
+  if (in_blocks() && !ad::Tape::active().checked()) {
+    batch_gradient();  // nothing recorded on the active tape
+    check_finite();
+    before = loss_value_;
+  } else {
+    before = evaluate();
+  }
   ++steps_;
   for (std::size_t p : topology_->trained) {
     const double value = parameters_[p] - network_->learning_rate * gradients_[p];

@@ -5,11 +5,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "autodiff/batch.hpp"
 #include "autodiff/error.hpp"
 #include "autodiff/function.hpp"
 #include "autodiff/tape.hpp"
@@ -55,10 +57,25 @@ struct NodeInfo {
 // holds it unchanged and is not checked, and record afresh otherwise. A training loop allocates
 // nothing after its first step.
 //
+// A batch of more than kBlock samples is trained on several threads (Network::threads): its
+// loss and gradient come from ad::batch_gradient, the samples in blocks of kBlock, each block
+// recorded on a worker's own tape, the blocks' gradients added from the last to the first. The
+// blocks do not depend on the number of threads, so neither do the bits of any result. step()
+// then records nothing on the active tape; evaluate() records the whole batch there too, as
+// above, for the graph, the explanation and node(), but takes its loss and gradients() from
+// the blocks. Those may differ from that one tape's gradient in the last bits: a block's part is
+// summed before it is added to the others' (a batch of up to kBlock samples is one block, and
+// one tape, exactly as before). A batch in blocks allocates a little at each step (each
+// sample's buffers, the samples' values); one of up to kBlock samples allocates nothing after its
+// first step.
+//
 // It takes the network with its compiled Topology (nn::compile(network)), which it does not
 // compile again: compile once, and construct as many Trainers as the run needs.
 class Trainer {
  public:
+  // Samples per tape of a batch trained on threads (ad::BatchOptions::block).
+  static constexpr std::size_t kBlock = 8;
+
   Trainer(Network network, Topology topology);
   // Borrows the network and its topology, which must outlive the Trainer: no copy of a network
   // of millions of weights. Its network() then keeps the values it was given; parameters() has
@@ -86,7 +103,7 @@ class Trainer {
   int steps_taken() const { return steps_; }
 
   // After evaluate():
-  double loss() const { return loss_.value(); }
+  double loss() const { return loss_value_; }
   ad::Var loss_var() const { return loss_; }
   const std::vector<double>& gradients() const { return gradients_; }
   // Outputs per sample, in the order of the last layer's neurons.
@@ -107,6 +124,14 @@ class Trainer {
   void record_forward(std::size_t sample);
   void record_errors(std::size_t sample);
   void collect_gradients();
+  // Batches of more than kBlock samples: the loss and gradients_ from ad::batch_gradient.
+  bool in_blocks() const { return network_->samples.size() > kBlock; }
+  void batch_gradient();
+  // One sample's E_total, recorded on the active tape (a worker's), of the parameters w: the
+  // forward pass and errors of record_forward() and record_errors(), unnamed, in locals.
+  ad::Var sample_loss(std::size_t sample, std::span<const ad::Var> w) const;
+  // Throws NumericError unless gradients_ and the loss are finite.
+  void check_finite() const;
   // The tape's nodes from `from` to its end belong to `role` and `cluster` (which must outlive
   // the recording), for node_info().
   void mark(std::size_t from, NodeRole role, const std::string& cluster, std::size_t sample = 0,
@@ -126,6 +151,9 @@ class Trainer {
   // net input above about 37 or below about −745) would make the loss infinite. Throws, naming the
   // output.
   void check_probabilities(std::size_t sample) const;
+  // check_probabilities' throw, for output k of a sample, o its value, net its net input.
+  [[noreturn]] void probability_error(std::size_t sample, std::size_t k, double o,
+                                      double net) const;
   int steps_ = 0;  // updates made
   const std::string mean_name_ = "E_mean";
   std::optional<Network> own_network_;
@@ -141,6 +169,8 @@ class Trainer {
   std::vector<std::vector<ad::Var>> outputs_;
   std::vector<double> gradients_;
   ad::Var loss_;
+  double loss_value_ = 0.0;
+  std::optional<ad::BatchWorkers> workers_;  // in_blocks(): started by the first batch
   // Node names per sample, built once: [sample][unit] for net_ and out_, [sample][output] for E.
   std::vector<std::vector<std::string>> net_names_, out_names_, error_names_, input_names_;
   std::vector<std::string> total_names_;
