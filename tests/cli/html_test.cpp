@@ -126,8 +126,8 @@ TEST(HtmlBrowser, GradStepsThroughSinATimesB) {
   EXPECT_EQ(s.name, "a");
   expect_printed(s.value, 0.5);  // the --at point
   s = shown(browse(page, 4, "grad"));
-  EXPECT_EQ(s.highlighted, std::vector<std::string>{"(sin(a)*b)"});
-  EXPECT_EQ(s.edges, 2);  // its two operands flow in
+  EXPECT_EQ(s.highlighted, std::vector<std::string>{"sin(a)*b"});  // unparenthesized
+  EXPECT_EQ(s.edges, 2);                                           // its two operands flow in
   expect_printed(s.value, result["value"]);
   s = shown(browse(page, 8, "grad"));
   EXPECT_EQ(s.highlighted, std::vector<std::string>{"a"});
