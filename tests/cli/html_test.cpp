@@ -235,6 +235,27 @@ TEST(HtmlBrowser, AFoldedNodesStepOutlinesItsGreyBox) {
       << s.lines;
 }
 
+// A picture shows at most 60 nodes: x·x·…·x with 70 products records x and p1 … p70, and keeps
+// the 59 nearest the output (p70 … p13 and x, which every product uses); p1 … p12 are collapsed
+// into the summary, vertex 59, whose step points at it and says so.
+TEST(Html, ACollapsedNodesStepPointsAtTheSummary) {
+  std::string product = "x";
+  for (int i = 0; i < 70; ++i) product += "*x";
+  const std::string page = testing::TempDir() + "collapsed.html";
+  const auto r = run("grad '" + product + "' --at x=1 --html " + page);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string html = slurp(page);
+  EXPECT_NE(html.find("<title>59</title>"), std::string::npos);
+  const auto data = page_data(html);
+  const auto& p1 = data["steps"][1];  // forward: x, then p1 = x·x
+  EXPECT_EQ(p1["name"], "(x*x)");
+  EXPECT_EQ(p1["vertex"], 59);
+  EXPECT_EQ(p1["lines"][0], "inside '12 more nodes (collapsed)', the grey box that stands for it");
+  const auto& p13 = data["steps"][13];  // the first drawn product: its own vertex, no such line
+  EXPECT_LT(p13["vertex"].get<int>(), 59);
+  EXPECT_FALSE(p13["lines"][0].get<std::string>().starts_with("inside")) << p13["lines"][0];
+}
+
 TEST(Html, ThePageIsOneFileThatLoadsNothing) {
   const std::string page = testing::TempDir() + "alone.html";
   ASSERT_EQ(run("net " + kTutorial2 + " --html " + page + " --steps 2 --plot " +
