@@ -151,6 +151,7 @@ constexpr double kWidestPoints = 14.0 * 900 / 9;
 struct Detail {
   int precision = 6;
   bool compact = false;
+  bool fewer_digits = false;  // compact cut the digits asked for to precision
 };
 
 std::string num(double v, int precision) {
@@ -415,8 +416,9 @@ NetworkView folded(const NetworkView& view, std::vector<std::string>& notes) {
     out.nodes.insert(out.nodes.end(), view.nodes.begin() + i, view.nodes.begin() + i + kKeepFirst);
     out.nodes.push_back(std::move(fold));
     out.nodes.push_back(view.nodes[end - 1]);
-    notes.push_back("showing " + std::to_string(kKeepFirst + 1) + " of " + std::to_string(n) + " " +
-                    folded_what(first.kind, first.column));
+    notes.push_back(folded_what(first.kind, first.column) + ": " + std::to_string(kKeepFirst + 1) +
+                    " of " + std::to_string(n) + " drawn, " + std::to_string(n - kKeepFirst - 1) +
+                    " folded into one node");
   }
   std::map<std::pair<std::string, std::string>, std::size_t> summary;  // ends -> edge index
   for (const ViewEdge& edge : view.edges) {
@@ -434,20 +436,28 @@ NetworkView folded(const NetworkView& view, std::vector<std::string>& notes) {
   return out;
 }
 
-// The graph's label: the title and, compact, what the picture leaves out and how.
+// The graph's label: the title and, compact, exactly what compact mode did to this picture: the
+// digits it cut, the weights' names it left out, and each table and column it folded with how
+// many it hides there, or that it folded nothing.
 std::string graph_label(const NetworkView& view, const Detail& detail,
                         const std::vector<std::string>& notes) {
   std::string label = "<B>" + html(view.title) + "</B>";
   if (!detail.compact) return label;
-  std::string note = "compact view (too big in full): " + std::to_string(detail.precision) +
-                     " significant digits; on a weight's edge: w, ∂ = ∂" + view.loss_name + "/∂w" +
-                     (view.steps == 0   ? ""
-                      : view.steps == 1 ? ", w⁺"
-                                        : ", w after");
-  if (view.samples > kMostRows)
-    note += "<BR/>showing " + std::to_string(kKeepFirst + 1) + " of " +
-            std::to_string(view.samples) + " samples in each table";
+  std::string note = "compact view (too big in full): ";
+  if (detail.fewer_digits) note += std::to_string(detail.precision) + " significant digits; ";
+  note += "on a weight's edge: w, ∂ = ∂" + view.loss_name + "/∂w" +
+          (view.steps == 0   ? ""
+           : view.steps == 1 ? ", w⁺"
+                             : ", w after");
+  if (view.samples > kMostRows) {
+    const std::size_t hidden = view.samples - kKeepFirst - 1;
+    note += "<BR/>each table: s1–s" + std::to_string(kKeepFirst) + " and s" +
+            std::to_string(view.samples) + " drawn, " + std::to_string(hidden) + " of " +
+            std::to_string(view.samples) + " samples folded into one row";
+  }
   for (const std::string& line : notes) note += "<BR/>" + line;
+  if (view.samples <= kMostRows && notes.empty())
+    note += "<BR/>nothing folded: every sample, node and edge drawn";
   return label + "<BR/><FONT POINT-SIZE=\"14\">" + note + "</FONT>";
 }
 
@@ -522,7 +532,11 @@ std::string to_dot(const NetworkView& view, int precision) {
   if (!too_big(view, full)) return draw(view, full, {});
   std::vector<std::string> notes;
   const NetworkView compact = folded(view, notes);
-  return draw(compact, {.precision = std::min(precision, kCompactDigits), .compact = true}, notes);
+  return draw(compact,
+              {.precision = std::min(precision, kCompactDigits),
+               .compact = true,
+               .fewer_digits = precision > kCompactDigits},
+              notes);
 }
 
 std::string network_dot(const NetworkFile& file, int steps) {

@@ -8,7 +8,8 @@
 // picture with each node's per-sample values in a table (E_total per sample, then E_mean).
 //
 // A picture too big to read at 900 pixels (too wide, a column of more than 6 nodes of one kind,
-// more than 6 samples) is drawn compact, and says so in its title: 3 significant digits,
+// more than 6 samples) is drawn compact, and its title says what that did to it (and nothing
+// else: each fold with how many it hides, or that nothing was folded): 3 significant digits,
 // weight labels without the weight's name, tighter columns, a table of more than 6 samples
 // folded to its first 3 and last rows, a column's run of more than 6 neurons (or biases,
 // inputs, errors) drawn with its first 3 and last ones and one "… n more" node, the edges to

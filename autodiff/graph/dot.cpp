@@ -158,10 +158,23 @@ std::string broken(std::string_view formula) {
   return out;
 }
 
+// A name without the parentheses around the whole of it: the grad command names the output
+// "(x*sin(y))" so that ∂(x*sin(y))/∂x reads right, but alone in its box it reads x*sin(y).
+// "(a+b)*(c+d)" keeps its own: its first pair closes before the end.
+std::string_view unparenthesized(std::string_view name) {
+  if (name.size() < 2 || name.front() != '(' || name.back() != ')') return name;
+  int depth = 0;
+  for (std::size_t i = 0; i + 1 < name.size(); ++i) {
+    depth += name[i] == '(' ? 1 : name[i] == ')' ? -1 : 0;
+    if (depth == 0) return name;
+  }
+  return name.substr(1, name.size() - 2);
+}
+
 std::string node_label(const Tape& tape, const std::vector<NodeView>& nodes, std::uint32_t index,
                        const Annotation* note, int precision) {
   const NodeView& node = nodes[index];
-  std::string first(node.name);
+  std::string first(unparenthesized(node.name));
   if (node.op == Op::Leaf) {
     if (first.empty()) first = "constant";
   } else {

@@ -203,7 +203,8 @@ std::size_t page_nodes(const ad::Tape& tape, const ad::Var& output);
 // reach `output` in recording order and then the reverse sweep over them, output first, one
 // step each, with each node's value, and in the sweep each local partial and the running
 // ∂output/∂operand; the steps' data is one JSON object computed here, the page's script only
-// shows it. Runs tape.backward(output). Throws IoError when dot fails.
+// shows it. A node drawn inside a fold or the summary highlights that box; the picture's
+// gradients are hidden until the sweep reaches them. Runs tape.backward(output). Throws IoError when dot fails.
 std::string html_page(ad::Tape& tape, const ad::Var& output, const PageOptions& options);
 
 // Writes html_page() to path ("-": standard output) as write_dot_file() writes; false with the

@@ -2,6 +2,7 @@
 // self-contained file: the SVG, the steps' data (JSON), the script and the style all inline.
 #include <algorithm>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string_view>
@@ -23,7 +24,10 @@ using nlohmann::json;
 struct Walk {
   const Tape& tape;
   const std::vector<NodeView>& nodes;
-  std::vector<int> vertex;  // the picture's vertex of each tape node, −1 if not drawn
+  // The picture's vertex of each tape node: its own, or the grey box it is drawn inside (a fold,
+  // the summary of collapsed nodes), whose label is then `inside`; −1 if not drawn.
+  std::vector<int> vertex;
+  std::vector<std::string> inside;
   std::uint32_t output;
   std::string output_name;  // E_total, (a*b)
   int precision;
@@ -40,15 +44,20 @@ struct Walk {
   json edges(std::uint32_t i) const {
     std::set<std::pair<int, int>> pairs;
     for (std::uint32_t u : nodes[i].operands)
-      if (vertex[u] >= 0 && vertex[i] >= 0) pairs.emplace(vertex[u], vertex[i]);
+      if (vertex[u] >= 0 && vertex[i] >= 0 && vertex[u] != vertex[i])
+        pairs.emplace(vertex[u], vertex[i]);
     json out = json::array();
     for (const auto& [from, to] : pairs) out.push_back({from, to});
     return out;
   }
+  // A step's data; a node drawn inside a grey box is said to be there, the box outlined.
   json step(std::string_view pass, std::uint32_t i, std::string shown, double value) const {
+    json lines = json::array();
+    if (!inside[i].empty())
+      lines.push_back("inside '" + inside[i] + "', the grey box that stands for it");
     return {{"pass", pass},           {"vertex", vertex[i]},
             {"edges", edges(i)},      {"name", std::move(shown)},
-            {"value", number(value)}, {"lines", json::array()}};
+            {"value", number(value)}, {"lines", std::move(lines)}};
   }
 };
 
@@ -77,7 +86,6 @@ json forward_step(const Walk& w, std::uint32_t i) {
     for (std::uint32_t u : node.operands)
       lines.push_back("from " + w.name(u) + " = " + w.number(w.nodes[u].value));
   }
-  if (w.vertex[i] < 0) lines.push_back("(not drawn: the picture collapses it)");
   return s;
 }
 
@@ -112,7 +120,6 @@ json backward_step(const Walk& w, std::uint32_t i, std::vector<double>& running,
   if (node.op == Op::Leaf && !node.name.empty())
     lines.push_back(w.name(i) + " is a leaf: " + d + " is its gradient" +
                     (clickable ? "; click it for the chain rule path by path" : ""));
-  if (w.vertex[i] < 0) lines.push_back("(not drawn: the picture collapses it)");
   return s;
 }
 
@@ -127,8 +134,9 @@ json steps(const Walk& w, const std::vector<bool>& reaches, const json& explanat
   running[w.output] = 1.0;
   for (std::uint32_t i = w.output + 1; i-- > 0;)
     if (reaches[i])
-      out.push_back(backward_step(
-          w, i, running, w.vertex[i] >= 0 && explanations.contains(std::to_string(w.vertex[i]))));
+      out.push_back(
+          backward_step(w, i, running,
+                        w.inside[i].empty() && explanations.contains(std::to_string(w.vertex[i]))));
   for (json& step : out) {
     step["name"] = ad::printable(step["name"].get<std::string>());
     for (json& line : step["lines"]) line = ad::printable(line.get<std::string>());
@@ -140,11 +148,41 @@ json steps(const Walk& w, const std::vector<bool>& reaches, const json& explanat
 json explanations(Tape& tape, const Var& output, const Walk& w, const PageOptions& options) {
   json out = json::object();
   for (const Var& leaf : options.explained) {
-    const int v = w.vertex[tape.index(leaf)];
-    if (v >= 0)
+    const std::uint32_t i = tape.index(leaf);
+    if (const int v = w.vertex[i]; v >= 0 && w.inside[i].empty())
       out[std::to_string(v)] = ad::printable(explain(tape, output, leaf, options.explain), true);
   }
   return out;
+}
+
+// Puts each node that reaches the output at its vertex of the picture: its own (dot.nodes), else
+// its fold's (the nodes of one Annotation::fold key, when dot folded any; the folds are drawn
+// after the nodes, in the order of their first member), else the summary of the collapsed ones.
+void place(const Dot& dot, const DotOptions& options, const std::vector<bool>& reaches, Walk& w) {
+  const std::size_t n = w.nodes.size(), drawn = dot.nodes.size();
+  w.vertex.assign(n, -1);
+  w.inside.assign(n, "");
+  for (std::size_t k = 0; k < drawn; ++k) w.vertex[dot.nodes[k]] = static_cast<int>(k);
+  std::vector<std::string> folds;           // by vertex, after the drawn nodes
+  std::map<std::string, std::size_t> size;  // members of each fold
+  std::vector<const std::string*> fold_of(n, nullptr);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (!reaches[i] || w.vertex[i] >= 0) continue;
+    const auto note = options.annotations.find(i);
+    if (dot.folds > 0 && note != options.annotations.end() && !note->second.fold.empty()) {
+      const std::string& key = note->second.fold;
+      if (size[key]++ == 0) folds.push_back(key);
+      fold_of[i] = &key;
+      const auto at = static_cast<std::size_t>(std::ranges::find(folds, key) - folds.begin());
+      w.vertex[i] = static_cast<int>(drawn + at);
+    } else {  // neither drawn nor folded: collapsed into the summary, after the folds
+      w.vertex[i] = static_cast<int>(drawn + dot.folds);
+      w.inside[i] = std::to_string(dot.collapsed) + " more nodes (collapsed)";
+    }
+  }
+  for (std::uint32_t i = 0; i < n; ++i)
+    if (fold_of[i] != nullptr)
+      w.inside[i] = *fold_of[i] + " (" + std::to_string(size[*fold_of[i]]) + " nodes)";
 }
 
 // JSON to put inside <script>: '<', '>' and '&' (only ever inside its strings) as \u escapes, so
@@ -201,6 +239,27 @@ const byTitle = (kind) => {
 };
 const nodes = byTitle('node'), edges = byTitle('edge');
 const put = (id, text) => { document.getElementById(id).textContent = text; };
+// The picture is drawn after the sweep: its gradients are hidden until the sweep reaches them,
+// a node's (the lines after its value: grad, the update made from it) at the node's backward
+// step, an edge's local partial at the step of the node it enters, where the partial is used.
+const gradientTexts = (g) => {
+  const texts = [...g.querySelectorAll('text')];
+  const value = texts.findLastIndex((t) => t.textContent.startsWith('value: '));
+  return value < 0 ? [] : texts.slice(value + 1);
+};
+function hideGradients(upTo) {
+  const reached = new Set();
+  for (const s of data.steps.slice(0, upTo).filter((s) => s.pass === 'backward')) {
+    reached.add(String(s.vertex));
+    for (const [from, to] of s.edges) reached.add(from + '->' + to);
+  }
+  const hide = (texts, title) => {
+    for (const t of texts) t.style.visibility = reached.has(title) ? '' : 'hidden';
+  };
+  for (const [title, groups] of nodes) for (const g of groups) hide(gradientTexts(g), title);
+  for (const [title, groups] of edges)
+    for (const g of groups) hide(g.querySelectorAll('text'), title);
+}
 let step = 1;
 function show(k) {
   step = Math.min(Math.max(k, 1), data.steps.length);
@@ -209,6 +268,7 @@ function show(k) {
   for (const g of nodes.get(String(s.vertex)) || []) g.classList.add('current');
   for (const [from, to] of s.edges)
     for (const g of edges.get(from + '->' + to) || []) g.classList.add('current');
+  hideGradients(step);
   put('counter', 'Step ' + step + ' of ' + data.steps.length + ': ' + s.pass);
   put('name', s.name);
   put('value', s.value);
@@ -272,10 +332,9 @@ Page make_page(Tape& tape, const Var& output, const PageOptions& options) {
   DotOptions dot_options = options.dot;
   dot_options.outputs = {output};
   const Dot dot = make_dot(tape, dot_options, true);
-  Walk w{
-      tape, nodes, std::vector<int>(nodes.size(), -1), out, options.output_name, options.precision};
+  Walk w{tape, nodes, {}, {}, out, options.output_name, options.precision};
   if (w.output_name.empty()) w.output_name = node_text(tape, nodes, out);
-  for (std::size_t k = 0; k < dot.nodes.size(); ++k) w.vertex[dot.nodes[k]] = static_cast<int>(k);
+  place(dot, options.dot, reaches, w);
   json data;
   data["explain"] = explanations(tape, output, w, options);
   data["steps"] = steps(w, reaches, data["explain"]);

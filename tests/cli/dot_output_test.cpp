@@ -36,7 +36,7 @@ label="x*y";
 labelloc=t;
 0[label="x\nvalue: 1\ngrad: 2", shape=box, style="filled", fillcolor="#cfe2f3"];
 1[label="y\nvalue: 2\ngrad: 1", shape=box, style="filled", fillcolor="#cfe2f3"];
-2[label="(x*y)\nvalue: 2\ngrad: 1", shape=box, style="filled,bold", fillcolor="#f4cccc"];
+2[label="x*y\nvalue: 2\ngrad: 1", shape=box, style="filled,bold", fillcolor="#f4cccc"];
 0->2 [xlabel="2"];
 1->2 [xlabel="1"];
 }
@@ -115,6 +115,28 @@ TEST(DotOutput, EachEdgeCarriesItsOperandsPartial) {
     const bool quotient = expression == "a/b";
     EXPECT_EQ(partial[id["a"]], quotient ? "0.333333" : "3") << expression << "\n" << r.out;
     EXPECT_EQ(partial[id["b"]], quotient ? "−0.222222" : "2") << expression << "\n" << r.out;
+  }
+}
+
+// The output, named "(x*sin(y))" on the tape so that ∂(x*sin(y))/∂x reads right, is labelled
+// without the parentheses around the whole of it; parentheses that do not enclose all of the
+// text, as in (a+b)*(c+d), and those the user wrote inside it stay.
+TEST(DotOutput, TheOutputsLabelHasNoParenthesesAroundItAll) {
+  struct Case {
+    std::string expression, at, label;
+  };
+  const Case cases[] = {
+      {"x*sin(y)", "x=1,y=2", "x*sin(y)"},   {"(a+b)*(c+d)", "a=1,b=2,c=3,d=4", "(a+b)*(c+d)"},
+      {"(a+b)*c", "a=1,b=2,c=3", "(a+b)*c"}, {"(a+b)", "a=1,b=2", "a+b"},
+      {"-(a+b)", "a=1,b=2", "-(a+b)"},       {"sin(x)", "x=1", "sin(x)"}};
+  for (const Case& c : cases) {
+    const auto r = run("grad '" + c.expression + "' --at " + c.at + " --dot -");
+    ASSERT_EQ(r.status, 0) << c.expression << "\n" << r.err;
+    std::smatch m;  // the output's box, drawn bold: its first label line
+    ASSERT_TRUE(
+        std::regex_search(r.out, m, std::regex(R"re(\d+\[label="([^\\"]*)\\n[^\n]*bold)re")))
+        << r.out;
+    EXPECT_EQ(m[1], c.label) << c.expression << "\n" << r.out;
   }
 }
 

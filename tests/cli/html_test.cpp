@@ -11,6 +11,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "cli/run_cli.hpp"
 
@@ -86,8 +87,13 @@ std::string browse(const std::string& page, int step, const std::string& name) {
 
 struct Shown {
   std::vector<std::string> highlighted;  // the first label line of each highlighted node
+  std::vector<std::string> second;       // and its second line
   int edges = 0;                         // highlighted edges
   std::string name, value;               // the panel's "name = value"
+  std::string lines;                     // the panel's list of lines, as markup
+  // The picture's gradient texts (a node's lines after its value, an edge's label): how many
+  // are hidden and how many shown.
+  int hidden = 0, visible = 0;
 };
 
 // What the page at one step highlights and says, read from Chromium's DOM.
@@ -100,10 +106,28 @@ Shown shown(const std::string& dom) {
     if (classes.find("current") == std::string::npos) continue;
     if ((*m)[1] == "edge")
       ++s.edges;
-    else
-      s.highlighted.push_back(between(dom, ">", "<", dom.find("<text", m->position())));
+    else {
+      const std::size_t first = dom.find("<text", m->position());
+      s.highlighted.push_back(between(dom, ">", "<", first));
+      s.second.push_back(between(dom, ">", "<", dom.find("<text", first + 1)));
+    }
+  }
+  static const std::regex drawn(R"re(<g id="(node|edge)\d+" class="[^"]*">([\s\S]*?)</g>)re");
+  static const std::regex text(R"re(<text([^>]*)>([^<]*)</text>)re");
+  for (auto g = std::sregex_iterator(dom.begin(), dom.end(), drawn); g != std::sregex_iterator();
+       ++g) {
+    const std::string body = (*g)[2];
+    bool after_value = (*g)[1] == "edge";
+    for (auto t = std::sregex_iterator(body.begin(), body.end(), text); t != std::sregex_iterator();
+         ++t) {
+      if (after_value)
+        ++(std::string((*t)[1]).find("visibility: hidden") != std::string::npos ? s.hidden
+                                                                                : s.visible);
+      after_value = after_value || std::string((*t)[2]).starts_with("value: ");
+    }
   }
   s.name = between(dom, "<span id=\"name\">", "</span>");
+  s.lines = between(dom, "<ul id=\"lines\">", "</ul>");
   s.value = between(dom, "<span id=\"value\">", "</span>");
   return s;
 }
@@ -126,8 +150,8 @@ TEST(HtmlBrowser, GradStepsThroughSinATimesB) {
   EXPECT_EQ(s.name, "a");
   expect_printed(s.value, 0.5);  // the --at point
   s = shown(browse(page, 4, "grad"));
-  EXPECT_EQ(s.highlighted, std::vector<std::string>{"(sin(a)*b)"});
-  EXPECT_EQ(s.edges, 2);  // its two operands flow in
+  EXPECT_EQ(s.highlighted, std::vector<std::string>{"sin(a)*b"});  // unparenthesized
+  EXPECT_EQ(s.edges, 2);                                           // its two operands flow in
   expect_printed(s.value, result["value"]);
   s = shown(browse(page, 8, "grad"));
   EXPECT_EQ(s.highlighted, std::vector<std::string>{"a"});
@@ -159,6 +183,77 @@ TEST(HtmlBrowser, NetStepsThroughMazursNetwork) {
   EXPECT_EQ(s.highlighted, std::vector<std::string>{"w1"});
   EXPECT_EQ(s.name, "∂E_total/∂w1");
   expect_printed(s.value, result["gradients"]["w1"]);
+}
+
+// The picture is drawn after the sweep, but its gradients appear as the sweep reaches them: none
+// in the forward pass; at the first backward step the output's own gradient and the partials on
+// its two edges; at the last all of them. sin(a)·b: 4 nodes, each with a gradient, and 3 edges.
+TEST(HtmlBrowser, GradientsAppearAsTheSweepReachesThem) {
+  ASSERT_TRUE(have_chromium()) << kInstall;
+  const std::string page = testing::TempDir() + "gradients_page.html";
+  ASSERT_EQ(run("grad 'sin(a)*b' --at a=0.5,b=3 --html " + page).status, 0);
+  for (const auto& [step, hidden, visible] :
+       {std::tuple{1, 7, 0}, std::tuple{5, 4, 3}, std::tuple{8, 0, 7}}) {
+    const Shown s = shown(browse(page, step, "gradients"));
+    EXPECT_EQ(s.hidden, hidden) << "step " << step;
+    EXPECT_EQ(s.visible, visible) << "step " << step;
+  }
+  // The net page: at step 1 not one of its gradients or updates shows, at the last (46) all do.
+  const std::string net = testing::TempDir() + "gradients_net.html";
+  ASSERT_EQ(run("net " + kTutorial2 + " --html " + net).status, 0);
+  const Shown first = shown(browse(net, 1, "gradients-net"));
+  const Shown last = shown(browse(net, 46, "gradients-net"));
+  EXPECT_EQ(first.visible, 0);
+  // The 23 nodes' gradients and the 10 parameters' updates, besides the edges' partials.
+  EXPECT_GE(first.hidden, 23 + 10);
+  EXPECT_EQ(last.hidden, 0);
+  EXPECT_EQ(last.visible, first.hidden);
+}
+
+// A batch's picture folds each later sample into one grey box: a step of a node inside one
+// outlines that box, and the panel says so. batch.json records per sample 17 nodes (2 inputs,
+// net and out of 3 hidden neurons and of o1, 6 error steps, E_total); s2.net_h1 uses the three
+// parameters drawn on their own (w_i1_h1, w_i2_h1, b_h1) and the sample's inputs, folded with it.
+TEST(HtmlBrowser, AFoldedNodesStepOutlinesItsGreyBox) {
+  ASSERT_TRUE(have_chromium()) << kInstall;
+  const std::string page = testing::TempDir() + "folded_page.html";
+  ASSERT_EQ(
+      run("net " + std::string(AUTODIFF_SOURCE_DIR) + "/examples/batch.json --html " + page).status,
+      0);
+  const auto data = page_data(slurp(page));
+  int step = 0;
+  for (std::size_t k = 0; k < data["steps"].size() && step == 0; ++k)
+    if (data["steps"][k]["name"] == "s2.net_h1") step = static_cast<int>(k) + 1;
+  ASSERT_GT(step, 0);
+  const Shown s = shown(browse(page, step, "folded"));
+  EXPECT_EQ(s.name, "s2.net_h1");
+  EXPECT_EQ(s.highlighted, std::vector<std::string>{"sample 2"});
+  EXPECT_EQ(s.second, std::vector<std::string>{"17 nodes folded"});
+  EXPECT_EQ(s.edges, 3);
+  EXPECT_NE(s.lines.find("<li>inside 'sample 2 (17 nodes)', the grey box that stands for it</li>"),
+            std::string::npos)
+      << s.lines;
+}
+
+// A picture shows at most 60 nodes: x·x·…·x with 70 products records x and p1 … p70, and keeps
+// the 59 nearest the output (p70 … p13 and x, which every product uses); p1 … p12 are collapsed
+// into the summary, vertex 59, whose step points at it and says so.
+TEST(Html, ACollapsedNodesStepPointsAtTheSummary) {
+  std::string product = "x";
+  for (int i = 0; i < 70; ++i) product += "*x";
+  const std::string page = testing::TempDir() + "collapsed.html";
+  const auto r = run("grad '" + product + "' --at x=1 --html " + page);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string html = slurp(page);
+  EXPECT_NE(html.find("<title>59</title>"), std::string::npos);
+  const auto data = page_data(html);
+  const auto& p1 = data["steps"][1];  // forward: x, then p1 = x·x
+  EXPECT_EQ(p1["name"], "(x*x)");
+  EXPECT_EQ(p1["vertex"], 59);
+  EXPECT_EQ(p1["lines"][0], "inside '12 more nodes (collapsed)', the grey box that stands for it");
+  const auto& p13 = data["steps"][13];  // the first drawn product: its own vertex, no such line
+  EXPECT_LT(p13["vertex"].get<int>(), 59);
+  EXPECT_FALSE(p13["lines"][0].get<std::string>().starts_with("inside")) << p13["lines"][0];
 }
 
 TEST(Html, ThePageIsOneFileThatLoadsNothing) {

@@ -44,6 +44,28 @@ TEST(NetView, TheNetworkIsTheDefaultViewAndShowsMazursUpdate) {
   EXPECT_EQ(text.find("after update: "), std::string::npos);
 }
 
+// A compact picture's title says what compact mode did to it and nothing else: batch (4 samples)
+// and deep (no column over 6 nodes) are compact for their width alone, so the digits are cut and
+// the weights unnamed, and nothing is folded.
+TEST(NetView, ACompactTitleSaysExactlyWhatWasDone) {
+  const std::pair<std::string, std::string> titles[] = {
+      {"batch",
+       "<B>batch (XOR, 4 samples, mean loss)</B><BR/><FONT POINT-SIZE=\"14\">compact view "
+       "(too big in full): 3 significant digits; on a weight's edge: w, ∂ = ∂E_mean/∂w"
+       "<BR/>nothing folded: every sample, node and edge drawn</FONT>"},
+      {"deep",
+       "<B>deep (3 hidden layers, mixed activations, per-neuron biases)</B><BR/><FONT "
+       "POINT-SIZE=\"14\">compact view (too big in full): 3 significant digits; on a weight's "
+       "edge: w, ∂ = ∂E_total/∂w<BR/>nothing folded: every sample, node and edge drawn</FONT>"}};
+  for (const auto& [name, title] : titles) {
+    const auto r = run("net " + examples + name + ".json --dot -");
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r.out, m, std::regex("\nlabel=<(.*)>;\n"))) << r.out;
+    EXPECT_EQ(m[1], title);
+  }
+}
+
 TEST(NetView, ViewTapeDrawsTheRecordedTape) {
   const std::string dot = temp("tape.dot");
   const auto r = run("net " + examples + "tutorial2.json --dot " + dot + " --view tape");

@@ -331,11 +331,19 @@ TEST(NetworkView, AFoldedPictureAccountsForEveryNeuronWeightAndSample) {
   const std::string dot = view_dot(file, 1);
   const Drawn d = drawn(dot);
   expect_accounted(file, d);
-  for (const std::string note :
-       {"3 significant digits", "showing 4 of 10 samples in each table", "showing 4 of 20 inputs",
-        "showing 4 of 16 neurons of layer 1", "showing 4 of 16 biases of layer 1",
-        "showing 4 of 8 neurons of layer 2", "showing 4 of 8 errors"})
-    EXPECT_NE(dot.find(note), std::string::npos) << note;
+  // The title's note, line by line: 10 samples, 20 inputs, 16 biases and neurons of layer 1, 8
+  // biases and neurons of layer 2 and 8 errors, each keeping its first 3 and last.
+  EXPECT_NE(dot.find("<FONT POINT-SIZE=\"14\">compact view (too big in full): 3 significant "
+                     "digits; on a weight's edge: w, ∂ = ∂E_mean/∂w, w⁺"
+                     "<BR/>each table: s1–s3 and s10 drawn, 6 of 10 samples folded into one row"
+                     "<BR/>inputs: 4 of 20 drawn, 16 folded into one node"
+                     "<BR/>biases of layer 1: 4 of 16 drawn, 12 folded into one node"
+                     "<BR/>neurons of layer 1: 4 of 16 drawn, 12 folded into one node"
+                     "<BR/>biases of layer 2: 4 of 8 drawn, 4 folded into one node"
+                     "<BR/>neurons of layer 2: 4 of 8 drawn, 4 folded into one node"
+                     "<BR/>errors: 4 of 8 drawn, 4 folded into one node</FONT>"),
+            std::string::npos)
+      << dot;
   // Kept: the first three and the last of layer 1, in order; folded: the 12 between.
   for (const std::string kept : {"h1", "h2", "h3", "h16"})
     EXPECT_TRUE(d.labels.contains("unit:" + kept)) << kept;
