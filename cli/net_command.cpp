@@ -76,7 +76,7 @@ ad::graph::DotOptions tape_picture(const ad::nn::NetworkFile& file, const ad::nn
     dot.annotations[index] = {role(info.role), info.cluster, "", info.sample, info.fold};
   for (std::size_t p = 0; p < network.parameter_count(); ++p)
     dot.annotations[trainer.tape().index(trainer.parameter_vars()[p])].note =
-        "after update: " + ad::number(result.parameters_after[p], 6);
+        "after update:\n" + ad::number(result.parameters_after[p], 6);
   return dot;
 }
 

@@ -384,13 +384,12 @@ ad::Var Trainer::node(std::string_view name) const {
 }
 
 std::string Trainer::layer_fold(std::size_t layer) const {
-  // The hidden layers are 0 .. L − 2; those strictly between the first and the last fold.
+  // The hidden layers are 0 .. L − 2; with three or more, all but the last fold: each is two
+  // columns of the left-to-right layout, and deep.json's ten columns were 7 px text at 900 px.
   const std::size_t hidden = network_->layers.size() - 1;
-  if (hidden < 3 || layer == 0 || layer + 1 >= hidden) return "";
-  const std::string& first = network_->layers[1].name;
-  if (hidden == 3) return first;
-  return first + " to " + network_->layers[hidden - 2].name + " (" + std::to_string(hidden - 2) +
-         " layers)";
+  if (hidden < 3 || layer + 1 >= hidden) return "";
+  return network_->layers[0].name + " to " + network_->layers[hidden - 2].name + " (" +
+         std::to_string(hidden - 1) + " layers)";
 }
 
 std::unordered_map<std::uint32_t, NodeInfo> Trainer::node_info() const {

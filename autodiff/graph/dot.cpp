@@ -117,43 +117,56 @@ std::string skeleton(std::string_view text) {
 }
 
 // A formula wider than this is broken into lines before its outermost + and − ("w1·i1 + w2·i2
-// + b1" as three lines): in the left-to-right layout a column is as wide as its widest line,
-// and a batch's or a deep network's twelve columns must fit 900 px legibly.
-constexpr std::size_t kFormulaColumns = 24;
+// + b1" as three lines), a term still wider before its outermost · ("+ w_h2_1_h3_1" and
+// "·out_h2_1") and then after a call's parenthesis: in the left-to-right layout a column is as wide
+// as its widest line, no wider than the "grad: −0.0008261" below it, and a batch's or a deep
+// network's columns must fit 900 px legibly.
+constexpr std::size_t kFormulaColumns = 16;
 
 // Significant digits of a folded graph's values and partials.
-constexpr int kFoldedPrecision = 4;
+constexpr int kFoldedPrecision = 3;
 
-// The depth in parentheses of each byte of a formula, and the least depth of a + or − between
-// terms (INT_MAX if none): "−(a + b)" is broken inside its parentheses.
-int outermost_sum(std::string_view formula, std::vector<int>& depth) {
+// A piece of a broken text and what joins it to the one before on the same line.
+struct Piece {
+  std::string text, joiner;
+};
+
+// `text` cut before each of `operators` that is least deep in parentheses ("−(a + b)" is cut
+// inside its parentheses), the space before the operator dropped: "w1·i1", "+ w2·i2", "+ b1".
+std::vector<Piece> cut(std::string_view text, std::initializer_list<std::string_view> operators,
+                       const std::string& joiner) {
+  auto at = [&](std::size_t i) {
+    return i > 0 && std::any_of(operators.begin(), operators.end(), [&](std::string_view op) {
+             return text.substr(i).starts_with(op);
+           });
+  };
+  std::vector<int> depth;
   int d = 0, least = std::numeric_limits<int>::max();
-  for (std::size_t i = 0; i < formula.size(); ++i) {
-    d += formula[i] == '(' ? 1 : formula[i] == ')' ? -1 : 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    d += text[i] == '(' ? 1 : text[i] == ')' ? -1 : 0;
     depth.push_back(d);
-    const std::string_view rest = formula.substr(i);
-    if (i > 0 && (rest.starts_with(" + ") || rest.starts_with(" − "))) least = std::min(least, d);
+    if (at(i)) least = std::min(least, d);
   }
-  return least;
+  std::vector<Piece> pieces{{"", ""}};
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (depth[i] == least && at(i)) {
+      pieces.push_back({"", joiner});
+      if (text[i] == ' ') continue;
+    }
+    pieces.back().text += text[i];
+  }
+  return pieces;
 }
 
-std::string broken(std::string_view formula) {
-  std::vector<int> depth;
-  const int at = outermost_sum(formula, depth);
-  std::vector<std::string> pieces(1);  // "w1·i1", "+ w2·i2", "+ b1"
-  for (std::size_t i = 0; i < formula.size(); ++i) {
-    const std::string_view rest = formula.substr(i);
-    if (depth[i] == at && i > 0 && (rest.starts_with(" + ") || rest.starts_with(" − "))) {
-      pieces.emplace_back();
-      continue;  // the space before the sign
-    }
-    pieces.back() += formula[i];
-  }
-  std::string out = pieces[0], line = pieces[0];
-  for (std::size_t k = 1; k < pieces.size(); ++k) {
-    const bool fits = ad::display_width(line) + 1 + ad::display_width(pieces[k]) <= kFormulaColumns;
-    line = fits ? line + " " + pieces[k] : pieces[k];
-    out += (fits ? " " : "\n") + pieces[k];
+// The pieces on lines of at most kFormulaColumns where they fit, one to a line where they do not.
+std::string packed(const std::vector<Piece>& pieces) {
+  std::string out, line;
+  for (const Piece& p : pieces) {
+    const bool fits =
+        !line.empty() &&
+        ad::display_width(line) + ad::display_width(p.joiner + p.text) <= kFormulaColumns;
+    line = fits ? line + p.joiner + p.text : p.text;
+    out += (out.empty() ? "" : fits ? p.joiner : "\n") + p.text;
   }
   return out;
 }
@@ -170,6 +183,33 @@ std::string_view unparenthesized(std::string_view name) {
   }
   return name.substr(1, name.size() - 2);
 }
+
+std::string broken(std::string_view formula) {
+  std::vector<Piece> pieces;
+  for (Piece& term : cut(formula, {" + ", " − "}, " ")) {
+    if (ad::display_width(term.text) <= kFormulaColumns) {
+      pieces.push_back(std::move(term));
+      continue;
+    }
+    std::vector<Piece> factors = cut(term.text, {"·"}, "");
+    factors.front().joiner = term.joiner;
+    for (Piece& factor : factors) {
+      // A call still too wide is cut after its parenthesis: "= sigmoid(" and "s1.net_o1)".
+      const std::size_t open = factor.text.find('(');
+      if (ad::display_width(factor.text) > kFormulaColumns && open != std::string::npos &&
+          open > 0 && open + 2 < factor.text.size()) {
+        pieces.push_back({factor.text.substr(0, open + 1), factor.joiner});
+        pieces.push_back({factor.text.substr(open + 1), ""});
+      } else {
+        pieces.push_back(std::move(factor));
+      }
+    }
+  }
+  return packed(pieces);
+}
+
+// A fold's name in words on lines as wide as a formula's ("sample 1's error" / "steps").
+std::string wrapped(std::string_view name) { return packed(cut(name, {" "}, " ")); }
 
 std::string node_label(const Tape& tape, const std::vector<NodeView>& nodes, std::uint32_t index,
                        const Annotation* note, int precision) {
@@ -312,13 +352,14 @@ std::string sample_order(const Layout& layout) {
 
 // The Graphviz text: graph attributes, the clusters by vertex id, the samples' order, then every
 // vertex and edge. Sized to be read at 900 px wide (the README's pictures): boxes rather than
-// ellipses and octagons, tight spacing, and the partials as xlabels, which unlike labels do not
-// widen the space between ranks.
+// ellipses and octagons, the least space between ranks and around a cluster's nodes, and the
+// partials as edge labels. Labels, unlike xlabels, get room of their own between the ranks:
+// Graphviz 2.43 placed xlabels over the nodes' text (tutorial2's 0.186816 over out_o1).
 std::string write_dot(const ShownGraph& shown, std::size_t kept, const std::string& label,
                       const std::string& order) {
   auto graph_writer = [&](std::ostream& out) {
-    out << "rankdir=LR;\nnodesep=0.15;\nranksep=0.3;\nnode [fontname=\"Helvetica\", "
-           "margin=\"0.06,0.03\"];\nedge [fontname=\"Helvetica\", fontsize=12];\n";
+    out << "rankdir=LR;\nnodesep=0.15;\nranksep=0.02;\nnode [fontname=\"Helvetica\", "
+           "margin=\"0.04,0.03\"];\nedge [fontname=\"Helvetica\", fontsize=13];\n";
     if (!label.empty()) out << "label=" << ad::dot_string(label) << ";\nlabelloc=t;\n";
     // Clusters list their members by vertex id; write_graphviz then writes the attributes.
     std::map<std::string, std::vector<std::size_t>> clusters;
@@ -331,7 +372,7 @@ std::string write_dot(const ShownGraph& shown, std::size_t kept, const std::stri
     }
     for (std::size_t c = 0; c < names.size(); ++c) {
       out << "subgraph cluster_" << c << " {\nlabel=" << dot_label(names[c])
-          << ";\nstyle=rounded;\ncolor=gray;\n";
+          << ";\nstyle=rounded;\ncolor=gray;\nmargin=2;\n";
       for (std::size_t k : clusters[names[c]]) out << k << ";\n";
       out << "}\n";
     }
@@ -343,7 +384,7 @@ std::string write_dot(const ShownGraph& shown, std::size_t kept, const std::stri
         << ", style=" << ad::dot_string(s.style) << ", fillcolor=" << ad::dot_string(s.fill) << "]";
   };
   auto edge_writer = [&](std::ostream& out, ShownGraph::edge_descriptor e) {
-    if (!shown[e].label.empty()) out << "[xlabel=" << dot_label(shown[e].label) << "]";
+    if (!shown[e].label.empty()) out << "[label=" << dot_label(shown[e].label) << "]";
   };
   std::ostringstream out;
   boost::write_graphviz(out, shown, vertex_writer, edge_writer, graph_writer);
@@ -390,8 +431,8 @@ Dot draw(const Tape& tape, const DotOptions& options, bool image) {
     if (note) v.cluster = note->cluster;
   }
   for (std::size_t f = 0; f < dot.folds; ++f)
-    style_folded(shown[kept.size() + f],
-                 layout.folds[f] + "\n" + std::to_string(layout.fold_size[f]) + " nodes folded");
+    style_folded(shown[kept.size() + f], wrapped(layout.folds[f]) + "\n" +
+                                             std::to_string(layout.fold_size[f]) + " nodes folded");
   if (dot.collapsed > 0)
     style_folded(shown[kept.size() + dot.folds],
                  std::to_string(dot.collapsed) + " more nodes\n(collapsed)");

@@ -42,7 +42,7 @@ enum class Role { Auto, Input, Parameter, Constant, Hidden, Output };
 struct Annotation {
   Role role = Role::Auto;
   std::string cluster{};  // nodes with the same cluster are drawn in one box: "hidden layer"
-  std::string note{};     // one more label line: "after update: 0.35891"
+  std::string note{};     // more label lines: "after update:\n0.35891"
   // 1, 2, ...: the node belongs to a batch's sample k; the samples are drawn top to bottom in
   // that order (dot alone may draw s1, s2, s4, s3). 0: none.
   std::size_t sample = 0;

@@ -29,16 +29,16 @@ const std::string kTutorial = std::string(AUTODIFF_SOURCE_DIR) + "/examples/tuto
 const std::string kProductDot = R"(digraph G {
 rankdir=LR;
 nodesep=0.15;
-ranksep=0.3;
-node [fontname="Helvetica", margin="0.06,0.03"];
-edge [fontname="Helvetica", fontsize=12];
+ranksep=0.02;
+node [fontname="Helvetica", margin="0.04,0.03"];
+edge [fontname="Helvetica", fontsize=13];
 label="x*y";
 labelloc=t;
 0[label="x\nvalue: 1\ngrad: 2", shape=box, style="filled", fillcolor="#cfe2f3"];
 1[label="y\nvalue: 2\ngrad: 1", shape=box, style="filled", fillcolor="#cfe2f3"];
 2[label="x*y\nvalue: 2\ngrad: 1", shape=box, style="filled,bold", fillcolor="#f4cccc"];
-0->2 [xlabel="2"];
-1->2 [xlabel="1"];
+0->2 [label="2"];
+1->2 [label="1"];
 }
 )";
 
@@ -104,7 +104,7 @@ TEST(DotOutput, EachEdgeCarriesItsOperandsPartial) {
     ASSERT_EQ(r.status, 0) << r.err;
     std::map<std::string, std::string> id;  // first label line -> node id
     const std::regex node("(\\d+)\\[label=\"([^\\\\\"]*)"),
-        edge("(\\d+)->(\\d+) \\[xlabel=\"([^\"]*)\"");
+        edge("(\\d+)->(\\d+) \\[label=\"([^\"]*)\"");
     for (std::sregex_iterator m(r.out.begin(), r.out.end(), node), end; m != end; ++m)
       id[(*m)[2]] = (*m)[1];
     std::map<std::string, std::string> partial;  // source id -> edge label

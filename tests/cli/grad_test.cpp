@@ -139,8 +139,8 @@ TEST(Grad, DotWritesTheGraphWithValuesGradientsAndPartials) {
   std::size_t edges = 0;
   for (auto at = dot.find("->"); at != std::string::npos; at = dot.find("->", at + 2)) ++edges;
   EXPECT_EQ(edges, 4u);
-  EXPECT_NE(dot.find("[xlabel=\"" + graph_number(std::cos(y)) + "\"]"), std::string::npos) << dot;
-  EXPECT_NE(dot.find("[xlabel=\"" + graph_number(2 * x) + "\"]"), std::string::npos) << dot;
+  EXPECT_NE(dot.find("[label=\"" + graph_number(std::cos(y)) + "\"]"), std::string::npos) << dot;
+  EXPECT_NE(dot.find("[label=\"" + graph_number(2 * x) + "\"]"), std::string::npos) << dot;
 }
 
 TEST(Grad, DotToSvgWhenGraphvizIsInstalled) {

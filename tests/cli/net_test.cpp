@@ -90,7 +90,7 @@ TEST(Net, TextReportExplainAndDot) {
   EXPECT_NE(r.out.find(expected), std::string::npos) << expected << "\n" << r.out;
   const std::string graph = cli_test::slurp(dot);
   EXPECT_TRUE(graph.starts_with("digraph")) << graph;
-  EXPECT_NE(graph.find("after update: "), std::string::npos) << graph;
+  EXPECT_NE(graph.find("after update:\\n"), std::string::npos) << graph;
   std::remove(dot.c_str());
   std::remove(file.c_str());
 }

@@ -31,7 +31,7 @@ Parsed parse(const std::string& dot) {
   properties.property("shape", boost::get(&ParsedNode::shape, g));
   properties.property("fillcolor", boost::get(&ParsedNode::fillcolor, g));
   properties.property("style", boost::get(&ParsedNode::style, g));
-  properties.property("xlabel", boost::get(&ParsedEdge::label, g));
+  properties.property("label", boost::get(&ParsedEdge::label, g));
   std::istringstream in(dot);
   EXPECT_TRUE(boost::read_graphviz(in, g, properties)) << dot;
   return g;
@@ -63,6 +63,10 @@ std::string joined(std::string label) {
     for (auto at = label.find("\\n" + sign + " "); at != std::string::npos;
          at = label.find("\\n" + sign + " "))
       label.replace(at, 2, " ");
+  // A term cut before its · ("+ w_h2_1_h3_1" / "·out_h2_1") or a call after its parenthesis.
+  for (const std::string cut : {"\\n·", "(\\n"})
+    for (auto at = label.find(cut); at != std::string::npos; at = label.find(cut))
+      label.erase(cut.starts_with("(") ? at + 1 : at, 2);
   return label;
 }
 
