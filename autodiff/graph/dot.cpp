@@ -39,7 +39,7 @@ namespace ad::graph {
 
 namespace {
 
-constexpr std::size_t kUnreached = std::numeric_limits<std::size_t>::max();
+constexpr std::size_t kUnreached = Dot::kNotDrawn;
 
 // What is drawn: a vertex per kept tape node (and one summary vertex), an edge per operand.
 struct Shown {
@@ -430,6 +430,10 @@ Dot draw(const Tape& tape, const DotOptions& options, bool image) {
     style(v, resolve(note ? note->role : Role::Auto, node, is_output));
     if (note) v.cluster = note->cluster;
   }
+  dot.vertex_of = layout.vertex_of;
+  for (std::size_t f = 0; f < dot.folds; ++f)
+    dot.fold_names.push_back(layout.folds[f] + " (" + std::to_string(layout.fold_size[f]) +
+                             " nodes)");
   for (std::size_t f = 0; f < dot.folds; ++f)
     style_folded(shown[kept.size() + f], wrapped(layout.folds[f]) + "\n" +
                                              std::to_string(layout.fold_size[f]) + " nodes folded");

@@ -84,6 +84,12 @@ struct Dot {
   std::vector<std::uint32_t> nodes{};
   std::size_t folded = 0;  // tape nodes drawn inside fold nodes (Annotation::fold)
   std::size_t folds = 0;   // fold nodes drawn
+  // By tape index, the vertex that stands for the node: its own, its fold's or the summary's
+  // (kNotDrawn: it does not reach an output). Fold k is vertex nodes.size() + k, named
+  // fold_names[k] ("sample 2 (17 nodes)"); the summary comes after the folds.
+  static constexpr std::size_t kNotDrawn = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> vertex_of{};
+  std::vector<std::string> fold_names{};
 };
 
 // image: the picture dot lays out, at most options.max_image_nodes nodes (as write_graph draws
@@ -204,7 +210,8 @@ std::size_t page_nodes(const ad::Tape& tape, const ad::Var& output);
 // step each, with each node's value, and in the sweep each local partial and the running
 // ∂output/∂operand; the steps' data is one JSON object computed here, the page's script only
 // shows it. A node drawn inside a fold or the summary highlights that box; the picture's
-// gradients are hidden until the sweep reaches them. Runs tape.backward(output). Throws IoError when dot fails.
+// gradients are hidden until the sweep reaches them. Runs tape.backward(output). Throws IoError
+// when dot fails.
 std::string html_page(ad::Tape& tape, const ad::Var& output, const PageOptions& options);
 
 // Writes html_page() to path ("-": standard output) as write_dot_file() writes; false with the

@@ -2,7 +2,6 @@
 // self-contained file: the SVG, the steps' data (JSON), the script and the style all inline.
 #include <algorithm>
 #include <iostream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string_view>
@@ -155,34 +154,21 @@ json explanations(Tape& tape, const Var& output, const Walk& w, const PageOption
   return out;
 }
 
-// Puts each node that reaches the output at its vertex of the picture: its own (dot.nodes), else
-// its fold's (the nodes of one Annotation::fold key, when dot folded any; the folds are drawn
-// after the nodes, in the order of their first member), else the summary of the collapsed ones.
-void place(const Dot& dot, const DotOptions& options, const std::vector<bool>& reaches, Walk& w) {
+// Puts each node that reaches the output at the vertex that stands for it in the picture: its
+// own, its fold's or the summary of the collapsed ones (then `inside` names the grey box).
+void place(const Dot& dot, const std::vector<bool>& reaches, Walk& w) {
   const std::size_t n = w.nodes.size(), drawn = dot.nodes.size();
   w.vertex.assign(n, -1);
   w.inside.assign(n, "");
-  for (std::size_t k = 0; k < drawn; ++k) w.vertex[dot.nodes[k]] = static_cast<int>(k);
-  std::vector<std::string> folds;           // by vertex, after the drawn nodes
-  std::map<std::string, std::size_t> size;  // members of each fold
-  std::vector<const std::string*> fold_of(n, nullptr);
   for (std::uint32_t i = 0; i < n; ++i) {
-    if (!reaches[i] || w.vertex[i] >= 0) continue;
-    const auto note = options.annotations.find(i);
-    if (dot.folds > 0 && note != options.annotations.end() && !note->second.fold.empty()) {
-      const std::string& key = note->second.fold;
-      if (size[key]++ == 0) folds.push_back(key);
-      fold_of[i] = &key;
-      const auto at = static_cast<std::size_t>(std::ranges::find(folds, key) - folds.begin());
-      w.vertex[i] = static_cast<int>(drawn + at);
-    } else {  // neither drawn nor folded: collapsed into the summary, after the folds
-      w.vertex[i] = static_cast<int>(drawn + dot.folds);
+    const std::size_t v = dot.vertex_of[i];
+    if (!reaches[i] || v == Dot::kNotDrawn) continue;
+    w.vertex[i] = static_cast<int>(v);
+    if (v >= drawn + dot.folds)
       w.inside[i] = std::to_string(dot.collapsed) + " more nodes (collapsed)";
-    }
+    else if (v >= drawn)
+      w.inside[i] = dot.fold_names[v - drawn];
   }
-  for (std::uint32_t i = 0; i < n; ++i)
-    if (fold_of[i] != nullptr)
-      w.inside[i] = *fold_of[i] + " (" + std::to_string(size[*fold_of[i]]) + " nodes)";
 }
 
 // JSON to put inside <script>: '<', '>' and '&' (only ever inside its strings) as \u escapes, so
@@ -334,7 +320,7 @@ Page make_page(Tape& tape, const Var& output, const PageOptions& options) {
   const Dot dot = make_dot(tape, dot_options, true);
   Walk w{tape, nodes, {}, {}, out, options.output_name, options.precision};
   if (w.output_name.empty()) w.output_name = node_text(tape, nodes, out);
-  place(dot, options.dot, reaches, w);
+  place(dot, reaches, w);
   json data;
   data["explain"] = explanations(tape, output, w, options);
   data["steps"] = steps(w, reaches, data["explain"]);
