@@ -73,10 +73,10 @@ ad::graph::DotOptions tape_picture(const ad::nn::NetworkFile& file, const ad::nn
   dot.outputs = {trainer.loss_var()};
   dot.title = network.name.empty() ? file.path : network.name;
   for (const auto& [index, info] : trainer.node_info())
-    dot.annotations[index] = {role(info.role), info.cluster, "", info.sample, info.fold};
+    dot.annotations[index] = {role(info.role), info.cluster, {}, info.sample, info.fold};
   for (std::size_t p = 0; p < network.parameter_count(); ++p)
-    dot.annotations[trainer.tape().index(trainer.parameter_vars()[p])].note =
-        "after update:\n" + ad::number(result.parameters_after[p], 6);
+    dot.annotations[trainer.tape().index(trainer.parameter_vars()[p])].after_update =
+        result.parameters_after[p];
   return dot;
 }
 

@@ -44,7 +44,7 @@ void write_graph(const ad::nn::Network& network, const std::string& stem) {
         role = ad::graph::Role::Output;
         break;
     }
-    options.annotations[index] = {role, info.cluster, ""};
+    options.annotations[index] = {role, info.cluster};
   }
   std::string message;
   if (ad::graph::write_graph(stem + ".dot", trainer.tape(), options, &message)) {

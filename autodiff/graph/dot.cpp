@@ -227,7 +227,8 @@ std::string node_label(const Tape& tape, const std::vector<NodeView>& nodes, std
   std::string label =
       first + "\nvalue: " + detail::significant(node.value, precision) +
       "\ngrad: " + (std::isnan(node.adjoint) ? "—" : detail::significant(node.adjoint, precision));
-  if (note != nullptr && !note->note.empty()) label += "\n" + note->note;
+  if (note != nullptr && note->after_update)
+    label += "\nafter update:\n" + detail::significant(*note->after_update, precision);
   return label;
 }
 

@@ -11,6 +11,7 @@
 
 #include <boost/graph/adjacency_list.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -42,7 +43,9 @@ enum class Role { Auto, Input, Parameter, Constant, Hidden, Output };
 struct Annotation {
   Role role = Role::Auto;
   std::string cluster{};  // nodes with the same cluster are drawn in one box: "hidden layer"
-  std::string note{};     // more label lines: "after update:\n0.35891"
+  // A parameter's value after a training step: "after update:" and the value, to the digits
+  // and with the minus sign of the label's others.
+  std::optional<double> after_update{};
   // 1, 2, ...: the node belongs to a batch's sample k; the samples are drawn top to bottom in
   // that order (dot alone may draw s1, s2, s4, s3). 0: none.
   std::size_t sample = 0;

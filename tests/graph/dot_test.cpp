@@ -171,11 +171,11 @@ TEST(Dot, RolesClustersAndNotes) {
   const auto n = tutorials::record(tutorials::kLamsal);
   ad::graph::DotOptions options{.outputs = {n.E}};
   for (const ad::Var& w : n.w)
-    options.annotations[tape.index(w)] = {ad::graph::Role::Parameter, "", "after update: 0.123"};
+    options.annotations[tape.index(w)] = {ad::graph::Role::Parameter, "", -0.123};
   for (const ad::Var& v : {n.net_h1, n.out_h1, n.net_h2, n.out_h2})
-    options.annotations[tape.index(v)] = {ad::graph::Role::Hidden, "hidden layer", ""};
+    options.annotations[tape.index(v)] = {ad::graph::Role::Hidden, "hidden layer"};
   for (const ad::Var& v : {n.net_o1, n.out_o1, n.net_o2, n.out_o2})
-    options.annotations[tape.index(v)] = {ad::graph::Role::Output, "output layer", ""};
+    options.annotations[tape.index(v)] = {ad::graph::Role::Output, "output layer"};
   const std::string dot = ad::graph::to_dot(tape, options);
   EXPECT_NE(dot.find("subgraph cluster_0 {\nlabel=\"hidden layer\""), std::string::npos) << dot;
   EXPECT_NE(dot.find("subgraph cluster_1 {\nlabel=\"output layer\""), std::string::npos);
@@ -183,7 +183,8 @@ TEST(Dot, RolesClustersAndNotes) {
   EXPECT_EQ(boost::num_vertices(g), kTutorialNodes);
   const auto w3 = find(g, "w3");
   EXPECT_EQ(g[w3].fillcolor, "#ffe599");
-  EXPECT_NE(g[w3].label.find("\\nafter update: 0.123"), std::string::npos);
+  // The value after the update with the label's minus sign, not '-'.
+  EXPECT_NE(g[w3].label.find("\\nafter update:\\n−0.123"), std::string::npos) << g[w3].label;
   EXPECT_EQ(g[find(g, "out_o2 = sigmoid(net_o2)")].style, "filled,bold");
   EXPECT_EQ(g[find(g, "i1")].fillcolor, "#cfe2f3");  // Auto: an input
 }
