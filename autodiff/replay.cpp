@@ -50,6 +50,24 @@ Tape::Ahead Tape::ahead(std::size_t from, std::size_t to, std::vector<std::uint3
           static_cast<std::size_t>(cursor.datum - datum_.data), nullptr};
 }
 
+namespace {
+
+// A sum's value, summed as Tape::sum_value sums: term by term, left to right, the bias last. Out
+// of line, so that its closure does not keep the forward loop's walk in memory.
+template <class Slot>
+[[gnu::noinline]] double replayed_sum(const Slot* s, Op op, const std::uint32_t* o,
+                                      std::uint32_t count, const double* d) {
+  const detail::Sum sum(o[count], op);
+  double value = 0.0;
+  detail::for_each_term(op, o, count, [&](std::uint32_t k, std::uint32_t w, std::uint32_t x) {
+    value += op == Op::Linear ? d[k] * s[x].value : s[w].value * s[x].value;
+  });
+  if (sum.bias) value += s[o[sum.slots - 1]].value;
+  return value;
+}
+
+}  // namespace
+
 void Tape::reevaluate(std::size_t from, std::size_t to, Ahead& at) {
   swept_ = 0;  // the adjoints are those of the old values
   if (checked_)
@@ -92,16 +110,9 @@ void Tape::reevaluate_nodes(std::size_t from, std::size_t to, Ahead& at) {
         AUTODIFF_BINARY_OPERATIONS(AUTODIFF_BINARY_CASE)
       case Op::Linear:
       case Op::WeightedSum: {
-        // Summed as Tape::sum_value sums: term by term, left to right, the bias last.
         const std::uint32_t count = *sum_slots++;
-        const detail::Sum sum(o[count], op);
-        double value = 0.0;
-        detail::for_each_term(op, o, count, [&](std::uint32_t k, std::uint32_t w, std::uint32_t x) {
-          value += op == Op::Linear ? d[k] * s[x].value : s[w].value * s[x].value;
-        });
-        if (sum.bias) value += s[o[sum.slots - 1]].value;
-        s[i] = {value, 0.0};
-        operand += count + 1, datum += sum.data;  // the count slot too
+        s[i] = {replayed_sum(s, op, o, count, d), 0.0};
+        operand += count + 1, datum += detail::Sum(o[count], op).data;  // the count slot too
         break;
       }
       default:  // Op::Count, which no node has
