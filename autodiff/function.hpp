@@ -102,6 +102,10 @@ class Function {
   Tape* tape_ = nullptr;
   std::vector<Var> inputs_;
   Var output_;
+  // Their node indices, looked up once: while the output is on the tape (check_tape()), so are
+  // the inputs, recorded before it, at the same indices.
+  std::vector<std::uint32_t> input_nodes_;
+  std::uint32_t output_node_ = 0;
   double value_ = 0.0;
   bool ready_ = true;  // whether the values on the tape are those of a complete forward()
   std::size_t first_ = 0, end_ = 0;       // the nodes a replay recomputes: [first_, end_)

@@ -12,29 +12,30 @@ namespace ad {
 // ---- The forward pass ----
 
 // One case per operation, each computing the value as var.hpp's operation does when it records
-// (the same expressions of op.hpp, so the same bits), with the operation known at compile time.
+// (the same expressions of op.hpp, so the same bits), with the operation known at compile time,
+// and zeroing the adjoint beside it, as recording does.
 #define AUTODIFF_UNARY_CASE(Name, fn, t_expr, value_expr, kind, datum_expr, ...) \
   case Op::Name: {                                                               \
     const double x = s[o[0]].value;                                              \
     [[maybe_unused]] const double t = t_expr;                                    \
     const double y = value_expr;                                                 \
     d[0] = datum_expr;                                                           \
-    s[i].value = y;                                                              \
+    s[i] = {y, 0.0};                                                             \
     operand += 1, datum += 1;                                                    \
     break;                                                                       \
   }
-#define AUTODIFF_CONSTANT_CASE(Name)                         \
-  case Op::Name:                                             \
-    s[i].value = mixed_value(Op::Name, s[o[0]].value, d[0]); \
-    operand += 1, datum += 1;                                \
+#define AUTODIFF_CONSTANT_CASE(Name)                          \
+  case Op::Name:                                              \
+    s[i] = {mixed_value(Op::Name, s[o[0]].value, d[0]), 0.0}; \
+    operand += 1, datum += 1;                                 \
     break;
 #define AUTODIFF_WITH_CONSTANT_CASES(Name, fn, sides, ...) \
   AUTODIFF_CONSTANT_CASE(Name##C) AUTODIFF_IF_##sides(AUTODIFF_CONSTANT_CASE(C##Name))
 #define AUTODIFF_MIXED_CASE(Name, ...) AUTODIFF_CONSTANT_CASE(Name)
-#define AUTODIFF_BINARY_CASE(Name, ...)                                \
-  case Op::Name:                                                       \
-    s[i].value = binary_value(Op::Name, s[o[0]].value, s[o[1]].value); \
-    operand += 2;                                                      \
+#define AUTODIFF_BINARY_CASE(Name, ...)                                 \
+  case Op::Name:                                                        \
+    s[i] = {binary_value(Op::Name, s[o[0]].value, s[o[1]].value), 0.0}; \
+    operand += 2;                                                       \
     break;
 
 Tape::Ahead Tape::ahead(std::size_t from, std::size_t to, std::vector<std::uint32_t>& sums) const {
@@ -49,22 +50,58 @@ Tape::Ahead Tape::ahead(std::size_t from, std::size_t to, std::vector<std::uint3
           static_cast<std::size_t>(cursor.datum - datum_.data), nullptr};
 }
 
+namespace {
+
+// A sum's value, summed as Tape::sum_value sums: term by term, left to right, the bias last. Out
+// of line, so that its closure does not keep the forward loop's walk in memory.
+template <class Slot>
+[[gnu::noinline]] double replayed_sum(const Slot* s, Op op, const std::uint32_t* o,
+                                      std::uint32_t count, const double* d) {
+  const detail::Sum sum(o[count], op);
+  double value = 0.0;
+  detail::for_each_term(op, o, count, [&](std::uint32_t k, std::uint32_t w, std::uint32_t x) {
+    value += op == Op::Linear ? d[k] * s[x].value : s[w].value * s[x].value;
+  });
+  if (sum.bias) value += s[o[sum.slots - 1]].value;
+  return value;
+}
+
+}  // namespace
+
 void Tape::reevaluate(std::size_t from, std::size_t to, Ahead& at) {
-  Slot* const s = slot_.data;
   swept_ = 0;  // the adjoints are those of the old values
+  if (checked_)
+    reevaluate_nodes<true>(from, to, at);
+  else
+    reevaluate_nodes<false>(from, to, at);
+  // The nodes' adjoints are zero now: backward() need not clear them. A run of reevaluate()s,
+  // each going on where the last stopped (ad::Function's, between its comparisons), is one range.
+  if (zeroed_to_ != from || zeroed_from_ == zeroed_to_) zeroed_from_ = from;
+  zeroed_to_ = to;
+}
+
+template <bool kChecked>
+void Tape::reevaluate_nodes(std::size_t from, std::size_t to, Ahead& at) {
+  Slot* const s = slot_.data;
+  const Op* const ops = op_.data;
+  const std::uint32_t* const operands = operand_.data;
+  double* const data = datum_.data;
   // The walk in locals (each case moves it by its own slots and data), stored back at the end.
   std::size_t operand = at.operand, datum = at.datum;
   const std::uint32_t* sum_slots = at.sum_slots;
   for (std::size_t i = from; i < to; ++i) {
-    const Op op = op_.data[i];
-    const std::uint32_t* const o = operand_.data + operand;
-    double* const d = datum_.data + datum;
-    const Position p{operand, datum, info(op).arity == kVariadic ? *sum_slots : info(op).arity};
+    const Op op = ops[i];
+    const std::uint32_t* const o = operands + operand;
+    double* const d = data + datum;
+    Position p{};  // only the checked mode's messages need where the node lies
+    if constexpr (kChecked)
+      p = {operand, datum, info(op).arity == kVariadic ? *sum_slots : info(op).arity};
     switch (op) {
       case Op::Leaf:  // an input set by the caller, or a constant
+        s[i].adjoint = 0.0;
         continue;
       case Op::Neg:
-        s[i].value = -s[o[0]].value;
+        s[i] = {-s[o[0]].value, 0.0};
         operand += 1;
         break;
         AUTODIFF_UNARY_FUNCTIONS(AUTODIFF_UNARY_CASE)
@@ -73,22 +110,15 @@ void Tape::reevaluate(std::size_t from, std::size_t to, Ahead& at) {
         AUTODIFF_BINARY_OPERATIONS(AUTODIFF_BINARY_CASE)
       case Op::Linear:
       case Op::WeightedSum: {
-        // Summed as Tape::sum_value sums: term by term, left to right, the bias last.
         const std::uint32_t count = *sum_slots++;
-        const detail::Sum sum(o[count], op);
-        double value = 0.0;
-        detail::for_each_term(op, o, count, [&](std::uint32_t k, std::uint32_t w, std::uint32_t x) {
-          value += op == Op::Linear ? d[k] * s[x].value : s[w].value * s[x].value;
-        });
-        if (sum.bias) value += s[o[sum.slots - 1]].value;
-        s[i].value = value;
-        operand += count + 1, datum += sum.data;  // the count slot too
+        s[i] = {replayed_sum(s, op, o, count, d), 0.0};
+        operand += count + 1, datum += detail::Sum(o[count], op).data;  // the count slot too
         break;
       }
       default:  // Op::Count, which no node has
         break;
     }
-    if (checked_) check_node(static_cast<std::uint32_t>(i), p);
+    if constexpr (kChecked) check_node(static_cast<std::uint32_t>(i), p);
   }
   at = {operand, datum, sum_slots};
 }
@@ -143,9 +173,13 @@ Function Recording::finish(const Var& output) {
   f.tape_ = &tape;
   f.output_ = output;
   f.value_ = output.value();
-  const std::size_t last = tape.index(output);  // TapeMismatch if the output is not on it
+  f.output_node_ = tape.index(output);  // TapeMismatch if the output is not on it
+  const std::size_t last = f.output_node_;
   f.first_ = last + 1;
-  for (const Var& x : inputs_) f.first_ = std::min<std::size_t>(f.first_, tape.index(x));
+  for (const Var& x : inputs_) {
+    f.input_nodes_.push_back(tape.index(x));
+    f.first_ = std::min<std::size_t>(f.first_, f.input_nodes_.back());
+  }
   f.end_ = last + 1;
   f.start_ = tape.ahead(f.first_, f.end_, f.sum_slots_);
   f.inputs_ = std::move(inputs_);
@@ -258,7 +292,7 @@ double Function::forward(std::span<const double> x) {
   check_tape();
   check_inputs(x);
   ready_ = false;
-  for (std::size_t k = 0; k < x.size(); ++k) tape_->set_leaf(tape_->index(inputs_[k]), x[k]);
+  for (std::size_t k = 0; k < x.size(); ++k) tape_->set_leaf(input_nodes_[k], x[k]);
   // Node by node up to each comparison, which is checked where it was made, before the nodes
   // recorded after it (which it may have guarded: log(x) after x > 0).
   Tape::Ahead at = start_;
@@ -271,7 +305,7 @@ double Function::forward(std::span<const double> x) {
     check_comparison(k, x);
   }
   tape_->reevaluate(done, end_, at);
-  value_ = tape_->value(tape_->index(output_));
+  value_ = tape_->value(output_node_);
   ready_ = true;
   return value_;
 }
@@ -292,7 +326,7 @@ void Function::gradient(std::span<double> g) {
     throw Error("ad::Function: the last forward() failed; call forward() at a point it can take",
                 {.reason = "no complete forward()"});
   tape_->backward(output_);
-  for (std::size_t k = 0; k < g.size(); ++k) g[k] = tape_->gradient(inputs_[k]);
+  for (std::size_t k = 0; k < g.size(); ++k) g[k] = tape_->gradient(input_nodes_[k], inputs_[k]);
 }
 
 }  // namespace ad

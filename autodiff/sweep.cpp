@@ -121,8 +121,12 @@ void Tape::backward(const Var& output, Backward mode) {
     earlier_.resize(swept_);
     for (std::size_t i = 0; i < swept_; ++i) earlier_[i] = slot_.data[i].adjoint;
   }
-  // Adjoints are zeroed as nodes are recorded; only an earlier backward() leaves any nonzero.
-  for (std::size_t i = 0; i < dirty_; ++i) slot_.data[i].adjoint = 0.0;
+  // Adjoints are zeroed as nodes are recorded or reevaluated; only an earlier backward() leaves
+  // any nonzero, outside the nodes reevaluated since.
+  const std::size_t a = std::min(zeroed_from_, dirty_), b = std::clamp(zeroed_to_, a, dirty_);
+  for (std::size_t i = 0; i < a; ++i) slot_.data[i].adjoint = 0.0;
+  for (std::size_t i = b; i < dirty_; ++i) slot_.data[i].adjoint = 0.0;
+  zeroed_from_ = zeroed_to_ = 0;
   sweep(out);
   dirty_ = std::size_t{out} + 1;
   swept_ = size_;

@@ -140,7 +140,7 @@ class Tape {
   // Forget every node and invalidate every Var recorded so far; keep the memory for reuse.
   void clear() {
     size_ = operand_size_ = datum_size_ = 0;
-    swept_ = dirty_ = 0;
+    swept_ = dirty_ = zeroed_from_ = zeroed_to_ = 0;
     earlier_.clear();
     names_.clear();
     name_chars_.clear();
@@ -176,8 +176,9 @@ class Tape {
   // tape every value and local partial is finite (it throws otherwise), so an infinite gradient
   // can only be a product of finite factors that overflowed in the sweep: a number outside the
   // doubles, not the derivative, which the checked mode promises never to hand back.
-  double gradient(const Var& x) const {
-    const std::uint32_t i = index(x);
+  double gradient(const Var& x) const { return gradient(index(x), x); }
+  // The same for x whose node index i is known (ad::Function keeps its inputs' indices).
+  double gradient(std::uint32_t i, const Var& x) const {
     if (i < swept_) [[likely]] {
       const double g = slot_.data[i].adjoint;
       if (std::isfinite(g) || (!checked_ && !std::isnan(g))) [[likely]]
@@ -253,7 +254,9 @@ class Tape {
   // Recomputes nodes [from, to), in order, from their operands' values as recording computed
   // them: their values and unary functions' data (a sum's coefficients and an operation's constant
   // stay). `at` is where node `from` starts and is moved to `to`. On a checked tape each node is
-  // checked as it was when recorded. The gradients are forgotten until the next backward().
+  // checked as it was when recorded. The gradients are forgotten until the next backward(); the
+  // nodes' adjoints are zeroed as they are recomputed, as recording zeroes them, so that
+  // backward() need not clear them in a pass of its own.
   void reevaluate(std::size_t from, std::size_t to, Ahead& at);
 
   // ---- Recording (used by the operations in var.hpp; not needed for ordinary use) ----
@@ -527,6 +530,9 @@ class Tape {
   void next_chunk();
   NodeView view(std::uint32_t index, const Position& at) const;
   struct Sweep;  // the reverse sweep's state and its step per operation (sweep.cpp)
+  // reevaluate()'s loop; the unchecked one computes no Position (replay.cpp).
+  template <bool kChecked>
+  void reevaluate_nodes(std::size_t from, std::size_t to, Ahead& at);
   void sweep(std::size_t last);
 
   Buffer<Slot> slot_;              // value and adjoint of each node
@@ -534,9 +540,11 @@ class Tape {
   Buffer<std::uint32_t> operand_;  // operand indices; a variadic node ends with its count
   Buffer<double> datum_;           // unary functions' partials or divisors, constants, coefficients
   std::size_t size_ = 0, operand_size_ = 0, datum_size_ = 0;
-  std::size_t node_limit_ = 0;   // the fast path's bound on size_ (see record())
-  std::size_t swept_ = 0;        // nodes that have a gradient: the size at the last backward()
-  std::size_t dirty_ = 0;        // adjoints [0, dirty_) may be nonzero from an earlier backward()
+  std::size_t node_limit_ = 0;  // the fast path's bound on size_ (see record())
+  std::size_t swept_ = 0;       // nodes that have a gradient: the size at the last backward()
+  std::size_t dirty_ = 0;       // adjoints [0, dirty_) may be nonzero from an earlier backward()
+  // but for [zeroed_from_, zeroed_to_), which a reevaluate() since that backward() zeroed.
+  std::size_t zeroed_from_ = 0, zeroed_to_ = 0;
   std::vector<double> earlier_;  // the gradients being accumulated onto (Backward::Accumulate)
   std::vector<Name> names_;      // sorted by node; a renamed node keeps its last name
   std::string name_chars_;

@@ -216,6 +216,34 @@ TEST(Function, ForwardAloneAndGradientAtTheRecordingPoint) {
   EXPECT_EQ(f.gradient(), std::vector<double>{-4.0});
 }
 
+// A replay zeroes the adjoints of the nodes it recomputes, so backward() clears only the others:
+// here a leaf recorded before the Function's nodes and nodes recorded after them, which a sweep
+// of a later output left nonzero, and a second Function recorded right after the first, whose
+// replay continues the range the first one's zeroed. Every gradient is the closed form's, and
+// the nodes the output does not depend on have gradient 0.
+TEST(Function, ReplaysBetweenSweepsOfOtherOutputsLeaveNoStaleAdjoint) {
+  ad::Tape tape;
+  const Var a(0.75, "a");  // a constant to the Functions, recorded before their inputs
+  std::vector<Var> x{Var(0.5, "x"), Var(1.5, "y")};
+  ad::Function f = ad::record(x, [&] { return x[0] * sin(x[1]) + a * x[0]; });
+  std::vector<Var> u{Var(2.0, "u")};
+  ad::Function q = ad::record(u, [&] { return u[0] * u[0] * a; });
+  const Var later = exp(x[0] * x[1]) * a + u[0];  // after both, on the tape's old values
+  for (const std::array<double, 3> p : {std::array{1.0, 2.0, 3.0}, {-0.5, 0.25, -1.5}}) {
+    tape.backward(later);  // every adjoint on the paths to `later` nonzero
+    const double fx = f.forward({p[0], p[1]}), qu = q.forward({p[2]});
+    EXPECT_EQ(fx, p[0] * std::sin(p[1]) + 0.75 * p[0]);
+    EXPECT_EQ(qu, p[2] * p[2] * 0.75);
+    EXPECT_EQ(f.gradient(), (std::vector<double>{std::sin(p[1]) + 0.75, p[0] * std::cos(p[1])}));
+    EXPECT_EQ(tape.gradient(a), p[0]);     // ∂f/∂a, not added to what the sweep of later left
+    EXPECT_EQ(tape.gradient(later), 0.0);  // recorded after f's output
+    EXPECT_EQ(tape.gradient(u[0]), 0.0);
+    EXPECT_EQ(q.gradient(), std::vector<double>{2.0 * p[2] * 0.75});
+    EXPECT_EQ(tape.gradient(a), p[2] * p[2]);
+    EXPECT_EQ(tape.gradient(x[0]), 0.0);
+  }
+}
+
 // abs, min, max and relu take their branch from the values a replay computes: no comparison
 // to check, and the partial of the other side of the kink.
 TEST(Function, KinkedOperationsFollowTheReplayedValues) {
