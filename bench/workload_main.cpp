@@ -4,7 +4,7 @@
 //   autodiff_bench --workload w1|w2|w3 --impl ours|hand [--quick] [--reps N] [--size N]
 //                  [--memory-target]          (--size: W1's steps, W2's batch, W3's links)
 //   autodiff_bench --workload w1|w3 --impl replay     (recorded once as an ad::Function, replayed)
-//   autodiff_bench --workload w2 --impl threads1|threads2   (ad::batch_gradient, wall-clock time)
+//   autodiff_bench --workload w2 --impl threads1|threads2   (ad::BatchWorkers, wall-clock time)
 //   autodiff_bench --workload w1h --impl ours|hand             (W1's 8×8 Hessian)
 //   autodiff_bench --workload w2h --impl grad|grad+hvp|backward|hvp   (W2's H·v against a gradient)
 // prints one JSON line; see bench/run.sh.
@@ -142,13 +142,15 @@ struct W2Ours {
   Outcome run(const W2& w2) { return gradient(w2, record(w2)); }
 };
 
-// W2 as a batch on several threads (ad::batch_gradient): blocks of 8 samples, each on its
-// worker's tape, the blocks' gradients added in a fixed order. The same network as W2Ours, a sample
-// at a time.
+// W2 as a batch on several threads (ad::BatchWorkers, kept between batches as a training loop
+// keeps them: ad::batch_gradient starts threads whose tapes grow from nothing at every call):
+// blocks of 8 samples, each on its worker's tape, the blocks' gradients added in a fixed order.
+// The same network as W2Ours, a sample at a time.
 struct W2Batch {
   using W2 = bench::W2;
+  ad::BatchWorkers workers;
   std::vector<double> p, g;
-  explicit W2Batch() : p(W2::parameter_count()), g(p.size()) {
+  explicit W2Batch(unsigned threads) : workers(threads), p(W2::parameter_count()), g(p.size()) {
     for (std::size_t k = 0; k < p.size(); ++k) p[k] = W2::parameter(k);
   }
   // Sample s's loss, of the parameters w (leaves on the calling thread's tape).
@@ -173,8 +175,8 @@ struct W2Batch {
     }
     return ad::sum(losses);
   }
-  Outcome run(const W2& w2, unsigned threads) {
-    ad::batch_gradient(p, static_cast<std::size_t>(w2.batch), loss, g, {.threads = threads});
+  Outcome run(const W2& w2) {
+    workers.gradient(p, static_cast<std::size_t>(w2.batch), loss, g);
     double total = 0;
     for (const double x : g) total += x;
     return {total, static_cast<double>(w2.batch)};
@@ -376,10 +378,9 @@ int main(int argc, char** argv) {
   if ((o.impl == "threads1" || o.impl == "threads2") && o.workload == "w2") {
     bench::Options wall = o;
     wall.wall_clock = true;  // CPU time would add both threads' up
-    W2Batch batch;
-    const unsigned threads = o.impl == "threads2" ? 2 : 1;
+    W2Batch batch(o.impl == "threads2" ? 2 : 1);
     return bench::measure(
-        wall, [&] { return batch.run(o.w2, threads); }, false);
+        wall, [&] { return batch.run(o.w2); }, false);
   }
   if (o.impl == "replay" && o.workload != "w2") {
     if (o.workload == "w1") {
