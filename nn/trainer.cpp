@@ -116,6 +116,7 @@ ad::Tape& Trainer::tape() const {
 }
 
 double Trainer::evaluate() {
+  outputs_in_blocks_ = false;  // outputs_ are this recording's, or this replay's
   ad::Tape& active = ad::Tape::active();
   // The recording is the same at every step (no branch depends on the parameters): replay it
   // while its tape holds it unchanged. The checked mode records afresh, so that its errors and
@@ -143,6 +144,8 @@ void Trainer::batch_gradient() {
     workers_.emplace(
         static_cast<unsigned>(std::min<std::size_t>(network_->threads.value_or(cores), blocks)));
   }
+  block_outputs_.resize(samples);  // allocates at the first step only
+  for (auto& o : block_outputs_) o.resize(topology_->outputs.size());
   try {
     loss_value_ = workers_->gradient(
         parameters_, samples,
@@ -173,6 +176,7 @@ ad::Var Trainer::sample_loss(std::size_t s, std::span<const ad::Var> w) const {
   }
   for (std::size_t k = 0; k < t.outputs.size(); ++k) {
     const double o = units[t.outputs[k]].value();
+    block_outputs_[s][k] = o;  // this sample's own entry: no other thread writes it
     if (network_->loss == Loss::BinaryCrossEntropy && !(o > 0 && o < 1))
       probability_error(s, k, o, nets[t.outputs[k]]);
   }
@@ -341,6 +345,7 @@ double Trainer::step() {
   double before = 0.0;
   if (in_blocks() && !ad::Tape::active().checked()) {
     batch_gradient();  // nothing recorded on the active tape
+    outputs_in_blocks_ = true;
     check_finite();
     before = loss_value_;
   } else {
@@ -361,6 +366,7 @@ void Trainer::train(int steps) {
 }
 
 std::vector<std::vector<double>> Trainer::outputs() const {
+  if (outputs_in_blocks_) return block_outputs_;
   std::vector<std::vector<double>> v;
   for (const auto& sample : outputs_) {
     v.emplace_back();
@@ -392,13 +398,21 @@ std::string Trainer::layer_fold(std::size_t layer) const {
          std::to_string(hidden - 1) + " layers)";
 }
 
+std::string Trainer::sample_fold(std::size_t sample) const {
+  // A box per later sample while they are few (batch.json's "sample 2" to "sample 4"); past
+  // that, one box for them all: 200 samples were 199 boxes, a column taller than any screen.
+  const std::size_t samples = network_->samples.size();
+  if (samples <= kSampleBoxes + 1) return "sample " + std::to_string(sample);
+  return "samples 2–" + std::to_string(samples);
+}
+
 std::unordered_map<std::uint32_t, NodeInfo> Trainer::node_info() const {
   std::unordered_map<std::uint32_t, NodeInfo> info;
   for (const Range& r : ranges_)
     for (std::size_t i = r.begin; i < r.end; ++i) {
       NodeInfo& node = info[static_cast<std::uint32_t>(i)];
       node = {r.role, *r.cluster, r.sample, ""};
-      if (r.sample > 1) node.fold = "sample " + std::to_string(r.sample);
+      if (r.sample > 1) node.fold = sample_fold(r.sample);
       if (r.sample == 1 && r.layer != kNoLayer) node.fold = layer_fold(r.layer);
     }
   fold_error_steps(info);

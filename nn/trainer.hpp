@@ -138,6 +138,9 @@ class Trainer {
             std::size_t layer = kNoLayer);
   // The fold key of node_info() for the nodes of `layer` (of every sample), "" if none.
   std::string layer_fold(std::size_t layer) const;
+  // The fold key of a batch's later sample: its own box up to kSampleBoxes of them, else one.
+  static constexpr std::size_t kSampleBoxes = 4;
+  std::string sample_fold(std::size_t sample) const;
   // Folds the first sample's unnamed error steps into one node of node_info() (key "sample 1's
   // error steps"), when there are two or more.
   void fold_error_steps(std::unordered_map<std::uint32_t, NodeInfo>& info) const;
@@ -167,6 +170,10 @@ class Trainer {
   // Reused across steps.
   std::vector<ad::Var> parameter_vars_, unit_vars_, weights_buf_, inputs_buf_, terms_, totals_;
   std::vector<std::vector<ad::Var>> outputs_;
+  // A step in blocks records nothing here: outputs_ are then the last recording's, and each
+  // sample's outputs are kept here instead, written by the thread that records the sample.
+  mutable std::vector<std::vector<double>> block_outputs_;
+  bool outputs_in_blocks_ = false;
   std::vector<double> gradients_;
   ad::Var loss_;
   double loss_value_ = 0.0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <string>
 #include <vector>
@@ -127,6 +128,27 @@ TEST(TapeView, ABatchFoldsItsLaterSamplesInOrder) {
   std::sort(at.begin(), at.end());
   ASSERT_EQ(at.size(), 3u);
   EXPECT_EQ(at[0].second + at[1].second + at[2].second, "234");
+}
+
+// Review s9, finding 1: 200 samples were 199 grey boxes, one per later sample (15,616 px tall),
+// and the 60-node cap then left no room for sample 1 or the parameters. Past 4 later samples
+// they fold into one box. A 2-2-1 network (9 parameters) of 20 samples: sample 1's 9 nodes
+// (2 inputs, 2 hidden and 1 output net and out, its error) and the 9 parameters drawn, samples
+// 2–20's 19 × 9 nodes in one box, and E_mean.
+TEST(TapeView, ManySamplesFoldIntoOneBox) {
+  const std::string dir = folder("many");
+  std::ofstream file(dir + "n.json");
+  file << R"({"sizes": [2, 2, 1], "activation": "sigmoid", "seed": 1, "samples": [)";
+  for (int k = 0; k < 20; ++k)
+    file << (k ? "," : "") << "{\"inputs\": [" << k * 0.05 << ", 1], \"targets\": [0.5]}";
+  file << "]}\n";
+  file.close();
+  ASSERT_EQ(run("net " + dir + "n.json --view tape --dot " + dir + "n.dot").status, 0);
+  const std::string dot = slurp(dir + "n.dot");
+  EXPECT_NE(dot.find("samples 2–20\\n171 nodes folded"), std::string::npos) << dot;
+  EXPECT_EQ(dot.find("sample 2\\n"), std::string::npos);
+  EXPECT_NE(dot.find("s1.out_o1\\n"), std::string::npos);
+  EXPECT_EQ(dot.find("collapsed"), std::string::npos) << "nothing left out";
 }
 
 // deep.json (3 → 4 → 3 → 3 → 2) has 81 nodes: 51 parameters, 3 inputs, 12 neurons' net and out,

@@ -47,6 +47,28 @@ Training train(unsigned threads) {
   return run;
 }
 
+// Review s9: a step in blocks records nothing on the active tape, and the report's "Forward
+// pass, per sample" read its outputs from the tape's last recording: 0 for every sample. The
+// outputs of each step are the plain-double forward pass's at that step's parameters.
+TEST(NnThreads, AStepInBlocksGivesEachSamplesOutputs) {
+  const ad::nn::NetworkFile file = ad::nn::parse_network_file(batch_text(), "batch19.json");
+  ad::Tape tape;
+  ad::nn::Trainer trainer(file.network, file.topology);
+  for (int step = 0; step < 2; ++step) {
+    const std::vector<double> at = trainer.parameters();
+    trainer.step();
+    const std::vector<std::vector<double>> outputs = trainer.outputs();
+    ASSERT_EQ(outputs.size(), file.network.samples.size());
+    for (std::size_t s = 0; s < outputs.size(); ++s) {
+      const ad::nn::Forward f = ad::nn::forward(file.topology, at, file.network.samples[s]);
+      ASSERT_EQ(outputs[s].size(), file.topology.outputs.size());
+      for (std::size_t k = 0; k < outputs[s].size(); ++k)
+        EXPECT_NEAR(outputs[s][k], f.out[file.topology.outputs[k]], 1e-15)
+            << "step " << step << ", sample " << s + 1 << ", output " << k + 1;
+    }
+  }
+}
+
 TEST(NnThreads, TheSameBitsOnAnyNumberOfThreads) {
   const Training one = train(1);
   for (const unsigned threads : {2U, 3U, 7U, 40U}) {  // 40: more threads than the 3 blocks
