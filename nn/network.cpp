@@ -1,5 +1,6 @@
 #include "nn/network.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <unordered_map>
 
@@ -164,6 +165,37 @@ struct Wiring {
     stamp[from] = to;
     neuron_of(to).in.push_back({w, from});
   }
+  // What the recording itself names `name`, if it does: a neuron's net_ or out_ node, an
+  // output's error E1, E2, ..., E_total, a batch's E_mean or a sample's s2.… An input or a
+  // parameter of that name would be a second node of it: the tape view, --explain and the page
+  // would show one for the other. "": none.
+  std::string recorded_as(std::string_view name) const {
+    for (const std::string_view prefix : {"net_", "out_"})
+      if (name.starts_with(prefix))
+        if (const auto it = t.unit_index.find(std::string(name.substr(4)));
+            it != t.unit_index.end() && unit_layer[it->second] > 0)
+          return std::string(prefix == "net_" ? "the net input" : "the output") + " of neuron " +
+                 quoted(std::string(name.substr(4)));
+    if (name == "E_total") return "the total error";
+    if (name == "E_mean" && n.samples.size() > 1) return "the batch's mean error";
+    const std::size_t outputs = n.layers.back().neurons.size();
+    for (std::size_t k = 1; k <= outputs && name.starts_with('E'); ++k)
+      if (name.substr(1) == std::to_string(k))
+        return "the error of output " + quoted(n.layers.back().neurons[k - 1]);
+    std::size_t digits = 0;
+    while (digits + 1 < name.size() && std::isdigit(static_cast<unsigned char>(name[digits + 1])))
+      ++digits;
+    if (n.samples.size() > 1 && name.starts_with('s') && digits > 0 && name.size() > digits + 1 &&
+        name[digits + 1] == '.')
+      return "a node of sample " + std::string(name.substr(1, digits)) + " in a batch";
+    return "";
+  }
+  template <class Place>
+  void check_not_recorded(const std::string& name, const Place& place) const {
+    if (const std::string meaning = recorded_as(name); !meaning.empty())
+      throw Error(place(), quoted(name) + " is what the recording names " + meaning +
+                               ": two nodes would have one name; choose another");
+  }
   void add_bias(std::size_t b) {
     const Bias& bias = n.biases[b];
     claim(bias.name, [&] { return at("biases", b) + "/name"; });
@@ -241,6 +273,12 @@ Topology compile(const Network& n) {
   wiring.add_units();
   for (std::size_t w = 0; w < n.weights.size(); ++w) wiring.add_weight(w);
   for (std::size_t b = 0; b < n.biases.size(); ++b) wiring.add_bias(b);
+  for (std::size_t i = 0; i < n.inputs.size(); ++i)
+    wiring.check_not_recorded(n.inputs[i], [&] { return at("inputs", i); });
+  for (std::size_t w = 0; w < n.weights.size(); ++w)
+    wiring.check_not_recorded(n.weights[w].name, [&] { return at("weights", w) + "/name"; });
+  for (std::size_t b = 0; b < n.biases.size(); ++b)
+    wiring.check_not_recorded(n.biases[b].name, [&] { return at("biases", b) + "/name"; });
   Topology t = std::move(wiring.t);
   for (const auto& neuron : t.neurons)
     if (neuron.in.empty())

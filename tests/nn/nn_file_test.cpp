@@ -281,6 +281,47 @@ std::string error_of(const std::string& text) {
   return "";
 }
 
+// Review s9, finding 2: a weight named net_h1 or E_total was a second node of that name: the
+// tape view drew `net_o1 = E_total·out_h1 + …` and `--explain net_h1` explained the weight, not
+// the neuron's net input. A name the recording gives a node is refused where the file gives it.
+TEST(NetworkFileReview, ANameTheRecordingGivesANodeIsRefused) {
+  const std::vector<std::pair<std::string, std::string>> taken = {
+      {"net_h1", "the net input of neuron \"h1\""},
+      {"out_o1", "the output of neuron \"o1\""},
+      {"E1", "the error of output \"o1\""},
+      {"E_total", "the total error"}};
+  for (const auto& [name, meaning] : taken) {
+    nlohmann::ordered_json j = valid();
+    j["weights"][2]["name"] = name;
+    j["train"][2] = name;
+    expect_error(j, "/weights/2/name",
+                 "\"" + name + "\" is what the recording names " + meaning +
+                     ": two nodes would have one name; choose another");
+  }
+  nlohmann::ordered_json bias = valid();
+  bias["biases"][1]["name"] = "out_h2";
+  expect_error(bias, "/biases/1/name", "\"out_h2\" is what the recording names the output");
+  // Names the recording does not give this network's nodes: no neuron x, one output, one sample.
+  for (const std::string name : {"net_x", "out_", "E2", "E_mean", "s1.w3"}) {
+    nlohmann::ordered_json j = valid();
+    j["weights"][2]["name"] = name;
+    j["train"][2] = name;
+    EXPECT_NO_THROW(ad::nn::parse_network_file(j.dump(), "net.json")) << name;
+  }
+  // In a batch, E_mean and the samples' s1., s2., ... are the recording's.
+  for (const auto& [name, meaning] : std::vector<std::pair<std::string, std::string>>{
+           {"E_mean", "the batch's mean error"}, {"s12.w", "a node of sample 12 in a batch"}}) {
+    nlohmann::ordered_json j = valid();
+    j["inputs"] = {"i1", "i2"};
+    j.erase("targets");
+    j["samples"] = nlohmann::ordered_json::parse(
+        R"([{"inputs": [0.05, 0.1], "targets": [0.01]}, {"inputs": [0.1, 0.2], "targets": [0.5]}])");
+    j["weights"][2]["name"] = name;
+    j["train"][2] = name;
+    expect_error(j, "/weights/2/name", "\"" + name + "\" is what the recording names " + meaning);
+  }
+}
+
 // Review s7, finding 5: a number beyond a double's range had no line or column, and NaN was
 // placed one column after its start while inf was at it. Each is placed where its token starts
 // (column 19 after `{"learning_rate": `); the overflow's place is found outside strings.
