@@ -72,6 +72,11 @@ ad::graph::DotOptions tape_picture(const ad::nn::NetworkFile& file, const ad::nn
   ad::graph::DotOptions dot;
   dot.outputs = {trainer.loss_var()};
   dot.title = network.name.empty() ? file.path : network.name;
+  // The tape is the first step's: with more steps, say so, or "after update" (after that step)
+  // reads as the network view's value after all of them.
+  if (result.steps > 1)
+    dot.title += "\nthe tape of step 1 of " + std::to_string(result.steps) +
+                 "; after update: after that step";
   for (const auto& [index, info] : trainer.node_info())
     dot.annotations[index] = {role(info.role), info.cluster, {}, info.sample, info.fold};
   for (std::size_t p = 0; p < network.parameter_count(); ++p)

@@ -229,3 +229,20 @@ TEST(TapeView, NoPartialIsDrawnOverANode) {
     EXPECT_EQ(over, "") << svg << ": edge text over a node:" << over;
   }
 }
+
+// Review s9, finding 5: with --steps 5 the tape view's "after update" is after the first step
+// (Mazur's w5⁺ = 0.35891648), where the network view gives w5 after 5 steps; the title says
+// which tape it is.
+TEST(TapeView, AfterManyStepsTheTitleSaysWhichStepsTapeItIs) {
+  const std::string dir = folder("steps");
+  ASSERT_EQ(run("net " + kExamples + "tutorial2.json --steps 5 --view tape --dot " + dir + "t.dot")
+                .status,
+            0);
+  const std::string dot = slurp(dir + "t.dot");
+  EXPECT_NE(dot.find("label=\"tutorial2 (Mazur)\\nthe tape of step 1 of 5; after update: after "
+                     "that step\""),
+            std::string::npos)
+      << dot;
+  EXPECT_NE(dot.find("w5\\nvalue: 0.4\\ngrad: 0.082167\\nafter update:\\n0.358916"),
+            std::string::npos);
+}
