@@ -507,11 +507,13 @@ TEST(HessianProperty, HessianVectorProductsAgreeWithHyperDualNumbers) {
 // The generator must reach every entry of the engine's table, so that a new operation is
 // tested as soon as it is added (and an unhandled one fails in apply_op()).
 TEST(GradientProperty, EveryOperationOfTheTableIsGenerated) {
-  const int cases =
-      check_property("EveryOperation", 2000, [] { check_gradient(generate(8), false); });
   // The rarest operations (weighted_sum, two-Var pow and max) come up a few times per thousand
-  // nodes: with the reduced counts of the sanitizer and valgrind runs, coverage is not expected.
-  if (cases < 2000) GTEST_SKIP() << "coverage is checked with the full 2000 cases only";
+  // nodes: 2,000 cases missed weighted_sum for one seed in CI (seed=1255646736139887388), so
+  // 6,000 (0.2 s). With the reduced counts of the sanitizer and valgrind runs, coverage is not
+  // expected.
+  const int cases =
+      check_property("EveryOperation", 6000, [] { check_gradient(generate(8), false); });
+  if (cases < 6000) GTEST_SKIP() << "coverage is checked with the full 6000 cases only";
   for (std::size_t k = 0; k < kOpCount; ++k)
     EXPECT_TRUE(recorded_operations().contains(static_cast<Op>(k)))
         << "no generated expression recorded '" << ad::info(static_cast<Op>(k)).name << "'";
